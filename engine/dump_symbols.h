@@ -141,11 +141,6 @@
     X(is_not, "is not") \
     X(not_in, "not in") \
     X(except_star, "except*") \
-    X(lbrace, "{") \
-    X(rbrace, "}") \
-    X(pipe, "|") \
-    X(pipe_assign, "|=") \
-    X(tilde, "~") \
     X(ne, "!=") \
     X(percent, "%") \
     X(percent_assign, "%=") \
