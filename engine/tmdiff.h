@@ -115,6 +115,109 @@ void tmd_fingerprint_free(tmd_fingerprint *fp);
 /* CRC-32 (zlib) of bytes as testmon stores it: a signed 32-bit value. */
 int32_t tmd_checksum(const char *bytes, size_t len);
 
+/* ---- the .testmondata database (db.c) ----------------------------------- */
+
+/* An open, read-only, defensively configured testmon database. */
+typedef struct tmd_db tmd_db;
+
+/* One environment row. Strings are owned by the tmd_db. */
+typedef struct tmd_db_env {
+    int64_t id;
+    const char *name;
+    const char *python_version;  /* "3.11.2" */
+    const char *system_packages; /* "attrs 22.2, coverage 6.5, ..." */
+} tmd_db_env;
+
+/* Opens `path` read-only (immutable when no -wal file is beside it), never
+ * writing to it, and checks the data version (13 or 14) and the tables.
+ * TMD_ENOTFOUND if absent, TMD_EFORMAT for a non-SQLite file, an unknown
+ * version or missing tables. Release with tmd_db_close. */
+int tmd_db_open(tmd_db **out, const char *path);
+void tmd_db_close(tmd_db *db);
+/* PRAGMA user_version of the open database (13 or 14). */
+int tmd_db_version(const tmd_db *db);
+/* Finds the environment called `name`; TMD_ENOTFOUND if the database does
+ * not hold it. *out points into the tmd_db. */
+int tmd_db_env_find(tmd_db_env *out, tmd_db *db, const char *name);
+
+/* ---- selection (filestate.c, select.c) ----------------------------------- */
+
+typedef struct tmd_select_options {
+    const char *root;       /* pytest's rootdir; required */
+    const char *db_path;    /* the .testmondata; NULL: ROOT/.testmondata */
+    const char *env_name;   /* environment; NULL: "default" */
+    int env_check;          /* 1: rule 1, compare the local Python and packages */
+    const char *python_exe; /* interpreter for the environment check; NULL: python3 */
+    int precise;            /* 1: drop testmon quirks that can only select more */
+    int collect;            /* 1: collect tests statically (new tests, existence) */
+} tmd_select_options;
+
+#define TMD_SELECT_OPTIONS_INIT {NULL, NULL, NULL, 1, NULL, 0, 1}
+
+/* Why a test runs (bits of tmd_test_verdict.why); 0 means deselected. */
+enum {
+    TMD_WHY_AFFECTED = 1, /* a dependency's checksums are gone (rules 2-3) */
+    TMD_WHY_FAILED = 2,   /* recorded as failed (rule 4) */
+    TMD_WHY_NEW = 4,      /* collected but not in the database (rule 5) */
+    TMD_WHY_ENV = 8,      /* the environment differs: everything runs (rule 1) */
+};
+
+/* State of a file whose fsha differs from a fingerprint's. */
+typedef enum tmd_file_state {
+    TMD_FILE_BLOCKS = 0,   /* read and checksummed */
+    TMD_FILE_MISSING = 1,  /* absent, or refused (outside the root): no blocks */
+    TMD_FILE_NO_PARSE = 2, /* Python cannot parse it: no blocks */
+    TMD_FILE_INEXACT = 3,  /* tmdiff cannot reproduce testmon: all dependants run */
+} tmd_file_state;
+
+typedef struct tmd_changed_file {
+    char *filename;     /* as stored: relative to the root, '/' separators */
+    tmd_file_state state;
+    int dedented;       /* 1: testmon's modified-file path (textwrap.dedent) */
+    char fsha[41];      /* the current fsha ("" when missing) */
+    size_t count;       /* current block checksums (state BLOCKS) */
+    int32_t *checksums;
+    char reason[160];   /* why MISSING / NO_PARSE / INEXACT */
+} tmd_changed_file;
+
+/* One fingerprint that made a test affected. */
+typedef struct tmd_dep_change {
+    size_t file;        /* index into tmd_selection.files */
+    size_t nmissing;    /* stored checksums not among the current ones */
+    int32_t *missing;   /* (all of them when the file has no blocks) */
+} tmd_dep_change;
+
+typedef struct tmd_test_verdict {
+    char *node_id;      /* as pytest writes it; for a NEW test maybe a prefix
+                           or a bare file path (every test in that file) */
+    unsigned why;       /* TMD_WHY_* bits; 0: deselected */
+    int known;          /* 1: stored in the database */
+    int exists;         /* 1: collected now (or not checked); 0: gone */
+    double duration;    /* recorded seconds (0 for new tests) */
+    size_t nchanges;
+    tmd_dep_change *changes;
+} tmd_test_verdict;
+
+typedef struct tmd_selection {
+    int everything;         /* rule 1: run every test (reason says why) */
+    char reason[256];
+    char python_version[32];/* the environment's (dialect of the checksums) */
+    size_t ntests;          /* known tests and new ones, sorted by node_id */
+    tmd_test_verdict *tests;
+    size_t nfiles;          /* files with a changed fsha, sorted */
+    tmd_changed_file *files;
+    size_t nselected;       /* tests with why != 0 that exist */
+    size_t nknown;          /* tests in the database for this environment */
+    double seconds_selected;/* recorded duration of the selected tests */
+    double seconds_total;   /* recorded duration of all known tests */
+} tmd_selection;
+
+/* Decides which tests run (testmon-format.md section 4). TMD_EUNDECIDED (and
+ * the other codes) when it cannot: the caller should run everything.
+ * Release *out with tmd_selection_free. */
+int tmd_select_run(tmd_selection **out, const tmd_select_options *opts);
+void tmd_selection_free(tmd_selection *sel);
+
 #ifdef __cplusplus
 }
 #endif
