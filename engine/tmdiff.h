@@ -218,6 +218,132 @@ typedef struct tmd_selection {
 int tmd_select_run(tmd_selection **out, const tmd_select_options *opts);
 void tmd_selection_free(tmd_selection *sel);
 
+/* ---- the local Python environment (pyenv.c) ------------------------------ */
+
+typedef struct tmd_pyenv_options {
+    const char *root;       /* project root: ROOT/.venv and ROOT/venv are tried */
+    const char *python_exe; /* --python-exe: use this interpreter, no search */
+    const char *cache_dir;  /* for the interpreter's cached answer; NULL:
+                               $XDG_CACHE_HOME/tmdiff or ~/.cache/tmdiff */
+    int no_cache;           /* 1: never read or write the cache */
+} tmd_pyenv_options;
+
+#define TMD_PYENV_OPTIONS_INIT {NULL, NULL, NULL, 0}
+
+/* The interpreter and its environment, as testmon records them. */
+typedef struct tmd_pyenv {
+    char *python_exe;        /* the interpreter found (path as found) */
+    char python_version[32]; /* "3.11.2": all three parts */
+    char *packages;          /* testmon's `system_packages` string */
+    const char *how;         /* static: "metadata" (read directly), "cache" or
+                                "interpreter" (asked it) */
+} tmd_pyenv;
+
+/* Finds the interpreter a user expects: opts->python_exe if set, else
+ * $VIRTUAL_ENV/bin/python, ROOT/.venv, ROOT/venv, then python3 on PATH.
+ * TMD_ENOTFOUND if there is none. free() *out. */
+int tmd_pyenv_find(char **out, const tmd_pyenv_options *opts);
+
+/* Finds the interpreter and describes its environment exactly as testmon
+ * does (python_version, system_packages), reading the environment's metadata
+ * directly where that is proven equal, else asking the interpreter once and
+ * caching the answer. Release with tmd_pyenv_free. */
+int tmd_pyenv_load(tmd_pyenv *out, const tmd_pyenv_options *opts);
+void tmd_pyenv_free(tmd_pyenv *env);
+
+/* Rule 1: 0 when `env` equals the database's environment row, 1 when it
+ * differs (a one-line reason, naming the first difference, goes to `why`). */
+int tmd_pyenv_compare(const tmd_pyenv *env, const char *db_python_version,
+                      const char *db_packages, char *why, size_t why_size);
+
+/* testmon's package string from n "Name Version" strings (any order): sorted,
+ * patch parts dropped, ", "-joined, pytest-testmon left out. free() *out. */
+int tmd_pyenv_format_packages(char **out, const char *const *name_versions, size_t n);
+
+/* ---- static pytest collection (collect.c, pytest_config.c) --------------- */
+
+typedef enum tmd_collect_kind {
+    TMD_COLLECT_EXACT = 0,  /* exactly this node ID */
+    TMD_COLLECT_PREFIX = 1, /* stands for every node ID equal to it or starting
+                               with it followed by "[" or "::" (parametrized
+                               tests, a class or a whole file): which and how
+                               many cannot be known without running pytest */
+} tmd_collect_kind;
+
+typedef struct tmd_collected {
+    char *nodeid;
+    tmd_collect_kind kind;
+    const char *why; /* static, for PREFIX: "parametrize", "fixture params",
+                        "base class defined elsewhere", "pytest_generate_tests",
+                        "unittest.TestCase", "does not parse", ... */
+} tmd_collected;
+
+typedef struct tmd_collection {
+    size_t count;          /* items sorted by nodeid (strcmp) */
+    tmd_collected *items;
+    size_t nfiles;         /* test files pytest would collect, relative to the
+                              root with '/' separators, sorted */
+    char **files;
+} tmd_collection;
+
+/* What `pytest` run in `root` (its rootdir) would collect, from the pytest
+ * config (pytest.ini, pyproject.toml, tox.ini, setup.cfg: python_files,
+ * python_classes, python_functions, testpaths, norecursedirs) and the test
+ * files parsed with tree-sitter. Release with tmd_collection_free. */
+int tmd_collect_project(tmd_collection *out, const char *root);
+void tmd_collection_free(tmd_collection *c);
+
+enum { TMD_COLLECTED_NO = 0, TMD_COLLECTED_YES = 1, TMD_COLLECTED_MAYBE = 2 };
+/* Whether pytest collects `nodeid`: YES (an exact item), MAYBE (covered by a
+ * PREFIX item), NO (its file is not collected or does not define it). */
+int tmd_collection_lookup(const tmd_collection *c, const char *nodeid);
+
+/* Rule 5: the collected IDs the database does not know, given the stored
+ * test names (any order). A PREFIX item is reported (as the prefix) unless
+ * the stored names provably cover every test it stands for. Sorted; free
+ * each string and the array. */
+int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collection *c,
+                             const char *const *stored, size_t nstored);
+
+/* ---- incremental fingerprint cache (fpcache.c) --------------------------- */
+
+/* Checksums of files already seen, keyed by the raw bytes' XXH3 and size,
+ * the dialect, the flags and tmdiff's version. Safe against concurrent runs
+ * and corrupt entries (which are dropped and recomputed); bounded in size. */
+typedef struct tmd_fpcache tmd_fpcache;
+
+/* Opens (creating) the cache in `dir` (NULL: $XDG_CACHE_HOME/tmdiff or
+ * ~/.cache/tmdiff). Release with tmd_fpcache_close. */
+int tmd_fpcache_open(tmd_fpcache **out, const char *dir);
+void tmd_fpcache_close(tmd_fpcache *cache);
+
+/* Fingerprints `src` (prepared from raw_len raw bytes) like
+ * tmd_fingerprint_python (or tmd_fingerprint_whole_text when `whole_text`),
+ * answering from the cache when it can and storing new results. `cache` may
+ * be NULL (no caching). Never returns block texts (TMD_FP_WANT_TEXT is
+ * refused). Release *out with tmd_fingerprint_free. */
+int tmd_fpcache_fingerprint(tmd_fingerprint *out, tmd_fpcache *cache, const tmd_source *src,
+                            size_t raw_len, const tmd_dialect *dialect, int flags,
+                            int whole_text);
+
+/* ---- sharding (shard.c) -------------------------------------------------- */
+
+/* Parses "K/N" (1 <= K <= N <= 10000) into 1-based k and n. */
+int tmd_shard_parse(size_t *out_k, size_t *out_n, const char *spec);
+
+/* Each selected ID's expected duration: a stored test's own; a prefix or a
+ * bare file path the sum over the stored tests it covers; anything else
+ * (new tests) the mean of the stored durations. out has n entries. */
+int tmd_shard_durations(double *out, const char *const *ids, size_t n,
+                        const char *const *stored, const double *stored_durations,
+                        size_t nstored);
+
+/* Splits n IDs into `parts` parts, greedy longest-first into the lightest
+ * part (ties: the ID, then the lower part). Deterministic; every ID lands in
+ * exactly one part: out[i] is the 0-based part of ids[i]. */
+int tmd_shard_assign(size_t *out, const char *const *ids, const double *durations,
+                     size_t n, size_t parts);
+
 #ifdef __cplusplus
 }
 #endif
