@@ -344,6 +344,105 @@ int tmd_shard_durations(double *out, const char *const *ids, size_t n,
 int tmd_shard_assign(size_t *out, const char *const *ids, const double *durations,
                      size_t n, size_t parts);
 
+/* ---- git ancestry (ancestry.c) ------------------------------------------ */
+
+/* The commits a database could come from: `rev` and its ancestors through
+ * every parent, in the order `git rev-list` prints them (newest committer
+ * date first; equal dates in the order they were reached). */
+typedef struct tmd_ancestry {
+    size_t count;
+    char (*commits)[41]; /* count 40-hex ids; commits[0] is rev itself */
+    int shallow;         /* 1: a shallow clone's boundary cut the walk short */
+    int depth_reached;   /* 1: more ancestors exist beyond the depth asked */
+} tmd_ancestry;
+
+/* Lists at most `depth` (>= 1) commits from `rev` (NULL: HEAD) in the
+ * repository containing `path` (a work tree, a linked worktree, or a .git
+ * folder). TMD_ENOTFOUND: no repository or no such revision. Release *out
+ * with tmd_ancestry_free. */
+int tmd_ancestry_list(tmd_ancestry *out, const char *path, const char *rev, size_t depth);
+void tmd_ancestry_free(tmd_ancestry *a);
+
+/* Sets *out to 1 when a tracked file differs from `rev`'s tree (index or
+ * work tree; untracked and ignored files do not count), 0 otherwise.
+ * out_commit (41 bytes, may be NULL) receives rev's id, out_is_head whether
+ * rev is the checked-out commit. */
+int tmd_ancestry_worktree_dirty(int *out, char *out_commit, int *out_is_head,
+                                const char *path, const char *rev);
+
+/* ---- artifact store and local cache (store*.c, dbcache.c) ---------------- */
+
+/* Layout of a store, a directory or an http(s):// URL prefix:
+ *   <store>/<40-hex commit>.testmondata       a SQLite file, or
+ *   <store>/<40-hex commit>.testmondata.zst   the same, one zstd frame.
+ * Downloads land in <cache>/stores/<key>/<commit>.testmondata, where <cache>
+ * is $XDG_CACHE_HOME/tmdiff (else ~/.cache/tmdiff) and <key> names the store
+ * location without credentials. */
+
+/* Download progress: done and total bytes (total 0 when unknown). */
+typedef void (*tmd_progress_fn)(void *data, uint64_t done, uint64_t total);
+
+typedef struct tmd_store_options {
+    const char *rev;         /* where ancestry starts; NULL: HEAD */
+    size_t depth;            /* commits to consider, default 50 */
+    const char *cache_dir;   /* NULL: $XDG_CACHE_HOME/tmdiff or ~/.cache/tmdiff */
+    double timeout;          /* seconds: connect, and the longest stall of a
+                                transfer (and whole look-ups); default 30 */
+    int retries;             /* extra attempts after a transient failure
+                                (connection, timeout, 5xx, 429, cut body); 2 */
+    int parallel;            /* concurrent look-ups; default 32 */
+    size_t cache_entries;    /* databases kept in the cache; default 10 */
+    uint64_t cache_bytes;    /* ... and their total size; default 2 GiB */
+    double miss_ttl;         /* seconds a "not in the store" answer is
+                                reused before asking again; default 300; 0:
+                                always ask */
+    int compress;            /* publish: store the .zst form */
+    tmd_progress_fn progress; /* NULL: none */
+    void *progress_data;
+} tmd_store_options;
+
+#define TMD_STORE_OPTIONS_INIT {NULL, 50, NULL, 30.0, 2, 32, 10, (uint64_t)2 << 30, 300.0, 0, NULL, NULL}
+
+/* Fills unset fields from the environment: TMDIFF_STORE_TIMEOUT (seconds),
+ * TMDIFF_STORE_RETRIES, TMDIFF_STORE_PARALLEL, TMDIFF_CACHE_ENTRIES,
+ * TMDIFF_CACHE_MB, TMDIFF_STORE_MISS_TTL. TMD_EINVAL names a bad value. */
+int tmd_store_options_from_env(tmd_store_options *opts);
+
+typedef struct tmd_store_result {
+    char commit[41];     /* the commit whose database was found */
+    size_t distance;     /* its position in the ancestry: 0 = rev itself */
+    size_t searched;     /* ancestors considered */
+    int shallow;         /* the search stopped at a shallow clone's boundary */
+    int from_cache;      /* 1: no download was needed */
+    char *path;          /* the verified database in the local cache; free() */
+} tmd_store_result;
+
+/* Finds the nearest ancestor of opts->rev (in the repository containing
+ * `repo_path`) whose database `store` holds, downloads it into the cache
+ * unless it is there already, verifies it (SQLite, data version 13 or 14,
+ * quick_check) and fills *out. The store is a directory or an http(s) URL;
+ * TMDIFF_STORE_TOKEN (a bearer token) or ~/.netrc authenticate. Returns
+ * TMD_ENOTFOUND when no ancestor within opts->depth has one (the message
+ * says how far it looked), TMD_ENET for store failures (the message names
+ * the URL without credentials and the HTTP status). Release *out with
+ * tmd_store_result_free. */
+int tmd_store_fetch_nearest(tmd_store_result *out, const char *store, const char *repo_path,
+                            const tmd_store_options *opts);
+void tmd_store_result_free(tmd_store_result *r);
+
+/* Stores `db_path` under `commit` (40 hex): a private consistent copy is made
+ * with sqlite3_backup (WAL content included, the user's file untouched),
+ * verified, switched to rollback journal mode, optionally compressed, then
+ * PUT (HTTP) or copied and renamed into place (directory). out_where (may be
+ * NULL) receives the destination without credentials; free() it. */
+int tmd_store_publish(char **out_where, const char *store, const char *commit,
+                      const char *db_path, const tmd_store_options *opts);
+
+/* Checks that `path` is a database tmdiff can use: a SQLite file whose
+ * header and size agree, data version 13 or 14, PRAGMA quick_check "ok".
+ * TMD_EFORMAT says what is wrong. */
+int tmd_dbcache_verify(const char *path);
+
 #ifdef __cplusplus
 }
 #endif
