@@ -339,7 +339,8 @@ int tmd_shard_durations(double *out, const char *const *ids, size_t n,
                         size_t nstored);
 
 /* Splits n IDs into `parts` parts, greedy longest-first into the lightest
- * part (ties: the ID, then the lower part). Deterministic; every ID lands in
+ * part (equal durations: by ID; equal loads: the part with fewer IDs, then
+ * the lower part). Deterministic; every ID lands in
  * exactly one part: out[i] is the 0-based part of ids[i]. */
 int tmd_shard_assign(size_t *out, const char *const *ids, const double *durations,
                      size_t n, size_t parts);
