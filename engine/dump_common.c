@@ -1,0 +1,134 @@
+/* dump_common.c: the dumper's verdicts (reject, inexact) and its blocks. */
+#include "dump_common.h"
+#include "dump_symbols.h"
+#include "pyliteral.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Only the first verdict is kept: later ones are usually its echoes. */
+static void verdict(dumper *d, TSNode at, tmd_fp_status status, const char *why)
+{
+    if (d->status != TMD_FP_BLOCKS)
+        return;
+    d->status = status;
+    if (ts_node_is_null(at)) {
+        snprintf(d->reason, sizeof d->reason, "%s", why);
+    } else {
+        TSPoint p = ts_node_start_point(at);
+        snprintf(d->reason, sizeof d->reason, "line %u: %s", p.row + 1, why);
+    }
+}
+
+void dump_reject(dumper *d, TSNode at, const char *why)
+{
+    verdict(d, at, TMD_FP_NO_PARSE, why);
+}
+
+void dump_inexact(dumper *d, TSNode at, const char *why)
+{
+    verdict(d, at, TMD_FP_INEXACT, why);
+}
+
+void dump_record_block(dumper *d, const char *body, size_t len)
+{
+    if (d->nblocks == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        char **blocks = realloc(d->blocks, cap * sizeof *blocks);
+        if (blocks)
+            d->blocks = blocks;
+        size_t *lens = blocks ? realloc(d->block_lens, cap * sizeof *lens) : NULL;
+        if (lens)
+            d->block_lens = lens;
+        if (!blocks || !lens) {
+            dump_inexact(d, (TSNode){0}, DUMP_OOM_REASON);
+            return;
+        }
+        d->cap = cap;
+    }
+    char prefix[24];
+    int plen = snprintf(prefix, sizeof prefix, "%zu:", d->nblocks);
+    char *text = malloc((size_t)plen + len + 1);
+    if (!text) {
+        dump_inexact(d, (TSNode){0}, DUMP_OOM_REASON);
+        return;
+    }
+    memcpy(text, prefix, (size_t)plen);
+    if (len)
+        memcpy(text + plen, body, len);
+    text[plen + len] = '\0';
+    d->blocks[d->nblocks] = text;
+    d->block_lens[d->nblocks] = (size_t)plen + len;
+    d->nblocks++;
+}
+
+void dump_free_blocks(dumper *d)
+{
+    for (size_t i = 0; i < d->nblocks; i++)
+        free(d->blocks[i]);
+    free(d->blocks);
+    free(d->block_lens);
+    d->blocks = NULL;
+    d->block_lens = NULL;
+    d->nblocks = d->cap = 0;
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+int dump_text_is(const dumper *d, TSNode n, const char *s)
+{
+    size_t len, slen = strlen(s);
+    const char *t = dump_text(d, n, &len);
+    return len == slen && !memcmp(t, s, len);
+}
+
+void dump_name_repr(dumper *d, TSNode ident, tmd_buf *out)
+{
+    size_t len;
+    const char *s = dump_text(d, ident, &len);
+    char why[LIT_WHY_SIZE] = "";
+    if ((len == 5 && !memcmp(s, "async", 5)) || (len == 5 && !memcmp(s, "await", 5))) {
+        dump_reject(d, ident, "async/await are keywords");
+        return;
+    }
+    tmd_buf_putc(out, '\'');
+    int rc = lit_identifier(out, s, len, d->dialect, why);
+    if (rc == LIT_SYNTAX)
+        dump_reject(d, ident, why[0] ? why : "invalid identifier");
+    else if (rc != LIT_OK)
+        dump_inexact(d, ident, why[0] ? why : "identifier");
+    tmd_buf_putc(out, '\'');
+}
+
+/* 'a.b.c' of a dotted_name, rebuilt from its identifiers (spaces and line
+ * continuations may sit between them). */
+void dump_dotted_repr(dumper *d, TSNode dotted, tmd_buf *out)
+{
+    tmd_buf_putc(out, '\'');
+    int first = 1;
+    for (TSNode c = dump_first_child(dotted); !ts_node_is_null(c); c = dump_next(c)) {
+        if (ts_node_symbol(c) != d->sym->S_identifier)
+            continue;
+        if (!first)
+            tmd_buf_putc(out, '.');
+        first = 0;
+        size_t len;
+        const char *s = dump_text(d, c, &len);
+        char why[LIT_WHY_SIZE] = "";
+        int rc = lit_identifier(out, s, len, d->dialect, why);
+        if (rc == LIT_SYNTAX)
+            dump_reject(d, c, why[0] ? why : "invalid identifier");
+        else if (rc != LIT_OK)
+            dump_inexact(d, c, why[0] ? why : "identifier");
+    }
+    tmd_buf_putc(out, '\'');
+}
+
+void dump_put_sep(tmd_buf *out, int *first)
+{
+    if (!*first)
+        tmd_buf_puts(out, ", ");
+    *first = 0;
+}
+

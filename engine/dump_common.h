@@ -1,0 +1,55 @@
+/* dump_common.h: block recording shared by the dumper's files (internal;
+ * dump_common.c). dump.h holds the dumper's contract; this only adds what
+ * dump_stmt.c and fingerprint.c need to hand blocks over. */
+#ifndef TMD_DUMP_COMMON_H
+#define TMD_DUMP_COMMON_H
+
+#include "dump.h"
+
+/* Records the next block: "<number>:" followed by the `len` bytes of `body`
+ * (its statement dumps, already ", "-joined). The dumper owns the copy;
+ * dump_free_blocks releases every block. Out of memory becomes INEXACT with
+ * the reason DUMP_OOM_REASON, which fingerprint.c turns into TMD_ENOMEM. */
+#define DUMP_OOM_REASON "out of memory"
+void dump_record_block(dumper *d, const char *body, size_t len);
+void dump_free_blocks(dumper *d);
+
+/* Children of a node one at a time in source order, skipping extras
+ * (comments, line continuations): O(1) per step, unlike ts_node_child(n, i). */
+static inline TSNode dump_first_child(TSNode n)
+{
+    TSNode c = ts_node_child(n, 0);
+    while (!ts_node_is_null(c) && ts_node_is_extra(c))
+        c = ts_node_next_sibling(c);
+    return c;
+}
+static inline TSNode dump_next(TSNode c)
+{
+    do
+        c = ts_node_next_sibling(c);
+    while (!ts_node_is_null(c) && ts_node_is_extra(c));
+    return c;
+}
+
+/* dump_text(n) equals the C string s. */
+int dump_text_is(const dumper *d, TSNode n, const char *s);
+/* 'name' of an identifier as CPython stores it (NFKC); async/await rejected. */
+void dump_name_repr(dumper *d, TSNode ident, tmd_buf *out);
+/* 'a.b.c' of a dotted_name, rebuilt from its identifiers. */
+void dump_dotted_repr(dumper *d, TSNode dotted, tmd_buf *out);
+/* Writes ", " before every item but the first (*first starts at 1). */
+void dump_put_sep(tmd_buf *out, int *first);
+
+/* Statement parts (dump_stmt.c, dump_compound.c, dump_def.c). */
+void dump_function_def(dumper *d, TSNode def, TSNode decorated, tmd_buf *out);
+void dump_class_def(dumper *d, TSNode cls, TSNode decorated, tmd_buf *out);
+void dump_decorated(dumper *d, TSNode decorated, tmd_buf *out);
+void dump_type_alias(dumper *d, TSNode stmt, tmd_buf *out);
+void dump_if(dumper *d, TSNode stmt, tmd_buf *out);
+void dump_for(dumper *d, TSNode stmt, tmd_buf *out);
+void dump_while(dumper *d, TSNode stmt, tmd_buf *out);
+void dump_try(dumper *d, TSNode stmt, tmd_buf *out);
+void dump_with(dumper *d, TSNode stmt, tmd_buf *out);
+void dump_match(dumper *d, TSNode stmt, tmd_buf *out);
+
+#endif

@@ -1,0 +1,367 @@
+/* dump_compound.c: if/elif/else, for, while, try/except(*)/finally, with and
+ * match statements as CPython's ast dump (their bodies stay inline). */
+#include "dump_common.h"
+#include "dump_symbols.h"
+
+#include <string.h>
+
+/* The first child of `n` with symbol `sym` (null node if none). */
+static TSNode child_of(TSNode n, TSSymbol sym)
+{
+    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c))
+        if (ts_node_symbol(c) == sym)
+            return c;
+    return (TSNode){0};
+}
+
+static int starts_async(const dumper *d, TSNode n)
+{
+    TSNode c = dump_first_child(n);
+    return !ts_node_is_null(c) && ts_node_symbol(c) == d->sym->A_async;
+}
+
+/* The body of an else/finally clause. */
+static void dump_clause_body(dumper *d, TSNode clause, tmd_buf *out)
+{
+    TSNode body = ts_node_child_by_field_id(clause, d->sym->F_body);
+    if (ts_node_is_null(body))
+        body = child_of(clause, d->sym->S_block);
+    dump_body(d, body, 0, out);
+}
+
+/* if/elif/else: each elif is an If nested in the previous orelse. */
+void dump_if(dumper *d, TSNode n, tmd_buf *out)
+{
+    unsigned nested = 1, depth0 = d->depth;
+    tmd_buf_puts(out, "If(");
+    dump_expr(d, ts_node_child_by_field_id(n, d->sym->F_condition), CTX_LOAD, out);
+    tmd_buf_puts(out, ", ");
+    dump_body(d, ts_node_child_by_field_id(n, d->sym->F_consequence), 0, out);
+    tmd_buf_puts(out, ", ");
+    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+        TSSymbol s = ts_node_symbol(c);
+        if (s == d->sym->S_elif_clause) {
+            if (++d->depth > DUMP_MAX_DEPTH) {
+                dump_inexact(d, c, "elif chain nested too deeply for testmon's recursive dump");
+                break;
+            }
+            nested++;
+            tmd_buf_puts(out, "If(");
+            dump_expr(d, ts_node_child_by_field_id(c, d->sym->F_condition), CTX_LOAD, out);
+            tmd_buf_puts(out, ", ");
+            dump_body(d, ts_node_child_by_field_id(c, d->sym->F_consequence), 0, out);
+            tmd_buf_puts(out, ", ");
+        } else if (s == d->sym->S_else_clause) {
+            dump_clause_body(d, c, out);
+        }
+    }
+    while (nested--)
+        tmd_buf_putc(out, ')');
+    d->depth = depth0;
+}
+
+void dump_for(dumper *d, TSNode n, tmd_buf *out)
+{
+    tmd_buf_puts(out, starts_async(d, n) ? "AsyncFor(" : "For(");
+    dump_expr(d, ts_node_child_by_field_id(n, d->sym->F_left), CTX_STORE, out);
+    tmd_buf_puts(out, ", ");
+    dump_expr(d, ts_node_child_by_field_id(n, d->sym->F_right), CTX_LOAD, out);
+    tmd_buf_puts(out, ", ");
+    dump_body(d, ts_node_child_by_field_id(n, d->sym->F_body), 0, out);
+    tmd_buf_puts(out, ", ");
+    TSNode alt = ts_node_child_by_field_id(n, d->sym->F_alternative);
+    if (!ts_node_is_null(alt))
+        dump_clause_body(d, alt, out);
+    tmd_buf_puts(out, ", None)");
+}
+
+void dump_while(dumper *d, TSNode n, tmd_buf *out)
+{
+    tmd_buf_puts(out, "While(");
+    dump_expr(d, ts_node_child_by_field_id(n, d->sym->F_condition), CTX_LOAD, out);
+    tmd_buf_puts(out, ", ");
+    dump_body(d, ts_node_child_by_field_id(n, d->sym->F_body), 0, out);
+    tmd_buf_puts(out, ", ");
+    TSNode alt = ts_node_child_by_field_id(n, d->sym->F_alternative);
+    if (!ts_node_is_null(alt))
+        dump_clause_body(d, alt, out);
+    tmd_buf_putc(out, ')');
+}
+
+/* ---- try ------------------------------------------------------------------- */
+
+/* ExceptHandler(type, name, body) of an except or except* clause. */
+static void dump_handler(dumper *d, TSNode clause, int star, tmd_buf *out)
+{
+    TSNode type = {0}, name = {0}, body = {0};
+    int after_as = 0;
+    for (TSNode c = dump_first_child(clause); !ts_node_is_null(c); c = dump_next(c)) {
+        TSSymbol s = ts_node_symbol(c);
+        if (s == d->sym->A_comma) {
+            dump_reject(d, c, "multiple exception types must be parenthesized");
+            return;
+        }
+        if (s == d->sym->A_as) {
+            after_as = 1;
+        } else if (s == d->sym->S_block) {
+            body = c;
+        } else if (ts_node_is_named(c)) {
+            if (after_as)
+                name = c;
+            else if (ts_node_is_null(type))
+                type = c;
+            else
+                dump_inexact(d, c, "unexpected except clause part");
+        }
+    }
+    if (!ts_node_is_null(name) && ts_node_symbol(name) != d->sym->S_identifier) {
+        /* tree-sitter wraps the name of `except E as e` in nothing; anything
+         * but a plain name is invalid */
+        if (ts_node_named_child_count(name) == 1 &&
+            ts_node_symbol(ts_node_named_child(name, 0)) == d->sym->S_identifier)
+            name = ts_node_named_child(name, 0);
+        else {
+            dump_reject(d, name, "except ... as needs a plain name");
+            return;
+        }
+    }
+    if (star && ts_node_is_null(type)) {
+        dump_reject(d, clause, "expected one or more exception types after except*");
+        return;
+    }
+    tmd_buf_puts(out, "ExceptHandler(");
+    if (ts_node_is_null(type))
+        tmd_buf_puts(out, "None");
+    else
+        dump_expr(d, type, CTX_LOAD, out);
+    tmd_buf_puts(out, ", ");
+    if (ts_node_is_null(name))
+        tmd_buf_puts(out, "None");
+    else
+        dump_name_repr(d, name, out);
+    tmd_buf_puts(out, ", ");
+    dump_body(d, body, 0, out);
+    tmd_buf_putc(out, ')');
+}
+
+void dump_try(dumper *d, TSNode n, tmd_buf *out)
+{
+    int star = !ts_node_is_null(child_of(n, d->sym->S_except_group_clause));
+    if (star && d->dialect->minor < 11) {
+        dump_reject(d, n, "except* needs Python 3.11");
+        return;
+    }
+    if (star && !ts_node_is_null(child_of(n, d->sym->S_except_clause))) {
+        dump_reject(d, n, "cannot have both except and except* on the same try");
+        return;
+    }
+    tmd_buf_puts(out, star ? "TryStar(" : "Try(");
+    dump_body(d, ts_node_child_by_field_id(n, d->sym->F_body), 0, out);
+    tmd_buf_puts(out, ", ");
+    int first = 1, handlers = 0;
+    TSNode orelse = {0}, finally = {0};
+    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+        TSSymbol s = ts_node_symbol(c);
+        if (s == d->sym->S_except_clause || s == d->sym->S_except_group_clause) {
+            dump_put_sep(out, &first);
+            dump_handler(d, c, s == d->sym->S_except_group_clause, out);
+            handlers++;
+        } else if (s == d->sym->S_else_clause) {
+            orelse = c;
+        } else if (s == d->sym->S_finally_clause) {
+            finally = c;
+        }
+    }
+    if (!ts_node_is_null(orelse) && !handlers)
+        dump_reject(d, orelse, "try/else without except");
+    tmd_buf_puts(out, ", ");
+    if (!ts_node_is_null(orelse))
+        dump_clause_body(d, orelse, out);
+    tmd_buf_puts(out, ", ");
+    if (!ts_node_is_null(finally))
+        dump_clause_body(d, finally, out);
+    tmd_buf_putc(out, ')');
+}
+
+/* ---- with ------------------------------------------------------------------ */
+
+/* The expression `with_item` stands for, seen through one layer of
+ * parentheses when `unwrap` (3.9+ reads `with (a as b):` as an item). */
+static void dump_withitem(dumper *d, TSNode item, tmd_buf *out)
+{
+    TSNode value = ts_node_child_by_field_id(item, d->sym->F_value);
+    TSNode as = value;
+    if (!ts_node_is_null(as) && ts_node_symbol(as) == d->sym->S_parenthesized_expression) {
+        TSNode inner = ts_node_named_child(as, 0);
+        if (!ts_node_is_null(inner) && ts_node_symbol(inner) == d->sym->S_as_pattern) {
+            if (d->dialect->minor < 9) {
+                dump_reject(d, inner, "parenthesized with-items need Python 3.9");
+                return;
+            }
+            as = inner;
+        }
+    }
+    tmd_buf_puts(out, "withitem(");
+    if (!ts_node_is_null(as) && ts_node_symbol(as) == d->sym->S_as_pattern) {
+        TSNode ctx = ts_node_named_child(as, 0);
+        TSNode alias = ts_node_child_by_field_id(as, d->sym->F_alias);
+        TSNode target = ts_node_is_null(alias) ? alias : ts_node_named_child(alias, 0);
+        if (ts_node_is_null(target)) {
+            dump_inexact(d, as, "with-item target");
+            return;
+        }
+        dump_expr(d, ctx, CTX_LOAD, out);
+        tmd_buf_puts(out, ", ");
+        dump_expr(d, target, CTX_STORE, out);
+    } else {
+        dump_expr(d, value, CTX_LOAD, out);
+        tmd_buf_puts(out, ", None");
+    }
+    tmd_buf_putc(out, ')');
+}
+
+void dump_with(dumper *d, TSNode n, tmd_buf *out)
+{
+    TSNode clause = child_of(n, d->sym->S_with_clause);
+    if (ts_node_is_null(clause)) {
+        dump_inexact(d, n, "with statement without items");
+        return;
+    }
+    TSNode first_tok = dump_first_child(clause);
+    int parenthesized = !ts_node_is_null(first_tok) && ts_node_symbol(first_tok) == d->sym->A_lparen;
+    unsigned items = 0;
+    int comma_last = 0;
+    for (TSNode c = first_tok; !ts_node_is_null(c); c = dump_next(c)) {
+        if (ts_node_symbol(c) == d->sym->S_with_item)
+            items++;
+        if (ts_node_symbol(c) != d->sym->A_rparen)
+            comma_last = ts_node_symbol(c) == d->sym->A_comma;
+    }
+    tmd_buf_puts(out, starts_async(d, n) ? "AsyncWith(" : "With(");
+    if (parenthesized && d->dialect->minor < 9) {
+        /* 3.8 reads `with (a, b):` as one tuple; `as` inside is an error */
+        tmd_buf_puts(out, "withitem(");
+        if (items > 1 || comma_last)
+            tmd_buf_puts(out, "Tuple(");
+        int first = 1;
+        for (TSNode c = first_tok; !ts_node_is_null(c); c = dump_next(c)) {
+            if (ts_node_symbol(c) != d->sym->S_with_item)
+                continue;
+            TSNode value = ts_node_child_by_field_id(c, d->sym->F_value);
+            if (!ts_node_is_null(value) && ts_node_symbol(value) == d->sym->S_as_pattern) {
+                dump_reject(d, value, "parenthesized with-items need Python 3.9");
+                return;
+            }
+            dump_put_sep(out, &first);
+            dump_expr(d, value, CTX_LOAD, out);
+        }
+        if (items > 1 || comma_last)
+            tmd_buf_puts(out, ", Load())");
+        tmd_buf_puts(out, ", None)");
+    } else {
+        if (!parenthesized && comma_last) {
+            dump_reject(d, clause, "trailing comma after with-items");
+            return;
+        }
+        int first = 1;
+        for (TSNode c = first_tok; !ts_node_is_null(c); c = dump_next(c))
+            if (ts_node_symbol(c) == d->sym->S_with_item) {
+                dump_put_sep(out, &first);
+                dump_withitem(d, c, out);
+            }
+    }
+    tmd_buf_puts(out, ", ");
+    dump_body(d, ts_node_child_by_field_id(n, d->sym->F_body), 0, out);
+    tmd_buf_puts(out, ", None)");
+}
+
+/* ---- match ----------------------------------------------------------------- */
+
+/* match_case(pattern, guard, body) */
+static void dump_case(dumper *d, TSNode clause, tmd_buf *out)
+{
+    unsigned patterns = 0;
+    int comma = 0;
+    TSNode guard = {0}, body = {0};
+    for (TSNode c = dump_first_child(clause); !ts_node_is_null(c); c = dump_next(c)) {
+        TSSymbol s = ts_node_symbol(c);
+        if (s == d->sym->S_case_pattern)
+            patterns++;
+        else if (s == d->sym->A_comma)
+            comma = 1;
+        else if (s == d->sym->S_if_clause)
+            guard = c;
+        else if (s == d->sym->S_block)
+            body = c;
+    }
+    tmd_buf_puts(out, "match_case(");
+    int seq = patterns > 1 || comma;
+    if (seq)
+        tmd_buf_puts(out, "MatchSequence(");
+    int first = 1;
+    for (TSNode c = dump_first_child(clause); !ts_node_is_null(c); c = dump_next(c))
+        if (ts_node_symbol(c) == d->sym->S_case_pattern) {
+            dump_put_sep(out, &first);
+            dump_pattern(d, c, out);
+        }
+    if (seq)
+        tmd_buf_putc(out, ')');
+    tmd_buf_puts(out, ", ");
+    if (ts_node_is_null(guard)) {
+        tmd_buf_puts(out, "None");
+    } else {
+        TSNode test = ts_node_named_child(guard, 0);
+        dump_expr(d, test, CTX_LOAD, out);
+    }
+    tmd_buf_puts(out, ", ");
+    if (ts_node_is_null(body))
+        body = ts_node_child_by_field_id(clause, d->sym->F_consequence);
+    dump_body(d, body, 0, out);
+    tmd_buf_putc(out, ')');
+}
+
+void dump_match(dumper *d, TSNode n, tmd_buf *out)
+{
+    if (d->dialect->minor < 10) {
+        dump_reject(d, n, "match statements need Python 3.10");
+        return;
+    }
+    unsigned subjects = 0;
+    int comma = 0;
+    TSNode body = ts_node_child_by_field_id(n, d->sym->F_body);
+    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+        if (ts_node_eq(c, body))
+            break;
+        if (ts_node_symbol(c) == d->sym->A_comma)
+            comma = 1;
+        else if (ts_node_is_named(c))
+            subjects++;
+    }
+    tmd_buf_puts(out, "Match(");
+    int tuple = subjects > 1 || comma, first = 1;
+    if (tuple)
+        tmd_buf_puts(out, "Tuple(");
+    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+        if (ts_node_eq(c, body))
+            break;
+        if (ts_node_is_named(c)) {
+            dump_put_sep(out, &first);
+            dump_expr(d, c, CTX_LOAD, out);
+        }
+    }
+    if (tuple)
+        tmd_buf_puts(out, ", Load())");
+    tmd_buf_puts(out, ", ");
+    first = 1;
+    unsigned cases = 0;
+    if (!ts_node_is_null(body))
+        for (TSNode c = dump_first_child(body); !ts_node_is_null(c); c = dump_next(c))
+            if (ts_node_symbol(c) == d->sym->S_case_clause) {
+                dump_put_sep(out, &first);
+                dump_case(d, c, out);
+                cases++;
+            }
+    if (!cases)
+        dump_reject(d, n, "match without case blocks");
+    tmd_buf_putc(out, ')');
+}

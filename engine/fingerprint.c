@@ -1,0 +1,191 @@
+/* fingerprint.c: testmon's block checksums of a prepared Python text: parse
+ * with tree-sitter, dump as CPython's ast would (dump_*.c), CRC-32 each block. */
+#include "dump_common.h"
+#include "dump_symbols.h"
+#include "error.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+int32_t tmd_checksum(const char *bytes, size_t len)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    /* zlib takes uInt lengths: feed huge inputs in pieces */
+    while (len > 0) {
+        uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
+        crc = crc32(crc, (const Bytef *)bytes, n);
+        bytes += n;
+        len -= n;
+    }
+    /* testmon stores (crc ^ 0x80000000) - 0x80000000: the signed view */
+    return (int32_t)(uint32_t)crc;
+}
+
+/* One parser per thread, reused across files (creating one is not free). */
+static pthread_key_t parser_key;
+static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
+
+static void parser_delete(void *p) { ts_parser_delete(p); }
+static void parser_key_create(void) { pthread_key_create(&parser_key, parser_delete); }
+
+static TSParser *thread_parser(void)
+{
+    pthread_once(&parser_once, parser_key_create);
+    TSParser *p = pthread_getspecific(parser_key);
+    if (p)
+        return p;
+    p = ts_parser_new();
+    if (!p)
+        return NULL;
+    if (!ts_parser_set_language(p, dump_language()) || pthread_setspecific(parser_key, p)) {
+        ts_parser_delete(p);
+        return NULL;
+    }
+    return p;
+}
+
+void tmd_fingerprint_free(tmd_fingerprint *fp)
+{
+    if (!fp)
+        return;
+    if (fp->blocks)
+        for (size_t i = 0; i < fp->count; i++)
+            free(fp->blocks[i]);
+    free(fp->blocks);
+    free(fp->checksums);
+    fp->blocks = NULL;
+    fp->checksums = NULL;
+    fp->count = 0;
+}
+
+static void set_status(tmd_fingerprint *out, tmd_fp_status status, const char *why)
+{
+    out->status = status;
+    snprintf(out->reason, sizeof out->reason, "%s", why);
+}
+
+/* A NUL byte: CPython 3.8-3.10 raise ValueError from compile() (testmon
+ * crashes); 3.11.7 and 3.12+ raise SyntaxError (no blocks). The 3.11 micro
+ * in between that switched is not pinned down here, so those are inexact. */
+static tmd_fp_status nul_status(const tmd_dialect *dialect)
+{
+    if (dialect->minor >= 12)
+        return TMD_FP_NO_PARSE;
+    if (dialect->minor == 11 && (dialect->micro < 0 || dialect->micro >= 7))
+        return TMD_FP_NO_PARSE;
+    return TMD_FP_INEXACT;
+}
+
+/* Moves the dumper's blocks into *out with their checksums. */
+static int take_blocks(tmd_fingerprint *out, dumper *d, int want_text)
+{
+    if (d->nblocks == 0)
+        return TMD_OK;
+    out->checksums = malloc(d->nblocks * sizeof *out->checksums);
+    if (!out->checksums)
+        return tmd_error(TMD_ENOMEM, "fingerprint: out of memory (%zu blocks)", d->nblocks);
+    for (size_t i = 0; i < d->nblocks; i++)
+        out->checksums[i] = tmd_checksum(d->blocks[i], d->block_lens[i]);
+    out->count = d->nblocks;
+    if (want_text) {
+        out->blocks = d->blocks; /* hand the strings over */
+        d->blocks = NULL;
+        d->nblocks = 0;
+    }
+    return TMD_OK;
+}
+
+static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
+                            const tmd_dialect *dialect, int flags)
+{
+    if (memchr(text, '\0', len)) {
+        set_status(out, nul_status(dialect), "the source holds a NUL byte");
+        return TMD_OK;
+    }
+    /* CPython's tokenizer reads a lone "\r" as a newline (CRLF is gone already) */
+    for (char *p = memchr(text, '\r', len); p; p = memchr(p + 1, '\r', len - (size_t)(p + 1 - text)))
+        *p = '\n';
+
+    TSParser *parser = thread_parser();
+    if (!parser)
+        return tmd_error(TMD_ENOMEM, "fingerprint: cannot create a tree-sitter parser (out of memory?)");
+    if (len > UINT32_MAX)
+        return tmd_error(TMD_EINVAL, "fingerprint: source of %zu bytes is too large to parse", len);
+    TSTree *tree = ts_parser_parse_string(parser, NULL, text, (uint32_t)len);
+    if (!tree)
+        return tmd_error(TMD_ENOMEM, "fingerprint: tree-sitter failed to parse (out of memory?)");
+
+    dumper d;
+    memset(&d, 0, sizeof d);
+    d.src = text;
+    d.dialect = dialect;
+    d.sym = dump_symbols_get();
+    d.status = TMD_FP_BLOCKS;
+    dump_module(&d, ts_tree_root_node(tree));
+    ts_tree_delete(tree);
+
+    int rc = TMD_OK;
+    if (d.status == TMD_FP_INEXACT && !strcmp(d.reason, DUMP_OOM_REASON))
+        rc = tmd_error(TMD_ENOMEM, "fingerprint: out of memory while dumping");
+    else if (d.status != TMD_FP_BLOCKS)
+        set_status(out, d.status, d.reason);
+    else
+        rc = take_blocks(out, &d, flags & TMD_FP_WANT_TEXT);
+    dump_free_blocks(&d);
+    return rc;
+}
+
+int tmd_fingerprint_python(tmd_fingerprint *out, const tmd_source *src,
+                           const tmd_dialect *dialect, int flags)
+{
+    memset(out, 0, sizeof *out);
+    if (!src->decodable) {
+        /* testmon raises while detecting the encoding: it has no answer */
+        set_status(out, TMD_FP_INEXACT, "testmon cannot decode this file");
+        return TMD_OK;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    if (flags & TMD_FP_DEDENT) {
+        int rc = tmd_source_dedent(&text, &len, src->text, src->len);
+        if (rc != TMD_OK)
+            return rc;
+    } else {
+        text = malloc(src->len + 1);
+        if (!text)
+            return tmd_error(TMD_ENOMEM, "fingerprint: out of memory (%zu bytes)", src->len);
+        memcpy(text, src->text, src->len + 1);
+        len = src->len;
+    }
+    int rc = fingerprint_text(out, text, len, dialect, flags);
+    free(text);
+    if (rc != TMD_OK)
+        tmd_fingerprint_free(out);
+    return rc;
+}
+
+int tmd_fingerprint_whole_text(tmd_fingerprint *out, const tmd_source *src, int flags)
+{
+    memset(out, 0, sizeof *out);
+    if (!src->decodable) {
+        set_status(out, TMD_FP_INEXACT, "testmon cannot decode this file");
+        return TMD_OK;
+    }
+    out->checksums = malloc(sizeof *out->checksums);
+    if (!out->checksums)
+        return tmd_error(TMD_ENOMEM, "fingerprint: out of memory");
+    out->checksums[0] = tmd_checksum(src->text, src->len);
+    out->count = 1;
+    if (flags & TMD_FP_WANT_TEXT) {
+        out->blocks = malloc(sizeof *out->blocks);
+        if (out->blocks)
+            out->blocks[0] = strdup(src->text);
+        if (!out->blocks || !out->blocks[0]) {
+            tmd_fingerprint_free(out);
+            return tmd_error(TMD_ENOMEM, "fingerprint: out of memory");
+        }
+    }
+    return TMD_OK;
+}
