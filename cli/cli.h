@@ -16,5 +16,7 @@ int cli_fail_engine(void);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int cmd_fingerprint(int argc, char **argv);
+int cmd_select(int argc, char **argv);  /* selcore */
+int cmd_explain(int argc, char **argv); /* selcore */
 
 #endif

@@ -7,6 +7,8 @@
 
 static const char usage[] =
     "usage: tmdiff [select] [options]      print the pytest node IDs to run\n"
+    "       tmdiff explain [options] NODEID...\n"
+    "                                      why a test is or is not selected\n"
     "       tmdiff fingerprint [--python X.Y] [--dump] FILE...\n"
     "                                      testmon's block checksums of files\n"
     "\n"
@@ -22,6 +24,8 @@ struct command {
 
 static const struct command commands[] = {
     {"fingerprint", cmd_fingerprint},
+    {"select", cmd_select},
+    {"explain", cmd_explain},
 };
 
 int cli_fail(const char *what, const char *why, const char *hint)
@@ -64,6 +68,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (argc >= 2 && !strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
+    /* `tmdiff` alone or `tmdiff --option ...` means `tmdiff select ...`. */
+    if (argc < 2 || argv[1][0] == '-')
+        return cmd_select(argc, argv);
     fputs(usage, stderr);
     return EXIT_USAGE;
 }

@@ -46,9 +46,12 @@ extern const char select_options_help[];
  * it), or EXIT_UNDECIDED after printing the one-line error. */
 int select_compute(tmd_selection **out, const select_options *opts);
 
-/* Node IDs to hand to pytest: the selected tests that exist, sorted, without
- * duplicates; when sel->everything, every known test file plus the new ones.
- * *out is an array of pointers into `sel` (free() the array only). */
-int select_node_ids(const char ***out, size_t *n, const tmd_selection *sel);
+/* Node IDs to hand to pytest: the selected tests that exist (when
+ * sel->everything that is every known test still collected plus the new
+ * ones), sorted, without duplicates, restricted to opts' --shard part if
+ * given. *out is an array of pointers into `sel` (free() the array only).
+ * Returns EXIT_OK or EXIT_UNDECIDED after printing why. */
+int select_node_ids(const char ***out, size_t *n, const tmd_selection *sel,
+                    const select_options *opts);
 
 #endif

@@ -1,0 +1,233 @@
+/* select_common.c: parsing `[select options]` and running the selection they
+ * describe, for `tmdiff select`, `tmdiff run` and `tmdiff explain`. */
+#include "cli.h"
+#include "select_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char select_options_help[] =
+    "  --root DIR          pytest's rootdir (default: the current directory)\n"
+    "  --db FILE           the database (default: $TESTMON_DATAFILE or ROOT/.testmondata)\n"
+    "  --env NAME          the testmon environment (default: default)\n"
+    "  --store URL|DIR     fetch the database recorded nearest to HEAD from a store\n"
+    "  --python-exe PATH   the interpreter whose packages the environment check reads\n"
+    "  --no-env-check      skip the environment check (Python version, packages)\n"
+    "  --precise           drop testmon quirks that only ever select more (the\n"
+    "                      dedent of locally modified files)\n"
+    "  --format FMT        ids (default), json (with reasons), deselect (the stable\n"
+    "                      tests, for pytest --deselect)\n"
+    "  -0                  separate the output with NUL instead of newlines\n"
+    "  --shard K/N         only part K of N, split by recorded durations\n";
+
+/* The value of an option given as "--opt VALUE" or "--opt=VALUE". */
+static int option_value(const char **out, int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n))
+        return 0;
+    if (argv[*i][n] == '=') {
+        *out = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0')
+        return 0;
+    if (*i + 1 >= argc) {
+        *out = NULL;
+        return 1;
+    }
+    *out = argv[++*i];
+    return 1;
+}
+
+static int parse_shard(select_options *o, const char *spec)
+{
+    char *end;
+    long k = strtol(spec, &end, 10);
+    if (end == spec || *end != '/')
+        return -1;
+    const char *ns = end + 1;
+    long n = strtol(ns, &end, 10);
+    if (end == ns || *end || n < 1 || n > 10000 || k < 1 || k > n)
+        return -1;
+    o->shard_k = (int)k;
+    o->shard_n = (int)n;
+    return 0;
+}
+
+int select_parse_options(select_options *out, int argc, char **argv, const char *cmd,
+                         int positionals)
+{
+    memset(out, 0, sizeof *out);
+    out->env = "default";
+    out->rest = argc;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL, *a = argv[i];
+        if (!strcmp(a, "--")) {
+            out->rest = i + 1;
+            out->dashdash = 1;
+            break;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            return -1;
+        } else if (option_value(&v, argc, argv, &i, "--root")) {
+            if (!(out->root = v))
+                return cli_usage_error(cmd, "--root needs a directory");
+        } else if (option_value(&v, argc, argv, &i, "--db")) {
+            if (!(out->db = v))
+                return cli_usage_error(cmd, "--db needs a file");
+        } else if (option_value(&v, argc, argv, &i, "--env")) {
+            if (!(out->env = v) || !*v)
+                return cli_usage_error(cmd, "--env needs an environment name");
+        } else if (option_value(&v, argc, argv, &i, "--store")) {
+            if (!(out->store = v))
+                return cli_usage_error(cmd, "--store needs a URL or directory");
+        } else if (option_value(&v, argc, argv, &i, "--python-exe")) {
+            if (!(out->python_exe = v))
+                return cli_usage_error(cmd, "--python-exe needs an interpreter path");
+        } else if (!strcmp(a, "--no-env-check")) {
+            out->no_env_check = 1;
+        } else if (!strcmp(a, "--precise")) {
+            out->precise = 1;
+        } else if (!strcmp(a, "-0")) {
+            out->nul = 1;
+        } else if (option_value(&v, argc, argv, &i, "--format")) {
+            if (v && !strcmp(v, "ids"))
+                out->format = SELECT_FORMAT_IDS;
+            else if (v && !strcmp(v, "json"))
+                out->format = SELECT_FORMAT_JSON;
+            else if (v && !strcmp(v, "deselect"))
+                out->format = SELECT_FORMAT_DESELECT;
+            else
+                return cli_usage_error(cmd, "--format takes ids, json or deselect");
+        } else if (option_value(&v, argc, argv, &i, "--shard")) {
+            if (!v || parse_shard(out, v) != 0)
+                return cli_usage_error(cmd, "--shard takes K/N with 1 <= K <= N, e.g. 2/4");
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cli_usage_error(cmd, "unknown option '%s'", a);
+        } else if (positionals) {
+            out->rest = i;
+            break;
+        } else {
+            return cli_usage_error(cmd, "unexpected argument '%s'", a);
+        }
+    }
+    if (out->python_exe && out->no_env_check)
+        return cli_usage_error(cmd, "--python-exe and --no-env-check exclude each other");
+    return EXIT_OK;
+}
+
+int select_compute(tmd_selection **out, const select_options *opts)
+{
+    *out = NULL;
+    tmd_select_options so = TMD_SELECT_OPTIONS_INIT;
+    so.root = opts->root ? opts->root : ".";
+    so.env_name = opts->env;
+    so.env_check = !opts->no_env_check;
+    so.python_exe = opts->python_exe;
+    so.precise = opts->precise;
+
+    /* The database: --db, else $TESTMON_DATAFILE (relative to the root, as
+     * testmon reads it from pytest's rootdir), else ROOT/.testmondata. */
+    char *db_path = NULL;
+    const char *env_file = getenv("TESTMON_DATAFILE");
+    if (opts->db) {
+        so.db_path = opts->db;
+    } else if (env_file && *env_file) {
+        if (env_file[0] == '/') {
+            so.db_path = env_file;
+        } else {
+            size_t n = strlen(so.root) + strlen(env_file) + 2;
+            if (!(db_path = malloc(n)))
+                return cli_fail("select", "out of memory", NULL);
+            snprintf(db_path, n, "%s/%s", so.root, env_file);
+            so.db_path = db_path;
+        }
+    }
+
+    /* --store (issue 4): the store engineer's tmd_store_fetch_nearest() sets
+     * so.db_path to the fetched local copy here. */
+    if (opts->store) {
+        free(db_path);
+        return cli_fail("--store", "fetching from a store is not available in this build",
+                        "fetch the database yourself and pass --db");
+    }
+
+    int rc = tmd_select_run(out, &so);
+    free(db_path);
+    if (rc != TMD_OK) {
+        fprintf(stderr, "tmdiff: %s\n", tmd_error_message());
+        fprintf(stderr, "tmdiff: the tests to run could not be decided: run every test\n");
+        return EXIT_UNDECIDED;
+    }
+    return EXIT_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Keeps the IDs of --shard part K (tmd_shard_*: by recorded durations). */
+static int shard_filter(const char **ids, size_t *n, const tmd_selection *sel,
+                        const select_options *opts)
+{
+    size_t count = *n;
+    const char **stored = malloc((sel->ntests + 1) * sizeof *stored);
+    double *stored_d = malloc((sel->ntests + 1) * sizeof *stored_d);
+    double *dur = malloc((count + 1) * sizeof *dur);
+    size_t *part = malloc((count + 1) * sizeof *part), nstored = 0;
+    int rc = EXIT_OK;
+    if (!stored || !stored_d || !dur || !part) {
+        rc = cli_fail("--shard", "out of memory", NULL);
+        goto done;
+    }
+    for (size_t i = 0; i < sel->ntests; i++)
+        if (sel->tests[i].known) {
+            stored[nstored] = sel->tests[i].node_id;
+            stored_d[nstored++] = sel->tests[i].duration;
+        }
+    if (tmd_shard_durations(dur, ids, count, stored, stored_d, nstored) != TMD_OK ||
+        tmd_shard_assign(part, ids, dur, count, (size_t)opts->shard_n) != TMD_OK) {
+        rc = cli_fail_engine();
+        goto done;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < count; i++)
+        if (part[i] == (size_t)(opts->shard_k - 1))
+            ids[w++] = ids[i];
+    *n = w;
+done:
+    free(stored), free(stored_d), free(dur), free(part);
+    return rc;
+}
+
+int select_node_ids(const char ***out, size_t *n, const tmd_selection *sel,
+                    const select_options *opts)
+{
+    *out = NULL;
+    *n = 0;
+    const char **ids = malloc((sel->ntests ? sel->ntests : 1) * sizeof *ids);
+    if (!ids)
+        return cli_fail("select", "out of memory", NULL);
+    size_t count = 0;
+    for (size_t i = 0; i < sel->ntests; i++)
+        if (sel->tests[i].why && sel->tests[i].exists)
+            ids[count++] = sel->tests[i].node_id;
+    if (count)
+        qsort(ids, count, sizeof *ids, cmp_str);
+    size_t w = 0;
+    for (size_t i = 0; i < count; i++)
+        if (!w || strcmp(ids[w - 1], ids[i]))
+            ids[w++] = ids[i];
+    if (opts && opts->shard_n > 0) {
+        int rc = shard_filter(ids, &w, sel, opts);
+        if (rc != EXIT_OK) {
+            free(ids);
+            return rc;
+        }
+    }
+    *out = ids;
+    *n = w;
+    return EXIT_OK;
+}

@@ -1,0 +1,521 @@
+/* db.c: reads a pytest-testmon database (data versions 13 and 14).
+ *
+ * The file comes from a CI server, so it is treated as hostile: opened
+ * read-only with SQLite's defensive mode on, schema code (triggers, views,
+ * functions named in the schema) untrusted, every column type and blob size
+ * checked. The file is never written: without a -wal beside it, it is opened
+ * `immutable=1`; with one, the database and its WAL are copied to a private
+ * temporary directory first (a read-only WAL open would create a -shm file
+ * beside the original, and fails in read-only places). */
+#include "error.h"
+#include "select_internal.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A blob of method checksums larger than this is not something testmon
+ * writes (4 million blocks in one file); refuse rather than allocate. */
+#define MAX_CHECKSUM_BLOB (16u << 20)
+
+struct tmd_db {
+    sqlite3 *sql;
+    int version;
+    char *path;    /* as given, for messages */
+    char *tmpdir;  /* private copy (WAL case), removed on close */
+    char *env_name, *env_packages, *env_python; /* last tmd_db_env_find */
+};
+
+static int sql_fail(tmd_db *db, int status, const char *what)
+{
+    return tmd_error(status, "%s: %s: %s (the database is damaged or not written by "
+                     "pytest-testmon; run every test)", db->path, what,
+                     db->sql ? sqlite3_errmsg(db->sql) : "cannot open");
+}
+
+/* "file:" URI of `path` with the characters URIs reserve escaped. */
+static char *file_uri(const char *path, const char *query)
+{
+    size_t n = strlen(path), q = strlen(query);
+    char *uri = malloc(5 + 3 * n + 1 + q + 1);
+    if (!uri)
+        return NULL;
+    char *p = uri;
+    memcpy(p, "file:", 5);
+    p += 5;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)path[i];
+        if (c == '%' || c == '?' || c == '#' || c < 0x21 || c >= 0x7f) {
+            sprintf(p, "%%%02X", c);
+            p += 3;
+        } else {
+            *p++ = (char)c;
+        }
+    }
+    *p++ = '?';
+    memcpy(p, query, q + 1);
+    return uri;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    if (!in)
+        return -1;
+    FILE *out = fopen(to, "wb");
+    if (!out) {
+        fclose(in);
+        return -1;
+    }
+    char chunk[65536];
+    size_t got;
+    int rc = 0;
+    while ((got = fread(chunk, 1, sizeof chunk, in)) > 0)
+        if (fwrite(chunk, 1, got, out) != got) {
+            rc = -1;
+            break;
+        }
+    if (ferror(in))
+        rc = -1;
+    fclose(in);
+    if (fclose(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Copies PATH and PATH-wal into a fresh temporary directory; *out_db is the
+ * copy's path (free() it). */
+static int copy_with_wal(tmd_db *db, char **out_db)
+{
+    const char *tmp = getenv("TMPDIR");
+    char templ[4096];
+    snprintf(templ, sizeof templ, "%s/tmdiff-db-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(templ))
+        return tmd_error(TMD_EIO, "%s: cannot make a temporary copy to read its -wal file: %s "
+                         "(set TMPDIR to a writable directory)", db->path, strerror(errno));
+    db->tmpdir = strdup(templ);
+    size_t n = strlen(templ) + 32;
+    char *copy = malloc(n), *wal_from = malloc(strlen(db->path) + 5), *wal_to = malloc(n);
+    if (!db->tmpdir || !copy || !wal_from || !wal_to) {
+        free(copy), free(wal_from), free(wal_to);
+        return tmd_error(TMD_ENOMEM, "%s: out of memory", db->path);
+    }
+    snprintf(copy, n, "%s/testmondata", templ);
+    snprintf(wal_to, n, "%s/testmondata-wal", templ);
+    sprintf(wal_from, "%s-wal", db->path);
+    int ok = copy_file(db->path, copy) == 0 && copy_file(wal_from, wal_to) == 0;
+    free(wal_from), free(wal_to);
+    if (!ok) {
+        free(copy);
+        return tmd_error(TMD_EIO, "%s: cannot copy it and its -wal file to %s: %s "
+                         "(set TMPDIR to a writable directory)", db->path, templ, strerror(errno));
+    }
+    *out_db = copy;
+    return TMD_OK;
+}
+
+static void remove_tmpdir(const char *dir)
+{
+    const char *names[] = {"testmondata", "testmondata-wal", "testmondata-shm"};
+    char path[4200];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* The tables and columns selection reads; anything missing is an error. */
+static const char *const required[][2] = {
+    {"environment", "id"},          {"environment", "environment_name"},
+    {"environment", "system_packages"}, {"environment", "python_version"},
+    {"test_execution", "id"},       {"test_execution", "environment_id"},
+    {"test_execution", "test_name"}, {"test_execution", "duration"},
+    {"test_execution", "failed"},   {"file_fp", "id"},
+    {"file_fp", "filename"},        {"file_fp", "method_checksums"},
+    {"file_fp", "fsha"},            {"test_execution_file_fp", "test_execution_id"},
+    {"test_execution_file_fp", "fingerprint_id"},
+};
+
+static int check_schema(tmd_db *db)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, TMD_EFORMAT, "not a readable SQLite database");
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return sql_fail(db, TMD_EFORMAT, "not a readable SQLite database");
+    }
+    db->version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (db->version != 13 && db->version != 14)
+        return tmd_error(TMD_EFORMAT, "%s: data version %d is not one tmdiff knows (13 and 14, "
+                         "pytest-testmon 2.0-2.2; run every test, or record the data with "
+                         "a supported pytest-testmon)", db->path, db->version);
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        int pk = 0;
+        if (sqlite3_table_column_metadata(db->sql, "main", required[i][0], required[i][1],
+                                          NULL, NULL, NULL, &pk, NULL) != SQLITE_OK)
+            return tmd_error(TMD_EFORMAT, "%s: table %s has no column %s (not a complete "
+                             "pytest-testmon database; run every test)", db->path,
+                             required[i][0], required[i][1]);
+    }
+    return TMD_OK;
+}
+
+int tmd_db_open(tmd_db **out, const char *path)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return tmd_error(errno == ENOENT ? TMD_ENOTFOUND : TMD_EIO,
+                         "%s: cannot read the testmon database: %s (run pytest --testmon "
+                         "once, or name it with --db)", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return tmd_error(TMD_EFORMAT, "%s: not a regular file (name the .testmondata with --db)",
+                         path);
+
+    tmd_db *db = calloc(1, sizeof *db);
+    if (!db || !(db->path = strdup(path))) {
+        free(db);
+        return tmd_error(TMD_ENOMEM, "%s: out of memory", path);
+    }
+
+    char wal[4200];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    struct stat wst;
+    int has_wal = stat(wal, &wst) == 0 && S_ISREG(wst.st_mode) && wst.st_size > 0;
+
+    char *open_path = NULL;
+    int rc = TMD_OK;
+    if (has_wal && (rc = copy_with_wal(db, &open_path)) != TMD_OK)
+        goto fail;
+    /* The private copy may be opened read-write: SQLite needs to build its
+     * -shm there to read the WAL; query_only below still forbids writes. */
+    char *uri = file_uri(open_path ? open_path : path, has_wal ? "mode=rw" : "immutable=1");
+    free(open_path);
+    if (!uri) {
+        rc = tmd_error(TMD_ENOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    int flags = (has_wal ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_URI;
+    int src = sqlite3_open_v2(uri, &db->sql, flags, NULL);
+    free(uri);
+    if (src != SQLITE_OK) {
+        rc = sql_fail(db, TMD_EFORMAT, "cannot open");
+        goto fail;
+    }
+    /* Untrusted input: no schema-defined code, no writes, no views or
+     * triggers, and page checks that catch corruption early. */
+    sqlite3_db_config(db->sql, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_db_config(db->sql, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+    sqlite3_db_config(db->sql, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+    sqlite3_limit(db->sql, SQLITE_LIMIT_LENGTH, (int)MAX_CHECKSUM_BLOB * 2);
+    sqlite3_exec(db->sql, "PRAGMA query_only=1; PRAGMA cell_size_check=1; "
+                 "PRAGMA mmap_size=0", NULL, NULL, NULL);
+    if ((rc = check_schema(db)) != TMD_OK)
+        goto fail;
+    *out = db;
+    return TMD_OK;
+fail:
+    tmd_db_close(db);
+    return rc;
+}
+
+void tmd_db_close(tmd_db *db)
+{
+    if (!db)
+        return;
+    sqlite3_close(db->sql);
+    if (db->tmpdir)
+        remove_tmpdir(db->tmpdir);
+    free(db->tmpdir);
+    free(db->path);
+    free(db->env_name), free(db->env_packages), free(db->env_python);
+    free(db);
+}
+
+int tmd_db_version(const tmd_db *db) { return db->version; }
+
+/* A TEXT column as a new string; NULL and non-text values give NULL with
+ * *bad set for non-text non-NULL. */
+static char *column_text(sqlite3_stmt *st, int col, int *bad)
+{
+    int type = sqlite3_column_type(st, col);
+    if (type == SQLITE_NULL)
+        return NULL;
+    if (type != SQLITE_TEXT) {
+        *bad = 1;
+        return NULL;
+    }
+    const unsigned char *s = sqlite3_column_text(st, col);
+    int n = sqlite3_column_bytes(st, col);
+    if (!s || memchr(s, 0, (size_t)n)) { /* embedded NUL: not a name */
+        *bad = 1;
+        return NULL;
+    }
+    char *copy = malloc((size_t)n + 1);
+    if (!copy) {
+        *bad = 2;
+        return NULL;
+    }
+    memcpy(copy, s, (size_t)n);
+    copy[n] = '\0';
+    return copy;
+}
+
+int tmd_db_env_find(tmd_db_env *out, tmd_db *db, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = TMD_OK;
+    if (sqlite3_prepare_v2(db->sql, "SELECT id, system_packages, python_version FROM "
+                           "environment WHERE environment_name = ?1 ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, TMD_EFORMAT, "reading environments");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        rc = tmd_error(TMD_ENOTFOUND, "%s: no environment named '%s' (pick one with --env; "
+                       "testmon would run every test)", db->path, name);
+        goto done;
+    }
+    if (step != SQLITE_ROW) {
+        rc = sql_fail(db, TMD_EFORMAT, "reading environments");
+        goto done;
+    }
+    int bad = 0;
+    free(db->env_name), free(db->env_packages), free(db->env_python);
+    db->env_name = strdup(name);
+    db->env_packages = column_text(st, 1, &bad);
+    db->env_python = column_text(st, 2, &bad);
+    if (!db->env_name || bad == 2) {
+        rc = tmd_error(TMD_ENOMEM, "%s: out of memory", db->path);
+        goto done;
+    }
+    if (bad || !db->env_python || sqlite3_column_type(st, 0) != SQLITE_INTEGER) {
+        rc = tmd_error(TMD_EFORMAT, "%s: environment '%s' has no usable python_version or "
+                       "system_packages (damaged database; run every test)", db->path, name);
+        goto done;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) { /* testmon keeps one row per name */
+        rc = tmd_error(TMD_EFORMAT, "%s: environment '%s' is stored more than once "
+                       "(ambiguous; run every test)", db->path, name);
+        goto done;
+    }
+    out->id = sqlite3_column_int64(st, 0);
+    out->name = db->env_name;
+    out->python_version = db->env_python;
+    out->system_packages = db->env_packages ? db->env_packages : "";
+done:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- rows ---------------------------------------------------------------- */
+
+static int cmp_test_id(const void *a, const void *b)
+{
+    int64_t x = ((const tmd_db_test *)a)->id, y = ((const tmd_db_test *)b)->id;
+    return (x > y) - (x < y);
+}
+
+int tmd_db_tests_load(tmd_db_test **out, size_t *n, tmd_db *db, int64_t env_id)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql, "SELECT id, test_name, duration, failed FROM "
+                           "test_execution WHERE environment_id = ?1", -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, TMD_EFORMAT, "reading test_execution");
+    sqlite3_bind_int64(st, 1, env_id);
+    tmd_db_test *tests = NULL;
+    size_t count = 0, cap = 0;
+    int rc = TMD_OK, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            tmd_db_test *grown = realloc(tests, ncap * sizeof *grown);
+            if (!grown) {
+                rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading tests", db->path);
+                goto done;
+            }
+            tests = grown;
+            cap = ncap;
+        }
+        int bad = 0;
+        tmd_db_test *t = &tests[count];
+        t->name = column_text(st, 1, &bad);
+        if (bad == 2) {
+            rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading tests", db->path);
+            goto done;
+        }
+        count++;
+        int dtype = sqlite3_column_type(st, 2), ftype = sqlite3_column_type(st, 3);
+        if (bad || !t->name || !*t->name || sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
+            (dtype != SQLITE_FLOAT && dtype != SQLITE_INTEGER && dtype != SQLITE_NULL) ||
+            (ftype != SQLITE_INTEGER && ftype != SQLITE_NULL)) {
+            rc = tmd_error(TMD_EFORMAT, "%s: test_execution row %lld is malformed (damaged "
+                           "database; run every test)", db->path,
+                           (long long)sqlite3_column_int64(st, 0));
+            goto done;
+        }
+        t->id = sqlite3_column_int64(st, 0);
+        t->duration = sqlite3_column_double(st, 2);
+        t->failed = sqlite3_column_int(st, 3) != 0;
+    }
+    if (step != SQLITE_DONE) {
+        rc = sql_fail(db, TMD_EFORMAT, "reading test_execution");
+        goto done;
+    }
+    if (count)
+        qsort(tests, count, sizeof *tests, cmp_test_id);
+    for (size_t i = 1; i < count; i++)
+        if (tests[i].id == tests[i - 1].id) {
+            rc = tmd_error(TMD_EFORMAT, "%s: test_execution id %lld repeats (damaged "
+                           "database; run every test)", db->path, (long long)tests[i].id);
+            goto done;
+        }
+done:
+    sqlite3_finalize(st);
+    if (rc != TMD_OK) {
+        tmd_db_tests_free(tests, count);
+        return rc;
+    }
+    *out = tests;
+    *n = count;
+    return TMD_OK;
+}
+
+void tmd_db_tests_free(tmd_db_test *tests, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(tests[i].name);
+    free(tests);
+}
+
+int tmd_db_pairs_load(tmd_db_pair **out, size_t *n, tmd_db *db, int64_t env_id)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT DISTINCT f.filename, f.fsha FROM file_fp f "
+                           "JOIN test_execution_file_fp tf ON tf.fingerprint_id = f.id "
+                           "JOIN test_execution te ON te.id = tf.test_execution_id "
+                           "WHERE te.environment_id = ?1 ORDER BY f.filename",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, TMD_EFORMAT, "reading file_fp");
+    sqlite3_bind_int64(st, 1, env_id);
+    tmd_db_pair *pairs = NULL;
+    size_t count = 0, cap = 0;
+    int rc = TMD_OK, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            tmd_db_pair *grown = realloc(pairs, ncap * sizeof *grown);
+            if (!grown) {
+                rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading file_fp", db->path);
+                goto done;
+            }
+            pairs = grown;
+            cap = ncap;
+        }
+        int bad = 0;
+        tmd_db_pair *p = &pairs[count];
+        p->filename = column_text(st, 0, &bad);
+        p->fsha = column_text(st, 1, &bad);
+        count++;
+        if (bad == 2) {
+            rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading file_fp", db->path);
+            goto done;
+        }
+        if (bad || !p->filename) {
+            rc = tmd_error(TMD_EFORMAT, "%s: a file_fp row has no usable filename or fsha "
+                           "(damaged database; run every test)", db->path);
+            goto done;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = sql_fail(db, TMD_EFORMAT, "reading file_fp");
+done:
+    sqlite3_finalize(st);
+    if (rc != TMD_OK) {
+        tmd_db_pairs_free(pairs, count);
+        return rc;
+    }
+    *out = pairs;
+    *n = count;
+    return TMD_OK;
+}
+
+void tmd_db_pairs_free(tmd_db_pair *pairs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(pairs[i].filename), free(pairs[i].fsha);
+    free(pairs);
+}
+
+int tmd_db_fingerprints_each(tmd_db *db, int64_t env_id, const char *filename,
+                             tmd_db_fp_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT tf.test_execution_id, f.fsha, f.method_checksums FROM file_fp f "
+                           "JOIN test_execution_file_fp tf ON tf.fingerprint_id = f.id "
+                           "JOIN test_execution te ON te.id = tf.test_execution_id "
+                           "WHERE te.environment_id = ?1 AND f.filename = ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, TMD_EFORMAT, "reading file_fp");
+    sqlite3_bind_int64(st, 1, env_id);
+    sqlite3_bind_text(st, 2, filename, -1, SQLITE_STATIC);
+    int rc = TMD_OK, step;
+    int32_t *words = NULL;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int bad = 0;
+        char *fsha = column_text(st, 1, &bad);
+        int btype = sqlite3_column_type(st, 2);
+        const void *blob = sqlite3_column_blob(st, 2);
+        size_t len = (size_t)sqlite3_column_bytes(st, 2);
+        if (bad == 2) {
+            rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading file_fp", db->path);
+            goto done;
+        }
+        if (bad || (btype != SQLITE_BLOB && btype != SQLITE_NULL) || len % 4 != 0 ||
+            len > MAX_CHECKSUM_BLOB) {
+            free(fsha);
+            rc = tmd_error(TMD_EFORMAT, "%s: a fingerprint of %s has method_checksums of %zu "
+                           "bytes or a bad fsha (not packed 32-bit checksums; damaged "
+                           "database, run every test)", db->path, filename, len);
+            goto done;
+        }
+        /* Packed in the writer's byte order, little-endian in practice. */
+        size_t count = len / 4;
+        free(words);
+        words = malloc(count ? count * sizeof *words : 1);
+        if (!words) {
+            free(fsha);
+            rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading file_fp", db->path);
+            goto done;
+        }
+        const unsigned char *b = blob;
+        for (size_t i = 0; i < count; i++)
+            words[i] = (int32_t)((uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
+                                 (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24);
+        rc = fn(ctx, sqlite3_column_int64(st, 0), fsha, words, count);
+        free(fsha);
+        if (rc != 0)
+            goto done;
+    }
+    if (step != SQLITE_DONE)
+        rc = sql_fail(db, TMD_EFORMAT, "reading file_fp");
+done:
+    free(words);
+    sqlite3_finalize(st);
+    return rc;
+}

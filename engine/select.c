@@ -1,0 +1,445 @@
+/* select.c: which tests pytest-testmon would run (testmon-format.md, section
+ * 4): affected by a changed dependency, failed last time, or new; everything
+ * when the environment differs. When a step cannot be decided the whole call
+ * fails with a message, and the caller runs every test: never fewer. */
+#include "error.h"
+#include "select_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct run {
+    const tmd_select_options *opts;
+    tmd_selection *sel;
+    tmd_db *db;
+    tmd_db_env env;
+    tmd_dialect dialect;
+    tmd_filestate *fs;
+    tmd_db_test *tests; /* sorted by id; tests[i] <-> sel->tests[i] until the end */
+    size_t ntests;
+    /* the file being walked */
+    size_t file_index;
+    const tmd_file_now *now;
+    const int32_t *have;           /* the file's checksums, sorted */
+    size_t nhave;
+    const tmd_fingerprint *fp_alt; /* --precise: the non-dedented blocks, sorted */
+} run;
+
+static int oom(const char *what) { return tmd_error(TMD_ENOMEM, "%s: out of memory", what); }
+
+static int cmp_int32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Checksums the changed file `cf` from its current state (testmon's rules:
+ * dedent unless git reports it unmodified; non-.py files are one block). */
+static int checksum_file(tmd_changed_file *cf, tmd_file_now *now, const tmd_dialect *dialect,
+                         int flags, tmd_fingerprint *keep)
+{
+    memset(keep, 0, sizeof *keep);
+    if (!now->present) {
+        cf->state = TMD_FILE_MISSING;
+        snprintf(cf->reason, sizeof cf->reason, "%s", now->reason);
+        return TMD_OK;
+    }
+    int rc = tmd_file_now_prepare(now);
+    if (rc != TMD_OK)
+        return rc;
+    if (!now->src.decodable) {
+        cf->state = TMD_FILE_INEXACT;
+        snprintf(cf->reason, sizeof cf->reason, "testmon cannot decode it (it would fail)");
+        return TMD_OK;
+    }
+    tmd_fingerprint fp;
+    if (has_suffix(cf->filename, ".py"))
+        rc = tmd_fingerprint_python(&fp, &now->src, dialect, flags);
+    else
+        rc = tmd_fingerprint_whole_text(&fp, &now->src, flags);
+    if (rc != TMD_OK)
+        return rc;
+    switch (fp.status) {
+    case TMD_FP_BLOCKS:
+        cf->state = TMD_FILE_BLOCKS;
+        break;
+    case TMD_FP_NO_PARSE:
+        cf->state = TMD_FILE_NO_PARSE;
+        break;
+    default:
+        cf->state = TMD_FILE_INEXACT;
+        break;
+    }
+    if (fp.status != TMD_FP_BLOCKS)
+        snprintf(cf->reason, sizeof cf->reason, "%s", fp.reason);
+    *keep = fp;
+    return TMD_OK;
+}
+
+static int find_test(const run *r, int64_t id)
+{
+    size_t lo = 0, hi = r->ntests;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->tests[mid].id == id)
+            return (int)mid;
+        if (r->tests[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* 1 if every checksum of the fingerprint is among the sorted `have`. */
+static int all_present(const int32_t *checksums, size_t count, const int32_t *have, size_t nhave)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!bsearch(&checksums[i], have, nhave, sizeof *have, cmp_int32))
+            return 0;
+    return 1;
+}
+
+static int on_fingerprint(void *ctx, int64_t test_id, const char *fsha, const int32_t *checksums,
+                          size_t count)
+{
+    run *r = ctx;
+    const tmd_changed_file *cf = &r->sel->files[r->file_index];
+    if (fsha && r->now->present && r->now->decodable && !strcmp(fsha, r->now->fsha))
+        return 0; /* this fingerprint was recorded from the current content */
+    int ti = find_test(r, test_id);
+    if (ti < 0)
+        return 0; /* an edge to a test of another environment */
+
+    /* A missing, unparsable or inexact file has no blocks: every dependant
+     * is affected. Otherwise a set test, order and count do not matter. */
+    size_t nhave = cf->state == TMD_FILE_BLOCKS ? r->nhave : 0;
+    if (nhave && all_present(checksums, count, r->have, nhave))
+        return 0;
+    if (r->fp_alt && r->fp_alt->status == TMD_FP_BLOCKS && r->fp_alt->count &&
+        all_present(checksums, count, r->fp_alt->checksums, r->fp_alt->count))
+        return 0; /* --precise: the exact recorded code is still there */
+
+    tmd_test_verdict *v = &r->sel->tests[ti];
+    tmd_dep_change *grown = realloc(v->changes, (v->nchanges + 1) * sizeof *grown);
+    if (!grown)
+        return oom(cf->filename);
+    v->changes = grown;
+    tmd_dep_change *dc = &v->changes[v->nchanges];
+    dc->file = r->file_index;
+    dc->nmissing = 0;
+    dc->missing = malloc((count ? count : 1) * sizeof *dc->missing);
+    if (!dc->missing)
+        return oom(cf->filename);
+    v->nchanges++;
+    for (size_t i = 0; i < count; i++)
+        if (!nhave || !bsearch(&checksums[i], r->have, nhave, sizeof(int32_t), cmp_int32))
+            dc->missing[dc->nmissing++] = checksums[i];
+    v->why |= TMD_WHY_AFFECTED;
+    return 0;
+}
+
+static int add_changed_file(run *r, const char *filename, tmd_changed_file **out)
+{
+    tmd_selection *sel = r->sel;
+    tmd_changed_file *grown = realloc(sel->files, (sel->nfiles + 1) * sizeof *grown);
+    if (!grown)
+        return oom(filename);
+    sel->files = grown;
+    tmd_changed_file *cf = &sel->files[sel->nfiles];
+    memset(cf, 0, sizeof *cf);
+    if (!(cf->filename = strdup(filename)))
+        return oom(filename);
+    sel->nfiles++;
+    *out = cf;
+    return TMD_OK;
+}
+
+/* Rules 2-3 for one file of interest: its pairs are pairs[0..n). */
+static int check_file(run *r, const tmd_db_pair *pairs, size_t n)
+{
+    const char *filename = pairs[0].filename;
+    if (!tmd_filestate_name_ok(filename))
+        return tmd_error(TMD_EUNSAFE, "%s: the database names a file outside the project: "
+                         "'%s' (absolute or with '..'; not from pytest-testmon; run every test)",
+                         r->opts->db_path ? r->opts->db_path : ".testmondata", filename);
+    tmd_file_now now;
+    int rc = tmd_filestate_get(&now, r->fs, filename);
+    if (rc != TMD_OK)
+        return rc;
+    int changed = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!pairs[i].fsha || !now.present || !now.decodable || strcmp(pairs[i].fsha, now.fsha))
+            changed = 1;
+    if (!changed) {
+        tmd_file_now_free(&now);
+        return TMD_OK;
+    }
+
+    tmd_changed_file *cf = NULL;
+    tmd_fingerprint fp = {0}, alt = {0};
+    if ((rc = add_changed_file(r, filename, &cf)) != TMD_OK)
+        goto done;
+    int dedent = now.present && !now.git_clean;
+    cf->dedented = dedent;
+    if (now.present && now.decodable)
+        memcpy(cf->fsha, now.fsha, sizeof cf->fsha);
+    if ((rc = checksum_file(cf, &now, &r->dialect, dedent ? TMD_FP_DEDENT : 0, &fp)) != TMD_OK)
+        goto done;
+    if (cf->state == TMD_FILE_BLOCKS && fp.count) {
+        cf->count = fp.count;
+        if (!(cf->checksums = malloc(fp.count * sizeof *cf->checksums))) {
+            rc = oom(filename);
+            goto done;
+        }
+        memcpy(cf->checksums, fp.checksums, fp.count * sizeof *cf->checksums);
+    }
+    /* --precise: a modified file's dedent can change blocks whose code did
+     * not change (whitespace-only lines in strings); the text as it is on
+     * disk is what CI recorded, so a fingerprint found there is unchanged. */
+    r->fp_alt = NULL;
+    if (dedent && r->opts->precise && cf->state != TMD_FILE_INEXACT) {
+        tmd_changed_file scratch = *cf;
+        if ((rc = checksum_file(&scratch, &now, &r->dialect, 0, &alt)) != TMD_OK)
+            goto done;
+        if (alt.status == TMD_FP_BLOCKS && alt.count) {
+            qsort(alt.checksums, alt.count, sizeof *alt.checksums, cmp_int32);
+            r->fp_alt = &alt;
+        }
+    }
+    /* cf keeps testmon's order (for --format json); fp is sorted for the
+     * subset tests. */
+    if (fp.count)
+        qsort(fp.checksums, fp.count, sizeof *fp.checksums, cmp_int32);
+    r->have = fp.checksums;
+    r->nhave = cf->state == TMD_FILE_BLOCKS ? fp.count : 0;
+    r->file_index = (size_t)(cf - r->sel->files);
+    r->now = &now;
+    rc = tmd_db_fingerprints_each(r->db, r->env.id, filename, on_fingerprint, r);
+    r->now = NULL;
+    r->fp_alt = NULL;
+done:
+    tmd_fingerprint_free(&fp);
+    tmd_fingerprint_free(&alt);
+    tmd_file_now_free(&now);
+    return rc;
+}
+
+static int cmp_verdict(const void *a, const void *b)
+{
+    return strcmp(((const tmd_test_verdict *)a)->node_id, ((const tmd_test_verdict *)b)->node_id);
+}
+
+/* Rule 5 and existence: asks the static collector (selext's collect.c). */
+static int apply_collection(run *r)
+{
+    tmd_collection col;
+    memset(&col, 0, sizeof col);
+    int rc = tmd_collect_project(&col, r->opts->root);
+    if (rc != TMD_OK)
+        return rc;
+    tmd_selection *sel = r->sel;
+    const char **stored = malloc((sel->ntests ? sel->ntests : 1) * sizeof *stored);
+    char **fresh = NULL;
+    size_t nfresh = 0;
+    if (!stored) {
+        rc = oom("collection");
+        goto done;
+    }
+    for (size_t i = 0; i < sel->ntests; i++) {
+        stored[i] = sel->tests[i].node_id;
+        sel->tests[i].exists = tmd_collection_lookup(&col, sel->tests[i].node_id) != TMD_COLLECTED_NO;
+    }
+    if ((rc = tmd_collection_new_tests(&fresh, &nfresh, &col, stored, sel->ntests)) != TMD_OK)
+        goto done;
+    if (nfresh) {
+        tmd_test_verdict *grown = realloc(sel->tests, (sel->ntests + nfresh) * sizeof *grown);
+        if (!grown) {
+            rc = oom("collection");
+            goto done;
+        }
+        sel->tests = grown;
+        for (size_t i = 0; i < nfresh; i++) {
+            tmd_test_verdict *v = &sel->tests[sel->ntests++];
+            memset(v, 0, sizeof *v);
+            v->node_id = fresh[i];
+            fresh[i] = NULL;
+            v->why = TMD_WHY_NEW;
+            v->exists = 1;
+        }
+    }
+done:
+    for (size_t i = 0; i < nfresh; i++)
+        free(fresh[i]);
+    free(fresh);
+    free(stored);
+    tmd_collection_free(&col);
+    return rc;
+}
+
+/* Without collection, a test whose home file is gone cannot be run. */
+static void check_home_files(run *r)
+{
+    for (size_t i = 0; i < r->sel->ntests; i++) {
+        tmd_test_verdict *v = &r->sel->tests[i];
+        char *sep = strstr(v->node_id, "::");
+        char saved = 0;
+        if (sep) {
+            saved = *sep;
+            *sep = '\0';
+        }
+        tmd_file_now now;
+        v->exists = tmd_filestate_get(&now, r->fs, v->node_id) != TMD_OK || now.present;
+        tmd_file_now_free(&now);
+        tmd_error_clear();
+        if (sep)
+            *sep = saved;
+    }
+}
+
+static int environment_check(run *r)
+{
+    tmd_pyenv_options po = TMD_PYENV_OPTIONS_INIT;
+    po.root = r->opts->root;
+    po.python_exe = r->opts->python_exe;
+    tmd_pyenv local;
+    int rc = tmd_pyenv_load(&local, &po);
+    if (rc != TMD_OK)
+        return rc;
+    char why[200] = "";
+    if (tmd_pyenv_compare(&local, r->env.python_version, r->env.system_packages, why, sizeof why)) {
+        r->sel->everything = 1;
+        snprintf(r->sel->reason, sizeof r->sel->reason, "the environment changed: %s", why);
+    }
+    tmd_pyenv_free(&local);
+    return TMD_OK;
+}
+
+static int select_all(run *r)
+{
+    tmd_selection *sel = r->sel;
+    int rc;
+    sel->nknown = r->ntests;
+    if (r->ntests && !(sel->tests = calloc(r->ntests, sizeof *sel->tests)))
+        return oom("selection");
+    sel->ntests = r->ntests;
+    for (size_t i = 0; i < r->ntests; i++) {
+        sel->tests[i].node_id = r->tests[i].name;
+        r->tests[i].name = NULL; /* moved */
+        sel->tests[i].known = 1;
+        sel->tests[i].exists = 1;
+        sel->tests[i].duration = r->tests[i].duration;
+        sel->tests[i].why = r->tests[i].failed ? TMD_WHY_FAILED : 0;
+        sel->seconds_total += r->tests[i].duration;
+    }
+    if (r->opts->env_check && (rc = environment_check(r)) != TMD_OK)
+        return rc;
+
+    tmd_db_pair *pairs = NULL;
+    size_t npairs = 0;
+    if ((rc = tmd_db_pairs_load(&pairs, &npairs, r->db, r->env.id)) != TMD_OK)
+        return rc;
+    for (size_t i = 0; i < npairs && rc == TMD_OK;) {
+        size_t j = i + 1;
+        while (j < npairs && !strcmp(pairs[j].filename, pairs[i].filename))
+            j++;
+        rc = check_file(r, pairs + i, j - i);
+        i = j;
+    }
+    tmd_db_pairs_free(pairs, npairs);
+    if (rc != TMD_OK)
+        return rc;
+
+    if (r->opts->collect) {
+        if ((rc = apply_collection(r)) != TMD_OK)
+            return rc;
+    } else {
+        check_home_files(r);
+    }
+    if (sel->ntests)
+        qsort(sel->tests, sel->ntests, sizeof *sel->tests, cmp_verdict);
+    for (size_t i = 0; i < sel->ntests; i++) {
+        tmd_test_verdict *v = &sel->tests[i];
+        if (sel->everything)
+            v->why |= TMD_WHY_ENV;
+        if (v->why && v->exists) {
+            sel->nselected++;
+            sel->seconds_selected += v->duration;
+        }
+    }
+    return TMD_OK;
+}
+
+int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
+{
+    *out = NULL;
+    if (!opts || !opts->root)
+        return tmd_error(TMD_EINVAL, "select: no root given (pass --root DIR)");
+    run r;
+    memset(&r, 0, sizeof r);
+    r.opts = opts;
+    if (!(r.sel = calloc(1, sizeof *r.sel)))
+        return oom("selection");
+
+    char *db_path = NULL;
+    const char *path = opts->db_path;
+    if (!path) {
+        if (!(db_path = malloc(strlen(opts->root) + 16))) {
+            free(r.sel);
+            return oom("selection");
+        }
+        sprintf(db_path, "%s/.testmondata", opts->root);
+        path = db_path;
+    }
+    const char *env_name = opts->env_name ? opts->env_name : "default";
+    int rc = tmd_db_open(&r.db, path);
+    if (rc == TMD_OK)
+        rc = tmd_db_env_find(&r.env, r.db, env_name);
+    if (rc == TMD_OK && tmd_dialect_parse(&r.dialect, r.env.python_version) != TMD_OK)
+        rc = tmd_error(TMD_EFORMAT, "%s: environment '%s' was recorded by Python %s, whose "
+                       "syntax tmdiff cannot reproduce (3.8-3.13; run every test)", path,
+                       env_name, r.env.python_version);
+    if (rc == TMD_OK)
+        snprintf(r.sel->python_version, sizeof r.sel->python_version, "%s", r.env.python_version);
+    if (rc == TMD_OK)
+        rc = tmd_db_tests_load(&r.tests, &r.ntests, r.db, r.env.id);
+    if (rc == TMD_OK)
+        rc = tmd_filestate_open(&r.fs, opts->root);
+    if (rc == TMD_OK)
+        rc = select_all(&r);
+
+    tmd_filestate_close(r.fs);
+    tmd_db_tests_free(r.tests, r.ntests);
+    tmd_db_close(r.db);
+    free(db_path);
+    if (rc != TMD_OK) {
+        tmd_selection_free(r.sel);
+        return rc;
+    }
+    *out = r.sel;
+    return TMD_OK;
+}
+
+void tmd_selection_free(tmd_selection *sel)
+{
+    if (!sel)
+        return;
+    for (size_t i = 0; i < sel->ntests; i++) {
+        for (size_t j = 0; j < sel->tests[i].nchanges; j++)
+            free(sel->tests[i].changes[j].missing);
+        free(sel->tests[i].changes);
+        free(sel->tests[i].node_id);
+    }
+    free(sel->tests);
+    for (size_t i = 0; i < sel->nfiles; i++)
+        free(sel->files[i].filename), free(sel->files[i].checksums);
+    free(sel->files);
+    free(sel);
+}

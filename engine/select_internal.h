@@ -1,0 +1,74 @@
+/* select_internal.h: what db.c, filestate.c and select.c share (internal).
+ * Data flows db.c -> select.c <- filestate.c; the CLI sees only tmdiff.h. */
+#ifndef TMD_SELECT_INTERNAL_H
+#define TMD_SELECT_INTERNAL_H
+
+#include "tmdiff.h"
+
+/* ---- db.c: rows of one environment --------------------------------------- */
+
+typedef struct tmd_db_test {
+    int64_t id;
+    char *name;
+    double duration;
+    int failed;
+} tmd_db_test;
+
+/* Every test_execution row of environment `env_id`, sorted by id.
+ * free with tmd_db_tests_free. */
+int tmd_db_tests_load(tmd_db_test **out, size_t *n, tmd_db *db, int64_t env_id);
+void tmd_db_tests_free(tmd_db_test *tests, size_t n);
+
+/* Distinct (filename, fsha) pairs of the environment's fingerprints; fsha is
+ * NULL where the database holds NULL. free with tmd_db_pairs_free. */
+typedef struct tmd_db_pair {
+    char *filename;
+    char *fsha;
+} tmd_db_pair;
+int tmd_db_pairs_load(tmd_db_pair **out, size_t *n, tmd_db *db, int64_t env_id);
+void tmd_db_pairs_free(tmd_db_pair *pairs, size_t n);
+
+/* Calls `fn` for every (test, fingerprint) edge of the environment whose file
+ * is `filename`. `fsha` may be NULL; `checksums` is valid during the call
+ * only. A non-zero return of fn stops the walk and is returned. */
+typedef int (*tmd_db_fp_fn)(void *ctx, int64_t test_id, const char *fsha,
+                            const int32_t *checksums, size_t count);
+int tmd_db_fingerprints_each(tmd_db *db, int64_t env_id, const char *filename,
+                             tmd_db_fp_fn fn, void *ctx);
+
+/* ---- filestate.c: the current fsha of a file, without timestamps --------- */
+
+typedef struct tmd_filestate tmd_filestate;
+
+/* Opens the root (and its git repository, if any: the index decides which
+ * files are unmodified). Release with tmd_filestate_close. */
+int tmd_filestate_open(tmd_filestate **out, const char *root);
+void tmd_filestate_close(tmd_filestate *fs);
+
+typedef struct tmd_file_now {
+    int present;        /* 0: missing, unreadable as a regular file, or refused */
+    int unsafe;         /* 1: the name escapes the root (absolute, "..", symlink) */
+    int git_clean;      /* 1: git tracks it and its content equals the index */
+    int decodable;      /* 0: testmon cannot decode it (no fsha, no blocks) */
+    char fsha[41];      /* what testmon compares: the index blob id when
+                           git_clean, else testmon's own fsha */
+    char reason[160];
+    uint8_t *bytes;     /* the raw content when present (free()d by
+                           tmd_file_now_free) */
+    size_t len;
+    int prepared;       /* 1: src holds the prepared text */
+    tmd_source src;     /* released by tmd_file_now_free */
+} tmd_file_now;
+
+/* The state of `relpath` (as stored in the database) now. A missing or
+ * refused file is a successful call with present = 0. */
+int tmd_filestate_get(tmd_file_now *out, tmd_filestate *fs, const char *relpath);
+void tmd_file_now_free(tmd_file_now *f);
+/* Prepares f->src from f->bytes if not done yet (a present file only). */
+int tmd_file_now_prepare(tmd_file_now *f);
+
+/* 1 if `relpath` is a name tmdiff may open under the root: relative, '/'
+ * separated, no "." or ".." component, no NUL. */
+int tmd_filestate_name_ok(const char *relpath);
+
+#endif
