@@ -303,12 +303,12 @@ int tmd_db_env_find(tmd_db_env *out, tmd_db *db, const char *name)
                        "system_packages (damaged database; run every test)", db->path, name);
         goto done;
     }
+    out->id = sqlite3_column_int64(st, 0);
     if (sqlite3_step(st) == SQLITE_ROW) { /* testmon keeps one row per name */
         rc = tmd_error(TMD_EFORMAT, "%s: environment '%s' is stored more than once "
                        "(ambiguous; run every test)", db->path, name);
         goto done;
     }
-    out->id = sqlite3_column_int64(st, 0);
     out->name = db->env_name;
     out->python_version = db->env_python;
     out->system_packages = db->env_packages ? db->env_packages : "";
