@@ -27,7 +27,11 @@ typedef struct lit_str {
     int kind_u;       /* the first piece had a u prefix: Constant(..., 'u') */
 } lit_str;
 
+/* Frees the code points and zeroes *s. */
 void lit_str_free(lit_str *s);
+/* Empties *s for the next literal, keeping its memory (no allocation per
+ * literal when one lit_str is reused). */
+void lit_str_reset(lit_str *s);
 
 /* Parses a literal's prefix (the letters before the first quote of `tok`).
  * Flags of the prefix, or -1 for a prefix Python 3 rejects (ur, bu, ...). */

@@ -1,0 +1,65 @@
+/* pyliteral_ident.c: identifiers as CPython stores them. The tokenizer
+ * checks the identifier as written (XID_Start/XID_Continue of the dialect's
+ * Unicode version); the parser then NFKC-normalises non-ASCII names. */
+#include "pyliteral_internal.h"
+#include "pyliteral_ucd.h"
+
+#include <stdlib.h>
+#include <utf8proc.h>
+
+static int ascii_ident_char(unsigned char c, int first)
+{
+    return c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (!first && c >= '0' && c <= '9');
+}
+
+int lit_identifier(tmd_buf *out, const char *name, size_t len, const tmd_dialect *dialect, char *why)
+{
+    const unsigned char *s = (const unsigned char *)name;
+    int ascii = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] >= 0x80) {
+            ascii = 0;
+            break;
+        }
+        if (!ascii_ident_char(s[i], i == 0))
+            return lit_fail(why, LIT_SYNTAX, "invalid identifier '%.*s'", (int)(len > 40 ? 40 : len), name);
+    }
+    if (len == 0)
+        return lit_fail(why, LIT_SYNTAX, "empty identifier");
+    if (ascii) {
+        tmd_buf_put(out, name, len);
+        return out->oom ? lit_fail(why, LIT_NOMEM, "out of memory") : LIT_OK;
+    }
+    /* validate as written, in the dialect's Unicode version */
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t k = lit_utf8_decode(s + i, len - i, &cp);
+        if (!k)
+            return lit_fail(why, LIT_INEXACT, "malformed UTF-8 in an identifier");
+        if (cp < 0x80) {
+            if (!ascii_ident_char((unsigned char)cp, i == 0))
+                return lit_fail(why, LIT_SYNTAX, "invalid character in identifier");
+        } else {
+            int p = lit_ucd_props(dialect, cp);
+            if (p & LIT_U_UNKNOWN)
+                return lit_fail(why, LIT_INEXACT, "U+%04X: not in this build's Unicode data for "
+                                "Python 3.%d", (unsigned)cp, dialect->minor);
+            if (!(p & (i == 0 ? LIT_U_XID_START : LIT_U_XID_CONTINUE)))
+                return lit_fail(why, LIT_SYNTAX, "invalid character U+%04X in identifier", (unsigned)cp);
+            /* NFKC below needs utf8proc to know every character */
+            if (utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_CN)
+                return lit_fail(why, LIT_INEXACT, "U+%04X: newer than libutf8proc's Unicode %s",
+                                (unsigned)cp, utf8proc_unicode_version());
+        }
+        i += k;
+    }
+    utf8proc_uint8_t *nfkc = NULL;
+    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)name, (utf8proc_ssize_t)len, &nfkc,
+                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
+    if (n < 0)
+        return lit_fail(why, n == UTF8PROC_ERROR_NOMEM ? LIT_NOMEM : LIT_INEXACT,
+                        "NFKC: %s", utf8proc_errmsg(n));
+    tmd_buf_put(out, nfkc, (size_t)n);
+    free(nfkc); /* utf8proc_map allocates with malloc */
+    return out->oom ? lit_fail(why, LIT_NOMEM, "out of memory") : LIT_OK;
+}
