@@ -1,6 +1,83 @@
 /* dump_block.c: the module and function bodies that become testmon's blocks,
  * and the inline bodies of every other compound statement. */
 #include "dump_common.h"
+#include "dump_symbols.h"
+
+/* ---- logical lines -------------------------------------------------------- */
+
+static int opens(const dump_symbols *s, TSSymbol t)
+{
+    return t == s->A_lparen || t == s->A_lbracket || t == s->A_lbrace;
+}
+
+static int closes(const dump_symbols *s, TSSymbol t)
+{
+    return t == s->A_rparen || t == s->A_rbracket || t == s->A_rbrace;
+}
+
+/* tree-sitter-python sometimes joins two logical lines into one statement
+ * (`a,` followed by `x = 1` becomes `a, x = 1`). CPython ends a simple
+ * statement at a newline outside brackets unless a backslash continues it,
+ * so a statement header whose tokens jump to a later line outside brackets
+ * without a line continuation was misparsed: inexact. Bodies (blocks) are
+ * checked statement by statement; strings are opaque. */
+static void check_logical_lines(dumper *d, TSNode stmt)
+{
+    const dump_symbols *s = d->sym;
+    TSTreeCursor c = ts_tree_cursor_new(stmt);
+    int depth = 0, have_prev = 0;
+    uint32_t prev_row = 0;
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&c);
+        TSSymbol t = ts_node_symbol(n);
+        int descend = 0;
+        if (t == s->S_block || t == s->S_decorator || t == s->S_case_clause) {
+            /* blocks are checked as their own statements; decorators and
+             * case clauses are lines of their own */
+            if (t != s->S_block)
+                descend = 1;
+            have_prev = 0;
+            depth = 0;
+        } else if (t == s->S_comment) {
+            /* a comment ends its line: the next token is on a new one */
+        } else if (t == s->S_string || ts_node_child_count(n) == 0) {
+            uint32_t row = ts_node_start_point(n).row;
+            if (have_prev && depth == 0 && row > prev_row) {
+                dump_inexact(d, n, "tree-sitter joined two logical lines");
+                break;
+            }
+            if (opens(s, t))
+                depth++;
+            else if (closes(s, t) && depth > 0)
+                depth--;
+            have_prev = 1;
+            prev_row = ts_node_end_point(n).row;
+        } else {
+            descend = 1;
+        }
+        if (descend && ts_tree_cursor_goto_first_child(&c))
+            continue;
+        int moved = 0;
+        while (!moved) {
+            if (ts_tree_cursor_goto_next_sibling(&c)) {
+                moved = 1;
+            } else if (!ts_tree_cursor_goto_parent(&c)) {
+                break;
+            } else if (ts_node_eq(ts_tree_cursor_current_node(&c), stmt)) {
+                break;
+            } else {
+                TSSymbol up = ts_node_symbol(ts_tree_cursor_current_node(&c));
+                if (up == s->S_decorator || up == s->S_case_clause) {
+                    have_prev = 0; /* the line of a decorator/case header ended */
+                    depth = 0;
+                }
+            }
+        }
+        if (!moved)
+            break;
+    }
+    ts_tree_cursor_delete(&c);
+}
 
 /* ---- bodies and blocks ---------------------------------------------------- */
 
@@ -16,6 +93,8 @@ static void dump_stmt_list(dumper *d, TSNode parent, tmd_buf *out)
             if (!ts_node_is_named(n) || ts_node_is_extra(n))
                 continue; /* ";" separators, comments */
             dump_put_sep(out, &first);
+            if (ts_node_start_point(n).row != ts_node_end_point(n).row)
+                check_logical_lines(d, n);
             dump_stmt(d, n, out);
         } while (ts_tree_cursor_goto_next_sibling(&c));
     }

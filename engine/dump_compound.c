@@ -90,90 +90,130 @@ void dump_while(dumper *d, TSNode n, tmd_buf *out)
 
 /* ---- try ------------------------------------------------------------------- */
 
-/* ExceptHandler(type, name, body) of an except or except* clause. */
-static void dump_handler(dumper *d, TSNode clause, int star, tmd_buf *out)
+/* The parts of an except clause. tree-sitter reads `except E as e` as an
+ * as_pattern value, and `except* E` usually as an except_clause whose value
+ * is a list_splat (except_group_clause only in some contexts). */
+typedef struct handler {
+    TSNode type, name, body;
+    int star;
+} handler;
+
+static int handler_parts(dumper *d, TSNode clause, handler *h)
 {
-    TSNode type = {0}, name = {0}, body = {0};
+    memset(h, 0, sizeof *h);
+    h->star = ts_node_symbol(clause) == d->sym->S_except_group_clause;
     int after_as = 0;
     for (TSNode c = dump_first_child(clause); !ts_node_is_null(c); c = dump_next(c)) {
         TSSymbol s = ts_node_symbol(c);
         if (s == d->sym->A_comma) {
             dump_reject(d, c, "multiple exception types must be parenthesized");
-            return;
+            return 0;
         }
-        if (s == d->sym->A_as) {
+        if (s == d->sym->A_as)
             after_as = 1;
-        } else if (s == d->sym->S_block) {
-            body = c;
-        } else if (ts_node_is_named(c)) {
-            if (after_as)
-                name = c;
-            else if (ts_node_is_null(type))
-                type = c;
-            else
-                dump_inexact(d, c, "unexpected except clause part");
-        }
-    }
-    if (!ts_node_is_null(name) && ts_node_symbol(name) != d->sym->S_identifier) {
-        /* tree-sitter wraps the name of `except E as e` in nothing; anything
-         * but a plain name is invalid */
-        if (ts_node_named_child_count(name) == 1 &&
-            ts_node_symbol(ts_node_named_child(name, 0)) == d->sym->S_identifier)
-            name = ts_node_named_child(name, 0);
+        else if (s == d->sym->S_block)
+            h->body = c;
+        else if (!ts_node_is_named(c))
+            continue;
+        else if (after_as && ts_node_is_null(h->name))
+            h->name = c;
+        else if (!after_as && ts_node_is_null(h->type))
+            h->type = c;
         else {
-            dump_reject(d, name, "except ... as needs a plain name");
-            return;
+            dump_inexact(d, c, "unexpected except clause part");
+            return 0;
         }
     }
-    if (star && ts_node_is_null(type)) {
-        dump_reject(d, clause, "expected one or more exception types after except*");
-        return;
+    if (!ts_node_is_null(h->type) && ts_node_symbol(h->type) == d->sym->S_as_pattern) {
+        TSNode as = h->type;
+        TSNode alias = ts_node_child_by_field_id(as, d->sym->F_alias);
+        h->type = ts_node_named_child(as, 0);
+        h->name = ts_node_is_null(alias) ? alias : ts_node_named_child(alias, 0);
+        if (ts_node_is_null(h->name) || ts_node_named_child_count(alias) != 1) {
+            dump_reject(d, as, "except ... as needs a plain name");
+            return 0;
+        }
     }
+    if (!h->star && !ts_node_is_null(h->type) && ts_node_symbol(h->type) == d->sym->S_list_splat) {
+        h->star = 1;
+        h->type = ts_node_named_child(h->type, 0);
+    }
+    if (!ts_node_is_null(h->name) && ts_node_symbol(h->name) != d->sym->S_identifier) {
+        dump_reject(d, h->name, "except ... as needs a plain name");
+        return 0;
+    }
+    if (h->star && ts_node_is_null(h->type)) {
+        dump_reject(d, clause, "expected one or more exception types after except*");
+        return 0;
+    }
+    if (ts_node_is_null(h->type) && !ts_node_is_null(h->name)) {
+        dump_inexact(d, clause, "except clause with a name but no type");
+        return 0;
+    }
+    return 1;
+}
+
+/* ExceptHandler(type, name, body) */
+static void dump_handler(dumper *d, const handler *h, tmd_buf *out)
+{
     tmd_buf_puts(out, "ExceptHandler(");
-    if (ts_node_is_null(type))
+    if (ts_node_is_null(h->type))
         tmd_buf_puts(out, "None");
     else
-        dump_expr(d, type, CTX_LOAD, out);
+        dump_expr(d, h->type, CTX_LOAD, out);
     tmd_buf_puts(out, ", ");
-    if (ts_node_is_null(name))
+    if (ts_node_is_null(h->name))
         tmd_buf_puts(out, "None");
     else
-        dump_name_repr(d, name, out);
+        dump_name_repr(d, h->name, out);
     tmd_buf_puts(out, ", ");
-    dump_body(d, body, 0, out);
+    dump_body(d, h->body, 0, out);
     tmd_buf_putc(out, ')');
 }
 
 void dump_try(dumper *d, TSNode n, tmd_buf *out)
 {
-    int star = !ts_node_is_null(child_of(n, d->sym->S_except_group_clause));
-    if (star && d->dialect->minor < 11) {
-        dump_reject(d, n, "except* needs Python 3.11");
-        return;
+    /* first pass: are the handlers except* (TryStar) or plain, never both */
+    int stars = 0, plains = 0;
+    handler h;
+    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+        TSSymbol s = ts_node_symbol(c);
+        if (s != d->sym->S_except_clause && s != d->sym->S_except_group_clause)
+            continue;
+        if (!handler_parts(d, c, &h))
+            return;
+        stars += h.star;
+        plains += !h.star;
     }
-    if (star && !ts_node_is_null(child_of(n, d->sym->S_except_clause))) {
+    if (stars && plains) {
         dump_reject(d, n, "cannot have both except and except* on the same try");
         return;
     }
-    tmd_buf_puts(out, star ? "TryStar(" : "Try(");
+    if (stars && d->dialect->minor < 11) {
+        dump_reject(d, n, "except* needs Python 3.11");
+        return;
+    }
+    tmd_buf_puts(out, stars ? "TryStar(" : "Try(");
     dump_body(d, ts_node_child_by_field_id(n, d->sym->F_body), 0, out);
     tmd_buf_puts(out, ", ");
-    int first = 1, handlers = 0;
+    int first = 1;
     TSNode orelse = {0}, finally = {0};
     for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
         TSSymbol s = ts_node_symbol(c);
         if (s == d->sym->S_except_clause || s == d->sym->S_except_group_clause) {
+            handler_parts(d, c, &h);
             dump_put_sep(out, &first);
-            dump_handler(d, c, s == d->sym->S_except_group_clause, out);
-            handlers++;
+            dump_handler(d, &h, out);
         } else if (s == d->sym->S_else_clause) {
             orelse = c;
         } else if (s == d->sym->S_finally_clause) {
             finally = c;
         }
     }
-    if (!ts_node_is_null(orelse) && !handlers)
+    if (!ts_node_is_null(orelse) && !(stars + plains))
         dump_reject(d, orelse, "try/else without except");
+    if (!(stars + plains) && ts_node_is_null(finally))
+        dump_reject(d, n, "expected 'except' or 'finally' block");
     tmd_buf_puts(out, ", ");
     if (!ts_node_is_null(orelse))
         dump_clause_body(d, orelse, out);
