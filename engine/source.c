@@ -132,10 +132,12 @@ static int blob_sha1(char hex[41], size_t count, const uint8_t *bytes, size_t n)
 /* ---- preparation ------------------------------------------------------------ */
 
 /* Form feed -> space, CRLF -> LF (as bytes.replace, left to right) into dst,
- * which has room for n bytes. Returns the new length. */
-static size_t normalise(uint8_t *dst, const uint8_t *src, size_t n)
+ * which has room for n bytes. Returns the new length; *same is 1 when the
+ * bytes are unchanged. */
+static size_t normalise(uint8_t *dst, const uint8_t *src, size_t n, int *same)
 {
-    if (!memchr(src, '\f', n) && !memchr(src, '\r', n)) {
+    *same = !memchr(src, '\f', n) && !memchr(src, '\r', n);
+    if (*same) {
         memcpy(dst, src, n); /* the common case, at memcpy speed */
         return n;
     }
@@ -163,7 +165,8 @@ int tmd_source_prepare(tmd_source *out, const uint8_t *bytes, size_t n)
     uint8_t *norm = malloc(n + 2);
     if (!norm)
         return tmd_error(TMD_ENOMEM, "source: out of memory for %zu bytes (free memory)", n);
-    size_t m = normalise(norm, bytes, n);
+    int same;
+    size_t m = normalise(norm, bytes, n, &same);
 
     tmd_codec codec;
     tmd_codec_detect(&codec, norm, m);
@@ -206,8 +209,9 @@ int tmd_source_prepare(tmd_source *out, const uint8_t *bytes, size_t n)
         return TMD_OK;
     }
 
-    rc = blob_sha1(out->fsha, chars, norm, m);
-    if (rc)
+    if (same && chars == n) /* pure ASCII, no FF, no CR: git's id (one hash less) */
+        memcpy(out->fsha, out->git_sha, sizeof out->fsha);
+    else if ((rc = blob_sha1(out->fsha, chars, norm, m)) != TMD_OK)
         goto fail;
     out->decodable = 1;
     if (in_place) {
@@ -275,10 +279,13 @@ int tmd_source_dedent(char **out, size_t *out_len, const char *text, size_t len)
      * more than spaces and tabs (textwrap's loop computes exactly that). */
     const char *margin = NULL;
     size_t mlen = 0;
+    int blank_lines = 0; /* lines of only spaces and tabs, to be emptied */
     for (size_t at = 0; at <= len;) {
         size_t end = next_line(text, at, len);
         size_t k = indent_of(text, at, end);
-        if (at + k < end) {
+        if (at + k == end) {
+            blank_lines |= k > 0;
+        } else {
             if (!margin) {
                 margin = text + at;
                 mlen = k;
@@ -296,16 +303,21 @@ int tmd_source_dedent(char **out, size_t *out_len, const char *text, size_t len)
     if (!res)
         return tmd_error(TMD_ENOMEM, "dedent: out of memory for %zu bytes (free memory)", len);
     size_t j = 0;
-    for (size_t at = 0; at <= len;) {
-        size_t end = next_line(text, at, len);
-        size_t k = indent_of(text, at, end);
-        if (at + k < end) { /* whitespace-only lines become empty */
-            memcpy(res + j, text + at + mlen, end - at - mlen);
-            j += end - at - mlen;
+    if (!mlen && !blank_lines) { /* most files: nothing to change */
+        memcpy(res, text, len);
+        j = len;
+    } else {
+        for (size_t at = 0; at <= len;) {
+            size_t end = next_line(text, at, len);
+            size_t k = indent_of(text, at, end);
+            if (at + k < end) { /* whitespace-only lines become empty */
+                memcpy(res + j, text + at + mlen, end - at - mlen);
+                j += end - at - mlen;
+            }
+            if (end < len)
+                res[j++] = '\n';
+            at = end + 1;
         }
-        if (end < len)
-            res[j++] = '\n';
-        at = end + 1;
     }
     res[j] = '\0';
     *out = res;
