@@ -156,9 +156,8 @@ int select_compute(tmd_selection **out, const select_options *opts)
     int rc = tmd_select_run(out, &so);
     free(db_path);
     if (rc != TMD_OK) {
-        fprintf(stderr, "tmdiff: %s\n", tmd_error_message());
-        fprintf(stderr, "tmdiff: the tests to run could not be decided: run every test\n");
-        return EXIT_UNDECIDED;
+        /* Engine messages end with their hint (for selection: run every test). */
+        return cli_fail_engine();
     }
     return EXIT_OK;
 }

@@ -165,6 +165,26 @@ static int check_schema(tmd_db *db)
                              "pytest-testmon database; run every test)", db->path,
                              required[i][0], required[i][1]);
     }
+    /* Every fingerprint blob must be packed 32-bit checksums of a sane size,
+     * checked up front (length() does not read the blobs) so a damaged row
+     * fails the run even when its file is unchanged. */
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT id, length(method_checksums) FROM file_fp WHERE "
+             "typeof(method_checksums) NOT IN ('blob', 'null') OR length(method_checksums) %% 4 "
+             "OR length(method_checksums) > %u OR typeof(filename) != 'text' LIMIT 1",
+             MAX_CHECKSUM_BLOB);
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, TMD_EFORMAT, "checking file_fp");
+    rc = sqlite3_step(st);
+    long long bad_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    long long bad_len = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return tmd_error(TMD_EFORMAT, "%s: file_fp row %lld has a filename that is not text or "
+                         "method_checksums of %lld bytes (not packed 32-bit checksums; damaged "
+                         "database, run every test)", db->path, bad_id, bad_len);
+    if (rc != SQLITE_DONE)
+        return sql_fail(db, TMD_EFORMAT, "checking file_fp");
     return TMD_OK;
 }
 
