@@ -13,6 +13,7 @@ typedef struct run {
     const tmd_select_options *opts;
     tmd_selection *sel;
     tmd_db *db;
+    const char *db_path;
     tmd_db_env env;
     tmd_dialect dialect;
     tmd_filestate *fs;
@@ -169,7 +170,7 @@ static int check_file(run *r, const tmd_db_pair *pairs, size_t n)
     if (!tmd_filestate_name_ok(filename))
         return tmd_error(TMD_EUNSAFE, "%s: the database names a file outside the project: "
                          "'%s' (absolute or with '..'; not from pytest-testmon; run every test)",
-                         r->opts->db_path ? r->opts->db_path : ".testmondata", filename);
+                         r->db_path, filename);
     tmd_file_now now;
     int rc = tmd_filestate_get(&now, r->fs, filename);
     if (rc != TMD_OK)
@@ -410,6 +411,7 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
         path = db_path;
     }
     const char *env_name = opts->env_name ? opts->env_name : "default";
+    r.db_path = path;
     int rc = tmd_db_open(&r.db, path);
     if (rc == TMD_OK)
         rc = tmd_db_env_find(&r.env, r.db, env_name);

@@ -11,6 +11,8 @@ steps 1-4), runs `tmdiff --format json` there and checks:
   `uncommitted` block's): no test missed, none extra;
 - `changed_files` (files whose fsha changed, with their current checksums in
   testmon's order; null for a missing file) equals the kit's;
+- with --precise, an uncommitted tree gives the committed answer (the dedent
+  quirk dropped), never a test testmon would not run;
 - with --pytest, `tmdiff run` runs Debian's pytest on that selection and
   exactly the selected tests run.
 
@@ -117,13 +119,20 @@ def check(args, project, scenario, commit):
     try:
         root = os.path.join(tmp, "repo")
         build_tree(project_dir, scenario_dir, root, commit)
-        p = run_tmdiff(args.tmdiff, root, args.extra)
+        p = run_tmdiff(args.tmdiff, root, args.extra + (["--precise"] if args.precise else []))
         if p.returncode != 0:
             return label, ["tmdiff exited %d: %s" % (p.returncode, p.stderr.strip())], 0
         out = json.loads(p.stdout)
         got, unmatched, in_errors = expand(out["selected"], exp["collected"],
                                            set(exp["collection_errors"]))
         expected = set(want["selected"])
+        if args.precise and not commit:
+            # --precise drops the dedent of locally modified files: the
+            # answer is the committed one, never more than testmon's.
+            if not got <= expected:
+                problems.append("--precise selects what testmon does not: %s" %
+                                sorted(got - expected))
+            expected = set(exp["selected"])
         missed = sorted(expected - got)
         extra = sorted(got - expected)
         if missed:
@@ -162,6 +171,9 @@ def main():
     ap.add_argument("--pytest", action="store_true", help="also run pytest via `tmdiff run`")
     ap.add_argument("--no-changed-files", action="store_true")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--precise", action="store_true",
+                    help="run tmdiff --precise: uncommitted trees must give the committed "
+                         "answer, a subset of testmon's")
     ap.add_argument("--extra", action="append", default=[], help="extra tmdiff argument")
     args = ap.parse_args()
 
