@@ -18,5 +18,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cmd_fingerprint(int argc, char **argv);
 int cmd_select(int argc, char **argv);  /* selcore */
 int cmd_explain(int argc, char **argv); /* selcore */
+int cmd_fetch(int argc, char **argv);   /* store */
+int cmd_publish(int argc, char **argv); /* store */
 
 #endif

@@ -11,6 +11,10 @@ static const char usage[] =
     "                                      why a test is or is not selected\n"
     "       tmdiff fingerprint [--python X.Y] [--dump] FILE...\n"
     "                                      testmon's block checksums of files\n"
+    "       tmdiff fetch [--store URL|DIR] [--rev REV] [--depth N]\n"
+    "                                      the nearest ancestor's database, cached\n"
+    "       tmdiff publish [--store URL|DIR] [--zstd] [FILE]\n"
+    "                                      store .testmondata under this commit\n"
     "\n"
     "tmdiff compares a .testmondata recorded by pytest-testmon with the working\n"
     "tree and names the tests your change can break. `tmdiff COMMAND --help`\n"
@@ -26,6 +30,8 @@ static const struct command commands[] = {
     {"fingerprint", cmd_fingerprint},
     {"select", cmd_select},
     {"explain", cmd_explain},
+    {"fetch", cmd_fetch},     /* store */
+    {"publish", cmd_publish}, /* store */
 };
 
 int cli_fail(const char *what, const char *why, const char *hint)
