@@ -270,12 +270,20 @@ typedef enum tmd_collect_kind {
                                many cannot be known without running pytest */
 } tmd_collect_kind;
 
+/* tmd_collected.why of a test file tree-sitter cannot parse (a bare file
+ * PREFIX): if CPython cannot parse it either, pytest collects nothing there. */
+#define TMD_COLLECT_WHY_NO_PARSE "does not parse"
+
 typedef struct tmd_collected {
     char *nodeid;
     tmd_collect_kind kind;
     const char *why; /* static, for PREFIX: "parametrize", "fixture params",
                         "base class defined elsewhere", "pytest_generate_tests",
-                        "unittest.TestCase", "does not parse", ... */
+                        "unknown decorator", TMD_COLLECT_WHY_NO_PARSE, ... */
+    char **expect;   /* PREFIX of a parametrization whose values are objects
+                        built by calls: the IDs pytest gives if each is a plain
+                        object (argname + index); NULL otherwise */
+    size_t nexpect;
 } tmd_collected;
 
 typedef struct tmd_collection {
@@ -284,6 +292,9 @@ typedef struct tmd_collection {
     size_t nfiles;         /* test files pytest would collect, relative to the
                               root with '/' separators, sorted */
     char **files;
+    const char *inexact;   /* static, or NULL: a config option or conftest hook
+                              tmdiff cannot follow, so the listing may miss
+                              tests ("addopts --doctest-modules", ...) */
 } tmd_collection;
 
 /* What `pytest` run in `root` (its rootdir) would collect, from the pytest
@@ -300,8 +311,9 @@ int tmd_collection_lookup(const tmd_collection *c, const char *nodeid);
 
 /* Rule 5: the collected IDs the database does not know, given the stored
  * test names (any order). A PREFIX item is reported (as the prefix) unless
- * the stored names provably cover every test it stands for. Sorted; free
- * each string and the array. */
+ * the stored names provably cover every test it stands for: today only when
+ * its `expect` IDs are exactly the stored IDs under it. Sorted; free each
+ * string and the array. */
 int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collection *c,
                              const char *const *stored, size_t nstored);
 
