@@ -83,6 +83,14 @@ int dump_text_is(const dumper *d, TSNode n, const char *s)
     return len == slen && !memcmp(t, s, len);
 }
 
+void dump_binding_name_repr(dumper *d, TSNode ident, tmd_buf *out)
+{
+    /* 3.8's parser refuses to bind __debug__ (3.9+ leave it to the compiler) */
+    if (d->dialect->minor < 9 && dump_text_is(d, ident, "__debug__"))
+        dump_reject(d, ident, "cannot assign to __debug__");
+    dump_name_repr(d, ident, out);
+}
+
 void dump_name_repr(dumper *d, TSNode ident, tmd_buf *out)
 {
     size_t len;

@@ -35,6 +35,9 @@ static inline TSNode dump_next(TSNode c)
 int dump_text_is(const dumper *d, TSNode n, const char *s);
 /* 'name' of an identifier as CPython stores it (NFKC); async/await rejected. */
 void dump_name_repr(dumper *d, TSNode ident, tmd_buf *out);
+/* The same for a name the statement binds (def, class, import, except as):
+ * 3.8 rejects binding __debug__. */
+void dump_binding_name_repr(dumper *d, TSNode ident, tmd_buf *out);
 /* 'a.b.c' of a dotted_name, rebuilt from its identifiers. */
 void dump_dotted_repr(dumper *d, TSNode dotted, tmd_buf *out);
 /* Writes ", " before every item but the first (*first starts at 1). */
@@ -51,5 +54,7 @@ void dump_while(dumper *d, TSNode stmt, tmd_buf *out);
 void dump_try(dumper *d, TSNode stmt, tmd_buf *out);
 void dump_with(dumper *d, TSNode stmt, tmd_buf *out);
 void dump_match(dumper *d, TSNode stmt, tmd_buf *out);
+/* An item of a sequence pattern, where `*name` is allowed (dump_pattern.c). */
+void dump_pattern_seq_item(dumper *d, TSNode item, tmd_buf *out);
 
 #endif

@@ -62,6 +62,13 @@ void dump_if(dumper *d, TSNode n, tmd_buf *out)
 
 void dump_for(dumper *d, TSNode n, tmd_buf *out)
 {
+    TSNode iter = ts_node_child_by_field_id(n, d->sym->F_right);
+    if (d->dialect->minor < 9 && !ts_node_is_null(iter) &&
+        ts_node_symbol(iter) == d->sym->S_expression_list &&
+        !ts_node_is_null(child_of(iter, d->sym->S_list_splat))) {
+        dump_reject(d, iter, "starred expression in a for iterable needs Python 3.9");
+        return;
+    }
     tmd_buf_puts(out, starts_async(d, n) ? "AsyncFor(" : "For(");
     dump_expr(d, ts_node_child_by_field_id(n, d->sym->F_left), CTX_STORE, out);
     tmd_buf_puts(out, ", ");
@@ -165,7 +172,7 @@ static void dump_handler(dumper *d, const handler *h, tmd_buf *out)
     if (ts_node_is_null(h->name))
         tmd_buf_puts(out, "None");
     else
-        dump_name_repr(d, h->name, out);
+        dump_binding_name_repr(d, h->name, out);
     tmd_buf_puts(out, ", ");
     dump_body(d, h->body, 0, out);
     tmd_buf_putc(out, ')');
@@ -227,15 +234,15 @@ void dump_try(dumper *d, TSNode n, tmd_buf *out)
 
 /* The expression `with_item` stands for, seen through one layer of
  * parentheses when `unwrap` (3.9+ reads `with (a as b):` as an item). */
-static void dump_withitem(dumper *d, TSNode item, tmd_buf *out)
+static void dump_withitem(dumper *d, TSNode item, int alone, tmd_buf *out)
 {
     TSNode value = ts_node_child_by_field_id(item, d->sym->F_value);
     TSNode as = value;
     if (!ts_node_is_null(as) && ts_node_symbol(as) == d->sym->S_parenthesized_expression) {
         TSNode inner = ts_node_named_child(as, 0);
         if (!ts_node_is_null(inner) && ts_node_symbol(inner) == d->sym->S_as_pattern) {
-            if (d->dialect->minor < 9) {
-                dump_reject(d, inner, "parenthesized with-items need Python 3.9");
+            if (d->dialect->minor < 9 || !alone) {
+                dump_reject(d, inner, "parenthesized with-items need Python 3.9 and must hold them all");
                 return;
             }
             as = inner;
@@ -307,7 +314,7 @@ void dump_with(dumper *d, TSNode n, tmd_buf *out)
         for (TSNode c = first_tok; !ts_node_is_null(c); c = dump_next(c))
             if (ts_node_symbol(c) == d->sym->S_with_item) {
                 dump_put_sep(out, &first);
-                dump_withitem(d, c, out);
+                dump_withitem(d, c, items == 1, out);
             }
     }
     tmd_buf_puts(out, ", ");
@@ -342,7 +349,10 @@ static void dump_case(dumper *d, TSNode clause, tmd_buf *out)
     for (TSNode c = dump_first_child(clause); !ts_node_is_null(c); c = dump_next(c))
         if (ts_node_symbol(c) == d->sym->S_case_pattern) {
             dump_put_sep(out, &first);
-            dump_pattern(d, c, out);
+            if (seq)
+                dump_pattern_seq_item(d, c, out);
+            else
+                dump_pattern(d, c, out);
         }
     if (seq)
         tmd_buf_putc(out, ')');

@@ -130,7 +130,7 @@ void dump_function_def(dumper *d, TSNode n, TSNode decorated, tmd_buf *out)
     int is_async = !ts_node_is_null(first) && ts_node_symbol(first) == d->sym->A_async;
     TSNode returns = ts_node_child_by_field_id(n, d->sym->F_return_type);
     tmd_buf_puts(out, is_async ? "AsyncFunctionDef(" : "FunctionDef(");
-    dump_name_repr(d, ts_node_child_by_field_id(n, d->sym->F_name), out);
+    dump_binding_name_repr(d, ts_node_child_by_field_id(n, d->sym->F_name), out);
     tmd_buf_puts(out, ", ");
     dump_arguments(d, ts_node_child_by_field_id(n, d->sym->F_parameters), out);
     tmd_buf_puts(out, ", ");
@@ -156,7 +156,7 @@ void dump_function_def(dumper *d, TSNode n, TSNode decorated, tmd_buf *out)
 void dump_class_def(dumper *d, TSNode n, TSNode decorated, tmd_buf *out)
 {
     tmd_buf_puts(out, "ClassDef(");
-    dump_name_repr(d, ts_node_child_by_field_id(n, d->sym->F_name), out);
+    dump_binding_name_repr(d, ts_node_child_by_field_id(n, d->sym->F_name), out);
     tmd_buf_puts(out, ", ");
     TSNode supers = ts_node_child_by_field_id(n, d->sym->F_superclasses);
     if (!ts_node_is_null(supers)) {

@@ -195,6 +195,17 @@ static void dump_star(dumper *d, TSNode splat, tmd_buf *out)
     tmd_buf_putc(out, ')');
 }
 
+/* An item of a sequence pattern: the only place `*name` may appear. */
+void dump_pattern_seq_item(dumper *d, TSNode item, tmd_buf *out)
+{
+    TSNode inner = ts_node_symbol(item) == d->sym->S_case_pattern ? first_named(item) : item;
+    if (!ts_node_is_null(inner) && ts_node_symbol(inner) == d->sym->S_splat_pattern &&
+        ts_node_named_child_count(item) == 1)
+        dump_star(d, inner, out);
+    else
+        dump_pattern(d, item, out);
+}
+
 /* MatchSequence(p, ...) of a list_pattern or tuple_pattern; `(p)` is p. */
 static void dump_sequence(dumper *d, TSNode n, int is_tuple, tmd_buf *out)
 {
@@ -218,7 +229,7 @@ static void dump_sequence(dumper *d, TSNode n, int is_tuple, tmd_buf *out)
     for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c))
         if (ts_node_is_named(c)) {
             dump_put_sep(out, &first);
-            dump_pattern(d, c, out);
+            dump_pattern_seq_item(d, c, out);
         }
     tmd_buf_putc(out, ')');
 }
@@ -242,7 +253,8 @@ static void dump_mapping(dumper *d, TSNode n, tmd_buf *out)
         if (s == d->sym->S_splat_pattern) {
             TSNode tok = dump_first_child(c);
             TSNode name = first_named(c);
-            if (ts_node_symbol(tok) != d->sym->A_starstar || ts_node_is_null(name)) {
+            if (ts_node_symbol(tok) != d->sym->A_starstar || ts_node_is_null(name) ||
+                dump_text_is(d, name, "_")) {
                 dump_reject(d, c, "invalid rest pattern in a mapping pattern");
                 break;
             }
@@ -381,7 +393,7 @@ static void dump_pattern_run(dumper *d, TSNode *at, tmd_buf *out)
     } else if (sym == s->S_class_pattern) {
         dump_class_pattern(d, n, out);
     } else if (sym == s->S_splat_pattern) {
-        dump_star(d, n, out);
+        dump_reject(d, n, "star pattern outside a sequence pattern");
     } else if (sym == s->S_as_pattern) {
         TSNode inner = first_named(n);
         TSNode name = ts_node_is_null(inner) ? inner : dump_next(inner);

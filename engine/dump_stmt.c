@@ -233,6 +233,14 @@ static void dump_delete(dumper *d, TSNode n, tmd_buf *out)
     for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
         if (!ts_node_is_named(c))
             continue;
+        if (ts_node_symbol(c) == d->sym->S_list_splat) {
+            /* 3.8's parser let `del *a` through to the compiler */
+            if (d->dialect->minor >= 9)
+                dump_reject(d, c, "cannot delete starred");
+            else
+                dump_inexact(d, c, "del of a starred target on 3.8");
+            return;
+        }
         if (ts_node_symbol(c) == d->sym->S_expression_list) {
             for (TSNode t = dump_first_child(c); !ts_node_is_null(t); t = dump_next(t))
                 if (ts_node_is_named(t)) {
@@ -308,17 +316,72 @@ static void dump_assert(dumper *d, TSNode n, tmd_buf *out)
     tmd_buf_puts(out, count == 1 ? ", None)" : ")");
 }
 
+/* `print >>f, x` is valid Python 3: the tuple (print >> f, x). Any other
+ * print statement is Python 2. The chevron's expression must bind tighter
+ * than >> for tree-sitter's grouping to be CPython's. */
+static void dump_print(dumper *d, TSNode n, tmd_buf *out)
+{
+    const dump_symbols *s = d->sym;
+    TSNode chevron = {0};
+    unsigned args = 0;
+    int comma = 0;
+    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+        if (ts_node_symbol(c) == s->S_chevron)
+            chevron = c;
+        else if (ts_node_symbol(c) == s->A_comma)
+            comma = 1;
+        else if (ts_node_is_named(c))
+            args++;
+    }
+    if (ts_node_is_null(chevron)) {
+        TSNode arg = ts_node_child_by_field_id(n, s->F_argument);
+        size_t len;
+        const char *t = ts_node_is_null(arg) ? "" : dump_text(d, arg, &len);
+        if (*t && strchr("-+([*.<>=!&|^%/@", *t))
+            dump_inexact(d, n, "print followed by an operator");
+        else
+            dump_reject(d, n, "Python 2 print statement");
+        return;
+    }
+    TSNode target = ts_node_named_child(chevron, 0);
+    TSSymbol ts = ts_node_is_null(target) ? 0 : ts_node_symbol(target);
+    if (ts != s->S_identifier && ts != s->S_attribute && ts != s->S_call && ts != s->S_subscript &&
+        ts != s->S_parenthesized_expression && ts != s->S_string && ts != s->S_integer) {
+        dump_inexact(d, chevron, "print >> with a complex expression");
+        return;
+    }
+    tmd_buf_puts(out, "Expr(");
+    if (args || comma)
+        tmd_buf_puts(out, "Tuple(");
+    tmd_buf_puts(out, "BinOp(Name('print', Load()), RShift(), ");
+    dump_expr(d, target, CTX_LOAD, out);
+    tmd_buf_putc(out, ')');
+    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c))
+        if (ts_node_is_named(c) && !ts_node_eq(c, chevron)) {
+            tmd_buf_puts(out, ", ");
+            dump_expr(d, c, CTX_LOAD, out);
+        }
+    if (args || comma)
+        tmd_buf_puts(out, ", Load())");
+    tmd_buf_putc(out, ')');
+}
+
 /* ---- imports --------------------------------------------------------------- */
 
 /* alias('a.b', None) / alias('a.b', 'c') of a dotted_name or aliased_import. */
-static void dump_alias(dumper *d, TSNode n, tmd_buf *out)
+static void dump_alias(dumper *d, TSNode n, int from, tmd_buf *out)
 {
     tmd_buf_puts(out, "alias(");
     if (ts_node_symbol(n) == d->sym->S_aliased_import) {
         dump_dotted_repr(d, ts_node_child_by_field_id(n, d->sym->F_name), out);
         tmd_buf_puts(out, ", ");
-        dump_name_repr(d, ts_node_child_by_field_id(n, d->sym->F_alias), out);
+        dump_binding_name_repr(d, ts_node_child_by_field_id(n, d->sym->F_alias), out);
     } else {
+        /* `import a.b` binds a, `from m import a` binds a */
+        TSNode bound = ts_node_named_child(n, 0);
+        if (d->dialect->minor < 9 && !ts_node_is_null(bound) && dump_text_is(d, bound, "__debug__") &&
+            (from || ts_node_named_child_count(n) == 1))
+            dump_reject(d, bound, "cannot assign to __debug__");
         dump_dotted_repr(d, n, out);
         tmd_buf_puts(out, ", None");
     }
@@ -326,7 +389,7 @@ static void dump_alias(dumper *d, TSNode n, tmd_buf *out)
 }
 
 /* The imported names: every dotted_name/aliased_import after `import`. */
-static void dump_import_names(dumper *d, TSNode n, TSNode after, tmd_buf *out)
+static void dump_import_names(dumper *d, TSNode n, int from, tmd_buf *out)
 {
     int first = 1, seen_import = 0;
     for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
@@ -339,19 +402,18 @@ static void dump_import_names(dumper *d, TSNode n, TSNode after, tmd_buf *out)
             continue;
         if (s == d->sym->S_dotted_name || s == d->sym->S_aliased_import) {
             dump_put_sep(out, &first);
-            dump_alias(d, c, out);
+            dump_alias(d, c, from, out);
         } else if (s == d->sym->S_wildcard_import) {
             dump_put_sep(out, &first);
             tmd_buf_puts(out, "alias('*', None)");
         }
     }
-    (void)after;
 }
 
 static void dump_import(dumper *d, TSNode n, tmd_buf *out)
 {
     tmd_buf_puts(out, "Import(");
-    dump_import_names(d, n, n, out);
+    dump_import_names(d, n, 0, out);
     tmd_buf_putc(out, ')');
 }
 
@@ -410,7 +472,7 @@ static void dump_import_from(dumper *d, TSNode n, tmd_buf *out)
     else
         dump_dotted_repr(d, dotted, out);
     tmd_buf_puts(out, ", ");
-    dump_import_names(d, n, n, out);
+    dump_import_names(d, n, 1, out);
     tmd_buf_printf(out, ", %u)", level);
 }
 
@@ -419,7 +481,7 @@ static void dump_future_import(dumper *d, TSNode n, tmd_buf *out)
     if (!from_names_ok(d, n))
         return;
     tmd_buf_puts(out, "ImportFrom('__future__', ");
-    dump_import_names(d, n, n, out);
+    dump_import_names(d, n, 1, out);
     tmd_buf_puts(out, ", 0)");
 }
 
@@ -481,7 +543,7 @@ void dump_stmt(dumper *d, TSNode n, tmd_buf *out)
     else if (sym == s->S_type_alias_statement)
         dump_type_alias(d, n, out);
     else if (sym == s->S_print_statement)
-        dump_reject(d, n, "Python 2 print statement");
+        dump_print(d, n, out);
     else if (sym == s->S_exec_statement)
         dump_reject(d, n, "Python 2 exec statement");
     else
