@@ -1,0 +1,491 @@
+/* test_select.c: file state (git index by content, root confinement) and the
+ * selection rules on small synthetic projects. The conformance scenarios run
+ * end to end in tests/e2e/select_conformance.py; these pin single rules. */
+#include "select_internal.h"
+#include "support.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utime.h>
+
+static char dir[256];
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+#define GIT "git -c user.name=t -c user.email=t@t.invalid -c core.autocrlf=false " \
+            "-c commit.gpgsign=false"
+
+static void write_file(const char *rel, const char *text)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/tmdiff-test-select-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    return sh("mkdir -p '%s/root' '%s/outside'", dir, dir);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return sh("rm -rf '%s'", dir);
+}
+
+static void test_select__names_below_the_root(void **state)
+{
+    (void)state;
+    assert_true(tmd_filestate_name_ok("a.py"));
+    assert_true(tmd_filestate_name_ok("pkg/sub/a.py"));
+    assert_true(tmd_filestate_name_ok("..a/b..py"));
+    assert_false(tmd_filestate_name_ok(""));
+    assert_false(tmd_filestate_name_ok("/etc/passwd"));
+    assert_false(tmd_filestate_name_ok("../a.py"));
+    assert_false(tmd_filestate_name_ok("pkg/../../a.py"));
+    assert_false(tmd_filestate_name_ok("pkg/./a.py"));
+    assert_false(tmd_filestate_name_ok("pkg//a.py"));
+    assert_false(tmd_filestate_name_ok("pkg/"));
+}
+
+/* The blob id `git hash-object` gives, read back from git itself. */
+static void git_blob_id(const char *rel, char out[41])
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "cd '%s/root' && git hash-object '%s'", dir, rel);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(out, 41, p));
+    pclose(p);
+}
+
+static void state_of(tmd_file_now *out, const char *rel)
+{
+    char root[300];
+    snprintf(root, sizeof root, "%s/root", dir);
+    tmd_filestate *fs = NULL;
+    assert_int_equal(tmd_filestate_open(&fs, root), TMD_OK);
+    assert_int_equal(tmd_filestate_get(out, fs, rel), TMD_OK);
+    tmd_filestate_close(fs);
+}
+
+static void test_select__git_decides_by_content(void **state)
+{
+    (void)state;
+    /* Outside any repository every file gets testmon's own fsha. */
+    write_file("root/crlf.py", "x = 1\r\ny = 2\r\n");
+    tmd_file_now f;
+    state_of(&f, "crlf.py");
+    assert_true(f.present);
+    assert_false(f.git_clean);
+    char own[41];
+    memcpy(own, f.fsha, sizeof own);
+    tmd_file_now_free(&f);
+
+    write_file("root/a.py", "def f():\n    return 1\n");
+    assert_int_equal(sh("cd '%s/root' && " GIT " init -q && " GIT " add -A && " GIT
+                        " commit -q -m base", dir), 0);
+    char blob[41];
+    git_blob_id("crlf.py", blob);
+    /* Committed and unmodified: git's blob id, which for CRLF text is not
+     * testmon's own fsha (CRLF becomes LF before its hash). */
+    state_of(&f, "crlf.py");
+    assert_true(f.git_clean);
+    assert_string_equal(f.fsha, blob);
+    assert_string_not_equal(f.fsha, own);
+    tmd_file_now_free(&f);
+
+    /* Same content, new timestamps: still unmodified (no stat shortcuts). */
+    struct utimbuf old = {1000000000, 1000000000};
+    char path[600];
+    snprintf(path, sizeof path, "%s/root/a.py", dir);
+    assert_int_equal(utime(path, &old), 0);
+    git_blob_id("a.py", blob);
+    state_of(&f, "a.py");
+    assert_true(f.git_clean);
+    assert_string_equal(f.fsha, blob);
+    tmd_file_now_free(&f);
+
+    /* Modified in the work tree: testmon's own fsha of the new content,
+     * even with the old timestamp restored. */
+    write_file("root/a.py", "def f():\n    return 2\n");
+    assert_int_equal(utime(path, &old), 0);
+    git_blob_id("a.py", blob);
+    state_of(&f, "a.py");
+    assert_false(f.git_clean);
+    assert_string_equal(f.fsha, blob); /* ASCII LF text: both hashes agree */
+    tmd_file_now_free(&f);
+
+    /* Staged: the index holds the new blob, so git reports it unmodified. */
+    assert_int_equal(sh("cd '%s/root' && " GIT " add a.py", dir), 0);
+    state_of(&f, "a.py");
+    assert_true(f.git_clean);
+    tmd_file_now_free(&f);
+
+    /* Untracked. */
+    write_file("root/new.py", "z = 3\n");
+    state_of(&f, "new.py");
+    assert_true(f.present);
+    assert_false(f.git_clean);
+    tmd_file_now_free(&f);
+
+    /* Missing. */
+    state_of(&f, "gone.py");
+    assert_false(f.present);
+    assert_false(f.unsafe);
+    tmd_file_now_free(&f);
+}
+
+static void test_select__never_reads_outside_the_root(void **state)
+{
+    (void)state;
+    write_file("outside/secret.py", "password = 1\n");
+    assert_int_equal(sh("ln -sf '%s/outside/secret.py' '%s/root/link.py' && "
+                        "ln -sf '%s/outside' '%s/root/linkdir' && "
+                        "ln -sf a.py '%s/root/inner.py'", dir, dir, dir, dir, dir), 0);
+    tmd_file_now f;
+    state_of(&f, "link.py");
+    assert_false(f.present);
+    assert_true(f.unsafe);
+    assert_null(f.bytes);
+    tmd_file_now_free(&f);
+    state_of(&f, "linkdir/secret.py");
+    assert_false(f.present);
+    assert_true(f.unsafe);
+    tmd_file_now_free(&f);
+    state_of(&f, "../outside/secret.py");
+    assert_false(f.present);
+    assert_true(f.unsafe);
+    tmd_file_now_free(&f);
+    /* A symlink that stays inside the root is followed, as Python would. */
+    state_of(&f, "inner.py");
+    assert_true(f.present);
+    assert_false(f.unsafe);
+    tmd_file_now_free(&f);
+}
+
+/* ---- the rules on a synthetic database ----------------------------------- */
+
+static const char lib_v1[] =
+    "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n";
+static const char lib_v2[] = /* mul's body changes, add's does not */
+    "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return b * a\n";
+static const char tests_py[] =
+    "from lib import add, mul\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\n"
+    "def test_mul():\n    assert mul(2, 3) == 6\n";
+
+/* Checksums of `text` as the engine computes them (dialect 3.11). */
+static void checksums_of(const char *text, int32_t **out, size_t *n)
+{
+    tmd_source src;
+    assert_int_equal(tmd_source_prepare(&src, (const uint8_t *)text, strlen(text)), TMD_OK);
+    tmd_dialect d = {11, 2};
+    tmd_fingerprint fp;
+    assert_int_equal(tmd_fingerprint_python(&fp, &src, &d, 0), TMD_OK);
+    assert_int_equal(fp.status, TMD_FP_BLOCKS);
+    *n = fp.count;
+    *out = malloc(fp.count * sizeof **out);
+    memcpy(*out, fp.checksums, fp.count * sizeof **out);
+    tmd_fingerprint_free(&fp);
+    tmd_source_free(&src);
+}
+
+static void insert_fp(sqlite3 *db, int id, const char *file, const char *fsha,
+                      const int32_t *sums, size_t n)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO file_fp VALUES (?, ?, ?, NULL, ?)", -1,
+                                        &st, NULL), SQLITE_OK);
+    sqlite3_bind_int(st, 1, id);
+    sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, sums, (int)(n * sizeof *sums), SQLITE_STATIC);
+    if (fsha)
+        sqlite3_bind_text(st, 4, fsha, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 4);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+}
+
+/* A project "proj" with lib.py and test_lib.py committed, and a database
+ * in which test_add ran add's block, test_mul mul's, test_old failed. */
+static void make_project(void)
+{
+    assert_int_equal(sh("rm -rf '%s/proj' && mkdir '%s/proj'", dir, dir), 0);
+    write_file("proj/lib.py", lib_v1);
+    write_file("proj/test_lib.py", tests_py);
+    assert_int_equal(sh("cd '%s/proj' && " GIT " init -q && " GIT " add -A && " GIT
+                        " commit -q -m base", dir), 0);
+    char lib_sha[41], t_sha[41], cmd[600];
+    snprintf(cmd, sizeof cmd, "cd '%s/proj' && git hash-object lib.py test_lib.py", dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(fgets(lib_sha, 41, p));
+    fgetc(p);
+    assert_non_null(fgets(t_sha, 41, p));
+    pclose(p);
+
+    int32_t *lib, *tst;
+    size_t nlib, ntst;
+    checksums_of(lib_v1, &lib, &nlib);
+    checksums_of(tests_py, &tst, &ntst);
+    assert_int_equal(nlib, 3); /* add, mul, module */
+    assert_int_equal(ntst, 3); /* test_add, test_mul, module */
+
+    char path[600];
+    snprintf(path, sizeof path, "%s/proj/.testmondata", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "PRAGMA user_version=14;"
+        "CREATE TABLE environment (id INTEGER PRIMARY KEY, environment_name TEXT,"
+        " system_packages TEXT, python_version TEXT);"
+        "CREATE TABLE test_execution (id INTEGER PRIMARY KEY, environment_id INTEGER,"
+        " test_name TEXT, duration FLOAT, failed BIT, forced BIT);"
+        "CREATE TABLE file_fp (id INTEGER PRIMARY KEY, filename TEXT, method_checksums BLOB,"
+        " mtime FLOAT, fsha TEXT);"
+        "CREATE TABLE test_execution_file_fp (test_execution_id INTEGER, fingerprint_id INTEGER);"
+        "INSERT INTO environment VALUES (1, 'default', 'pytest 7.2', '3.11.2');"
+        "INSERT INTO environment VALUES (2, 'other', 'pytest 7.2', '3.11.2');"
+        "INSERT INTO test_execution VALUES (1, 1, 'test_lib.py::test_add', 1.0, 0, 0);"
+        "INSERT INTO test_execution VALUES (2, 1, 'test_lib.py::test_mul', 2.0, 0, 0);"
+        "INSERT INTO test_execution VALUES (3, 1, 'test_lib.py::test_old', 4.0, 1, 0);"
+        "INSERT INTO test_execution VALUES (4, 2, 'test_lib.py::test_mul', 8.0, 0, 0);",
+        NULL, NULL, NULL), SQLITE_OK);
+    /* test_add: lib's add + module blocks, test_lib's test_add + module. */
+    int32_t add_fp[2] = {lib[0], lib[2]}, mul_fp[2] = {lib[1], lib[2]};
+    int32_t tadd[2] = {tst[0], tst[2]}, tmul[2] = {tst[1], tst[2]};
+    insert_fp(db, 1, "lib.py", lib_sha, add_fp, 2);
+    insert_fp(db, 2, "lib.py", lib_sha, mul_fp, 2);
+    insert_fp(db, 3, "test_lib.py", t_sha, tadd, 2);
+    insert_fp(db, 4, "test_lib.py", t_sha, tmul, 2);
+    assert_int_equal(sqlite3_exec(db,
+        "INSERT INTO test_execution_file_fp VALUES (1, 1), (1, 3), (2, 2), (2, 4), (4, 2);",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    free(lib);
+    free(tst);
+}
+
+static tmd_selection *select_proj(int precise)
+{
+    char root[300];
+    snprintf(root, sizeof root, "%s/proj", dir);
+    tmd_select_options o = TMD_SELECT_OPTIONS_INIT;
+    o.root = root;
+    o.env_check = 0;
+    o.collect = 0;
+    o.precise = precise;
+    tmd_selection *sel = NULL;
+    int rc = tmd_select_run(&sel, &o);
+    if (rc != TMD_OK)
+        fail_msg("select: %s", tmd_error_message());
+    return sel;
+}
+
+static const tmd_test_verdict *verdict(const tmd_selection *sel, const char *name)
+{
+    for (size_t i = 0; i < sel->ntests; i++)
+        if (!strcmp(sel->tests[i].node_id, name))
+            return &sel->tests[i];
+    fail_msg("no verdict for %s", name);
+    return NULL;
+}
+
+static void test_select__unchanged_tree_runs_only_failures(void **state)
+{
+    (void)state;
+    make_project();
+    tmd_selection *sel = select_proj(0);
+    assert_int_equal(sel->nknown, 3); /* environment 'default' only */
+    assert_int_equal(sel->nfiles, 0);
+    assert_int_equal(verdict(sel, "test_lib.py::test_add")->why, 0);
+    assert_int_equal(verdict(sel, "test_lib.py::test_mul")->why, 0);
+    /* test_old's home file exists; it failed, so it runs. */
+    assert_int_equal(verdict(sel, "test_lib.py::test_old")->why, TMD_WHY_FAILED);
+    assert_int_equal(sel->nselected, 1);
+    assert_true(sel->seconds_total == 7.0);
+    tmd_selection_free(sel);
+}
+
+static void test_select__changed_body_affects_its_tests_only(void **state)
+{
+    (void)state;
+    make_project();
+    write_file("proj/lib.py", lib_v2);
+    tmd_selection *sel = select_proj(0);
+    assert_int_equal(sel->nfiles, 1);
+    assert_string_equal(sel->files[0].filename, "lib.py");
+    assert_int_equal(sel->files[0].state, TMD_FILE_BLOCKS);
+    assert_true(sel->files[0].dedented); /* modified in the work tree */
+    assert_int_equal(verdict(sel, "test_lib.py::test_add")->why, 0);
+    const tmd_test_verdict *mul = verdict(sel, "test_lib.py::test_mul");
+    assert_int_equal(mul->why, TMD_WHY_AFFECTED);
+    assert_int_equal(mul->nchanges, 1);
+    assert_int_equal(mul->changes[0].nmissing, 1); /* mul's block; the module block stays */
+    tmd_selection_free(sel);
+
+    /* Committed, the same answer (checksums decide, not how git sees it). */
+    assert_int_equal(sh("cd '%s/proj' && " GIT " commit -q -am v2", dir), 0);
+    sel = select_proj(0);
+    assert_false(sel->files[0].dedented);
+    assert_int_equal(verdict(sel, "test_lib.py::test_add")->why, 0);
+    assert_int_equal(verdict(sel, "test_lib.py::test_mul")->why, TMD_WHY_AFFECTED);
+    tmd_selection_free(sel);
+}
+
+static void test_select__missing_or_broken_file_affects_all_dependants(void **state)
+{
+    (void)state;
+    make_project();
+    write_file("proj/lib.py", "def add(a, b):\n    return a +\n");
+    tmd_selection *sel = select_proj(0);
+    /* NO_PARSE, or INEXACT where the dumper cannot prove what CPython's
+     * parser says: either way no blocks. */
+    assert_true(sel->files[0].state == TMD_FILE_NO_PARSE ||
+                sel->files[0].state == TMD_FILE_INEXACT);
+    assert_int_equal(verdict(sel, "test_lib.py::test_add")->why, TMD_WHY_AFFECTED);
+    assert_int_equal(verdict(sel, "test_lib.py::test_mul")->why, TMD_WHY_AFFECTED);
+    assert_int_equal(verdict(sel, "test_lib.py::test_add")->changes[0].nmissing, 2);
+    tmd_selection_free(sel);
+
+    assert_int_equal(sh("rm '%s/proj/lib.py'", dir), 0);
+    sel = select_proj(0);
+    assert_int_equal(sel->files[0].state, TMD_FILE_MISSING);
+    assert_int_equal(verdict(sel, "test_lib.py::test_add")->why, TMD_WHY_AFFECTED);
+    assert_int_equal(verdict(sel, "test_lib.py::test_mul")->why, TMD_WHY_AFFECTED);
+    tmd_selection_free(sel);
+
+    /* The test file itself gone: its tests cannot run, so none is named. */
+    make_project();
+    assert_int_equal(sh("rm '%s/proj/test_lib.py'", dir), 0);
+    sel = select_proj(0);
+    assert_int_equal(verdict(sel, "test_lib.py::test_add")->why, TMD_WHY_AFFECTED);
+    assert_false(verdict(sel, "test_lib.py::test_add")->exists);
+    assert_int_equal(sel->nselected, 0);
+    tmd_selection_free(sel);
+}
+
+static void test_select__whitespace_only_edit_changes_nothing(void **state)
+{
+    (void)state;
+    make_project();
+    char edited[sizeof lib_v1 + 40];
+    snprintf(edited, sizeof edited, "# a comment\n%s\n\n", lib_v1);
+    write_file("proj/lib.py", edited);
+    tmd_selection *sel = select_proj(0);
+    assert_int_equal(sel->nfiles, 1); /* the fsha changed ... */
+    assert_int_equal(verdict(sel, "test_lib.py::test_add")->why, 0); /* ... no checksum did */
+    assert_int_equal(verdict(sel, "test_lib.py::test_mul")->why, 0);
+    tmd_selection_free(sel);
+}
+
+/* testmon dedents a locally modified file, so a whitespace-only line inside
+ * a string changes that block; --precise also accepts the blocks of the
+ * text as it is, which is what CI recorded. */
+static void test_select__precise_drops_the_dedent_quirk(void **state)
+{
+    (void)state;
+    static const char lib_doc[] =
+        "def add(a, b):\n    \"\"\"Sum.\n    \n    More.\"\"\"\n    return a + b\n\n\n"
+        "def mul(a, b):\n    return a * b\n";
+    static const char lib_doc2[] =
+        "def add(a, b):\n    \"\"\"Sum.\n    \n    More.\"\"\"\n    return a + b\n\n\n"
+        "def mul(a, b):\n    return b * a\n";
+    make_project();
+    write_file("proj/lib.py", lib_doc);
+    assert_int_equal(sh("cd '%s/proj' && " GIT " commit -q -am doc", dir), 0);
+    /* Re-record lib.py's fingerprints from the committed text. */
+    int32_t *sums;
+    size_t n;
+    checksums_of(lib_doc, &sums, &n);
+    char path[600], sha[41], cmd[600];
+    snprintf(cmd, sizeof cmd, "cd '%s/proj' && git hash-object lib.py", dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(fgets(sha, 41, p));
+    pclose(p);
+    snprintf(path, sizeof path, "%s/proj/.testmondata", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM file_fp WHERE filename = 'lib.py'", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    int32_t add_fp[2] = {sums[0], sums[2]}, mul_fp[2] = {sums[1], sums[2]};
+    insert_fp(db, 1, "lib.py", sha, add_fp, 2);
+    insert_fp(db, 2, "lib.py", sha, mul_fp, 2);
+    sqlite3_close(db);
+    free(sums);
+
+    write_file("proj/lib.py", lib_doc2); /* only mul's body changes */
+    tmd_selection *sel = select_proj(0);
+    /* testmon: the dedent alters add's docstring too. */
+    assert_int_equal(verdict(sel, "test_lib.py::test_add")->why, TMD_WHY_AFFECTED);
+    assert_int_equal(verdict(sel, "test_lib.py::test_mul")->why, TMD_WHY_AFFECTED);
+    tmd_selection_free(sel);
+    sel = select_proj(1);
+    assert_int_equal(verdict(sel, "test_lib.py::test_add")->why, 0);
+    assert_int_equal(verdict(sel, "test_lib.py::test_mul")->why, TMD_WHY_AFFECTED);
+    tmd_selection_free(sel);
+}
+
+static void test_select__null_fsha_is_changed(void **state)
+{
+    (void)state;
+    make_project();
+    char path[600];
+    snprintf(path, sizeof path, "%s/proj/.testmondata", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    /* A placeholder fingerprint (collected, never ran): one checksum that
+     * matches no block, fsha NULL. */
+    int32_t never = 0x7ead0000;
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO test_execution VALUES (5, 1, "
+                                      "'test_lib.py::test_new', 0, 0, 0);", NULL, NULL, NULL),
+                     SQLITE_OK);
+    insert_fp(db, 9, "test_lib.py", NULL, &never, 1);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO test_execution_file_fp VALUES (5, 9);", NULL,
+                                  NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    tmd_selection *sel = select_proj(0);
+    assert_int_equal(verdict(sel, "test_lib.py::test_new")->why, TMD_WHY_AFFECTED);
+    assert_int_equal(verdict(sel, "test_lib.py::test_add")->why, 0);
+    tmd_selection_free(sel);
+}
+
+int main(void)
+{
+    if (system("git --version >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "git is not installed\n");
+        return SUPPORT_SKIP;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_select__names_below_the_root),
+        cmocka_unit_test(test_select__git_decides_by_content),
+        cmocka_unit_test(test_select__never_reads_outside_the_root),
+        cmocka_unit_test(test_select__unchanged_tree_runs_only_failures),
+        cmocka_unit_test(test_select__changed_body_affects_its_tests_only),
+        cmocka_unit_test(test_select__missing_or_broken_file_affects_all_dependants),
+        cmocka_unit_test(test_select__whitespace_only_edit_changes_nothing),
+        cmocka_unit_test(test_select__precise_drops_the_dedent_quirk),
+        cmocka_unit_test(test_select__null_fsha_is_changed),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
