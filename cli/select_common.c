@@ -2,6 +2,7 @@
  * describe, for `tmdiff select`, `tmdiff run` and `tmdiff explain`. */
 #include "cli.h"
 #include "select_common.h"
+#include "progress.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,16 +146,29 @@ int select_compute(tmd_selection **out, const select_options *opts)
         }
     }
 
-    /* --store (issue 4): the store engineer's tmd_store_fetch_nearest() sets
-     * so.db_path to the fetched local copy here. */
+    /* --store (issue 4): the nearest ancestor's database, fetched into the
+     * local cache (or found there), replaces --db. */
+    tmd_store_result fetched = {0};
     if (opts->store) {
-        free(db_path);
-        return cli_fail("--store", "fetching from a store is not available in this build",
-                        "fetch the database yourself and pass --db");
+        tmd_store_options sto = TMD_STORE_OPTIONS_INIT;
+        cli_progress bar;
+        cli_progress_init(&bar, "downloading");
+        sto.progress = cli_progress_update;
+        sto.progress_data = &bar;
+        int frc = tmd_store_options_from_env(&sto);
+        if (frc == TMD_OK)
+            frc = tmd_store_fetch_nearest(&fetched, opts->store, so.root, &sto);
+        cli_progress_end(&bar);
+        if (frc != TMD_OK) {
+            free(db_path);
+            return cli_fail_engine();
+        }
+        so.db_path = fetched.path;
     }
 
     int rc = tmd_select_run(out, &so);
     free(db_path);
+    tmd_store_result_free(&fetched);
     if (rc != TMD_OK) {
         /* Engine messages end with their hint (for selection: run every test). */
         return cli_fail_engine();
