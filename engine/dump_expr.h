@@ -1,0 +1,32 @@
+/* dump_expr.h: what dump_expr.c shares with dump_fstring.c (internal).
+ *
+ * Which unusual expressions CPython's parser accepts depends on where they
+ * stand: an unparenthesised `:=`, `*x` or `yield` is valid in some slots and
+ * a SyntaxError in others. Callers inside the expression dumper say which
+ * of them the slot allows; dump_expr() (called for statement fields) works
+ * it out from the parent node. */
+#ifndef TMD_DUMP_EXPR_H
+#define TMD_DUMP_EXPR_H
+
+#include "dump.h"
+
+enum {
+    EX_WALRUS = 1, /* `a := b` */
+    EX_STAR = 2,   /* `*a` */
+    EX_YIELD = 4,  /* `yield a` */
+};
+
+/* tree-sitter's ERROR node (ts_builtin_sym_error). */
+#define TS_ERROR_SYMBOL ((TSSymbol)-1)
+
+/* One expression in a slot that allows the EX_* bits in `allow`. */
+void dump_expr_in(dumper *d, TSNode expr, dump_ctx ctx, unsigned allow, tmd_buf *out);
+
+/* The dump of a literal string node (or concatenated_string) that holds no
+ * f-string piece: `Constant('...', kind)`. */
+void dump_str_constant(dumper *d, TSNode str, tmd_buf *out);
+
+/* Nonzero when the string token (string_start text) has an f prefix. */
+int dump_is_fstring_start(const dumper *d, TSNode string_node);
+
+#endif
