@@ -44,6 +44,9 @@ int lit_identifier(tmd_buf *out, const char *name, size_t len, const tmd_dialect
             if (p & LIT_U_UNKNOWN)
                 return lit_fail(why, LIT_INEXACT, "U+%04X: not in this build's Unicode data for "
                                 "Python 3.%d", (unsigned)cp, dialect->minor);
+            if (!(p & (i == 0 ? LIT_U_XID_START : LIT_U_XID_CONTINUE)) && (p & LIT_U_XID_UNKNOWN))
+                return lit_fail(why, LIT_INEXACT, "U+%04X: identifier status unknown in this "
+                                "build's Unicode data for Python 3.%d", (unsigned)cp, dialect->minor);
             if (!(p & (i == 0 ? LIT_U_XID_START : LIT_U_XID_CONTINUE)))
                 return lit_fail(why, LIT_SYNTAX, "invalid character U+%04X in identifier", (unsigned)cp);
             /* NFKC below needs utf8proc to know every character */

@@ -287,7 +287,7 @@ int lit_str_append_token(lit_str *acc, const char *tok, size_t len, const tmd_di
         return lit_fail(why, LIT_SYNTAX, "cannot mix bytes and nonbytes literals");
     if (!acc->has_pieces) {
         acc->is_bytes = is_bytes;
-        acc->kind_u = (flags & LIT_P_U) != 0;
+        acc->kind_u = tok[0] == 'u'; /* CPython: only a lower-case u gives kind 'u' */
         acc->has_pieces = 1;
     }
     return lit_str_append_fragment(acc, tok + p + qlen, len - p - 2 * qlen, flags, 0, dialect, why);

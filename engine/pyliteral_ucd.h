@@ -17,6 +17,8 @@ enum {
     LIT_U_XID_START = 4,    /* chr(cp).isidentifier() */
     LIT_U_XID_CONTINUE = 8, /* ("a" + chr(cp)).isidentifier() */
     LIT_U_UNKNOWN = 16,
+    LIT_U_XID_UNKNOWN = 32, /* not XID as far as the build knows, but the
+                               dialect's newer Unicode may make it one */
 };
 
 int lit_ucd_props(const tmd_dialect *dialect, uint32_t cp);

@@ -5,7 +5,9 @@ Writes one C header (included only by engine/pyliteral_ucd.c) holding, for each
 dialect 3.8 .. 3.13:
   - property runs over all code points: printable (str.isprintable), assigned
     (category != Cn), XID_Start and XID_Continue (as str.isidentifier sees
-    them) and "unknown" (no exact data: callers answer LIT_INEXACT);
+    them), "unknown" (no exact data: callers answer LIT_INEXACT) and "XID
+    unknown" (not XID in the UCD, but the dialect's newer Unicode may have
+    made it one);
   - the code point ranges whose "CJK UNIFIED IDEOGRAPH-XXXX" name \\N{} accepts;
 and one table shared by all dialects of character names and name aliases,
 each with the set of dialects that resolve it.
@@ -33,7 +35,7 @@ from collections import Counter
 DIALECTS = [("3.8", "12.1.0"), ("3.9", "13.0.0"), ("3.10", "13.0.0"),
             ("3.11", "14.0.0"), ("3.12", "15.0.0"), ("3.13", "15.1.0")]
 
-P_PRINTABLE, P_ASSIGNED, P_XID_START, P_XID_CONTINUE, P_UNKNOWN = 1, 2, 4, 8, 16
+P_PRINTABLE, P_ASSIGNED, P_XID_START, P_XID_CONTINUE, P_UNKNOWN, P_XID_UNKNOWN = 1, 2, 4, 8, 16, 32
 MAX_CP = 0x110000
 CJK_PREFIX = "CJK UNIFIED IDEOGRAPH-"
 HANGUL_PREFIX = "HANGUL SYLLABLE "
@@ -199,6 +201,8 @@ def from_ucd(ucd, version):
                 p |= P_XID_START
             if ucd["xc"][cp]:
                 p |= P_XID_CONTINUE
+            if newer and not (ucd["xs"][cp] and ucd["xc"][cp]):
+                p |= P_XID_UNKNOWN  # may have joined XID since (15.1: U+30FB)
         elif a is None and newer:
             p = P_UNKNOWN
         if p != prev:
@@ -215,8 +219,11 @@ def from_ucd(ucd, version):
                 cjk[-1][1] = c
             else:
                 cjk.append([c, c])
-    return {"version": version, "runs": runs, "names": names, "aliases": [], "cjk": cjk,
-            "jamo": ucd["jamo"], "exact_props": not newer, "exact_names": False}
+    # aliases carry no version: only the UCD's own version has exactly them
+    same = vtuple(version) == vtuple(ucd["version"])
+    return {"version": version, "runs": runs, "names": names,
+            "aliases": ucd["aliases"] if same else [], "cjk": cjk,
+            "jamo": ucd["jamo"], "exact_props": not newer, "exact_names": same}
 
 
 def c_bytes(data):
@@ -252,6 +259,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--ucd-dir", default="/usr/share/unicode")
+    ap.add_argument("--no-interpreters", action="store_true",
+                    help="use only the UCD files (to test the fallback)")
     args = ap.parse_args()
 
     ucd = load_ucd(args.ucd_dir)
@@ -261,7 +270,7 @@ def main():
               % args.ucd_dir, file=sys.stderr)
 
     by_version = {}
-    for exe in find_interpreters():
+    for exe in ([] if args.no_interpreters else find_interpreters()):
         v = unidata_version(exe)
         if v and v not in by_version:
             by_version[v] = exe
