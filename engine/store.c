@@ -257,6 +257,19 @@ void tmd_store_result_free(tmd_store_result *r)
     r->path = NULL;
 }
 
+/* "file:<path><query>" with the characters URIs reserve escaped. */
+static void file_uri(char *out, size_t cap, const char *path, const char *query)
+{
+    size_t n = (size_t)snprintf(out, cap, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && n + 4 < cap; p++) {
+        if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p >= 0x7f)
+            n += (size_t)snprintf(out + n, cap - n, "%%%02X", *p);
+        else
+            out[n++] = (char)*p;
+    }
+    snprintf(out + n, cap - n, "%s", query);
+}
+
 /* A consistent copy of `src` in `dst` through sqlite3_backup: committed WAL
  * content included, the user's file opened read-only. */
 static int private_copy(const char *dst, const char *src)
@@ -266,7 +279,17 @@ static int private_copy(const char *dst, const char *src)
     if (access(src, R_OK) != 0)
         return tmd_error(TMD_ENOTFOUND, "%s: %s (run pytest --testmon first, or name the file)", src,
                          strerror(errno));
-    if (sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    /* No -wal beside it (testmon exited cleanly): the file is complete, and
+     * immutable=1 reads it without creating -wal/-shm files in the user's
+     * folder. With a -wal, a plain read-only connection includes its
+     * committed content. */
+    char wal[4200], uri[12800];
+    snprintf(wal, sizeof wal, "%s-wal", src);
+    int immutable = access(wal, F_OK) != 0;
+    if (immutable)
+        file_uri(uri, sizeof uri, src, "?immutable=1");
+    if (sqlite3_open_v2(immutable ? uri : src, &from, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) !=
+        SQLITE_OK) {
         rc = tmd_error(TMD_EFORMAT, "%s: cannot open: %s", src, from ? sqlite3_errmsg(from) : "no memory");
         goto done;
     }
