@@ -5,8 +5,13 @@
  * Python, the file is TMD_CODEC_UNDECODABLE and its tests run. UTF-8 is
  * decoded here; one-byte charsets through glibc's iconv, only for the
  * charsets whose 256 byte values glibc maps exactly as Python does (checked
- * by tests/tools/compare_source.py). Multi-byte CJK codecs and UTF-16/32
- * are not decoded: glibc and Python differ on their invalid input. */
+ * by tests/tools/compare_source.py). Six CJK codecs go through iconv too,
+ * but only a file iconv converts without any error counts: glibc and Python
+ * differ on invalid input. For those codecs every one- and two-byte
+ * sequence (three for EUC-JP's 0x8F) was compared with Python 3.8-3.13; the
+ * few that glibc accepts and Python does not are recognised by the
+ * characters glibc makes of them (`forbidden`). UTF-16/32, Big5, Shift-JIS,
+ * ISO-2022 and the others are not decoded (the file counts as changed). */
 #include "source_internal.h"
 
 #include <errno.h>
@@ -146,38 +151,122 @@ int tmd_single_byte_decode(tmd_buf *out, size_t *out_chars, const char *iconv_na
     return 0;
 }
 
+/* ---- multi-byte charsets through iconv ------------------------------------------- */
+
+static uint32_t utf8_decode_one(const uint8_t *s, size_t len)
+{
+    if (len == 2)
+        return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+    if (len == 3)
+        return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
+           (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+}
+
+int tmd_multi_byte_decode(tmd_buf *out, size_t *out_chars, const char *iconv_name,
+                          const tmd_cp_range *forbidden, const uint8_t *s, size_t n)
+{
+    iconv_t cd = iconv_open("UTF-8", iconv_name);
+    if (cd == (iconv_t)-1)
+        return -1;
+    size_t start = out->len;
+    char *inp = (char *)s;
+    size_t inleft = n;
+    int rc = 0, flushed = 0;
+    while (!rc && !flushed) {
+        if (tmd_buf_grow(out, inleft * 2 + 16)) {
+            rc = -1;
+            break;
+        }
+        char *outp = out->data + out->len;
+        size_t room = out->cap - out->len - 1, outleft = room;
+        flushed = !inleft; /* the last call resets the shift state */
+        size_t r = inleft ? iconv(cd, &inp, &inleft, &outp, &outleft)
+                          : iconv(cd, NULL, NULL, &outp, &outleft);
+        int err = errno;
+        out->len += room - outleft;
+        out->data[out->len] = '\0';
+        if (r == (size_t)-1 && err == E2BIG)
+            flushed = 0;
+        else if (r == (size_t)-1) /* EILSEQ, EINVAL: Python replaces; not exact */
+            rc = -1;
+    }
+    iconv_close(cd);
+    if (rc)
+        return -1;
+    const uint8_t *t = (const uint8_t *)out->data + start;
+    size_t len = out->len - start, chars = 0, bad;
+    for (size_t i = 0; i < len; chars++) {
+        if (t[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq(t + i, len - i, &bad);
+        if (!k)
+            return -1; /* glibc emitted something odd: do not trust it */
+        uint32_t cp = utf8_decode_one(t + i, k);
+        for (const tmd_cp_range *f = forbidden; f->hi; f++)
+            if (cp >= f->lo && cp <= f->hi)
+                return -1;
+        i += k;
+    }
+    *out_chars += chars;
+    return 0;
+}
+
 /* ---- codecs.lookup ---------------------------------------------------------- */
 
-/* Python's codec modules that tmdiff decodes exactly, with glibc's name. */
+/* What glibc makes of byte sequences its EUC-JP, EUC-KR and GBK accept and
+ * Python's do not (C1 controls for lone bytes 0x80-0x9F, ...). */
+static const tmd_cp_range none_forbidden[] = {{0, 0}};
+static const tmd_cp_range euc_jp_forbidden[] = {{0x80, 0x9F}, {0xFF5E, 0xFF5E}, {0, 0}};
+static const tmd_cp_range euc_kr_forbidden[] = {
+    {0x80, 0x9F}, {0x3164, 0x3164}, {0x327E, 0x327E}, {0, 0}};
+static const tmd_cp_range gbk_forbidden[] = {{0x20AC, 0x20AC}, {0, 0}};
+
+/* Python's codec modules that tmdiff decodes exactly, with glibc's name
+ * (no name: UTF-8; no forbidden list: one byte per character). */
 static const struct module {
     const char *python;
     const char *iconv;
+    const tmd_cp_range *forbidden;
 } modules[] = {
-    {"utf_8", NULL}, {"utf_8_sig", NULL}, {"ascii", "ASCII"},
-    {"latin_1", "ISO-8859-1"}, {"iso8859_1", "ISO-8859-1"},
-    {"iso8859_2", "ISO-8859-2"}, {"iso8859_3", "ISO-8859-3"},
-    {"iso8859_4", "ISO-8859-4"}, {"iso8859_5", "ISO-8859-5"},
-    {"iso8859_6", "ISO-8859-6"}, {"iso8859_7", "ISO-8859-7"},
-    {"iso8859_8", "ISO-8859-8"}, {"iso8859_9", "ISO-8859-9"},
-    {"iso8859_10", "ISO-8859-10"}, {"iso8859_11", "ISO-8859-11"},
-    {"iso8859_13", "ISO-8859-13"}, {"iso8859_14", "ISO-8859-14"},
-    {"iso8859_15", "ISO-8859-15"}, {"iso8859_16", "ISO-8859-16"},
-    {"cp037", "CP037"}, {"cp1125", "CP1125"}, {"cp1140", "CP1140"},
-    {"cp1250", "CP1250"}, {"cp1251", "CP1251"}, {"cp1252", "CP1252"},
-    {"cp1253", "CP1253"}, {"cp1254", "CP1254"}, {"cp1256", "CP1256"},
-    {"cp1257", "CP1257"}, {"cp437", "CP437"}, {"cp500", "CP500"},
-    {"cp737", "CP737"}, {"cp775", "CP775"}, {"cp850", "CP850"},
-    {"cp852", "CP852"}, {"cp855", "CP855"}, {"cp857", "CP857"},
-    {"cp858", "CP858"}, {"cp860", "CP860"}, {"cp861", "CP861"},
-    {"cp862", "CP862"}, {"cp863", "CP863"}, {"cp864", "CP864"},
-    {"cp865", "CP865"}, {"cp866", "CP866"}, {"cp869", "CP869"},
-    {"cp874", "CP874"}, {"hp_roman8", "HP-ROMAN8"}, {"koi8_r", "KOI8-R"},
-    {"koi8_t", "KOI8-T"}, {"koi8_u", "KOI8-U"},
+    {"euc_jp", "EUC-JP", euc_jp_forbidden}, {"euc_kr", "EUC-KR", euc_kr_forbidden},
+    {"gbk", "GBK", gbk_forbidden}, {"gb2312", "GB2312", none_forbidden},
+    {"cp932", "CP932", none_forbidden}, {"cp949", "CP949", none_forbidden},
+    {"utf_8", NULL, NULL}, {"utf_8_sig", NULL, NULL}, {"ascii", "ASCII", NULL},
+    {"latin_1", "ISO-8859-1", NULL}, {"iso8859_1", "ISO-8859-1", NULL},
+    {"iso8859_2", "ISO-8859-2", NULL}, {"iso8859_3", "ISO-8859-3", NULL},
+    {"iso8859_4", "ISO-8859-4", NULL}, {"iso8859_5", "ISO-8859-5", NULL},
+    {"iso8859_6", "ISO-8859-6", NULL}, {"iso8859_7", "ISO-8859-7", NULL},
+    {"iso8859_8", "ISO-8859-8", NULL}, {"iso8859_9", "ISO-8859-9", NULL},
+    {"iso8859_10", "ISO-8859-10", NULL}, {"iso8859_11", "ISO-8859-11", NULL},
+    {"iso8859_13", "ISO-8859-13", NULL}, {"iso8859_14", "ISO-8859-14", NULL},
+    {"iso8859_15", "ISO-8859-15", NULL}, {"iso8859_16", "ISO-8859-16", NULL},
+    {"cp037", "CP037", NULL}, {"cp1125", "CP1125", NULL}, {"cp1140", "CP1140", NULL},
+    {"cp1250", "CP1250", NULL}, {"cp1251", "CP1251", NULL}, {"cp1252", "CP1252", NULL},
+    {"cp1253", "CP1253", NULL}, {"cp1254", "CP1254", NULL}, {"cp1256", "CP1256", NULL},
+    {"cp1257", "CP1257", NULL}, {"cp437", "CP437", NULL}, {"cp500", "CP500", NULL},
+    {"cp737", "CP737", NULL}, {"cp775", "CP775", NULL}, {"cp850", "CP850", NULL},
+    {"cp852", "CP852", NULL}, {"cp855", "CP855", NULL}, {"cp857", "CP857", NULL},
+    {"cp858", "CP858", NULL}, {"cp860", "CP860", NULL}, {"cp861", "CP861", NULL},
+    {"cp862", "CP862", NULL}, {"cp863", "CP863", NULL}, {"cp864", "CP864", NULL},
+    {"cp865", "CP865", NULL}, {"cp866", "CP866", NULL}, {"cp869", "CP869", NULL},
+    {"cp874", "CP874", NULL}, {"hp_roman8", "HP-ROMAN8", NULL}, {"koi8_r", "KOI8-R", NULL},
+    {"koi8_t", "KOI8-T", NULL}, {"koi8_u", "KOI8-U", NULL},
 };
 
 /* Python's encodings.aliases entries (3.8-3.13 agree) that lead to one of
- * the modules above, as "alias=module". */
+ * the modules above, as "alias=module". Not windows_31j (3.13 only). */
 static const char *const aliases[] = {
+    "932=cp932", "936=gbk", "949=cp949", "chinese=gb2312", "cp936=gbk",
+    "csiso58gb231280=gb2312", "euc_cn=gb2312", "euccn=gb2312",
+    "eucgb2312_cn=gb2312", "eucjp=euc_jp", "euckr=euc_kr", "gb2312_1980=gb2312",
+    "gb2312_80=gb2312", "iso_ir_58=gb2312", "korean=euc_kr", "ks_c_5601=euc_kr",
+    "ks_c_5601_1987=euc_kr", "ks_x_1001=euc_kr", "ksc5601=euc_kr",
+    "ksx1001=euc_kr", "ms932=cp932", "ms936=gbk", "ms949=cp949",
+    "ms_kanji=cp932", "mskanji=cp932", "u_jis=euc_jp", "uhc=cp949",
+    "ujis=euc_jp", "x_mac_korean=euc_kr", "x_mac_simp_chinese=gb2312",
     "037=cp037", "1125=cp1125", "1140=cp1140", "1250=cp1250", "1251=cp1251",
     "1252=cp1252", "1253=cp1253", "1254=cp1254", "1256=cp1256", "1257=cp1257",
     "437=cp437", "500=cp500", "646=ascii", "775=cp775", "850=cp850",
@@ -322,14 +411,17 @@ void tmd_codec_lookup(tmd_codec *out, int *out_utf8_exact, const char *name, siz
             mod = module_named(norm, m);
     }
     out->iconv_name = NULL;
+    out->forbidden = NULL;
     out->why = NULL;
     if (!mod) {
         out->kind = TMD_CODEC_UNDECODABLE;
         out->why = "its coding cookie names a codec Python does not know or tmdiff "
                    "cannot decode exactly";
     } else {
-        out->kind = mod->iconv ? TMD_CODEC_SINGLE_BYTE : TMD_CODEC_UTF8;
+        out->kind = !mod->iconv ? TMD_CODEC_UTF8
+                    : mod->forbidden ? TMD_CODEC_MULTI_BYTE : TMD_CODEC_SINGLE_BYTE;
         out->iconv_name = mod->iconv;
+        out->forbidden = mod->forbidden;
     }
 }
 
@@ -389,6 +481,7 @@ void tmd_codec_detect(tmd_codec *out, const uint8_t *s, size_t n)
     size_t start = bom ? 3 : 0;
     out->kind = bom ? TMD_CODEC_UTF8_SIG : TMD_CODEC_UTF8;
     out->iconv_name = NULL;
+    out->forbidden = NULL;
     out->why = NULL;
 
     for (int lineno = 1; lineno <= 2 && start < n; lineno++) {

@@ -189,6 +189,13 @@ int tmd_source_prepare(tmd_source *out, const uint8_t *bytes, size_t n)
             codec.why = "glibc's iconv does not decode its codec as Python does";
         }
         break;
+    case TMD_CODEC_MULTI_BYTE:
+        if (tmd_multi_byte_decode(&decoded, &chars, codec.iconv_name, codec.forbidden, norm,
+                                  m) != 0) {
+            codec.kind = TMD_CODEC_UNDECODABLE;
+            codec.why = "iconv cannot decode it exactly as Python does (invalid bytes)";
+        }
+        break;
     case TMD_CODEC_UNDECODABLE:
         break;
     }
@@ -199,6 +206,7 @@ int tmd_source_prepare(tmd_source *out, const uint8_t *bytes, size_t n)
 
     if (codec.kind == TMD_CODEC_UNDECODABLE) {
         /* testmon raises here: no text, no fsha; the file counts as changed */
+        tmd_buf_free(&decoded);
         out->decodable = 0;
         out->text = calloc(1, 1);
         if (!out->text) {

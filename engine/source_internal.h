@@ -13,12 +13,21 @@ typedef enum tmd_codec_kind {
     TMD_CODEC_UTF8 = 0,      /* no cookie, or a cookie naming Python's utf_8 */
     TMD_CODEC_UTF8_SIG,      /* a UTF-8 BOM: drop it (and one more, as testmon) */
     TMD_CODEC_SINGLE_BYTE,   /* a one-byte charset glibc decodes as Python does */
+    TMD_CODEC_MULTI_BYTE,    /* a CJK codec: exact only where glibc reports no
+                                error and yields no character of `forbidden` */
     TMD_CODEC_UNDECODABLE,   /* testmon raises, or tmdiff cannot be exact */
 } tmd_codec_kind;
 
+/* Code points lo..hi; a list ends with {0, 0}. */
+typedef struct tmd_cp_range {
+    uint32_t lo, hi;
+} tmd_cp_range;
+
 typedef struct tmd_codec {
     tmd_codec_kind kind;
-    const char *iconv_name; /* TMD_CODEC_SINGLE_BYTE: glibc's name (static) */
+    const char *iconv_name; /* SINGLE_BYTE, MULTI_BYTE: glibc's name (static) */
+    const tmd_cp_range *forbidden; /* MULTI_BYTE: what glibc makes of bytes
+                                      Python rejects or reads otherwise */
     const char *why;        /* TMD_CODEC_UNDECODABLE: the reason (static) */
 } tmd_codec;
 
@@ -46,5 +55,11 @@ void tmd_utf8_decode_replace(tmd_buf *out, size_t *out_chars, const uint8_t *s, 
  * not know the charset or maps a byte to more than one character. */
 int tmd_single_byte_decode(tmd_buf *out, size_t *out_chars, const char *iconv_name,
                            const uint8_t *s, size_t n);
+
+/* Decodes a whole text through iconv for TMD_CODEC_MULTI_BYTE. Returns 0,
+ * or -1 when iconv stops at any byte or yields a forbidden code point: then
+ * Python's errors="replace" output is not known exactly. */
+int tmd_multi_byte_decode(tmd_buf *out, size_t *out_chars, const char *iconv_name,
+                          const tmd_cp_range *forbidden, const uint8_t *s, size_t n);
 
 #endif

@@ -19,10 +19,11 @@ Generated inputs (--random N --seed S): random BOMs, coding cookies on lines
 1-3 (known, aliased, mis-cased, unknown and non-text codecs), CR/LF/CRLF/FF
 mixes, invalid UTF-8, NUL bytes, one-byte charsets, tab/space indentation.
 --codecs adds, for every Python codec name and alias, a file holding all 256
-byte values under that cookie.
+byte values under that cookie. --cjk adds, per CJK codec tmdiff decodes, all
+valid sequences and single invalid ones (a sample; all with --exhaustive).
 
 Usage:
-  compare_source.py --probe PATH [--random N] [--seed S] [--codecs]
+  compare_source.py --probe PATH [--random N] [--seed S] [--codecs] [--cjk [--exhaustive]]
                     [--dir DIR]... [FILE]... [--show K] [--python VERSION]
 """
 import argparse
@@ -157,6 +158,38 @@ def codec_files():
         yield "codec-" + name, ("# coding: %s\n" % name).encode("ascii") + body
 
 
+CJK_CODECS = ["euc_jp", "euc_kr", "gbk", "gb2312", "cp932", "cp949"]
+
+
+def cjk_files(exhaustive, rng):
+    """Per CJK codec tmdiff decodes: one file of every sequence Python decodes
+    (must be exact), and files holding one sequence each (Python-invalid
+    ones must not be decoded differently). All of them with --exhaustive,
+    else every single byte plus a seeded sample of longer sequences."""
+    for codec in CJK_CODECS:
+        seqs = [bytes([a]) for a in range(128, 256)]
+        longer = [bytes([a, b]) for a in range(128, 256) for b in range(256)]
+        if codec == "euc_jp":
+            longer += [bytes([0x8F, b, c]) for b in range(128, 256) for c in range(128, 256)]
+        seqs += longer if exhaustive else rng.sample(longer, 1500)
+        chunk = []
+        for seq in seqs + [None]:
+            if seq is not None:
+                try:
+                    seq.decode(codec)
+                    chunk.append(seq)
+                except UnicodeDecodeError:
+                    if b"\n" not in seq and b"\r" not in seq:
+                        yield "%s-%s" % (codec, seq.hex()), (
+                            b"# coding: " + codec.encode() + b"\ns = '" + seq + b"'\n")
+            if len(chunk) == 40 or (seq is None and chunk):
+                # valid text, 40 sequences a file: one glibc refuses (tmdiff
+                # says undecodable, "safe") hides no more than 39 others
+                yield "%s-valid-%s" % (codec, chunk[0].hex()), (
+                    b"# coding: " + codec.encode() + b"\n" + b" ".join(chunk) + b"\n")
+                chunk = []
+
+
 # ---- running both sides ---------------------------------------------------------------
 
 def run_probe(probe, paths):
@@ -237,6 +270,8 @@ def main():
     ap.add_argument("--random", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--codecs", action="store_true")
+    ap.add_argument("--cjk", action="store_true")
+    ap.add_argument("--exhaustive", action="store_true")
     ap.add_argument("--dir", action="append", default=[])
     ap.add_argument("--show", type=int, default=10)
     ap.add_argument("--python", default="")
@@ -256,8 +291,10 @@ def main():
             generated.append(("random-%05d" % i, random_file(rng)))
         if args.codecs:
             generated += list(codec_files())
+        if args.cjk:
+            generated += list(cjk_files(args.exhaustive, rng))
         for i, (name, data) in enumerate(generated):
-            path = os.path.join(tmp, "%05d.py" % i)
+            path = os.path.join(tmp, "%06d.py" % i)
             with open(path, "wb") as f:
                 f.write(data)
             paths.append(path)
@@ -271,8 +308,8 @@ def main():
                 shown[kind] += 1
                 label = path
                 if path.startswith(tmp):
-                    label = generated[int(os.path.basename(path)[:5])][0]
-                    why += "  input=%r" % generated[int(os.path.basename(path)[:5])][1][:120]
+                    label = generated[int(os.path.basename(path)[:6])][0]
+                    why += "  input=%r" % generated[int(os.path.basename(path)[:6])][1][:120]
                 print("%s %s: %s" % (kind, label, why))
     print("compare_source: Python %s, %d files: %d exact, %d safe (tmdiff undecodable, "
           "Python decodes), %d WRONG" % (sys.version.split()[0], len(paths), counts["exact"],

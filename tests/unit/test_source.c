@@ -200,6 +200,28 @@ static void cookies(void **state)
     tmd_source_free(&src);
 }
 
+static void cjk_codecs(void **state)
+{
+    (void)state;
+    tmd_source src;
+    PREP(&src, "# -*- coding: euc-jp -*-\ns = '\xa4\xa2'\n");
+    assert_true(src.decodable);
+    assert_string_equal(src.text, "# -*- coding: euc-jp -*-\ns = '\xe3\x81\x82'\n"); /* あ */
+    tmd_source_free(&src);
+
+    PREP(&src, "# coding: euc-jp\ns = '\x85'\n"); /* glibc: U+0085, Python: U+FFFD */
+    assert_false(src.decodable);
+    tmd_source_free(&src);
+
+    PREP(&src, "# coding: gbk\ns = '\xa4\xa2\xff'\n"); /* invalid: replaced how? */
+    assert_false(src.decodable);
+    tmd_source_free(&src);
+
+    PREP(&src, "# coding: shift_jis\ns = '\\'\n"); /* glibc reads 0x5C as a yen sign */
+    assert_false(src.decodable);
+    tmd_source_free(&src);
+}
+
 static void invalid_utf8_where_detect_encoding_reads(void **state)
 {
     (void)state;
@@ -227,7 +249,8 @@ static void lookup_names(void **state)
         {"utf-8", TMD_CODEC_UTF8, 1},       {"UTF_8", TMD_CODEC_UTF8, 1},
         {"utf-8-whatever", TMD_CODEC_UTF8, 1}, {"utf8", TMD_CODEC_UTF8, 0},
         {"latin-1-x", TMD_CODEC_SINGLE_BYTE, 0}, {"iso-latin-1", TMD_CODEC_SINGLE_BYTE, 0},
-        {"windows-1252", TMD_CODEC_SINGLE_BYTE, 0}, {"euc-jp", TMD_CODEC_UNDECODABLE, 0},
+        {"windows-1252", TMD_CODEC_SINGLE_BYTE, 0}, {"euc-jp", TMD_CODEC_MULTI_BYTE, 0},
+        {"shift_jis", TMD_CODEC_UNDECODABLE, 0}, {"windows-31j", TMD_CODEC_UNDECODABLE, 0},
         {"aliases", TMD_CODEC_UNDECODABLE, 0}, {"cp1252.x", TMD_CODEC_UNDECODABLE, 0},
         {"-.-latin1", TMD_CODEC_UNDECODABLE, 0}, {"--latin1--", TMD_CODEC_SINGLE_BYTE, 0},
     };
@@ -356,6 +379,7 @@ int main(void)
         cmocka_unit_test(cpython_replacement_rule),
         cmocka_unit_test(boms),
         cmocka_unit_test(cookies),
+        cmocka_unit_test(cjk_codecs),
         cmocka_unit_test(invalid_utf8_where_detect_encoding_reads),
         cmocka_unit_test(lookup_names),
         cmocka_unit_test(dedent),
