@@ -85,6 +85,7 @@ static void check_logical_lines(dumper *d, TSNode stmt)
  * can hold thousands of statements. */
 static void dump_stmt_list(dumper *d, TSNode parent, tmd_buf *out)
 {
+    dump_check_indent(d, parent);
     TSTreeCursor c = ts_tree_cursor_new(parent);
     int first = 1;
     if (ts_tree_cursor_goto_first_child(&c)) {

@@ -43,6 +43,11 @@ void dump_dotted_repr(dumper *d, TSNode dotted, tmd_buf *out);
 /* Writes ", " before every item but the first (*first starts at 1). */
 void dump_put_sep(tmd_buf *out, int *first);
 
+/* CPython's indentation rules over the statements of a module or block
+ * (dump_indent.c): reject (or inexact where tabs make tree-sitter's columns
+ * differ) what tree-sitter let through. */
+void dump_check_indent(dumper *d, TSNode list);
+
 /* Statement parts (dump_stmt.c, dump_compound.c, dump_def.c). */
 void dump_function_def(dumper *d, TSNode def, TSNode decorated, tmd_buf *out);
 void dump_class_def(dumper *d, TSNode cls, TSNode decorated, tmd_buf *out);

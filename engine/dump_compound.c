@@ -277,16 +277,24 @@ void dump_with(dumper *d, TSNode n, tmd_buf *out)
     TSNode first_tok = dump_first_child(clause);
     int parenthesized = !ts_node_is_null(first_tok) && ts_node_symbol(first_tok) == d->sym->A_lparen;
     unsigned items = 0;
-    int comma_last = 0;
+    int comma_last = 0, starred = 0;
     for (TSNode c = first_tok; !ts_node_is_null(c); c = dump_next(c)) {
-        if (ts_node_symbol(c) == d->sym->S_with_item)
+        if (ts_node_symbol(c) == d->sym->S_with_item) {
             items++;
+            TSNode value = ts_node_child_by_field_id(c, d->sym->F_value);
+            starred |= !ts_node_is_null(value) && ts_node_symbol(value) == d->sym->S_list_splat;
+        }
         if (ts_node_symbol(c) != d->sym->A_rparen)
             comma_last = ts_node_symbol(c) == d->sym->A_comma;
     }
     tmd_buf_puts(out, starts_async(d, n) ? "AsyncWith(" : "With(");
-    if (parenthesized && d->dialect->minor < 9) {
-        /* 3.8 reads `with (a, b):` as one tuple; `as` inside is an error */
+    if (starred && !parenthesized) {
+        dump_reject(d, clause, "starred with-item");
+        return;
+    }
+    if (parenthesized && (d->dialect->minor < 9 || starred)) {
+        /* 3.8 reads `with (a, b):` as one tuple, and so does 3.9+ when an
+         * item is starred; `as` inside is then an error */
         tmd_buf_puts(out, "withitem(");
         if (items > 1 || comma_last)
             tmd_buf_puts(out, "Tuple(");
@@ -296,7 +304,7 @@ void dump_with(dumper *d, TSNode n, tmd_buf *out)
                 continue;
             TSNode value = ts_node_child_by_field_id(c, d->sym->F_value);
             if (!ts_node_is_null(value) && ts_node_symbol(value) == d->sym->S_as_pattern) {
-                dump_reject(d, value, "parenthesized with-items need Python 3.9");
+                dump_reject(d, value, "with-item `as` inside a parenthesized tuple");
                 return;
             }
             dump_put_sep(out, &first);

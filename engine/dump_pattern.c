@@ -49,9 +49,15 @@ static void dump_string_constant(dumper *d, TSNode n, tmd_buf *out)
         size_t len, plen = 0;
         const char *t = dump_text(d, piece, &len);
         int flags = lit_prefix_flags(t, len, &plen);
-        if (flags < 0 || (flags & LIT_P_F)) {
-            dump_reject(d, piece, "patterns may only match literals and attribute lookups");
+        if (flags < 0) {
+            dump_reject(d, piece, "invalid string prefix");
             lit_str_free(&acc);
+            return;
+        }
+        if (flags & LIT_P_F) {
+            /* the parser lets f-strings through; the compiler refuses them */
+            lit_str_free(&acc);
+            dump_joined_str(d, n, out);
             return;
         }
         rc = lit_str_append_token(&acc, t, len, d->dialect, why);

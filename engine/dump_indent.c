@@ -1,0 +1,150 @@
+/* dump_indent.c: CPython's indentation rules, checked on tree-sitter's tree.
+ * tree-sitter-python silently accepts an unexpected indent (`a = 1` then a
+ * deeper `b = 2`) and a fully indented module, and counts a tab as 8 columns
+ * where CPython goes to the next multiple of 8 (and also compares with tabs
+ * as 1 column, TabError when the two disagree). */
+#include "dump_common.h"
+#include "dump_symbols.h"
+
+typedef struct indent {
+    unsigned col;    /* tabs to the next multiple of 8 */
+    unsigned altcol; /* tabs as 1 column */
+    int mixed;       /* a space before a tab: tree-sitter's columns differ */
+} indent;
+
+/* The indentation of the line holding byte `at`; 0 if something other than
+ * spaces and tabs precedes `at` on its logical line. */
+static int line_indent(const dumper *d, uint32_t at, indent *out)
+{
+    uint32_t start = at;
+    while (start > 0 && d->src[start - 1] != '\n') {
+        char c = d->src[start - 1];
+        if (c != ' ' && c != '\t')
+            return 0;
+        start--;
+    }
+    /* a backslash continuation: the line continues the previous one */
+    if (start >= 2 && d->src[start - 2] == '\\')
+        return 0;
+    out->col = out->altcol = 0;
+    out->mixed = 0;
+    int seen_space = 0;
+    for (uint32_t i = start; i < at; i++) {
+        if (d->src[i] == '\t') {
+            out->col = (out->col / 8 + 1) * 8;
+            out->altcol++;
+            out->mixed |= seen_space;
+        } else {
+            out->col++;
+            out->altcol++;
+            seen_space = 1;
+        }
+    }
+    return 1;
+}
+
+/* Indentation differs where CPython wants it equal. */
+static void unequal(dumper *d, TSNode at, const indent *a, const indent *b)
+{
+    if (a->mixed || b->mixed)
+        dump_inexact(d, at, "indentation mixes spaces and tabs the way tree-sitter reads differently");
+    else if (a->col == b->col)
+        dump_reject(d, at, "inconsistent use of tabs and spaces in indentation");
+    else
+        dump_reject(d, at, "unexpected indent or unindent");
+}
+
+static int same(const indent *a, const indent *b)
+{
+    return a->col == b->col && a->altcol == b->altcol;
+}
+
+/* Clause headers (elif, else, except, finally) and the def under its
+ * decorators line up with the statement that starts them. */
+static void check_clauses(dumper *d, TSNode stmt, const indent *own)
+{
+    const dump_symbols *s = d->sym;
+    for (TSNode c = dump_first_child(stmt); !ts_node_is_null(c); c = dump_next(c)) {
+        TSSymbol t = ts_node_symbol(c);
+        if (t != s->S_elif_clause && t != s->S_else_clause && t != s->S_except_clause &&
+            t != s->S_except_group_clause && t != s->S_finally_clause && t != s->S_decorator &&
+            t != s->S_function_definition && t != s->S_class_definition)
+            continue;
+        indent ci;
+        if (line_indent(d, ts_node_start_byte(c), &ci) && !same(&ci, own))
+            unequal(d, c, &ci, own);
+    }
+}
+
+/* The case clauses of a match statement: one level deeper, all alike. */
+static void check_cases(dumper *d, TSNode match, const indent *own)
+{
+    TSNode body = ts_node_child_by_field_id(match, d->sym->F_body);
+    if (ts_node_is_null(body))
+        return;
+    indent first = {0, 0, 0};
+    int have = 0;
+    for (TSNode c = dump_first_child(body); !ts_node_is_null(c); c = dump_next(c)) {
+        indent ci;
+        if (ts_node_symbol(c) != d->sym->S_case_clause || !line_indent(d, ts_node_start_byte(c), &ci))
+            continue;
+        if (!have) {
+            have = 1;
+            first = ci;
+            if (ci.col <= own->col || ci.altcol <= own->altcol)
+                unequal(d, c, &ci, own);
+        } else if (!same(&ci, &first)) {
+            unequal(d, c, &ci, &first);
+        }
+    }
+}
+
+/* Checks the statements of a module or block (called once per list before
+ * it is dumped): every statement that starts a line is indented like the
+ * first one, which is deeper than the owner's line (column 0 in a module). */
+void dump_check_indent(dumper *d, TSNode list)
+{
+    const dump_symbols *s = d->sym;
+    indent owner = {0, 0, 0}, first = {0, 0, 0};
+    int is_module = ts_node_symbol(list) == s->S_module, have = 0;
+    if (!is_module) {
+        TSNode parent = ts_node_parent(list);
+        indent pi;
+        if (ts_node_is_null(parent))
+            return;
+        /* the owner's own line, even when it does not start it */
+        uint32_t at = ts_node_start_byte(parent);
+        while (at > 0 && d->src[at - 1] != '\n')
+            at--;
+        while (d->src[at] == ' ' || d->src[at] == '\t')
+            at++;
+        if (!line_indent(d, at, &pi))
+            return;
+        owner = pi;
+    }
+    TSTreeCursor c = ts_tree_cursor_new(list);
+    if (ts_tree_cursor_goto_first_child(&c)) {
+        do {
+            TSNode n = ts_tree_cursor_current_node(&c);
+            indent ni;
+            if (!ts_node_is_named(n) || ts_node_is_extra(n) || !line_indent(d, ts_node_start_byte(n), &ni))
+                continue;
+            if (!have) {
+                have = 1;
+                first = ni;
+                if (is_module ? !same(&ni, &owner)
+                              : (ni.col <= owner.col || ni.altcol <= owner.altcol))
+                    unequal(d, n, &ni, &owner);
+            } else if (!same(&ni, &first)) {
+                unequal(d, n, &ni, &first);
+            }
+            TSSymbol t = ts_node_symbol(n);
+            if (t == s->S_match_statement)
+                check_cases(d, n, &ni);
+            else if (t == s->S_if_statement || t == s->S_for_statement || t == s->S_while_statement ||
+                     t == s->S_try_statement || t == s->S_decorated_definition)
+                check_clauses(d, n, &ni);
+        } while (d->status == TMD_FP_BLOCKS && ts_tree_cursor_goto_next_sibling(&c));
+    }
+    ts_tree_cursor_delete(&c);
+}
