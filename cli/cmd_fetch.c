@@ -27,7 +27,7 @@ static const char help[] =
     "\n"
     "Environment: TMDIFF_STORE_TOKEN (bearer token; else ~/.netrc),\n"
     "TMDIFF_STORE_TIMEOUT (seconds, 30), TMDIFF_STORE_RETRIES (2),\n"
-    "TMDIFF_STORE_PARALLEL (32), TMDIFF_CACHE_ENTRIES (10), TMDIFF_CACHE_MB (2048),\n"
+    "TMDIFF_STORE_PARALLEL (100), TMDIFF_CACHE_ENTRIES (10), TMDIFF_CACHE_MB (2048),\n"
     "TMDIFF_STORE_MISS_TTL (seconds a 'not in the store' answer is reused, 300),\n"
     "XDG_CACHE_HOME (the cache lives in $XDG_CACHE_HOME/tmdiff/stores).\n"
     "\n"

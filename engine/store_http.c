@@ -136,6 +136,8 @@ static CURL *make_easy(const tmd_http *h, const char *commit, int form, char *er
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+    /* HTTP/2 servers: share one connection instead of opening many. */
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->timeout_ms);
     /* A transfer that stalls for the timeout fails; a slow but moving one
      * of a large database does not. */

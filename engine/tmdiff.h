@@ -376,8 +376,9 @@ typedef struct tmd_ancestry {
 int tmd_ancestry_list(tmd_ancestry *out, const char *path, const char *rev, size_t depth);
 void tmd_ancestry_free(tmd_ancestry *a);
 
-/* Sets *out to 1 when a tracked file differs from `rev`'s tree (index or
- * work tree; untracked and ignored files do not count), 0 otherwise.
+/* Sets *out to 1 when a tracked file differs from the checked-out commit
+ * (in the index or the work tree; untracked and ignored files do not count),
+ * 0 otherwise.
  * out_commit (41 bytes, may be NULL) receives rev's id, out_is_head whether
  * rev is the checked-out commit. */
 int tmd_ancestry_worktree_dirty(int *out, char *out_commit, int *out_is_head,
@@ -403,7 +404,9 @@ typedef struct tmd_store_options {
                                 transfer (and whole look-ups); default 30 */
     int retries;             /* extra attempts after a transient failure
                                 (connection, timeout, 5xx, 429, cut body); 2 */
-    int parallel;            /* concurrent look-ups; default 32 */
+    int parallel;            /* concurrent look-ups (connections to the
+                                store); default 100: both forms of 50
+                                candidates in one round trip */
     size_t cache_entries;    /* databases kept in the cache; default 10 */
     uint64_t cache_bytes;    /* ... and their total size; default 2 GiB */
     double miss_ttl;         /* seconds a "not in the store" answer is
@@ -414,7 +417,7 @@ typedef struct tmd_store_options {
     void *progress_data;
 } tmd_store_options;
 
-#define TMD_STORE_OPTIONS_INIT {NULL, 50, NULL, 30.0, 2, 32, 10, (uint64_t)2 << 30, 300.0, 0, NULL, NULL}
+#define TMD_STORE_OPTIONS_INIT {NULL, 50, NULL, 30.0, 2, 100, 10, (uint64_t)2 << 30, 300.0, 0, NULL, NULL}
 
 /* Fills unset fields from the environment: TMDIFF_STORE_TIMEOUT (seconds),
  * TMDIFF_STORE_RETRIES, TMDIFF_STORE_PARALLEL, TMDIFF_CACHE_ENTRIES,

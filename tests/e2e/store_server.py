@@ -125,6 +125,7 @@ def main():
             except FileNotFoundError:
                 self.answer(404)
 
+    http.server.ThreadingHTTPServer.request_queue_size = 256  # tmdiff connects 100 at once
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
