@@ -59,14 +59,19 @@ typedef struct tmd_source {
     size_t len;       /* bytes of text, without the terminating NUL */
     int decodable;    /* 0: testmon itself raises while decoding (unknown
                          codec, BOM with a non-UTF-8 cookie, invalid UTF-8 on
-                         a line the encoding is detected from): no text */
+                         a line the encoding is detected from), or tmdiff
+                         cannot decode that codec exactly (UTF-16, Big5,
+                         invalid bytes in a CJK codec...): text is "", and
+                         the file must count as changed and inexact */
     char git_sha[41]; /* git's blob id of the raw bytes */
     char fsha[41];    /* testmon's own fsha ("" when not decodable) */
     uint64_t xxh3;    /* XXH3-64 of the raw bytes, for caches */
 } tmd_source;
 
 /* Reads a whole regular file (refusing devices, FIFOs and files over 256 MiB,
- * each with a message naming the file). free() *out. */
+ * each with a message naming the file). free() *out (never NULL on success,
+ * NUL-terminated beyond *out_len). TMD_ENOTFOUND: missing; TMD_EINVAL: not a
+ * regular file or too big; TMD_EIO: unreadable. */
 int tmd_file_read(uint8_t **out, size_t *out_len, const char *path);
 
 /* Prepares `n` raw bytes. Frees nothing of the caller's; release *out with
@@ -74,8 +79,9 @@ int tmd_file_read(uint8_t **out, size_t *out_len, const char *path);
 int tmd_source_prepare(tmd_source *out, const uint8_t *bytes, size_t n);
 void tmd_source_free(tmd_source *src);
 
-/* textwrap.dedent of a NUL-terminated text (testmon's path for locally
- * modified files). Returns a new string in *out (free() it). */
+/* textwrap.dedent of text[0..len) (testmon's path for locally modified
+ * files; only "\n" ends a line). Returns a new NUL-terminated string in *out
+ * (free() it). */
 int tmd_source_dedent(char **out, size_t *out_len, const char *text, size_t len);
 
 /* ---- fingerprints (fingerprint.c, dump*.c, blocks.c) ---------------------- */
