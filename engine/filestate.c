@@ -3,23 +3,30 @@
  * testmon asks `git ls-files --stage -m`: a file git tracks and reports
  * unmodified gets the blob id from git's index, any other file testmon's own
  * fsha. tmdiff decides "unmodified" by content (the work-tree bytes hashed as
- * git would, with and without git's filters, against the index entry), never
- * by timestamps. Files are only ever opened below the root: names that are
- * absolute, hold "..", or resolve (through symlinks) outside it are refused
- * and count as changed. */
+ * a git blob against the index entry, and where eol/attribute filters may
+ * apply, hashed by libgit2 as `git add` would), never by timestamps. The
+ * index is read by gitindex.c; libgit2 (whose start-up costs more than a
+ * small selection) is only started for what that reader leaves to it.
+ * Files are only ever opened below the root: names that are absolute, hold
+ * "..", or resolve (through symlinks) outside it are refused and count as
+ * changed. */
 #include "error.h"
 #include "select_internal.h"
 
 #include <errno.h>
 #include <git2.h>
 #include <limits.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct tmd_filestate {
     char *root_real;       /* realpath of the root, no trailing '/' */
-    git_repository *repo;  /* NULL: not in a git repository */
+    tmd_gitindex *ix;      /* the index read directly, or NULL */
+    int use_libgit2;       /* 1: the repository is libgit2's to read */
+    int libgit2_tried;     /* libgit2 opened (or failed to) already */
+    git_repository *repo;  /* libgit2's view; NULL: none */
     git_index *index;
     char *git_prefix;      /* the root relative to the work tree, "" or "dir/" */
 };
@@ -40,11 +47,15 @@ int tmd_filestate_name_ok(const char *relpath)
     }
 }
 
-/* Opens the git repository holding `root_real`, if any; a root outside any
- * repository (or one libgit2 refuses, e.g. owned by someone else) simply
- * means testmon's own fsha for every file. */
-static void open_git(tmd_filestate *fs)
+/* Opens the git repository holding `root_real` with libgit2, once; a root
+ * outside any repository (or one libgit2 refuses, e.g. owned by someone
+ * else) simply means testmon's own fsha for every file. */
+static void open_libgit2(tmd_filestate *fs)
 {
+    if (fs->libgit2_tried)
+        return;
+    fs->libgit2_tried = 1;
+    git_libgit2_init();
     git_repository *repo = NULL;
     if (git_repository_open_ext(&repo, fs->root_real, 0, NULL) != 0)
         return;
@@ -74,7 +85,10 @@ static void open_git(tmd_filestate *fs)
         strcat(prefix, "/");
     fs->repo = repo;
     fs->index = index;
-    fs->git_prefix = prefix;
+    if (!fs->git_prefix)
+        fs->git_prefix = prefix;
+    else
+        free(prefix);
 }
 
 int tmd_filestate_open(tmd_filestate **out, const char *root)
@@ -89,8 +103,17 @@ int tmd_filestate_open(tmd_filestate **out, const char *root)
         free(fs);
         return tmd_error(TMD_ENOMEM, "%s: out of memory", root);
     }
-    git_libgit2_init();
-    open_git(fs);
+    int rc = tmd_gitindex_open(&fs->ix, &fs->use_libgit2, fs->root_real);
+    if (rc != TMD_OK) {
+        tmd_filestate_close(fs);
+        return rc;
+    }
+    if (fs->ix && !(fs->git_prefix = strdup(tmd_gitindex_prefix(fs->ix)))) {
+        tmd_filestate_close(fs);
+        return tmd_error(TMD_ENOMEM, "%s: out of memory", root);
+    }
+    if (fs->use_libgit2)
+        open_libgit2(fs);
     *out = fs;
     return TMD_OK;
 }
@@ -99,9 +122,11 @@ void tmd_filestate_close(tmd_filestate *fs)
 {
     if (!fs)
         return;
+    tmd_gitindex_free(fs->ix);
     git_index_free(fs->index);
     git_repository_free(fs->repo);
-    git_libgit2_shutdown();
+    if (fs->libgit2_tried)
+        git_libgit2_shutdown();
     free(fs->git_prefix);
     free(fs->root_real);
     free(fs);
@@ -126,10 +151,38 @@ int tmd_file_now_prepare(tmd_file_now *f)
     return rc;
 }
 
-/* 1 if the work-tree bytes are what the index holds for `gitpath`. */
-static int same_as_index(tmd_filestate *fs, const char *gitpath, const char *fullpath,
-                         const uint8_t *bytes, size_t len, char fsha[41])
+/* git's blob id of `bytes`: SHA-1 of "blob <len>\0" + bytes. */
+static int blob_id(uint8_t oid[20], const uint8_t *bytes, size_t len)
 {
+    char header[32];
+    int hlen = snprintf(header, sizeof header, "blob %zu", len);
+    unsigned int mdlen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) &&
+             EVP_DigestUpdate(ctx, header, (size_t)hlen + 1) &&
+             EVP_DigestUpdate(ctx, bytes, len) && EVP_DigestFinal_ex(ctx, oid, &mdlen) &&
+             mdlen == 20;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : -1;
+}
+
+static void hex(char out[41], const uint8_t oid[20])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 20; i++) {
+        out[2 * i] = digits[oid[i] >> 4];
+        out[2 * i + 1] = digits[oid[i] & 15];
+    }
+    out[40] = '\0';
+}
+
+/* libgit2's answer: 1 if git reports `gitpath` unmodified. */
+static int libgit2_same(tmd_filestate *fs, const char *gitpath, const char *fullpath,
+                        const uint8_t *bytes, size_t len, char fsha[41])
+{
+    open_libgit2(fs);
+    if (!fs->index)
+        return 0;
     const git_index_entry *e = git_index_get_bypath(fs->index, gitpath, 0);
     if (!e || (e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD))
         return 0;
@@ -142,6 +195,25 @@ static int same_as_index(tmd_filestate *fs, const char *gitpath, const char *ful
     if (same)
         git_oid_tostr(fsha, 41, &e->id);
     return same;
+}
+
+/* 1 if the work-tree bytes are what the index holds for `gitpath`; the
+ * index's blob id then goes to fsha. */
+static int same_as_index(tmd_filestate *fs, const char *gitpath, const char *fullpath,
+                         const uint8_t *bytes, size_t len, char fsha[41])
+{
+    if (!fs->ix)
+        return fs->use_libgit2 ? libgit2_same(fs, gitpath, fullpath, bytes, len, fsha) : 0;
+    uint8_t want[20], have[20];
+    if (!tmd_gitindex_lookup(fs->ix, gitpath, want))
+        return 0;
+    if (blob_id(have, bytes, len) == 0 && !memcmp(have, want, 20)) {
+        hex(fsha, want);
+        return 1;
+    }
+    if (tmd_gitindex_filters(fs->ix))
+        return libgit2_same(fs, gitpath, fullpath, bytes, len, fsha);
+    return 0;
 }
 
 int tmd_filestate_get(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
@@ -179,7 +251,7 @@ int tmd_filestate_get(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
     out->present = 1;
     out->decodable = 1;
 
-    if (fs->index) {
+    if (fs->ix || fs->index) {
         size_t gn = strlen(fs->git_prefix);
         char *gitpath = malloc(gn + pn + 1);
         if (!gitpath) {

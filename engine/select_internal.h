@@ -36,6 +36,24 @@ typedef int (*tmd_db_fp_fn)(void *ctx, int64_t test_id, const char *fsha,
 int tmd_db_fingerprints_each(tmd_db *db, int64_t env_id, const char *filename,
                              tmd_db_fp_fn fn, void *ctx);
 
+/* ---- gitindex.c: git's index read directly (libgit2 for the rest) -------- */
+
+typedef struct tmd_gitindex tmd_gitindex;
+
+/* Loads the index of the repository holding `root_real` (a realpath).
+ * *out = NULL when the root is in no repository, or when the repository
+ * uses something this reader leaves to libgit2 (*need_libgit2 = 1).
+ * Release with tmd_gitindex_free. */
+int tmd_gitindex_open(tmd_gitindex **out, int *need_libgit2, const char *root_real);
+void tmd_gitindex_free(tmd_gitindex *ix);
+/* The root relative to the work tree: "" or "sub/dir/". */
+const char *tmd_gitindex_prefix(const tmd_gitindex *ix);
+/* 1 if eol conversion or attribute filters may apply (then a file whose
+ * bytes differ from its blob must be hashed as git would, by libgit2). */
+int tmd_gitindex_filters(const tmd_gitindex *ix);
+/* 1 and the blob id of the unconflicted stage-0 entry for `gitpath`. */
+int tmd_gitindex_lookup(const tmd_gitindex *ix, const char *gitpath, uint8_t oid[20]);
+
 /* ---- filestate.c: the current fsha of a file, without timestamps --------- */
 
 typedef struct tmd_filestate tmd_filestate;
