@@ -3,8 +3,7 @@
  * testmon asks `git ls-files --stage -m`: a file git tracks and reports
  * unmodified gets the blob id from git's index, any other file testmon's own
  * fsha. tmdiff decides "unmodified" by content (the work-tree bytes hashed as
- * a git blob against the index entry, and where eol/attribute filters may
- * apply, hashed by libgit2 as `git add` would), never by timestamps. The
+ * a git blob against the index entry), never by timestamps. The
  * index is read by gitindex.c; libgit2 (whose start-up costs more than a
  * small selection) is only started for what that reader leaves to it.
  * Files are only ever opened below the root: names that are absolute, hold
@@ -177,8 +176,8 @@ static void hex(char out[41], const uint8_t oid[20])
 }
 
 /* libgit2's answer: 1 if git reports `gitpath` unmodified. */
-static int libgit2_same(tmd_filestate *fs, const char *gitpath, const char *fullpath,
-                        const uint8_t *bytes, size_t len, char fsha[41])
+static int libgit2_same(tmd_filestate *fs, const char *gitpath, const uint8_t *bytes,
+                        size_t len, char fsha[41])
 {
     open_libgit2(fs);
     if (!fs->index)
@@ -188,22 +187,21 @@ static int libgit2_same(tmd_filestate *fs, const char *gitpath, const char *full
         return 0;
     git_oid oid;
     int same = git_odb_hash(&oid, bytes, len, GIT_OBJECT_BLOB) == 0 && git_oid_equal(&oid, &e->id);
-    /* With clean filters (eol conversion, .gitattributes) git compares the
-     * filtered content: ask libgit2 to hash the file as `git add` would. */
-    if (!same && git_repository_hashfile(&oid, fs->repo, fullpath, GIT_OBJECT_BLOB, gitpath) == 0)
-        same = git_oid_equal(&oid, &e->id);
     if (same)
         git_oid_tostr(fsha, 41, &e->id);
     return same;
 }
 
 /* 1 if the work-tree bytes are what the index holds for `gitpath`; the
- * index's blob id then goes to fsha. */
-static int same_as_index(tmd_filestate *fs, const char *gitpath, const char *fullpath,
-                         const uint8_t *bytes, size_t len, char fsha[41])
+ * index's blob id then goes to fsha. Bytes that differ from the blob count
+ * as modified even where git's eol/attribute filters would call them equal
+ * (git itself disagrees with libgit2 there): the file then takes testmon's
+ * modified-file path and its checksums decide, which can only select more. */
+static int same_as_index(tmd_filestate *fs, const char *gitpath, const uint8_t *bytes,
+                         size_t len, char fsha[41])
 {
     if (!fs->ix)
-        return fs->use_libgit2 ? libgit2_same(fs, gitpath, fullpath, bytes, len, fsha) : 0;
+        return fs->use_libgit2 ? libgit2_same(fs, gitpath, bytes, len, fsha) : 0;
     uint8_t want[20], have[20];
     if (!tmd_gitindex_lookup(fs->ix, gitpath, want))
         return 0;
@@ -211,8 +209,6 @@ static int same_as_index(tmd_filestate *fs, const char *gitpath, const char *ful
         hex(fsha, want);
         return 1;
     }
-    if (tmd_gitindex_filters(fs->ix))
-        return libgit2_same(fs, gitpath, fullpath, bytes, len, fsha);
     return 0;
 }
 
@@ -260,7 +256,7 @@ int tmd_filestate_get(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
         }
         memcpy(gitpath, fs->git_prefix, gn);
         memcpy(gitpath + gn, relpath, pn + 1);
-        out->git_clean = same_as_index(fs, gitpath, full, out->bytes, out->len, out->fsha);
+        out->git_clean = same_as_index(fs, gitpath, out->bytes, out->len, out->fsha);
         free(gitpath);
     }
     if (!out->git_clean) {

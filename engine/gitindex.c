@@ -31,7 +31,6 @@ struct tmd_gitindex {
     entry *entries;  /* stage-0 entries without conflicts, sorted by path */
     size_t count;
     char *paths;     /* NUL-separated path storage */
-    int filters;     /* 1: eol/attribute filters may apply (see filters_possible) */
 };
 
 static uint32_t be32(const uint8_t *p)
@@ -137,49 +136,6 @@ static int config_needs_libgit2(const char *gitdir)
     int need = contains_any(text, words);
     free(text);
     return need;
-}
-
-/* Whether clean/smudge or end-of-line conversion may make git see a file
- * as unmodified although its bytes differ from the blob. */
-static int filters_possible(const tmd_gitindex *ix)
-{
-    static const char *const words[] = {"autocrlf", "eol", "attributesfile", "filter",
-                                        "safecrlf", NULL};
-    char path[PATH_MAX + 32];
-    const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
-    char cand[4][PATH_MAX + 32];
-    int nc = 0;
-    snprintf(cand[nc++], sizeof cand[0], "%s/config", ix->gitdir);
-    snprintf(cand[nc++], sizeof cand[0], "/etc/gitconfig");
-    if (home)
-        snprintf(cand[nc++], sizeof cand[0], "%s/.gitconfig", home);
-    if (xdg && *xdg)
-        snprintf(cand[nc++], sizeof cand[0], "%s/git/config", xdg);
-    else if (home)
-        snprintf(cand[nc++], sizeof cand[0], "%s/.config/git/config", home);
-    for (int i = 0; i < nc; i++) {
-        char *text;
-        size_t n;
-        if (read_small(cand[i], &text, &n) == 0) {
-            int hit = contains_any(text, words);
-            free(text);
-            if (hit)
-                return 1;
-        }
-    }
-    struct stat st;
-    snprintf(path, sizeof path, "%s/info/attributes", ix->gitdir);
-    if (stat(path, &st) == 0)
-        return 1;
-    snprintf(path, sizeof path, "%s/.gitattributes", ix->workdir);
-    if (stat(path, &st) == 0)
-        return 1;
-    for (size_t i = 0; i < ix->count; i++) {
-        const char *p = ix->entries[i].path, *base = strrchr(p, '/');
-        if (!strcmp(base ? base + 1 : p, ".gitattributes"))
-            return 1;
-    }
-    return 0;
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -358,7 +314,6 @@ int tmd_gitindex_open(tmd_gitindex **out, int *need_libgit2, const char *root_re
     size_t n = 0;
     if (stat(path, &st) != 0) {
         /* A repository without an index tracks nothing yet. */
-        ix->filters = 0;
         *out = ix;
         return TMD_OK;
     }
@@ -374,14 +329,11 @@ int tmd_gitindex_open(tmd_gitindex **out, int *need_libgit2, const char *root_re
         tmd_gitindex_free(ix);
         return *need_libgit2 ? TMD_OK : tmd_error(TMD_ENOMEM, "%s: out of memory", path);
     }
-    ix->filters = filters_possible(ix);
     *out = ix;
     return TMD_OK;
 }
 
 const char *tmd_gitindex_prefix(const tmd_gitindex *ix) { return ix->prefix; }
-
-int tmd_gitindex_filters(const tmd_gitindex *ix) { return ix->filters; }
 
 int tmd_gitindex_lookup(const tmd_gitindex *ix, const char *gitpath, uint8_t oid[20])
 {

@@ -48,9 +48,6 @@ int tmd_gitindex_open(tmd_gitindex **out, int *need_libgit2, const char *root_re
 void tmd_gitindex_free(tmd_gitindex *ix);
 /* The root relative to the work tree: "" or "sub/dir/". */
 const char *tmd_gitindex_prefix(const tmd_gitindex *ix);
-/* 1 if eol conversion or attribute filters may apply (then a file whose
- * bytes differ from its blob must be hashed as git would, by libgit2). */
-int tmd_gitindex_filters(const tmd_gitindex *ix);
 /* 1 and the blob id of the unconflicted stage-0 entry for `gitpath`. */
 int tmd_gitindex_lookup(const tmd_gitindex *ix, const char *gitpath, uint8_t oid[20]);
 

@@ -470,6 +470,119 @@ static void test_select__null_fsha_is_changed(void **state)
     tmd_selection_free(sel);
 }
 
+
+/* ---- gitindex.c against git itself ---------------------------------------- */
+
+/* git's own verdict, as testmon asks it: the blob id when
+ * `git ls-files --stage -m` lists the path exactly once, else "". */
+static void git_verdict(const char *repo, const char *rel, char out[41])
+{
+    char cmd[1200], line[512];
+    snprintf(cmd, sizeof cmd, "cd '%s' && git ls-files --stage -m -- '%s'", repo, rel);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    int lines = 0;
+    out[0] = '\0';
+    while (fgets(line, sizeof line, p)) {
+        lines++;
+        char *sp = strchr(line, ' ');
+        if (sp && strlen(sp + 1) > 40) {
+            memcpy(out, sp + 1, 40);
+            out[40] = '\0';
+        }
+    }
+    pclose(p);
+    if (lines != 1)
+        out[0] = '\0';
+}
+
+/* tmdiff's verdict for the same file, in the same terms. */
+static void our_verdict(const char *root, const char *rel, char out[41])
+{
+    tmd_filestate *fs = NULL;
+    tmd_file_now f;
+    assert_int_equal(tmd_filestate_open(&fs, root), TMD_OK);
+    assert_int_equal(tmd_filestate_get(&f, fs, rel), TMD_OK);
+    snprintf(out, 41, "%s", f.git_clean ? f.fsha : "");
+    tmd_file_now_free(&f);
+    tmd_filestate_close(fs);
+}
+
+static void agree(const char *repo, const char *const *files)
+{
+    for (; *files; files++) {
+        char want[41], got[41];
+        git_verdict(repo, *files, want);
+        our_verdict(repo, *files, got);
+        if (strcmp(want, got))
+            fail_msg("%s: git says '%s', tmdiff '%s'", *files, want, got);
+    }
+}
+
+static void test_select__index_versions_conflicts_and_intent_to_add(void **state)
+{
+    (void)state;
+    char repo[300];
+    snprintf(repo, sizeof repo, "%s/ix", dir);
+    assert_int_equal(sh("rm -rf '%s' && mkdir -p '%s/pkg/deep' && cd '%s' && " GIT " init -q && "
+                        "printf 'a = 1\\n' > a.py && printf 'b = 1\\n' > pkg/b.py && "
+                        "printf 'c = 1\\n' > pkg/deep/c.py && printf 'x\\r\\n' > crlf.py && "
+                        GIT " add -A && " GIT " commit -q -m one && "
+                        "printf 'b = 2\\n' > pkg/b.py && printf 'n = 1\\n' > new.py && "
+                        GIT " add -N new.py", repo, repo, repo), 0);
+    static const char *const files[] = {"a.py", "pkg/b.py", "pkg/deep/c.py", "crlf.py",
+                                        "new.py", "missing.py", NULL};
+    agree(repo, files); /* version 3: intent-to-add needs extended flags */
+    assert_int_equal(sh("cd '%s' && git update-index --index-version 4", repo), 0);
+    agree(repo, files);
+    assert_int_equal(sh("cd '%s' && git update-index --index-version 2 2>/dev/null; true", repo), 0);
+    agree(repo, files);
+
+    /* A merge conflict on a.py: listed three times, so not unmodified. */
+    assert_int_equal(sh("cd '%s' && " GIT " reset -q --hard && " GIT " checkout -q -b side && "
+                        "printf 'a = 2\\n' > a.py && " GIT " commit -q -am side && "
+                        GIT " checkout -q - && printf 'a = 3\\n' > a.py && "
+                        GIT " commit -q -am main && (" GIT " merge -q side >/dev/null 2>&1; true)",
+                        repo), 0);
+    static const char *const after[] = {"a.py", "pkg/b.py", NULL};
+    agree(repo, after);
+    char got[41];
+    our_verdict(repo, "a.py", got);
+    assert_string_equal(got, "");
+}
+
+static void test_select__subdirectory_roots_worktrees_and_filters(void **state)
+{
+    (void)state;
+    char repo[300], sub[340], wt[340];
+    snprintf(repo, sizeof repo, "%s/ix2", dir);
+    snprintf(sub, sizeof sub, "%s/proj", repo);
+    snprintf(wt, sizeof wt, "%s/ix2-wt", dir);
+    assert_int_equal(sh("rm -rf '%s' '%s' && mkdir -p '%s' && cd '%s' && " GIT " init -q && "
+                        "printf 'p = 1\\n' > proj/p.py && printf 'q = 1\\n' > top.py && "
+                        GIT " add -A && " GIT " commit -q -m one",
+                        repo, wt, sub, repo), 0);
+    /* The root is a subdirectory of the work tree: names are relative to it. */
+    char want[41], got[41];
+    git_verdict(sub, "p.py", want);
+    our_verdict(sub, "p.py", got);
+    assert_string_not_equal(want, "");
+    assert_string_equal(got, want);
+
+    /* A linked work tree: .git is a file naming the real git directory. */
+    assert_int_equal(sh("cd '%s' && " GIT " worktree add -q '%s' 2>/dev/null", repo, wt), 0);
+    static const char *const wfiles[] = {"top.py", "proj/p.py", NULL};
+    agree(wt, wfiles);
+
+    /* core.autocrlf: the CRLF work-tree copy of an LF blob. git reports it
+     * modified (libgit2 would call it equal); tmdiff follows git. */
+    assert_int_equal(sh("cd '%s' && git config core.autocrlf true && "
+                        "printf 'q = 1\\r\\n' > top.py && git update-index --refresh >/dev/null; "
+                        "true", repo), 0);
+    static const char *const cfiles[] = {"top.py", NULL};
+    agree(repo, cfiles);
+}
+
 int main(void)
 {
     if (system("git --version >/dev/null 2>&1") != 0) {
@@ -486,6 +599,8 @@ int main(void)
         cmocka_unit_test(test_select__whitespace_only_edit_changes_nothing),
         cmocka_unit_test(test_select__precise_drops_the_dedent_quirk),
         cmocka_unit_test(test_select__null_fsha_is_changed),
+        cmocka_unit_test(test_select__index_versions_conflicts_and_intent_to_add),
+        cmocka_unit_test(test_select__subdirectory_roots_worktrees_and_filters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
