@@ -1,0 +1,708 @@
+/* collect.c: which test files pytest would collect under the root (testpaths
+ * or the root, norecursedirs, python_files, --ignore from addopts) and the
+ * node IDs they define (collect_module.c), plus the questions selection asks
+ * of that listing: is a stored test still collected, which tests are new. */
+#include "collect_internal.h"
+#include "dump_symbols.h"
+#include "error.h"
+
+#include <dirent.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- items ------------------------------------------------------------------ */
+
+int item_list_add(item_list *l, const char *nodeid, size_t len, tmd_collect_kind kind,
+                  const char *why, const strvec *expect)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        tmd_collected *g = realloc(l->v, cap * sizeof *g);
+        if (!g)
+            return TMD_ENOMEM;
+        l->v = g;
+        l->cap = cap;
+    }
+    tmd_collected *it = &l->v[l->n];
+    memset(it, 0, sizeof *it);
+    if (!(it->nodeid = strndup(nodeid, len)))
+        return TMD_ENOMEM;
+    it->kind = kind;
+    it->why = why;
+    if (expect && expect->n) {
+        if (!(it->expect = calloc(expect->n, sizeof *it->expect))) {
+            free(it->nodeid);
+            return TMD_ENOMEM;
+        }
+        for (size_t i = 0; i < expect->n; i++) {
+            if (!(it->expect[i] = strdup(expect->v[i]))) {
+                for (size_t k = 0; k < i; k++)
+                    free(it->expect[k]);
+                free(it->expect);
+                free(it->nodeid);
+                return TMD_ENOMEM;
+            }
+        }
+        it->nexpect = expect->n;
+    }
+    l->n++;
+    return 0;
+}
+
+static void item_free(tmd_collected *it)
+{
+    free(it->nodeid);
+    for (size_t k = 0; k < it->nexpect; k++)
+        free(it->expect[k]);
+    free(it->expect);
+}
+
+void item_list_free(item_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        item_free(&l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+void tmd_collection_free(tmd_collection *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->count; i++)
+        item_free(&c->items[i]);
+    free(c->items);
+    for (size_t i = 0; i < c->nfiles; i++)
+        free(c->files[i]);
+    free(c->files);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- reading and parsing sources ---------------------------------------------- */
+
+TSTree *collect_parse(const char *src, size_t len)
+{
+    TSParser *p = ts_parser_new();
+    if (!p)
+        return NULL;
+    TSTree *t = NULL;
+    if (ts_parser_set_language(p, dump_language()) && len <= UINT32_MAX)
+        t = ts_parser_parse_string(p, NULL, src, (uint32_t)len);
+    ts_parser_delete(p);
+    return t;
+}
+
+/* The PEP 263 cookie of one line, lower-cased, or "" (none). */
+static void cookie_of(char *out, size_t outsz, const char *line, size_t len)
+{
+    out[0] = '\0';
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\f'))
+        i++;
+    if (i >= len || line[i] != '#')
+        return;
+    const char *c = NULL;
+    for (size_t k = i; k + 6 < len; k++)
+        if (!memcmp(line + k, "coding", 6) && (line[k + 6] == ':' || line[k + 6] == '=')) {
+            c = line + k + 7;
+            break;
+        }
+    if (!c)
+        return;
+    while (c < line + len && (*c == ' ' || *c == '\t'))
+        c++;
+    size_t n = 0;
+    while (c < line + len && n + 1 < outsz &&
+           ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+            *c == '-' || *c == '_' || *c == '.')) {
+        char ch = *c++;
+        out[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    out[n] = '\0';
+}
+
+char *collect_read_source(const char *path, size_t *len, const char **why)
+{
+    *why = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *why = "cannot be read";
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+        fclose(f);
+        *why = "not a regular file under 64 MiB";
+        return NULL;
+    }
+    size_t n = (size_t)st.st_size;
+    char *s = malloc(n + 1);
+    if (s && fread(s, 1, n, f) != n) {
+        free(s);
+        s = NULL;
+    }
+    fclose(f);
+    if (!s) {
+        *why = "cannot be read";
+        return NULL;
+    }
+    s[n] = '\0';
+    if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
+        memmove(s, s + 3, n - 2);
+        n -= 3;
+    }
+    /* a cookie on line 1 or 2 naming anything but UTF-8 */
+    const char *l1 = s, *e1 = memchr(s, '\n', n);
+    for (int line = 0; line < 2 && l1; line++) {
+        size_t ll = e1 ? (size_t)(e1 - l1) : n - (size_t)(l1 - s);
+        char cookie[32];
+        cookie_of(cookie, sizeof cookie, l1, ll);
+        if (cookie[0] && strcmp(cookie, "utf-8") && strcmp(cookie, "utf8") && strncmp(cookie, "utf-8-", 6) &&
+            strncmp(cookie, "utf_8", 5)) {
+            int ascii = 1;
+            for (size_t i = 0; i < n && ascii; i++)
+                ascii = (unsigned char)s[i] < 0x80;
+            if (!ascii) {
+                free(s);
+                *why = "declares a non-UTF-8 encoding";
+                return NULL;
+            }
+        }
+        if (cookie[0])
+            break;
+        l1 = e1 ? e1 + 1 : NULL;
+        e1 = l1 ? memchr(l1, '\n', n - (size_t)(l1 - s)) : NULL;
+    }
+    *len = n;
+    return s;
+}
+
+/* ---- the walk -------------------------------------------------------------------- */
+
+struct walk {
+    const char *root;      /* absolute */
+    const pytest_config *cfg;
+    strvec files;          /* test files, relative */
+    strvec conftests;      /* conftest.py files, relative */
+    strvec seen_dirs;      /* "dev:ino" of folders walked (symlink loops) */
+};
+
+static char *join_rel(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *s = malloc(a + b + 2);
+    if (!s)
+        return NULL;
+    if (a) {
+        memcpy(s, dir, a);
+        s[a] = '/';
+        memcpy(s + a + 1, name, b + 1);
+    } else {
+        memcpy(s, name, b + 1);
+    }
+    return s;
+}
+
+static char *absolute(const struct walk *w, const char *rel)
+{
+    return rel[0] ? join_rel(w->root, rel) : strdup(w->root);
+}
+
+static int ignored(const struct walk *w, const char *rel, const char *abs)
+{
+    for (size_t i = 0; i < w->cfg->ignore.n; i++) {
+        const char *ig = w->cfg->ignore.v[i];
+        size_t n = strlen(ig);
+        while (n > 1 && ig[n - 1] == '/')
+            n--;
+        if ((strlen(rel) == n && !strncmp(rel, ig, n)) || !strcmp(abs, ig))
+            return 1;
+    }
+    for (size_t i = 0; i < w->cfg->ignore_glob.n; i++) {
+        const char *g = w->cfg->ignore_glob.v[i];
+        tmd_buf pat = TMD_BUF_INIT;
+        if (g[0] == '/')
+            tmd_buf_puts(&pat, g);
+        else
+            tmd_buf_printf(&pat, "%s/%s", w->root, g);
+        int m = !pat.oom && fnmatch(pat.data, abs, 0) == 0; /* Python's fnmatch */
+        tmd_buf_free(&pat);
+        if (m)
+            return 1;
+    }
+    return 0;
+}
+
+/* pytest 7 (activate scripts in bin/) and 8 (pyvenv.cfg) both skip venvs. */
+static int is_venv(const char *abs)
+{
+    static const char *const marks[] = {"pyvenv.cfg", "bin/activate", "bin/activate.csh",
+                                        "bin/activate.fish", "bin/Activate.ps1", "conda-meta/history"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        tmd_buf p = TMD_BUF_INIT;
+        tmd_buf_printf(&p, "%s/%s", abs, marks[i]);
+        struct stat st;
+        int hit = !p.oom && stat(p.data, &st) == 0;
+        tmd_buf_free(&p);
+        if (hit)
+            return 1;
+    }
+    return 0;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_test_file(const struct walk *w, const char *abs)
+{
+    for (size_t i = 0; i < w->cfg->python_files.n; i++)
+        if (pytest_fnmatch_ex(w->cfg->python_files.v[i], abs))
+            return 1;
+    return 0;
+}
+
+/* Walks `start` (relative, "" for the root) with an explicit stack. */
+static int walk_dir(struct walk *w, const char *start)
+{
+    strvec stack = {0};
+    int rc = strvec_push(&stack, start);
+    while (!rc && stack.n > 0) {
+        char *rel = stack.v[--stack.n];
+        char *abs = absolute(w, rel);
+        DIR *d = abs ? opendir(abs) : NULL;
+        struct stat st;
+        char key[64];
+        if (d && fstat(dirfd(d), &st) == 0) {
+            snprintf(key, sizeof key, "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+            if (strvec_contains(&w->seen_dirs, key)) {
+                closedir(d);
+                d = NULL;
+            } else {
+                rc = strvec_push(&w->seen_dirs, key);
+            }
+        }
+        strvec names = {0};
+        struct dirent *e;
+        while (!rc && d && (e = readdir(d)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+                rc = strvec_push(&names, e->d_name);
+        if (d)
+            closedir(d);
+        qsort(names.v, names.n, sizeof *names.v, cmp_cstr);
+        /* sub-folders pushed in reverse so they are walked in order */
+        strvec subdirs = {0};
+        for (size_t i = 0; i < names.n && !rc; i++) {
+            char *crel = join_rel(rel, names.v[i]);
+            char *cabs = crel ? absolute(w, crel) : NULL;
+            struct stat cst;
+            if (!crel || !cabs) {
+                rc = TMD_ENOMEM;
+            } else if (stat(cabs, &cst) != 0) {
+                /* dangling symlink */
+            } else if (S_ISDIR(cst.st_mode)) {
+                int skip = !strcmp(names.v[i], "__pycache__") || ignored(w, crel, cabs) || is_venv(cabs);
+                for (size_t k = 0; k < w->cfg->norecursedirs.n && !skip; k++)
+                    skip = pytest_fnmatch_ex(w->cfg->norecursedirs.v[k], cabs);
+                if (!skip)
+                    rc = strvec_push(&subdirs, crel);
+            } else if (S_ISREG(cst.st_mode)) {
+                size_t nl = strlen(names.v[i]);
+                if (!strcmp(names.v[i], "conftest.py"))
+                    rc = strvec_push(&w->conftests, crel);
+                else if (nl > 3 && !strcmp(names.v[i] + nl - 3, ".py") && is_test_file(w, cabs) &&
+                         !ignored(w, crel, cabs))
+                    rc = strvec_push(&w->files, crel);
+            }
+            free(crel);
+            free(cabs);
+        }
+        for (size_t i = subdirs.n; i-- > 0 && !rc;)
+            rc = strvec_push(&stack, subdirs.v[i]);
+        strvec_free(&subdirs);
+        strvec_free(&names);
+        free(abs);
+        free(rel);
+    }
+    strvec_free(&stack);
+    return rc;
+}
+
+/* conftest.py files of the folders from the root down to `rel`'s folder. */
+static int ancestor_conftests(struct walk *w, const char *rel)
+{
+    char *path = strdup(rel);
+    if (!path)
+        return TMD_ENOMEM;
+    int rc = 0;
+    for (char *p = path;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            /* the folder path[0..p) and, first, the root itself */
+            for (int k = 0; k < 2 && !rc; k++) {
+                const char *dir = k == 0 ? "" : path;
+                if (k == 1 && !*path)
+                    continue;
+                char *c = join_rel(dir, "conftest.py");
+                char *abs = c ? absolute(w, c) : NULL;
+                struct stat st;
+                if (!c || !abs)
+                    rc = TMD_ENOMEM;
+                else if (stat(abs, &st) == 0 && S_ISREG(st.st_mode) && !strvec_contains(&w->conftests, c))
+                    rc = strvec_push(&w->conftests, c);
+                free(c);
+                free(abs);
+            }
+            *p = saved;
+            if (!saved)
+                break;
+        }
+    }
+    free(path);
+    return rc;
+}
+
+/* A start path (testpaths entry, addopts path): a folder to walk or a file
+ * given explicitly (collected whatever its name). */
+static int add_start(struct walk *w, const char *rel)
+{
+    char *clean = strdup(rel);
+    if (!clean)
+        return TMD_ENOMEM;
+    size_t n = strlen(clean);
+    while (n > 0 && clean[n - 1] == '/')
+        clean[--n] = '\0';
+    char *p = clean;
+    while (p[0] == '.' && p[1] == '/')
+        p += 2;
+    if (!strcmp(p, "."))
+        p[0] = '\0';
+    char *abs = absolute(w, p);
+    struct stat st;
+    int rc = 0;
+    if (!abs)
+        rc = TMD_ENOMEM;
+    else if (stat(abs, &st) != 0)
+        rc = 0; /* pytest reports "file or directory not found"; nothing to list */
+    else if (S_ISDIR(st.st_mode))
+        rc = ancestor_conftests(w, p[0] ? p : "x") ? TMD_ENOMEM : walk_dir(w, p);
+    else if (S_ISREG(st.st_mode)) {
+        size_t pl = strlen(p);
+        rc = ancestor_conftests(w, p);
+        if (!rc && pl > 3 && !strcmp(p + pl - 3, ".py"))
+            rc = strvec_push(&w->files, p);
+    }
+    free(abs);
+    free(clean);
+    return rc;
+}
+
+static int dedup_sorted(strvec *v)
+{
+    qsort(v->v, v->n, sizeof *v->v, cmp_cstr);
+    size_t k = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (k && !strcmp(v->v[k - 1], v->v[i]))
+            free(v->v[i]);
+        else
+            v->v[k++] = v->v[i];
+    }
+    v->n = k;
+    return 0;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+    const tmd_collected *x = a, *y = b;
+    int c = strcmp(x->nodeid, y->nodeid);
+    if (c)
+        return c;
+    return (int)y->kind - (int)x->kind; /* PREFIX first: it is kept */
+}
+
+int tmd_collect_project(tmd_collection *out, const char *root)
+{
+    memset(out, 0, sizeof *out);
+    char *rootabs = realpath(root ? root : ".", NULL);
+    if (!rootabs)
+        return tmd_error(TMD_ENOTFOUND, "%s: no such folder (give an existing --root)", root ? root : ".");
+    pytest_config cfg;
+    int rc = pytest_config_load(&cfg, rootabs);
+    if (rc) {
+        free(rootabs);
+        return rc;
+    }
+    struct walk w = {rootabs, &cfg, {0}, {0}, {0}};
+    collect_facts facts = {0};
+    item_list items = {0};
+    out->inexact = cfg.inexact;
+
+    /* where pytest starts: addopts paths, else testpaths (globbed), else the root */
+    const strvec *starts = cfg.args.n ? &cfg.args : &cfg.testpaths;
+    size_t started = 0;
+    for (size_t i = 0; i < starts->n && !rc; i++) {
+        const char *sp = starts->v[i];
+        if (starts == &cfg.testpaths && strpbrk(sp, "*?[")) {
+            if (strstr(sp, "**"))
+                out->inexact = "testpaths with ** (recursive glob)";
+            tmd_buf pat = TMD_BUF_INIT;
+            tmd_buf_printf(&pat, "%s/%s", rootabs, sp);
+            glob_t g;
+            if (!pat.oom && glob(pat.data, 0, NULL, &g) == 0) {
+                for (size_t k = 0; k < g.gl_pathc && !rc; k++) {
+                    rc = add_start(&w, g.gl_pathv[k] + strlen(rootabs) + 1);
+                    started++;
+                }
+                globfree(&g);
+            }
+            tmd_buf_free(&pat);
+        } else {
+            char probe[4096];
+            struct stat st;
+            snprintf(probe, sizeof probe, "%s/%s", rootabs, sp);
+            if (stat(probe, &st) == 0)
+                started++;
+            rc = add_start(&w, sp);
+        }
+    }
+    if (!rc && started == 0)
+        rc = add_start(&w, "");
+    if (rc) {
+        rc = tmd_error(TMD_ENOMEM, "%s: out of memory while listing test files", rootabs);
+        goto done;
+    }
+    dedup_sorted(&w.files);
+    dedup_sorted(&w.conftests);
+
+    /* fixtures and hooks first: they decide whether tests are parametrized */
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        strvec *list = pass == 0 ? &w.conftests : &w.files;
+        for (size_t i = 0; i < list->n && !rc; i++) {
+            char *abs = absolute(&w, list->v[i]);
+            const char *why;
+            size_t len;
+            char *src = abs ? collect_read_source(abs, &len, &why) : NULL;
+            if (src)
+                rc = collect_scan_fixtures(&facts, list->v[i], src, len, pass == 0);
+            else if (pass == 0)
+                out->inexact = "a conftest.py tmdiff cannot read";
+            free(src);
+            free(abs);
+        }
+    }
+    if (!rc)
+        rc = collect_facts_finish(&facts);
+    for (size_t i = 0; i < w.files.n && !rc; i++) {
+        char *abs = absolute(&w, w.files.v[i]);
+        const char *why = NULL;
+        size_t len;
+        char *src = abs ? collect_read_source(abs, &len, &why) : NULL;
+        if (src)
+            rc = collect_module(&items, w.files.v[i], src, len, &cfg, &facts);
+        else
+            rc = item_list_add(&items, w.files.v[i], strlen(w.files.v[i]), TMD_COLLECT_PREFIX,
+                               why ? why : "cannot be read", NULL);
+        free(src);
+        free(abs);
+    }
+    if (rc)
+        goto done;
+
+    /* --deselect in addopts drops exact items under the given prefixes */
+    qsort(items.v, items.n, sizeof *items.v, cmp_item);
+    size_t k = 0;
+    for (size_t i = 0; i < items.n; i++) {
+        int drop = k && !strcmp(items.v[k - 1].nodeid, items.v[i].nodeid);
+        for (size_t d = 0; d < cfg.deselect.n && !drop; d++)
+            drop = items.v[i].kind == TMD_COLLECT_EXACT &&
+                   !strncmp(items.v[i].nodeid, cfg.deselect.v[d], strlen(cfg.deselect.v[d]));
+        if (drop)
+            item_free(&items.v[i]);
+        else
+            items.v[k++] = items.v[i];
+    }
+    out->items = items.v;
+    out->count = k;
+    items.v = NULL;
+    items.n = 0;
+    out->files = w.files.v;
+    out->nfiles = w.files.n;
+    w.files.v = NULL;
+    w.files.n = 0;
+done:
+    item_list_free(&items);
+    strvec_free(&w.files);
+    strvec_free(&w.conftests);
+    strvec_free(&w.seen_dirs);
+    collect_facts_free(&facts);
+    pytest_config_free(&cfg);
+    free(rootabs);
+    if (rc)
+        tmd_collection_free(out);
+    return rc;
+}
+
+/* ---- questions ------------------------------------------------------------------------ */
+
+/* Whether `test` is `prefix` or below it ("[" parametrizations, "::" members). */
+static int covers(const char *prefix, const char *test)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(prefix, test, n))
+        return 0;
+    return test[n] == '\0' || test[n] == '[' || (test[n] == ':' && test[n + 1] == ':');
+}
+
+static const tmd_collected *find_item(const tmd_collection *c, const char *nodeid, size_t len)
+{
+    size_t lo = 0, hi = c->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strncmp(c->items[mid].nodeid, nodeid, len);
+        if (cmp == 0 && c->items[mid].nodeid[len] != '\0')
+            cmp = 1;
+        if (cmp < 0)
+            lo = mid + 1;
+        else if (cmp > 0)
+            hi = mid;
+        else
+            return &c->items[mid];
+    }
+    return NULL;
+}
+
+int tmd_collection_lookup(const tmd_collection *c, const char *nodeid)
+{
+    size_t len = strlen(nodeid);
+    const tmd_collected *it = find_item(c, nodeid, len);
+    if (it && it->kind == TMD_COLLECT_EXACT)
+        return TMD_COLLECTED_YES;
+    if (it)
+        return TMD_COLLECTED_MAYBE;
+    /* every shorter prefix that could stand for it: at "::" and "[" */
+    for (size_t i = len; i-- > 0;) {
+        int cut = (nodeid[i] == ':' && i > 0 && nodeid[i - 1] == ':') || nodeid[i] == '[';
+        if (!cut)
+            continue;
+        size_t plen = nodeid[i] == ':' ? i - 1 : i;
+        it = find_item(c, nodeid, plen);
+        if (it && it->kind == TMD_COLLECT_PREFIX)
+            return TMD_COLLECTED_MAYBE;
+    }
+    return TMD_COLLECTED_NO;
+}
+
+/* Reasons that leave open whether the named thing exists at all: report its
+ * file instead (pytest errors on a node ID that matches nothing). */
+static int existence_uncertain(const char *why)
+{
+    static const char *const list[] = {"conditional definition", "bound at runtime", "imported", NULL};
+    for (size_t i = 0; why && list[i]; i++)
+        if (!strcmp(why, list[i]))
+            return 1;
+    return 0;
+}
+
+int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collection *c,
+                             const char *const *stored, size_t nstored)
+{
+    *out = NULL;
+    *out_count = 0;
+    const char **sorted = malloc((nstored ? nstored : 1) * sizeof *sorted);
+    strvec found = {0};
+    int rc = 0;
+    if (!sorted)
+        return tmd_error(TMD_ENOMEM, "collect: out of memory");
+    memcpy(sorted, stored, nstored * sizeof *sorted);
+    qsort(sorted, nstored, sizeof *sorted, cmp_cstr);
+    for (size_t i = 0; i < c->count && !rc; i++) {
+        const tmd_collected *it = &c->items[i];
+        /* lower bound of the item's ID among the stored names */
+        size_t lo = 0, hi = nstored;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(sorted[mid], it->nodeid) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (it->kind == TMD_COLLECT_EXACT) {
+            if (lo >= nstored || strcmp(sorted[lo], it->nodeid))
+                rc = strvec_push(&found, it->nodeid);
+            continue;
+        }
+        size_t under = 0, matched = 0;
+        size_t plen = strlen(it->nodeid);
+        for (size_t j = lo; j < nstored && !strncmp(sorted[j], it->nodeid, plen); j++) {
+            if (!covers(it->nodeid, sorted[j]))
+                continue;
+            under++;
+            for (size_t e = 0; e < it->nexpect; e++)
+                if (!strcmp(it->expect[e], sorted[j])) {
+                    matched++;
+                    break;
+                }
+        }
+        if (it->nexpect && under == it->nexpect && matched == it->nexpect)
+            continue; /* the database holds exactly the IDs the values give */
+        if (existence_uncertain(it->why)) {
+            const char *sep = strstr(it->nodeid, "::");
+            rc = strvec_push_n(&found, it->nodeid, sep ? (size_t)(sep - it->nodeid) : plen);
+        } else {
+            rc = strvec_push(&found, it->nodeid);
+        }
+    }
+    free(sorted);
+    if (rc) {
+        strvec_free(&found);
+        return tmd_error(TMD_ENOMEM, "collect: out of memory");
+    }
+    dedup_sorted(&found);
+    /* a reported file or prefix makes the tests below it redundant */
+    unsigned char *redundant = calloc(found.n ? found.n : 1, 1);
+    if (!redundant) {
+        strvec_free(&found);
+        return tmd_error(TMD_ENOMEM, "collect: out of memory");
+    }
+    for (size_t i = 0; i < found.n; i++) {
+        const char *id = found.v[i];
+        for (size_t j = strlen(id); j-- > 0 && !redundant[i];) {
+            int cut = (id[j] == ':' && j > 0 && id[j - 1] == ':') || id[j] == '[';
+            if (!cut)
+                continue;
+            size_t plen = id[j] == ':' ? j - 1 : j;
+            size_t lo = 0, hi = found.n;
+            while (lo < hi) { /* exact search for id[0..plen) */
+                size_t mid = lo + (hi - lo) / 2;
+                int cmp = strncmp(found.v[mid], id, plen);
+                if (cmp == 0 && found.v[mid][plen])
+                    cmp = 1;
+                if (cmp < 0)
+                    lo = mid + 1;
+                else if (cmp > 0)
+                    hi = mid;
+                else {
+                    redundant[i] = 1;
+                    break;
+                }
+            }
+        }
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < found.n; i++) {
+        if (redundant[i])
+            free(found.v[i]);
+        else
+            found.v[k++] = found.v[i];
+    }
+    free(redundant);
+    *out = found.v;
+    *out_count = k;
+    return 0;
+}

@@ -1,0 +1,129 @@
+/* collect_internal.h: the pieces of static pytest collection (internal):
+ * pytest_config.c reads the ini options, collect.c walks the tree,
+ * collect_module.c lists one test module's node IDs, collect_params.c turns
+ * parametrize arguments into pytest's IDs. */
+#ifndef TMD_COLLECT_INTERNAL_H
+#define TMD_COLLECT_INTERNAL_H
+
+#include "buf.h"
+#include "tmdiff.h"
+
+#include <stddef.h>
+#include <tree_sitter/api.h>
+
+/* A list of owned strings. */
+typedef struct strvec {
+    char **v;
+    size_t n, cap;
+} strvec;
+
+int strvec_push(strvec *s, const char *str);          /* copies str */
+int strvec_push_n(strvec *s, const char *str, size_t n);
+int strvec_contains(const strvec *s, const char *str);
+void strvec_free(strvec *s);
+
+/* ---- pytest_config.c ---------------------------------------------------- */
+
+/* The ini options that decide what pytest collects. */
+typedef struct pytest_config {
+    char *inifile;           /* "pytest.ini", "pyproject.toml", ... or NULL */
+    strvec python_files;     /* default: test_*.py *_test.py */
+    strvec python_classes;   /* default: Test */
+    strvec python_functions; /* default: test */
+    strvec testpaths;        /* default: none (the root) */
+    strvec norecursedirs;    /* default: pytest's list */
+    strvec ignore;           /* --ignore PATH from addopts, relative to root */
+    strvec ignore_glob;      /* --ignore-glob PATTERN from addopts */
+    strvec deselect;         /* --deselect NODEID from addopts */
+    strvec args;             /* positional paths in addopts (replace testpaths) */
+    int raw_ids;             /* disable_test_id_escaping_and_forfeit_all_rights... */
+    const char *inexact;     /* static: an option tmdiff cannot follow, or NULL */
+} pytest_config;
+
+/* Reads the first of pytest.ini, .pytest.ini, pyproject.toml
+ * ([tool.pytest.ini_options]), tox.ini ([pytest]), setup.cfg ([tool:pytest])
+ * in `root` that configures pytest. A missing config is the defaults.
+ * Release with pytest_config_free. */
+int pytest_config_load(pytest_config *out, const char *root);
+void pytest_config_free(pytest_config *cfg);
+
+/* pytest's fnmatch_ex: a pattern without '/' matches the basename, one with
+ * '/' the whole path (relative patterns anywhere at its end). */
+int pytest_fnmatch_ex(const char *pattern, const char *path);
+/* python_classes / python_functions: a prefix, or a glob if it has * ? [ */
+int pytest_name_matches(const strvec *patterns, const char *name, size_t len);
+
+/* Splits a string like shlex.split (POSIX mode). 0, or TMD_EFORMAT for an
+ * unterminated quote. */
+int pytest_shlex_split(strvec *out, const char *s);
+
+/* ---- collect_params.c ----------------------------------------------------- */
+
+/* The result of one parametrization set. */
+typedef enum param_status {
+    PARAM_EXACT = 0,    /* ids holds exactly pytest's IDs */
+    PARAM_ASSUMED = 1,  /* ids holds pytest's IDs if every value built by a
+                           call of a Capitalised name is a plain object */
+    PARAM_UNKNOWN = 2,  /* the IDs cannot be known statically */
+} param_status;
+
+/* pytest's IDs for one @pytest.mark.parametrize(...) call (its
+ * argument_list node). Worst status wins; on UNKNOWN `ids` is empty. */
+param_status param_ids_of_call(strvec *ids, TSNode arguments, const char *src, int raw_ids);
+
+/* Combines stacked parametrizations: every id of `acc` joined with "-" to
+ * every id of `next` (acc's ids first). */
+int param_ids_combine(strvec *acc, const strvec *next);
+
+/* pytest's ascii_escaped() of a UTF-8 str value / of a bytes value. */
+void param_escape_str(tmd_buf *out, const char *utf8, size_t len);
+void param_escape_bytes(tmd_buf *out, const unsigned char *bytes, size_t len);
+/* Python's repr() of a double (shortest round trip), as str(float) prints. */
+void param_float_repr(tmd_buf *out, double v);
+
+/* ---- collect_module.c ------------------------------------------------------- */
+
+/* Facts from conftest.py files and test modules that change test IDs. */
+typedef struct collect_facts {
+    strvec param_fixtures;   /* fixtures whose value is parametrized (params=,
+                                or requesting such a fixture): by name */
+    strvec fixture_edges;    /* "name\0dep" pairs, resolved into param_fixtures */
+    strvec autouse;          /* autouse fixtures: "scope-dir\0name" */
+    strvec generate_dirs;    /* folders ("" = root) whose conftest defines
+                                pytest_generate_tests */
+    strvec uncertain_dirs;   /* folders whose conftest changes collection
+                                (collect_ignore, pytest_collect_file, ...) */
+    int make_id_hook;        /* a conftest defines pytest_make_parametrize_id */
+} collect_facts;
+
+void collect_facts_free(collect_facts *f);
+
+/* Adds the fixtures and hooks of one conftest.py or test module (`relpath`
+ * relative to the root, its folder is the scope). */
+int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char *src, size_t len,
+                          int is_conftest);
+/* Closes param_fixtures over fixture_edges. */
+int collect_facts_finish(collect_facts *facts);
+
+/* An item list under construction. */
+typedef struct item_list {
+    tmd_collected *v;
+    size_t n, cap;
+} item_list;
+
+int item_list_add(item_list *l, const char *nodeid, size_t len, tmd_collect_kind kind,
+                  const char *why, const strvec *expect);
+void item_list_free(item_list *l);
+
+/* Lists the node IDs of one test module (`relpath` relative to the root). */
+int collect_module(item_list *out, const char *relpath, const char *src, size_t len,
+                   const pytest_config *cfg, const collect_facts *facts);
+
+/* Reads a Python source file as UTF-8 text for tree-sitter (BOM dropped).
+ * NULL when it cannot be read or declares another encoding (*why says). */
+char *collect_read_source(const char *path, size_t *len, const char **why);
+
+/* Parses src with tree-sitter-python. ts_tree_delete the result. */
+TSTree *collect_parse(const char *src, size_t len);
+
+#endif

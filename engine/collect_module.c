@@ -1,0 +1,1031 @@
+/* collect_module.c: the node IDs one test module defines, read from its
+ * syntax tree the way pytest's python plugin builds them from the module's
+ * namespace: functions matching python_functions, classes matching
+ * python_classes without __init__/__new__ (their test methods, nested classes
+ * too), unittest.TestCase subclasses by unittest's rule. Wherever the IDs
+ * depend on runtime values (parametrize over non-literals, parametrized
+ * fixtures, pytest_generate_tests, bases defined elsewhere, unknown
+ * decorators, conditional definitions) the item is a PREFIX, never a guess. */
+#define _GNU_SOURCE /* memmem */
+#include "collect_internal.h"
+#include "dump_symbols.h"
+#include "error.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- tree helpers ------------------------------------------------------------ */
+
+static int is(TSNode n, const char *type)
+{
+    return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0;
+}
+
+static TSNode field(TSNode n, const char *name)
+{
+    return ts_node_child_by_field_name(n, name, (uint32_t)strlen(name));
+}
+
+struct ctx {
+    const char *src;
+    const char *relpath;
+    const pytest_config *cfg;
+    const collect_facts *facts;
+    item_list *out;
+    /* module-wide reasons every test here is a PREFIX (NULL: none) */
+    const char *module_unknown;
+    int unittest_names; /* `from unittest import TestCase` seen */
+};
+
+static const char *text(const struct ctx *c, TSNode n, size_t *len)
+{
+    if (ts_node_is_null(n)) { /* tree-sitter 0.20 crashes on a null node */
+        *len = 0;
+        return "";
+    }
+    *len = ts_node_end_byte(n) - ts_node_start_byte(n);
+    return c->src + ts_node_start_byte(n);
+}
+
+static int text_is(const struct ctx *c, TSNode n, const char *want)
+{
+    size_t len;
+    const char *t = text(c, n, &len);
+    return len == strlen(want) && !memcmp(t, want, len);
+}
+
+/* Statements of a definition: the function/class node of a decorated one. */
+static TSNode definition_of(TSNode stmt)
+{
+    if (is(stmt, "decorated_definition"))
+        return field(stmt, "definition");
+    return stmt;
+}
+
+/* ---- decorators ---------------------------------------------------------------- */
+
+typedef enum deco_kind {
+    DECO_HARMLESS,    /* pytest.mark.skip, mock.patch, ...: the test stays one item */
+    DECO_PARAMETRIZE, /* pytest.mark.parametrize(...) */
+    DECO_USEFIXTURES, /* pytest.mark.usefixtures(...) */
+    DECO_FIXTURE,     /* pytest.fixture: not a test */
+    DECO_UNKNOWN,     /* anything else: may wrap, replace or parametrize */
+} deco_kind;
+
+static deco_kind classify_decorator(const struct ctx *c, TSNode expr, TSNode *call_args)
+{
+    TSNode target = is(expr, "call") ? field(expr, "function") : expr;
+    *call_args = is(expr, "call") ? field(expr, "arguments") : (TSNode){{0}, NULL, NULL};
+    size_t len;
+    const char *t = text(c, target, &len);
+    char buf[128];
+    if (len >= sizeof buf)
+        return DECO_UNKNOWN;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!isspace((unsigned char)t[i]))
+            buf[n++] = t[i];
+    buf[n] = '\0';
+    const char *mark = !strncmp(buf, "pytest.mark.", 12) ? buf + 12 : !strncmp(buf, "mark.", 5) ? buf + 5 : NULL;
+    if (mark) {
+        if (!strcmp(mark, "parametrize"))
+            return is(expr, "call") ? DECO_PARAMETRIZE : DECO_UNKNOWN;
+        if (!strcmp(mark, "usefixtures"))
+            return DECO_USEFIXTURES;
+        return strchr(mark, '.') ? DECO_UNKNOWN : DECO_HARMLESS;
+    }
+    if (!strcmp(buf, "pytest.fixture") || !strcmp(buf, "fixture") || !strcmp(buf, "pytest.yield_fixture") ||
+        !strcmp(buf, "pytest_asyncio.fixture"))
+        return DECO_FIXTURE;
+    /* decorators known to keep one callable test with the same name */
+    static const char *const harmless[] = {
+        "staticmethod", "classmethod", "mock.patch", "patch", "mock.patch.object", "patch.object",
+        "mock.patch.dict", "patch.dict", "mock.patch.multiple", "patch.multiple",
+        "unittest.mock.patch", "unittest.mock.patch.object", "unittest.mock.patch.dict",
+        "given", "hypothesis.given", "settings", "hypothesis.settings", "example",
+        "hypothesis.example", "unittest.skip", "unittest.skipIf", "unittest.skipUnless",
+        "unittest.expectedFailure", "skip", "skipIf", "skipUnless", "expectedFailure",
+        "freeze_time", "freezegun.freeze_time", "functools.wraps", "wraps", "override_settings",
+        "flaky", NULL};
+    for (size_t i = 0; harmless[i]; i++)
+        if (!strcmp(buf, harmless[i]))
+            return DECO_HARMLESS;
+    return DECO_UNKNOWN;
+}
+
+/* Whether a fixture name requested through usefixtures / arguments is one
+ * whose value is parametrized somewhere in the project. */
+static int param_fixture(const struct ctx *c, const char *name, size_t len)
+{
+    for (size_t i = 0; i < c->facts->param_fixtures.n; i++) {
+        const char *f = c->facts->param_fixtures.v[i];
+        if (strlen(f) == len && !memcmp(f, name, len))
+            return 1;
+    }
+    return 0;
+}
+
+static int usefixtures_parametrized(const struct ctx *c, TSNode args)
+{
+    if (ts_node_is_null(args))
+        return 0;
+    uint32_t n = ts_node_named_child_count(args);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode a = ts_node_named_child(args, i);
+        if (is(a, "comment"))
+            continue;
+        if (!is(a, "string"))
+            return 1; /* not a literal name: cannot tell */
+        size_t len;
+        const char *t = text(c, a, &len);
+        if (len >= 2 && param_fixture(c, t + 1, len - 2))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- the items ----------------------------------------------------------------- */
+
+/* Parametrization inherited from enclosing classes (their decorators). */
+struct outer {
+    strvec ids;             /* combined IDs so far (none: not parametrized) */
+    param_status status;
+    const char *unknown;    /* why every test inside is a PREFIX, or NULL */
+};
+
+static int add(const struct ctx *c, const char *nodeid, tmd_collect_kind kind, const char *why,
+               const strvec *expect)
+{
+    return item_list_add(c->out, nodeid, strlen(nodeid), kind, why, expect);
+}
+
+/* Whether the parameter `name` of a test is given by its own parametrize
+ * decorators (then a same-named fixture does not apply). */
+static int named_in_parametrize(const struct ctx *c, TSNode def_stmt, const char *name, size_t len)
+{
+    if (!is(def_stmt, "decorated_definition"))
+        return 0;
+    uint32_t n = ts_node_named_child_count(def_stmt);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode d = ts_node_named_child(def_stmt, i);
+        if (!is(d, "decorator"))
+            continue;
+        size_t tl;
+        const char *t = text(c, d, &tl);
+        if (!memmem(t, tl, "parametrize", 11))
+            continue;
+        for (const char *p = t; (p = memmem(p, tl - (size_t)(p - t), name, len)); p++) {
+            int before = p > t && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+            int after = (size_t)(p - t) + len < tl && (isalnum((unsigned char)p[len]) || p[len] == '_');
+            if (!before && !after)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* A test function (or method): its items under `prefix` ("file::" or
+ * "file::Class::"). `def_stmt` is the statement (maybe decorated). */
+static int function_items(const struct ctx *c, const char *prefix, TSNode def_stmt,
+                          const struct outer *outer, int is_method)
+{
+    TSNode fn = definition_of(def_stmt);
+    size_t nlen;
+    const char *name = text(c, field(fn, "name"), &nlen);
+    tmd_buf id = TMD_BUF_INIT;
+    tmd_buf_printf(&id, "%s%.*s", prefix, (int)nlen, name);
+    if (id.oom)
+        return TMD_ENOMEM;
+    const char *unknown = outer->unknown ? outer->unknown : c->module_unknown;
+    strvec ids = {0}, own = {0};
+    param_status status = PARAM_EXACT;
+    int rc = 0;
+
+    /* decorators, closest to the def first: pytest applies them bottom-up */
+    if (is(def_stmt, "decorated_definition")) {
+        uint32_t n = ts_node_named_child_count(def_stmt);
+        for (uint32_t k = n; k-- > 0;) {
+            TSNode d = ts_node_named_child(def_stmt, k);
+            if (!is(d, "decorator"))
+                continue;
+            TSNode args;
+            deco_kind kind = classify_decorator(c, ts_node_named_child(d, 0), &args);
+            if (kind == DECO_FIXTURE)
+                goto done; /* a fixture, not a test */
+            if (kind == DECO_UNKNOWN && !unknown)
+                unknown = "unknown decorator";
+            if (kind == DECO_USEFIXTURES && usefixtures_parametrized(c, args) && !unknown)
+                unknown = "fixture params";
+            if (kind == DECO_PARAMETRIZE && !unknown) {
+                strvec one = {0};
+                param_status s = c->facts->make_id_hook ? PARAM_UNKNOWN
+                                                        : param_ids_of_call(&one, args, c->src, c->cfg->raw_ids);
+                if (s == PARAM_UNKNOWN)
+                    unknown = c->facts->make_id_hook ? "pytest_make_parametrize_id" : "parametrize";
+                else {
+                    if (s > status)
+                        status = s;
+                    if (param_ids_combine(&own, &one))
+                        rc = TMD_ENOMEM;
+                }
+                strvec_free(&one);
+            }
+        }
+    }
+    /* arguments that name a parametrized fixture */
+    TSNode params = field(fn, "parameters");
+    uint32_t np = ts_node_named_child_count(params);
+    for (uint32_t k = 0; k < np && !unknown; k++) {
+        TSNode p = ts_node_named_child(params, k);
+        if (is(p, "typed_parameter"))
+            p = ts_node_named_child(p, 0);
+        if (!is(p, "identifier"))
+            continue; /* defaults, *args, **kwargs are not fixtures */
+        if (is_method && k == 0)
+            continue; /* self / cls */
+        size_t pl;
+        const char *pn = text(c, p, &pl);
+        if (param_fixture(c, pn, pl) && !named_in_parametrize(c, def_stmt, pn, pl))
+            unknown = "fixture params";
+    }
+    if (rc)
+        goto done;
+    if (unknown) {
+        rc = add(c, id.data, TMD_COLLECT_PREFIX, unknown, NULL);
+        goto done;
+    }
+    /* own parametrizations first, then the classes' (inner to outer) */
+    if (param_ids_combine(&ids, &own) || param_ids_combine(&ids, &outer->ids)) {
+        rc = TMD_ENOMEM;
+        goto done;
+    }
+    if (outer->status > status)
+        status = outer->status;
+    if (ids.n == 0) {
+        rc = add(c, id.data, TMD_COLLECT_EXACT, NULL, NULL);
+    } else if (status == PARAM_EXACT) {
+        size_t base = id.len;
+        for (size_t i = 0; i < ids.n && !rc; i++) {
+            tmd_buf_truncate(&id, base);
+            tmd_buf_printf(&id, "[%s]", ids.v[i]);
+            rc = id.oom ? TMD_ENOMEM : add(c, id.data, TMD_COLLECT_EXACT, NULL, NULL);
+        }
+    } else {
+        strvec expect = {0};
+        size_t base = id.len;
+        for (size_t i = 0; i < ids.n && !rc; i++) {
+            tmd_buf_truncate(&id, base);
+            tmd_buf_printf(&id, "[%s]", ids.v[i]);
+            rc = id.oom ? TMD_ENOMEM : strvec_push(&expect, id.data);
+        }
+        tmd_buf_truncate(&id, base);
+        if (!rc)
+            rc = add(c, id.data, TMD_COLLECT_PREFIX, "parametrize over objects", &expect);
+        strvec_free(&expect);
+    }
+done:
+    strvec_free(&ids);
+    strvec_free(&own);
+    tmd_buf_free(&id);
+    return rc;
+}
+
+/* ---- namespaces ----------------------------------------------------------------- */
+
+typedef enum bind_kind { B_FUNC, B_CLASS, B_OTHER } bind_kind;
+
+struct binding {
+    const char *name; /* into src */
+    size_t len;
+    bind_kind kind;
+    TSNode stmt;      /* the (decorated) definition for B_FUNC / B_CLASS */
+    int conditional;  /* bound inside if/try/with/for/while */
+    int imported;     /* bound by an import */
+};
+
+struct namespace {
+    struct binding *v;
+    size_t n, cap;
+    int wildcard;     /* from x import * */
+};
+
+static int ns_bind(struct namespace *ns, const char *name, size_t len, bind_kind kind, TSNode stmt,
+                   int conditional, int imported)
+{
+    for (size_t i = 0; i < ns->n; i++) {
+        struct binding *b = &ns->v[i];
+        if (b->len == len && !memcmp(b->name, name, len)) {
+            /* a later binding replaces the earlier one; conditional ones
+             * leave it uncertain which survives */
+            int cond = conditional || b->conditional;
+            *b = (struct binding){name, len, kind, stmt, cond, imported};
+            return 0;
+        }
+    }
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? 2 * ns->cap : 32;
+        struct binding *g = realloc(ns->v, cap * sizeof *g);
+        if (!g)
+            return TMD_ENOMEM;
+        ns->v = g;
+        ns->cap = cap;
+    }
+    ns->v[ns->n++] = (struct binding){name, len, kind, stmt, conditional, imported};
+    return 0;
+}
+
+static const struct binding *ns_find(const struct namespace *ns, const char *name, size_t len)
+{
+    for (size_t i = 0; i < ns->n; i++)
+        if (ns->v[i].len == len && !memcmp(ns->v[i].name, name, len))
+            return &ns->v[i];
+    return NULL;
+}
+
+/* Names bound by an assignment target (identifiers in tuples/lists). */
+static int bind_targets(const struct ctx *c, struct namespace *ns, TSNode target, int conditional)
+{
+    TSNode stack[64];
+    int sp = 0;
+    stack[sp++] = target;
+    while (sp > 0) {
+        TSNode t = stack[--sp];
+        if (is(t, "identifier")) {
+            size_t len;
+            const char *nm = text(c, t, &len);
+            if (ns_bind(ns, nm, len, B_OTHER, t, conditional, 0))
+                return TMD_ENOMEM;
+        } else if (is(t, "pattern_list") || is(t, "tuple_pattern") || is(t, "list_pattern") ||
+                   is(t, "list_splat_pattern") || is(t, "parenthesized_expression") ||
+                   is(t, "tuple") || is(t, "list")) {
+            uint32_t n = ts_node_named_child_count(t);
+            for (uint32_t i = 0; i < n && sp < 64; i++)
+                stack[sp++] = ts_node_named_child(t, i);
+        }
+    }
+    return 0;
+}
+
+static int is_main_guard(const struct ctx *c, TSNode if_stmt)
+{
+    size_t len;
+    const char *t = text(c, field(if_stmt, "condition"), &len);
+    return memmem(t, len, "__name__", 8) && memmem(t, len, "__main__", 8);
+}
+
+/* Reads the bindings of a module or class body (one level; compound
+ * statements' blocks are walked with an explicit stack, bindings there being
+ * conditional). */
+static int read_namespace(const struct ctx *c, struct namespace *ns, TSNode body)
+{
+    struct item { TSNode block; int conditional; } stack[128];
+    int sp = 0;
+    stack[sp++] = (struct item){body, 0};
+    while (sp > 0) {
+        struct item it = stack[--sp];
+        uint32_t n = ts_node_named_child_count(it.block);
+        /* push compound blocks in reverse so they are read in order */
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode s = ts_node_named_child(it.block, i);
+            const char *type = ts_node_type(s);
+            TSNode def = definition_of(s);
+            int rc = 0;
+            if (is(def, "function_definition") || is(def, "class_definition")) {
+                size_t len;
+                const char *nm = text(c, field(def, "name"), &len);
+                rc = ns_bind(ns, nm, len, is(def, "class_definition") ? B_CLASS : B_FUNC, s,
+                             it.conditional, 0);
+            } else if (!strcmp(type, "expression_statement")) {
+                uint32_t m = ts_node_named_child_count(s);
+                for (uint32_t k = 0; k < m && !rc; k++) {
+                    TSNode e = ts_node_named_child(s, k);
+                    while (is(e, "assignment") || is(e, "augmented_assignment")) {
+                        rc = bind_targets(c, ns, field(e, "left"), it.conditional);
+                        e = field(e, "right"); /* a = b = value */
+                        if (rc)
+                            break;
+                    }
+                }
+            } else if (!strcmp(type, "import_from_statement") || !strcmp(type, "import_statement")) {
+                TSNode from = field(s, "module_name");
+                if (text_is(c, from, "unittest") || text_is(c, from, "pytest") ||
+                    text_is(c, from, "unittest.mock"))
+                    continue; /* TestCase & co.: collected empty, nothing to list */
+                uint32_t m = ts_node_named_child_count(s);
+                for (uint32_t k = 0; k < m && !rc; k++) {
+                    TSNode nm = ts_node_named_child(s, k);
+                    if (is(nm, "wildcard_import")) {
+                        ns->wildcard = 1;
+                        continue;
+                    }
+                    if (ts_node_eq(nm, field(s, "module_name")))
+                        continue;
+                    TSNode bound = is(nm, "aliased_import") ? field(nm, "alias") : nm;
+                    if (is(bound, "dotted_name"))
+                        bound = !strcmp(type, "import_statement") ? ts_node_named_child(bound, 0)
+                                                                   : ts_node_named_child(bound, ts_node_named_child_count(bound) - 1);
+                    if (!is(bound, "identifier"))
+                        continue;
+                    size_t len;
+                    const char *t = text(c, bound, &len);
+                    rc = ns_bind(ns, t, len, B_OTHER, nm, it.conditional, 1);
+                }
+            } else if (!strcmp(type, "delete_statement")) {
+                rc = bind_targets(c, ns, ts_node_named_child(s, 0), 1);
+            } else if (!strcmp(type, "if_statement") && is_main_guard(c, s)) {
+                continue; /* never runs on import */
+            } else if (!strcmp(type, "if_statement") || !strcmp(type, "try_statement") ||
+                       !strcmp(type, "with_statement") || !strcmp(type, "for_statement") ||
+                       !strcmp(type, "while_statement") || !strcmp(type, "match_statement")) {
+                /* every block below this statement, at any clause depth */
+                TSNode sub[64];
+                int ssp = 0;
+                sub[ssp++] = s;
+                while (ssp > 0) {
+                    TSNode x = sub[--ssp];
+                    uint32_t xm = ts_node_named_child_count(x);
+                    for (uint32_t k = 0; k < xm; k++) {
+                        TSNode ch = ts_node_named_child(x, k);
+                        if (is(ch, "block")) {
+                            if (sp >= 128)
+                                return TMD_EINVAL;
+                            stack[sp++] = (struct item){ch, 1};
+                        } else if (strstr(ts_node_type(ch), "clause") && ssp < 64) {
+                            sub[ssp++] = ch;
+                        }
+                    }
+                }
+                if (!strcmp(type, "for_statement") || !strcmp(type, "with_statement"))
+                    rc = bind_targets(c, ns, field(s, "left"), 1);
+            }
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int name_matches(const strvec *patterns, const char *name, size_t len)
+{
+    return pytest_name_matches(patterns, name, len);
+}
+
+/* ---- classes ------------------------------------------------------------------------ */
+
+static int has_member(const struct namespace *ns, const char *name)
+{
+    return ns_find(ns, name, strlen(name)) != NULL;
+}
+
+/* A class statement: reads its decorators into `out` (parametrize,
+ * usefixtures, unknown ones). */
+static void class_marks(const struct ctx *c, TSNode stmt, struct outer *out)
+{
+    if (!is(stmt, "decorated_definition"))
+        return;
+    uint32_t n = ts_node_named_child_count(stmt);
+    for (uint32_t k = n; k-- > 0;) {
+        TSNode d = ts_node_named_child(stmt, k);
+        if (!is(d, "decorator"))
+            continue;
+        TSNode args;
+        deco_kind kind = classify_decorator(c, ts_node_named_child(d, 0), &args);
+        if (kind == DECO_UNKNOWN || kind == DECO_FIXTURE) {
+            out->unknown = out->unknown ? out->unknown : "unknown class decorator";
+        } else if (kind == DECO_USEFIXTURES && usefixtures_parametrized(c, args)) {
+            out->unknown = out->unknown ? out->unknown : "fixture params";
+        } else if (kind == DECO_PARAMETRIZE && !out->unknown) {
+            strvec one = {0};
+            param_status s = c->facts->make_id_hook ? PARAM_UNKNOWN
+                                                    : param_ids_of_call(&one, args, c->src, c->cfg->raw_ids);
+            if (s == PARAM_UNKNOWN)
+                out->unknown = "parametrize";
+            else {
+                if (s > out->status)
+                    out->status = s;
+                /* class marks apply after the method's own */
+                strvec merged = {0};
+                param_ids_combine(&merged, &one);
+                param_ids_combine(&merged, &out->ids);
+                strvec_free(&out->ids);
+                out->ids = merged;
+            }
+            strvec_free(&one);
+        }
+    }
+}
+
+/* Whether a `pytestmark = ...` or class-level value parametrizes. */
+static const char *pytestmark_effect(const struct ctx *c, const struct namespace *ns)
+{
+    const struct binding *b = ns_find(ns, "pytestmark", 10);
+    if (!b)
+        return NULL;
+    TSNode stmt = ts_node_parent(b->stmt);
+    while (!ts_node_is_null(stmt) && !is(stmt, "expression_statement"))
+        stmt = ts_node_parent(stmt);
+    if (ts_node_is_null(stmt))
+        return "pytestmark";
+    size_t len;
+    const char *t = text(c, stmt, &len);
+    if (memmem(t, len, "parametrize", 11) || memmem(t, len, "usefixtures", 11))
+        return "pytestmark";
+    return NULL;
+}
+
+enum { MAX_CLASS_DEPTH = 32 };
+
+static int is_unittest_base(const struct ctx *c, TSNode base)
+{
+    return text_is(c, base, "unittest.TestCase") || text_is(c, base, "unittest.IsolatedAsyncioTestCase") ||
+           (c->unittest_names && (text_is(c, base, "TestCase") || text_is(c, base, "IsolatedAsyncioTestCase")));
+}
+
+/* The class bodies whose members a class sees: its own, then local bases'
+ * (depth first). Returns 0, or a reason the members cannot be known. */
+static const char *class_chain(const struct ctx *c, const struct namespace *module, TSNode cls,
+                               TSNode *chain, int *nchain, int *unittest)
+{
+    *nchain = 0;
+    *unittest = 0;
+    TSNode work[MAX_CLASS_DEPTH];
+    int wn = 0;
+    work[wn++] = cls;
+    while (wn > 0) {
+        TSNode k = work[--wn];
+        if (*nchain >= MAX_CLASS_DEPTH)
+            return "class hierarchy too deep";
+        chain[(*nchain)++] = k;
+        TSNode supers = field(k, "superclasses");
+        if (ts_node_is_null(supers))
+            continue;
+        uint32_t n = ts_node_named_child_count(supers);
+        int local_bases = 0;
+        TSNode pending[MAX_CLASS_DEPTH];
+        int pn = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode b = ts_node_named_child(supers, i);
+            if (is(b, "comment"))
+                continue;
+            if (is(b, "keyword_argument") || is(b, "list_splat") || is(b, "dictionary_splat"))
+                return "metaclass or computed bases";
+            if (text_is(c, b, "object"))
+                continue;
+            if (is_unittest_base(c, b)) {
+                *unittest = 1;
+                continue;
+            }
+            size_t len;
+            const char *nm = text(c, b, &len);
+            const struct binding *lb = is(b, "identifier") ? ns_find(module, nm, len) : NULL;
+            if (!lb || lb->kind != B_CLASS || lb->conditional)
+                return "base class defined elsewhere";
+            if (++local_bases > 1)
+                return "multiple inheritance";
+            if (pn < MAX_CLASS_DEPTH)
+                pending[pn++] = definition_of(lb->stmt);
+        }
+        for (int i = pn; i-- > 0;)
+            if (wn < MAX_CLASS_DEPTH)
+                work[wn++] = pending[i];
+    }
+    return NULL;
+}
+
+/* Members of a class with its local bases: own first, first binding wins. */
+static int class_members(const struct ctx *c, struct namespace *members, TSNode *chain, int nchain)
+{
+    for (int i = 0; i < nchain; i++) {
+        struct namespace one = {0};
+        int rc = read_namespace(c, &one, field(chain[i], "body"));
+        for (size_t k = 0; k < one.n && !rc; k++)
+            if (!ns_find(members, one.v[k].name, one.v[k].len))
+                rc = ns_bind(members, one.v[k].name, one.v[k].len, one.v[k].kind, one.v[k].stmt,
+                             one.v[k].conditional, one.v[k].imported);
+        free(one.v);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* `__test__ = False` in a class body. Returns 1 false, 0 absent, -1 other. */
+static int dunder_test(const struct ctx *c, const struct namespace *members)
+{
+    const struct binding *b = ns_find(members, "__test__", 8);
+    if (!b)
+        return 0;
+    TSNode asg = ts_node_parent(b->stmt);
+    if (is(asg, "assignment") && text_is(c, field(asg, "right"), "False") && !b->conditional)
+        return 1;
+    return -1;
+}
+
+/* Whether a class body itself defines test* methods (unittest's rule). */
+static int own_test_methods(const struct ctx *c, TSNode cls)
+{
+    struct namespace own = {0};
+    int found = 0;
+    if (read_namespace(c, &own, field(cls, "body")) == 0)
+        for (size_t i = 0; i < own.n && !found; i++)
+            found = own.v[i].kind == B_FUNC && own.v[i].len >= 4 && !memcmp(own.v[i].name, "test", 4);
+    free(own.v);
+    return found;
+}
+
+struct class_job {
+    TSNode stmt;        /* the (decorated) class statement */
+    char *prefix;       /* "file::Outer::" */
+    struct outer outer;
+    int depth;
+};
+
+static int unittest_items(const struct ctx *c, const char *prefix, const struct namespace *members)
+{
+    int found = 0, rc = 0;
+    for (size_t i = 0; i < members->n && !rc; i++) {
+        const struct binding *b = &members->v[i];
+        if (b->len < 4 || memcmp(b->name, "test", 4))
+            continue;
+        tmd_buf id = TMD_BUF_INIT;
+        tmd_buf_printf(&id, "%s%.*s", prefix, (int)b->len, b->name);
+        if (b->kind == B_FUNC && !b->conditional)
+            rc = add(c, id.data, TMD_COLLECT_EXACT, NULL, NULL);
+        else
+            rc = add(c, id.data, TMD_COLLECT_PREFIX, "bound at runtime", NULL);
+        tmd_buf_free(&id);
+        found = 1;
+    }
+    if (!found && !rc && has_member(members, "runTest")) {
+        tmd_buf id = TMD_BUF_INIT;
+        tmd_buf_printf(&id, "%srunTest", prefix);
+        rc = add(c, id.data, TMD_COLLECT_EXACT, NULL, NULL);
+        tmd_buf_free(&id);
+    }
+    return rc;
+}
+
+static void job_free(struct class_job *j)
+{
+    free(j->prefix);
+    strvec_free(&j->outer.ids);
+}
+
+/* A class and its nested classes, with an explicit work list. */
+static int class_items(const struct ctx *c, const struct namespace *module, TSNode stmt,
+                       const char *file_prefix, int top_unittest_only)
+{
+    struct class_job *jobs = calloc(256, sizeof *jobs);
+    if (!jobs)
+        return TMD_ENOMEM;
+    int nj = 0, rc = 0;
+    jobs[nj].stmt = stmt;
+    jobs[nj].prefix = strdup(file_prefix);
+    nj++;
+    int first = 1;
+    while (nj > 0 && !rc) {
+        struct class_job job = jobs[--nj];
+        TSNode cls = definition_of(job.stmt);
+        size_t nlen;
+        const char *name = text(c, field(cls, "name"), &nlen);
+        tmd_buf prefix = TMD_BUF_INIT;
+        tmd_buf_printf(&prefix, "%s%.*s", job.prefix ? job.prefix : "", (int)nlen, name);
+        TSNode chain[MAX_CLASS_DEPTH];
+        int nchain, unittest;
+        const char *why = class_chain(c, module, cls, chain, &nchain, &unittest);
+        struct namespace members = {0};
+        if (!why)
+            rc = class_members(c, &members, chain, nchain);
+        int is_first = first;
+        first = 0;
+        if (rc || prefix.oom) {
+            rc = rc ? rc : TMD_ENOMEM;
+        } else if (is_first && top_unittest_only && !unittest && !(why && own_test_methods(c, cls))) {
+            /* not a TestCase (as far as can be seen) and not named like a
+             * test class; with bases elsewhere and test* methods it may be
+             * a TestCase subclass: then a PREFIX below */
+        } else if (why) {
+            rc = add(c, prefix.data, TMD_COLLECT_PREFIX, why, NULL);
+        } else if (job.depth > MAX_CLASS_DEPTH) {
+            rc = add(c, prefix.data, TMD_COLLECT_PREFIX, "class nesting too deep", NULL);
+        } else if (dunder_test(c, &members) == 1) {
+            /* __test__ = False: not collected */
+        } else if (dunder_test(c, &members) < 0 || members.wildcard) {
+            rc = add(c, prefix.data, TMD_COLLECT_PREFIX, "__test__ set at runtime", NULL);
+        } else if (unittest) {
+            tmd_buf_puts(&prefix, "::");
+            rc = prefix.oom ? TMD_ENOMEM : unittest_items(c, prefix.data, &members);
+        } else if (has_member(&members, "__init__") || has_member(&members, "__new__")) {
+            /* pytest warns and skips classes with a constructor */
+        } else {
+            struct outer outer = {{0}, job.outer.status, job.outer.unknown};
+            param_ids_combine(&outer.ids, &job.outer.ids);
+            class_marks(c, job.stmt, &outer);
+            if (!outer.unknown)
+                outer.unknown = pytestmark_effect(c, &members);
+            if (!outer.unknown && has_member(&members, "pytest_generate_tests"))
+                outer.unknown = "pytest_generate_tests";
+            tmd_buf_puts(&prefix, "::");
+            for (size_t i = 0; i < members.n && !rc && !prefix.oom; i++) {
+                const struct binding *b = &members.v[i];
+                if (b->kind == B_CLASS && name_matches(&c->cfg->python_classes, b->name, b->len)) {
+                    if (nj >= 256) {
+                        rc = add(c, prefix.data, TMD_COLLECT_PREFIX, "too many nested classes", NULL);
+                        break;
+                    }
+                    if (b->conditional) {
+                        tmd_buf id = TMD_BUF_INIT;
+                        tmd_buf_printf(&id, "%s%.*s", prefix.data, (int)b->len, b->name);
+                        rc = add(c, id.data, TMD_COLLECT_PREFIX, "conditional definition", NULL);
+                        tmd_buf_free(&id);
+                        continue;
+                    }
+                    struct class_job sub = {b->stmt, strdup(prefix.data), {{0}, outer.status, outer.unknown}, job.depth + 1};
+                    param_ids_combine(&sub.outer.ids, &outer.ids);
+                    jobs[nj++] = sub;
+                    continue;
+                }
+                if (!name_matches(&c->cfg->python_functions, b->name, b->len))
+                    continue;
+                if (b->kind == B_FUNC && !b->conditional) {
+                    rc = function_items(c, prefix.data, b->stmt, &outer, 1);
+                } else if (b->kind != B_CLASS) {
+                    tmd_buf id = TMD_BUF_INIT;
+                    tmd_buf_printf(&id, "%s%.*s", prefix.data, (int)b->len, b->name);
+                    rc = add(c, id.data, TMD_COLLECT_PREFIX,
+                             b->conditional ? "conditional definition" : "bound at runtime", NULL);
+                    tmd_buf_free(&id);
+                }
+            }
+            strvec_free(&outer.ids);
+        }
+        free(members.v);
+        tmd_buf_free(&prefix);
+        job_free(&job);
+    }
+    while (nj > 0)
+        job_free(&jobs[--nj]);
+    free(jobs);
+    return rc;
+}
+
+/* ---- the module ------------------------------------------------------------------------ */
+
+/* Whether `dir` ("" = root) is `relpath`'s folder or one of its parents. */
+static int in_scope(const char *dir, const char *relpath)
+{
+    size_t n = strlen(dir);
+    if (n == 0)
+        return 1;
+    return !strncmp(dir, relpath, n) && relpath[n] == '/';
+}
+
+static int scope_listed(const strvec *dirs, const char *relpath)
+{
+    for (size_t i = 0; i < dirs->n; i++)
+        if (in_scope(dirs->v[i], relpath))
+            return 1;
+    return 0;
+}
+
+int collect_module(item_list *out, const char *relpath, const char *src, size_t len,
+                   const pytest_config *cfg, const collect_facts *facts)
+{
+    TSTree *tree = collect_parse(src, len);
+    if (!tree)
+        return tmd_error(TMD_ENOMEM, "%s: tree-sitter could not parse (out of memory?)", relpath);
+    TSNode root = ts_tree_root_node(tree);
+    int rc = 0;
+    if (ts_node_has_error(root)) {
+        rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX, TMD_COLLECT_WHY_NO_PARSE, NULL);
+        ts_tree_delete(tree);
+        return rc;
+    }
+    if (scope_listed(&facts->uncertain_dirs, relpath)) {
+        rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX,
+                           "conftest changes collection", NULL);
+        ts_tree_delete(tree);
+        return rc;
+    }
+    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0};
+    struct namespace ns = {0};
+    rc = read_namespace(&c, &ns, root);
+    if (rc)
+        goto done;
+    /* `from unittest import TestCase` makes a bare TestCase base unittest's */
+    uint32_t n = ts_node_named_child_count(root);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode s = ts_node_named_child(root, i);
+        if (is(s, "import_from_statement") && text_is(&c, field(s, "module_name"), "unittest"))
+            c.unittest_names = 1;
+    }
+    if (ns.wildcard) {
+        rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX, "wildcard import", NULL);
+        if (rc)
+            goto done;
+    }
+    if (has_member(&ns, "pytest_generate_tests") || scope_listed(&facts->generate_dirs, relpath))
+        c.module_unknown = "pytest_generate_tests";
+    if (!c.module_unknown)
+        c.module_unknown = pytestmark_effect(&c, &ns);
+    for (size_t i = 0; i < facts->autouse.n && !c.module_unknown; i++) {
+        const char *scope = facts->autouse.v[i];
+        const char *name = scope + strlen(scope) + 1;
+        if ((in_scope(scope, relpath) || !strcmp(scope, relpath)) && param_fixture(&c, name, strlen(name)))
+            c.module_unknown = "fixture params";
+    }
+
+    tmd_buf prefix = TMD_BUF_INIT;
+    tmd_buf_printf(&prefix, "%s::", relpath);
+    struct outer none = {{0}, PARAM_EXACT, NULL};
+    for (size_t i = 0; i < ns.n && !rc && !prefix.oom; i++) {
+        const struct binding *b = &ns.v[i];
+        int fmatch = name_matches(&cfg->python_functions, b->name, b->len);
+        int cmatch = name_matches(&cfg->python_classes, b->name, b->len);
+        tmd_buf id = TMD_BUF_INIT;
+        tmd_buf_printf(&id, "%s%.*s", prefix.data, (int)b->len, b->name);
+        if (b->kind == B_FUNC && fmatch && !b->conditional)
+            rc = function_items(&c, prefix.data, b->stmt, &none, 0);
+        else if (b->kind == B_CLASS && !b->conditional)
+            rc = class_items(&c, &ns, b->stmt, prefix.data, !cmatch);
+        else if ((fmatch || cmatch) && b->imported)
+            rc = add(&c, id.data, TMD_COLLECT_PREFIX, "imported", NULL);
+        else if ((fmatch && b->kind != B_CLASS) || (cmatch && b->kind != B_FUNC) ||
+                 (b->kind == B_CLASS && b->conditional))
+            rc = add(&c, id.data, TMD_COLLECT_PREFIX,
+                     b->conditional ? "conditional definition" : "bound at runtime", NULL);
+        if (id.oom)
+            rc = TMD_ENOMEM;
+        tmd_buf_free(&id);
+    }
+    if (prefix.oom && !rc)
+        rc = TMD_ENOMEM;
+    tmd_buf_free(&prefix);
+done:
+    free(ns.v);
+    ts_tree_delete(tree);
+    if (rc == TMD_ENOMEM)
+        return tmd_error(rc, "%s: out of memory while collecting", relpath);
+    if (rc)
+        return tmd_error(rc, "%s: too deeply nested to collect statically", relpath);
+    return 0;
+}
+
+/* ---- fixtures and hooks (conftest.py and test modules) ------------------------------------ */
+
+void collect_facts_free(collect_facts *f)
+{
+    strvec_free(&f->param_fixtures);
+    strvec_free(&f->fixture_edges);
+    strvec_free(&f->autouse);
+    strvec_free(&f->generate_dirs);
+    strvec_free(&f->uncertain_dirs);
+    memset(f, 0, sizeof *f);
+}
+
+static int push_pair(strvec *v, const char *a, size_t al, const char *b, size_t bl)
+{
+    tmd_buf x = TMD_BUF_INIT;
+    tmd_buf_put(&x, a, al);
+    tmd_buf_putc(&x, '\0');
+    tmd_buf_put(&x, b, bl);
+    if (x.oom)
+        return TMD_ENOMEM;
+    int rc = strvec_push_n(v, x.data, x.len); /* keeps the inner NUL */
+    tmd_buf_free(&x);
+    return rc;
+}
+
+/* One fixture definition: its name (or name=), params=, autouse=True and
+ * the fixtures it requests. */
+static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNode deco_args,
+                        const char *scope, size_t scope_len)
+{
+    TSNode fn = definition_of(stmt);
+    size_t nl;
+    const char *name = text(c, field(fn, "name"), &nl);
+    int params = 0, autouse = 0;
+    if (!ts_node_is_null(deco_args)) {
+        uint32_t n = ts_node_named_child_count(deco_args);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode a = ts_node_named_child(deco_args, i);
+            if (!is(a, "keyword_argument"))
+                continue;
+            TSNode k = field(a, "name"), v = field(a, "value");
+            if (text_is(c, k, "params"))
+                params = 1;
+            else if (text_is(c, k, "autouse") && !text_is(c, v, "False"))
+                autouse = 1;
+            else if (text_is(c, k, "name") && is(v, "string")) {
+                size_t vl;
+                const char *t = text(c, v, &vl);
+                if (vl >= 2) {
+                    name = t + 1;
+                    nl = vl - 2;
+                }
+            }
+        }
+    }
+    int rc = 0;
+    if (params)
+        rc = strvec_push_n(&f->param_fixtures, name, nl);
+    if (!rc && autouse)
+        rc = push_pair(&f->autouse, scope, scope_len, name, nl);
+    TSNode ps = field(fn, "parameters");
+    uint32_t np = ts_node_named_child_count(ps);
+    for (uint32_t i = 0; i < np && !rc; i++) {
+        TSNode p = ts_node_named_child(ps, i);
+        if (is(p, "typed_parameter"))
+            p = ts_node_named_child(p, 0);
+        if (!is(p, "identifier"))
+            continue;
+        size_t pl;
+        const char *pn = text(c, p, &pl);
+        rc = push_pair(&f->fixture_edges, name, nl, pn, pl);
+    }
+    return rc;
+}
+
+int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char *src, size_t len,
+                          int is_conftest)
+{
+    TSTree *tree = collect_parse(src, len);
+    if (!tree)
+        return tmd_error(TMD_ENOMEM, "%s: tree-sitter could not parse (out of memory?)", relpath);
+    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0};
+    /* a conftest's scope is its folder; a module's scope is the module */
+    const char *slash = strrchr(relpath, '/');
+    size_t scope_len = is_conftest ? (slash ? (size_t)(slash - relpath) : 0) : strlen(relpath);
+    int rc = 0;
+    /* top-level statements and class bodies (class-scoped fixtures) */
+    TSNode blocks[64];
+    int nb = 0;
+    blocks[nb++] = ts_tree_root_node(tree);
+    while (nb > 0 && !rc) {
+        TSNode blk = blocks[--nb];
+        uint32_t n = ts_node_named_child_count(blk);
+        for (uint32_t i = 0; i < n && !rc; i++) {
+            TSNode s = ts_node_named_child(blk, i);
+            TSNode def = definition_of(s);
+            if (is(def, "class_definition")) {
+                if (nb < 64)
+                    blocks[nb++] = field(def, "body");
+                continue;
+            }
+            if (is(s, "expression_statement") && is_conftest) {
+                TSNode e = ts_node_named_child(s, 0);
+                if (is(e, "assignment")) {
+                    TSNode l = field(e, "left");
+                    if (text_is(&c, l, "collect_ignore") || text_is(&c, l, "collect_ignore_glob"))
+                        rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
+                }
+                continue;
+            }
+            if (!is(def, "function_definition"))
+                continue;
+            TSNode name = field(def, "name");
+            if (text_is(&c, name, "pytest_generate_tests") && is_conftest)
+                rc = strvec_push_n(&facts->generate_dirs, relpath, scope_len);
+            else if (text_is(&c, name, "pytest_make_parametrize_id") && is_conftest)
+                facts->make_id_hook = 1;
+            else if (is_conftest && (text_is(&c, name, "pytest_collect_file") ||
+                                     text_is(&c, name, "pytest_ignore_collect") ||
+                                     text_is(&c, name, "pytest_pycollect_makeitem") ||
+                                     text_is(&c, name, "pytest_pycollect_makemodule") ||
+                                     text_is(&c, name, "pytest_collect_directory")))
+                rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
+            if (rc || !is(s, "decorated_definition"))
+                continue;
+            uint32_t nd = ts_node_named_child_count(s);
+            for (uint32_t k = 0; k < nd && !rc; k++) {
+                TSNode d = ts_node_named_child(s, k);
+                if (!is(d, "decorator"))
+                    continue;
+                TSNode args;
+                if (classify_decorator(&c, ts_node_named_child(d, 0), &args) == DECO_FIXTURE)
+                    rc = scan_fixture(&c, facts, s, args, relpath, scope_len);
+            }
+        }
+    }
+    ts_tree_delete(tree);
+    return rc ? tmd_error(rc, "%s: out of memory while reading fixtures", relpath) : 0;
+}
+
+int collect_facts_finish(collect_facts *f)
+{
+    /* a fixture requesting a parametrized fixture is parametrized too */
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t i = 0; i < f->fixture_edges.n; i++) {
+            const char *name = f->fixture_edges.v[i];
+            const char *dep = name + strlen(name) + 1;
+            if (strvec_contains(&f->param_fixtures, dep) && !strvec_contains(&f->param_fixtures, name)) {
+                if (strvec_push(&f->param_fixtures, name))
+                    return tmd_error(TMD_ENOMEM, "collect: out of memory");
+                changed = 1;
+            }
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,503 @@
+/* test_collect.c: static pytest collection against what pytest collected.
+ * 1. Every scenario tree of the conformance projects: the static listing,
+ *    prefixes expanded, equals pytest's `collected` where it is exact and
+ *    covers it through prefixes elsewhere; no exact item pytest lacks.
+ * 2. A project of awkward cases run through Debian's pytest --collect-only:
+ *    same rule, and the cases meant to be exact must be exact. */
+#include "collect_internal.h"
+#include "support.h"
+#include "tmdiff.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/tmdiff-collect-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+struct tally {
+    size_t trees, exact_trees, ids, exact_ids;
+};
+
+/* Compares a static collection of `root` with pytest's list of node IDs. */
+/* A node ID in one of the files pytest failed to import (`errors`): a static
+ * listing cannot see import-time failures. */
+static int in_error_file(const char *nodeid, char **errors, size_t nerrors)
+{
+    for (size_t i = 0; i < nerrors; i++) {
+        size_t n = strlen(errors[i]);
+        if (!strncmp(nodeid, errors[i], n) && (nodeid[n] == '\0' || nodeid[n] == ':'))
+            return 1;
+    }
+    return 0;
+}
+
+static void check_against(const char *root, char **want, size_t nwant, char **errors, size_t nerrors,
+                          struct tally *t, const char *label)
+{
+    tmd_collection c;
+    int rc = tmd_collect_project(&c, root);
+    if (rc)
+        fail_msg("%s: %s", label, tmd_error_message());
+    size_t exact_hits = 0;
+    for (size_t i = 0; i < nwant; i++) {
+        int how = tmd_collection_lookup(&c, want[i]);
+        if (how == TMD_COLLECTED_NO)
+            fail_msg("%s: pytest collects %s, the static listing misses it", label, want[i]);
+        if (how == TMD_COLLECTED_YES)
+            exact_hits++;
+    }
+    int all_exact = 1;
+    for (size_t i = 0; i < c.count; i++) {
+        if (c.items[i].kind != TMD_COLLECT_EXACT) {
+            /* a prefix must stand for something pytest collects, unless it
+             * is a file that does not parse (pytest collects nothing) */
+            int used = 0;
+            size_t n = strlen(c.items[i].nodeid);
+            for (size_t k = 0; k < nwant && !used; k++)
+                used = !strncmp(want[k], c.items[i].nodeid, n) &&
+                       (want[k][n] == 0 || want[k][n] == '[' || want[k][n] == ':');
+            if (!used && strcmp(c.items[i].why, TMD_COLLECT_WHY_NO_PARSE) != 0 &&
+                !in_error_file(c.items[i].nodeid, errors, nerrors))
+                fail_msg("%s: prefix %s (%s) stands for nothing pytest collects", label,
+                         c.items[i].nodeid, c.items[i].why);
+            all_exact = 0;
+            continue;
+        }
+        int found = 0;
+        for (size_t k = 0; k < nwant && !found; k++)
+            found = !strcmp(want[k], c.items[i].nodeid);
+        if (!found && in_error_file(c.items[i].nodeid, errors, nerrors)) {
+            all_exact = 0; /* listed, but pytest fails to import its file */
+            continue;
+        }
+        if (!found)
+            fail_msg("%s: static listing has %s, pytest does not collect it", label, c.items[i].nodeid);
+    }
+    t->trees++;
+    t->ids += nwant;
+    t->exact_ids += exact_hits;
+    if (all_exact && exact_hits == nwant)
+        t->exact_trees++;
+    tmd_collection_free(&c);
+}
+
+static char **json_strings(const cJSON *arr, size_t *n)
+{
+    *n = (size_t)cJSON_GetArraySize(arr);
+    char **v = calloc(*n + 1, sizeof *v);
+    size_t i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr) v[i++] = it->valuestring;
+    return v;
+}
+
+/* Builds one scenario tree (base + files/ - deleted.txt) under tmpdir. */
+static void build_tree(const char *project_dir, const char *scenario, const char *dest)
+{
+    assert_int_equal(run("rm -rf '%s' && cp -r '%s/base' '%s'", dest, project_dir, dest), 0);
+    if (!scenario)
+        return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/scenarios/%s/files", project_dir, scenario);
+    if (access(path, F_OK) == 0)
+        assert_int_equal(run("cp -r '%s/.' '%s/'", path, dest), 0);
+    snprintf(path, sizeof path, "%s/scenarios/%s/deleted.txt", project_dir, scenario);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        char line[1024];
+        while (fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\r\n")] = '\0';
+            if (*line)
+                assert_int_equal(run("rm -rf '%s/%s'", dest, line), 0);
+        }
+        fclose(f);
+    }
+}
+
+static void conformance_projects(void **state)
+{
+    (void)state;
+    const char *projects = support_shared_path("conformance/projects");
+    DIR *d = opendir(projects);
+    if (!d)
+        skip();
+    struct tally t = {0};
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char pdir[1024], sdir[1100];
+        snprintf(pdir, sizeof pdir, "%s/%s", projects, e->d_name);
+        snprintf(sdir, sizeof sdir, "%s/scenarios", pdir);
+        DIR *sd = opendir(sdir);
+        if (!sd)
+            continue;
+        struct dirent *s;
+        while ((s = readdir(sd))) {
+            if (s->d_name[0] == '.')
+                continue;
+            char exp[1400], dest[600], label[600];
+            snprintf(exp, sizeof exp, "%s/%s/expected.json", sdir, s->d_name);
+            char *json = support_read_file(exp, NULL);
+            assert_non_null(json);
+            cJSON *doc = cJSON_Parse(json);
+            assert_non_null(doc);
+            size_t n;
+            char **want = json_strings(cJSON_GetObjectItem(doc, "collected"), &n);
+            size_t nerr;
+            char **errors = json_strings(cJSON_GetObjectItem(doc, "collection_errors"), &nerr);
+            snprintf(dest, sizeof dest, "%s/tree", tmpdir);
+            snprintf(label, sizeof label, "%s/%s", e->d_name, s->d_name);
+            build_tree(pdir, s->d_name, dest);
+            check_against(dest, want, n, errors, nerr, &t, label);
+            free(want);
+            free(errors);
+            cJSON_Delete(doc);
+            free(json);
+        }
+        closedir(sd);
+    }
+    closedir(d);
+    print_message("conformance: %zu scenario trees, %zu exactly listed; %zu of %zu node IDs exact\n",
+                  t.trees, t.exact_trees, t.exact_ids, t.ids);
+    assert_int_equal(t.trees, 49);
+    assert_true(t.exact_ids * 10 >= t.ids * 9); /* prefixes stay the exception */
+}
+
+static void write_file(const char *dir, const char *rel, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    run("mkdir -p '%s'", path);
+    *slash = '/';
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* pytest's own answer: `python3 -m pytest --collect-only -q` node IDs. */
+static char **pytest_collect(const char *root, size_t *n)
+{
+    *n = 0;
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && /usr/bin/python3 -m pytest --collect-only -q -p no:cacheprovider 2>/dev/null", root);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return NULL;
+    char **v = calloc(4096, sizeof *v);
+    *n = 0;
+    char line[2048];
+    while (fgets(line, sizeof line, p) && *n < 4095) {
+        line[strcspn(line, "\n")] = '\0';
+        char *sep = strstr(line, "::");
+        if (sep && line[0] != ' ' && !memchr(line, ' ', (size_t)(sep - line)))
+            v[(*n)++] = strdup(line);
+    }
+    pclose(p);
+    return v;
+}
+
+static const char awkward_conftest[] =
+    "import pytest\n"
+    "@pytest.fixture(params=[1, 2])\n"
+    "def number(request):\n    return request.param\n"
+    "@pytest.fixture\n"
+    "def doubled(number):\n    return 2 * number\n"
+    "@pytest.fixture\n"
+    "def plain():\n    return 0\n";
+
+static const char awkward_tests[] =
+    "# -*- coding: utf-8 -*-\n"
+    "import pytest\n"
+    "import unittest\n"
+    "from unittest import TestCase\n"
+    "from decimal import Decimal\n"
+    "\n"
+    "def test_plain(plain):\n    pass\n"
+    "async def test_async():\n    pass\n"
+    "def helper():\n    pass\n"
+    "@pytest.mark.skip\n"
+    "def test_marked():\n    pass\n"
+    "@pytest.mark.parametrize('s', ['caf\\u00e9', 'tab\\there', 'back\\\\slash', b'by\\xfftes', '\\U0001f600', 'x', \"\"\"tri\nple\"\"\", r'\\d+'])\n"
+    "def test_strings(s):\n    pass\n"
+    "@pytest.mark.parametrize('n', [0, -1, 1.5, -0.0, 1e16, 1e-5, 0.1, 123456789.125, 0x1F, 1_000, True, None, 2.0])\n"
+    "def test_numbers(n):\n    pass\n"
+    "@pytest.mark.parametrize('a, b', [([1], {2: 3}), ((4,), lambda: 0)])\n"
+    "def test_objects(a, b):\n    pass\n"
+    "@pytest.mark.parametrize('x', [1, 2])\n"
+    "@pytest.mark.parametrize('y', ['p', 'q'])\n"
+    "def test_stacked(x, y):\n    pass\n"
+    "@pytest.mark.parametrize('v', [pytest.param(1, id='one'), pytest.param(2, marks=pytest.mark.slow), 3], ids=['a', 'b', None])\n"
+    "def test_param_ids(v):\n    pass\n"
+    "@pytest.mark.parametrize(('p', 'q'), [(1, 2)], ids=['\\u00e9t\\u00e9 [x]'])\n"
+    "def test_tuple_names(p, q):\n    pass\n"
+    "@pytest.mark.parametrize('d', [Decimal('1.5'), Decimal('2')])\n"
+    "def test_assumed(d):\n    pass\n"
+    "@pytest.mark.parametrize('w', [str(1), 'a' + 'b'])\n"
+    "def test_unknown_values(w):\n    pass\n"
+    "def test_fixture_params(doubled):\n    pass\n"
+    "@pytest.mark.parametrize('number', [7])\n"
+    "def test_overrides_fixture(number):\n    pass\n"
+    "@pytest.fixture\n"
+    "def test_is_a_fixture():\n    return 1\n"
+    "\n"
+    "@pytest.mark.parametrize('k', ['K1', 'K2'])\n"
+    "class TestParamClass:\n"
+    "    def test_m(self, k):\n        pass\n"
+    "    @pytest.mark.parametrize('j', [0])\n"
+    "    def test_both(self, k, j):\n        pass\n"
+    "\n"
+    "class TestOuter:\n"
+    "    def test_a(self):\n        pass\n"
+    "    @staticmethod\n"
+    "    def test_static():\n        pass\n"
+    "    class TestInner:\n"
+    "        def test_b(self):\n            pass\n"
+    "    class NotATest:\n"
+    "        def test_c(self):\n            pass\n"
+    "\n"
+    "class TestWithInit:\n"
+    "    def __init__(self):\n        pass\n"
+    "    def test_never(self):\n        pass\n"
+    "\n"
+    "class TestBase:\n"
+    "    def test_inherited(self):\n        pass\n"
+    "class TestChild(TestBase):\n"
+    "    def test_own(self):\n        pass\n"
+    "\n"
+    "class TestHidden:\n"
+    "    __test__ = False\n"
+    "    def test_hidden(self):\n        pass\n"
+    "\n"
+    "class MyCase(unittest.TestCase):\n"
+    "    def test_one(self):\n        pass\n"
+    "    def testTwo(self):\n        pass\n"
+    "    def helper(self):\n        pass\n"
+    "class OtherCase(TestCase):\n"
+    "    def runTest(self):\n        pass\n"
+    "class DerivedCase(MyCase):\n"
+    "    def test_three(self):\n        pass\n"
+    "\n"
+    "if __name__ == '__main__':\n"
+    "    def test_main_only():\n        pass\n"
+    "\n"
+    "def test_redefined():\n    pass\n"
+    "def test_redefined():\n    pass\n";
+
+/* Names that must come out exact: a regression here is a lost precision. */
+static const char *const must_be_exact[] = {
+    "tests/test_awkward.py::test_plain",
+    "tests/test_awkward.py::test_async",
+    "tests/test_awkward.py::test_strings[caf\\xe9]",
+    "tests/test_awkward.py::test_strings[by\\xfftes]",
+    "tests/test_awkward.py::test_numbers[1e+16]",
+    "tests/test_awkward.py::test_numbers[-0.0]",
+    "tests/test_awkward.py::test_objects[a1-<lambda>]",
+    "tests/test_awkward.py::test_stacked[p-1]",
+    "tests/test_awkward.py::test_param_ids[one]",
+    "tests/test_awkward.py::test_param_ids[3]",
+    "tests/test_awkward.py::TestParamClass::test_both[0-K2]",
+    "tests/test_awkward.py::TestOuter::TestInner::test_b",
+    "tests/test_awkward.py::TestOuter::test_static",
+    "tests/test_awkward.py::TestChild::test_inherited",
+    "tests/test_awkward.py::MyCase::testTwo",
+    "tests/test_awkward.py::OtherCase::runTest",
+    "tests/test_awkward.py::DerivedCase::test_one",
+    "tests/test_awkward.py::test_overrides_fixture[7]",
+    "tests/sub/test_x.py::test_in_sub",
+    NULL};
+
+static void awkward_cases_against_pytest(void **state)
+{
+    (void)state;
+    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") != 0)
+        skip();
+    char root[400];
+    snprintf(root, sizeof root, "%s/awkward", tmpdir);
+    write_file(root, "pytest.ini", "[pytest]\ntestpaths = tests\nnorecursedirs = skipme .*\n");
+    write_file(root, "tests/conftest.py", awkward_conftest);
+    write_file(root, "tests/test_awkward.py", awkward_tests);
+    write_file(root, "tests/sub/test_x.py", "def test_in_sub():\n    pass\n");
+    write_file(root, "tests/skipme/test_y.py", "def test_skipped():\n    pass\n");
+    write_file(root, "tests/helpers.py", "def test_not_collected():\n    pass\n");
+    write_file(root, "tests/broken_test.py", "def test_broken(:\n    pass\n");
+    write_file(root, "other/test_outside.py", "def test_outside():\n    pass\n");
+    size_t n;
+    char **want = pytest_collect(root, &n);
+    assert_non_null(want);
+    assert_true(n > 30);
+    struct tally t = {0};
+    check_against(root, want, n, NULL, 0, &t, "awkward");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    for (size_t i = 0; must_be_exact[i]; i++)
+        if (tmd_collection_lookup(&c, must_be_exact[i]) != TMD_COLLECTED_YES)
+            fail_msg("%s should be listed exactly", must_be_exact[i]);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_awkward.py::test_fixture_params[1]"),
+                     TMD_COLLECTED_MAYBE);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_awkward.py::TestWithInit::test_never"),
+                     TMD_COLLECTED_NO);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/skipme/test_y.py::test_skipped"), TMD_COLLECTED_NO);
+    assert_int_equal(tmd_collection_lookup(&c, "other/test_outside.py::test_outside"), TMD_COLLECTED_NO);
+    print_message("awkward: %zu of %zu pytest node IDs listed exactly\n", t.exact_ids, t.ids);
+    tmd_collection_free(&c);
+    for (size_t i = 0; i < n; i++)
+        free(want[i]);
+    free(want);
+}
+
+/* New tests: exact IDs the database lacks; prefixes unless the stored IDs
+ * are exactly the expected ones; uncertain names reported as their file. */
+static void new_tests_rules(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/newtests", tmpdir);
+    write_file(root, "tests/test_a.py",
+               "import pytest\nfrom decimal import Decimal\n"
+               "def test_old():\n    pass\n"
+               "def test_new():\n    pass\n"
+               "@pytest.mark.parametrize('d', [Decimal(1), Decimal(2)])\n"
+               "def test_obj(d):\n    pass\n"
+               "@pytest.mark.parametrize('d', [Decimal(1)])\n"
+               "def test_obj_changed(d):\n    pass\n"
+               "try:\n    def test_maybe():\n        pass\nexcept ImportError:\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    const char *stored[] = {"tests/test_a.py::test_old", "tests/test_a.py::test_obj[d0]",
+                            "tests/test_a.py::test_obj[d1]", "tests/test_a.py::test_obj_changed[x]",
+                            "tests/gone.py::test_gone"};
+    char **fresh;
+    size_t n;
+    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored, 5), 0);
+    const char *want[] = {"tests/test_a.py"}; /* test_maybe's file covers test_new too */
+    assert_int_equal(n, 1);
+    assert_string_equal(fresh[0], want[0]);
+    for (size_t i = 0; i < n; i++)
+        free(fresh[i]);
+    free(fresh);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/gone.py::test_gone"), TMD_COLLECTED_NO);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_a.py::test_obj[d0]"), TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+
+    /* without the conditional definition: the exact new test and the
+     * changed object parametrization are reported, the matching one not */
+    write_file(root, "tests/test_a.py",
+               "import pytest\nfrom decimal import Decimal\n"
+               "def test_old():\n    pass\n"
+               "def test_new():\n    pass\n"
+               "@pytest.mark.parametrize('d', [Decimal(1), Decimal(2)])\n"
+               "def test_obj(d):\n    pass\n"
+               "@pytest.mark.parametrize('d', [Decimal(1)])\n"
+               "def test_obj_changed(d):\n    pass\n");
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored, 5), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(fresh[0], "tests/test_a.py::test_new");
+    assert_string_equal(fresh[1], "tests/test_a.py::test_obj_changed");
+    for (size_t i = 0; i < n; i++)
+        free(fresh[i]);
+    free(fresh);
+    tmd_collection_free(&c);
+}
+
+/* Config files in pytest's order and syntax. */
+static void config_files(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/cfg", tmpdir);
+    write_file(root, "setup.cfg", "[tool:pytest]\npython_files = check_*.py\n");
+    write_file(root, "tox.ini", "[tox]\nenvlist = py3\n");
+    write_file(root, "pyproject.toml",
+               "[project]\nname = \"x\"\n\n[tool.pytest.ini_options]\n"
+               "python_files = [\"spec_*.py\", 'it_*.py']  # comment\n"
+               "python_functions = \"it_ should_\"\n"
+               "addopts = \"-ra --ignore=skip --deselect spec_a.py::it_two\"\n");
+    pytest_config cfg;
+    assert_int_equal(pytest_config_load(&cfg, root), 0);
+    assert_string_equal(cfg.inifile, "pyproject.toml");
+    assert_int_equal(cfg.python_files.n, 2);
+    assert_string_equal(cfg.python_files.v[1], "it_*.py");
+    assert_int_equal(cfg.python_functions.n, 2);
+    assert_string_equal(cfg.python_functions.v[1], "should_");
+    assert_int_equal(cfg.ignore.n, 1);
+    assert_string_equal(cfg.deselect.v[0], "spec_a.py::it_two");
+    pytest_config_free(&cfg);
+    write_file(root, "spec_a.py", "def it_one():\n    pass\ndef it_two():\n    pass\ndef should_x():\n    pass\ndef test_no():\n    pass\n");
+    write_file(root, "skip/spec_b.py", "def it_hidden():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_int_equal(c.count, 2);
+    assert_string_equal(c.items[0].nodeid, "spec_a.py::it_one");
+    assert_string_equal(c.items[1].nodeid, "spec_a.py::should_x");
+    tmd_collection_free(&c);
+    /* pytest.ini wins even without a [pytest] section: defaults */
+    write_file(root, "pytest.ini", "# empty\n");
+    assert_int_equal(pytest_config_load(&cfg, root), 0);
+    assert_string_equal(cfg.inifile, "pytest.ini");
+    assert_string_equal(cfg.python_files.v[0], "test_*.py");
+    pytest_config_free(&cfg);
+}
+
+static void float_repr_matches_python(void **state)
+{
+    (void)state;
+    const struct { double v; const char *s; } cases[] = {
+        {0.5, "0.5"}, {2.0, "2.0"}, {1e16, "1e+16"}, {1e15, "1000000000000000.0"}, {1e-5, "1e-05"},
+        {0.0001, "0.0001"}, {0.1, "0.1"}, {123456789.125, "123456789.125"}, {-0.0, "-0.0"},
+        {1.7976931348623157e308, "1.7976931348623157e+308"}, {5e-324, "5e-324"}, {1.5e-7, "1.5e-07"},
+        {0.30000000000000004, "0.30000000000000004"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tmd_buf b = TMD_BUF_INIT;
+        param_float_repr(&b, cases[i].v);
+        assert_string_equal(b.data, cases[i].s);
+        tmd_buf_free(&b);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(float_repr_matches_python),
+        cmocka_unit_test(config_files),
+        cmocka_unit_test(new_tests_rules),
+        cmocka_unit_test(awkward_cases_against_pytest),
+        cmocka_unit_test(conformance_projects),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
