@@ -15,6 +15,16 @@ static int closes(const dump_symbols *s, TSSymbol t)
     return t == s->A_rparen || t == s->A_rbracket || t == s->A_rbrace;
 }
 
+/* Every newline between two tokens is escaped by a backslash (tree-sitter
+ * keeps no node for line continuations). */
+static int continued(const dumper *d, uint32_t from, uint32_t to)
+{
+    for (uint32_t i = from; i < to; i++)
+        if (d->src[i] == '\n' && (i == 0 || d->src[i - 1] != '\\'))
+            return 0;
+    return 1;
+}
+
 /* tree-sitter-python sometimes joins two logical lines into one statement
  * (`a,` followed by `x = 1` becomes `a, x = 1`). CPython ends a simple
  * statement at a newline outside brackets unless a backslash continues it,
@@ -26,7 +36,7 @@ static void check_logical_lines(dumper *d, TSNode stmt)
     const dump_symbols *s = d->sym;
     TSTreeCursor c = ts_tree_cursor_new(stmt);
     int depth = 0, have_prev = 0;
-    uint32_t prev_row = 0;
+    uint32_t prev_row = 0, prev_end = 0;
     for (;;) {
         TSNode n = ts_tree_cursor_current_node(&c);
         TSSymbol t = ts_node_symbol(n);
@@ -42,7 +52,7 @@ static void check_logical_lines(dumper *d, TSNode stmt)
             /* a comment ends its line: the next token is on a new one */
         } else if (t == s->S_string || ts_node_child_count(n) == 0) {
             uint32_t row = ts_node_start_point(n).row;
-            if (have_prev && depth == 0 && row > prev_row) {
+            if (have_prev && depth == 0 && row > prev_row && !continued(d, prev_end, ts_node_start_byte(n))) {
                 dump_inexact(d, n, "tree-sitter joined two logical lines");
                 break;
             }
@@ -52,6 +62,7 @@ static void check_logical_lines(dumper *d, TSNode stmt)
                 depth--;
             have_prev = 1;
             prev_row = ts_node_end_point(n).row;
+            prev_end = ts_node_end_byte(n);
         } else {
             descend = 1;
         }

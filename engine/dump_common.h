@@ -53,6 +53,9 @@ void dump_function_def(dumper *d, TSNode def, TSNode decorated, tmd_buf *out);
 void dump_class_def(dumper *d, TSNode cls, TSNode decorated, tmd_buf *out);
 void dump_decorated(dumper *d, TSNode decorated, tmd_buf *out);
 void dump_type_alias(dumper *d, TSNode stmt, tmd_buf *out);
+/* A type_alias_statement that is really an assignment such as
+ * `type(x).y = 1` (dump_reparse.c). */
+void dump_reparse_type_stmt(dumper *d, TSNode stmt, tmd_buf *out);
 void dump_if(dumper *d, TSNode stmt, tmd_buf *out);
 void dump_for(dumper *d, TSNode stmt, tmd_buf *out);
 void dump_while(dumper *d, TSNode stmt, tmd_buf *out);

@@ -189,10 +189,6 @@ void dump_class_def(dumper *d, TSNode n, TSNode decorated, tmd_buf *out)
 /* `type X[T] = v` -> TypeAlias(Name('X', Store()), type_params, value) */
 void dump_type_alias(dumper *d, TSNode n, tmd_buf *out)
 {
-    if (d->dialect->minor < 12) {
-        dump_reject(d, n, "type aliases need Python 3.12");
-        return;
-    }
     TSNode left = type_inner(d, ts_node_child_by_field_id(n, d->sym->F_left));
     TSNode right = type_inner(d, ts_node_child_by_field_id(n, d->sym->F_right));
     TSNode name = left, params = {0};
@@ -201,7 +197,12 @@ void dump_type_alias(dumper *d, TSNode n, tmd_buf *out)
         params = ts_node_named_child(left, 1);
     }
     if (ts_node_is_null(name) || ts_node_symbol(name) != d->sym->S_identifier || ts_node_is_null(right)) {
-        dump_inexact(d, n, "type alias form tmdiff does not know");
+        /* `type(x).y = 1`: an assignment tree-sitter took for an alias */
+        dump_reparse_type_stmt(d, n, out);
+        return;
+    }
+    if (d->dialect->minor < 12) {
+        dump_reject(d, n, "type aliases need Python 3.12");
         return;
     }
     tmd_buf_puts(out, "TypeAlias(");
