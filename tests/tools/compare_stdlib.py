@@ -29,6 +29,7 @@ import argparse
 import collections
 import os
 import random
+import re
 import sys
 import time
 
@@ -78,7 +79,7 @@ def explain(interp, args, failures, ref, tm):
             constructs[construct] += 1
             details.append("%s\n%s" % (head, text))
         elif v == H.INEXACT_VALID:
-            constructs["inexact: " + (tm[path]["reason"] or "?")[:90]] += 1
+            constructs["inexact: " + re.sub(r"^line \d+: ", "", tm[path]["reason"] or "?")[:90]] += 1
             details.append("%s\n  tmdiff: ! (%s)" % (head, tm[path]["reason"] or "no reason"))
         elif v in (H.REJECTED_GIVEN, H.CRASH_GIVEN):
             constructs["accepted-invalid: " + ref[path]["why"][:80]] += 1

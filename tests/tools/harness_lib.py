@@ -287,6 +287,10 @@ def describe_mismatch(expected_blocks, got_blocks):
     i, col = first_difference(expected_blocks, got_blocks)
     if i is None:
         return "same-blocks-different-checksums", "  block texts equal (checksum code differs?)"
+    if col is None and not got_blocks:
+        return "valid file given no blocks (tmdiff said NO_PARSE)", \
+            "  %d blocks expected, tmdiff gave none (it rejected a file CPython parses)\n" \
+            "    expected: %s" % (len(expected_blocks), excerpt(expected_blocks[0], 0))
     if col is None:
         return "block-count", "  %d blocks expected, %d given; first extra/missing at index %d:\n" \
             "    expected: %s\n    got:      %s" % (
