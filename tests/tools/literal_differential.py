@@ -55,6 +55,48 @@ for line in sys.stdin:
     sys.stdout.flush() if False else None
 '''
 
+# Runs inside each CPython with --stdlib: every distinct non-f string token,
+# implicit concatenation, number and non-ASCII name of its own standard
+# library, as cases (JSON lines).
+EXTRACT = r'''
+import io, json, os, sys, sysconfig, tokenize
+root = sysconfig.get_paths()["stdlib"]
+seen = set()
+def emit(kind, toks):
+    key = (kind, tuple(toks))
+    if key not in seen:
+        seen.add(key)
+        print(json.dumps([kind, list(toks)]))
+for d, _dirs, files in os.walk(root):
+    if "site-packages" in d:
+        continue
+    for f in sorted(files):
+        if not f.endswith(".py"):
+            continue
+        try:
+            with open(os.path.join(d, f), "rb") as fh:
+                toks = list(tokenize.tokenize(fh.readline))
+        except Exception:
+            continue
+        group = []
+        for t in toks + [None]:
+            if t is not None and t.type == tokenize.STRING and "f" not in t.string.split(t.string[-1])[0].lower():
+                group.append(t.string)
+                emit("s", [t.string])
+                continue
+            if t is not None and t.type in (tokenize.NL, tokenize.COMMENT) and group:
+                continue
+            if len(group) > 1:
+                emit("s", group)
+            group = []
+            if t is None:
+                break
+            if t.type == tokenize.NUMBER:
+                emit("n", [t.string])
+            elif t.type == tokenize.NAME and not t.string.isascii():
+                emit("i", [t.string])
+'''
+
 SIMPLE_ESCAPES = ["\\n", "\\t", "\\r", "\\\\", "\\'", '\\"', "\\a", "\\b", "\\f", "\\v", "\\0",
                   "\\7", "\\12", "\\101", "\\177", "\\377", "\\400", "\\777", "\\1234", "\\x41",
                   "\\xff", "\\x0", "\\xg1", "\\x7F", "\\d", "\\z", "\\8", "\\9", "\\ ", "\\{",
@@ -299,6 +341,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--show", type=int, default=10, help="mismatches to print")
     ap.add_argument("--show-inexact", action="store_true", help="print C's inexact answers")
+    ap.add_argument("--stdlib", action="store_true",
+                    help="instead of random cases: every literal of each interpreter's own stdlib")
     ap.add_argument("--dialect", action="append", help="only these (3.Y); default all found")
     args = ap.parse_args()
 
@@ -310,10 +354,22 @@ def main():
               "~/.pyenv (install them with pyenv to run this test)")
         return 77
 
+    if args.stdlib:
+        total = 0
+        for d, exe in pythons.items():
+            r = subprocess.run([exe, "-c", EXTRACT], capture_output=True, text=True, encoding="utf-8")
+            cases = [json.loads(x) for x in r.stdout.splitlines()]
+            total += run_cases(args, {d: exe}, cases)
+        return 1 if total else 0
     cases = gen_cases(args.cases, args.seed)
+    return 1 if run_cases(args, pythons, cases) else 0
+
+
+def run_cases(args, pythons, cases):
+    """Evaluates `cases` in C and in each interpreter; the mismatch count."""
     payload = "".join(json.dumps(c) + "\n" for c in cases)
     workers = {d: subprocess.Popen([exe, "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   text=True, encoding="utf-8")
+                                   text=True, encoding="utf-8", errors="surrogateescape")
                for d, exe in pythons.items()}
     probe_in = []
     for d, exe in pythons.items():
@@ -325,7 +381,7 @@ def main():
     probe.stderr = probe.stderr.decode("utf-8", "replace")
     if probe.returncode != 0:
         print("literal_differential: probe failed: %s" % probe.stderr.strip())
-        return 1
+        return 1 + len(cases)
     c_answers = probe.stdout.splitlines()
     py_answers = {}
     for d, w in workers.items():
@@ -340,7 +396,7 @@ def main():
         if len(cans) != len(cases) or len(pans) != len(cases):
             print("literal_differential: %s: answer count mismatch (C %d, Python %d, cases %d)"
                   % (d, len(cans), len(pans), len(cases)))
-            return 1
+            return 1 + len(cases)
         same = inexact = bad = 0
         for case, c, p in zip(cases, cans, pans):
             ck, pk = c.split(" ", 1)[0], p.split(" ", 1)[0]
@@ -376,7 +432,7 @@ def main():
         per_case = list(zip(*py_answers.values()))
         varying = sum(1 for answers in per_case if len(set(answers)) > 1)
         print("cases whose CPython answer differs between dialects: %d" % varying)
-    return 1 if total_bad else 0
+    return total_bad
 
 
 if __name__ == "__main__":
