@@ -168,8 +168,11 @@ def run_one(H, interp, args, report):
             print(line)
         if len(lines) > args.show:
             print("  ... %d more (--show N, --report FILE)" % (len(lines) - args.show))
+        by_error = collections.Counter(ref[p]["why"][:60] for _, p in failures)
         if by_origin:
             print("  failures by test file: " + ", ".join("%s x%d" % kv for kv in by_origin.most_common()))
+            print("  failures by CPython's error: " + ", ".join(
+                "%s x%d" % kv for kv in by_error.most_common(15)))
         if args.valid and valid:
             vc = collections.Counter(H.verdict(ref[p], tm[p]) for p in valid)
             print("  valid snippets (informational): %d, exact %d, mismatch %d, '!' %d, errors %d"
@@ -177,6 +180,8 @@ def run_one(H, interp, args, report):
         if report is not None:
             report.append("== %s (%s): %d rejected snippets tried, %d given checksums"
                           % (interp.dialect, interp.version, len(rejected), len(failures)))
+            report.append("by CPython's error (count):")
+            report.extend("  %5d  %s" % (n, e) for e, n in by_error.most_common())
             report.extend(lines)
             report.append("")
         return len(failures)
