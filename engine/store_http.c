@@ -298,10 +298,11 @@ int tmd_store_http_find(size_t *out_index, int *out_form, tmd_http *h,
         int running = 0;
         curl_multi_perform(m, &running);
         CURLMsg *msg;
-        int left;
+        int left, finished = 0;
         while ((msg = curl_multi_info_read(m, &left)) != NULL) {
             if (msg->msg != CURLMSG_DONE)
                 continue;
+            finished++;
             probe *q = NULL;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&q);
             long status = 0;
@@ -346,7 +347,9 @@ int tmd_store_http_find(size_t *out_index, int *out_form, tmd_http *h,
             unanswered = p[k].state == P_WAITING || p[k].state == P_ACTIVE;
         if (!unanswered)
             break;
-        if (!decided)
+        /* After completions, start the next probes at once rather than
+         * waiting on sockets that may all be idle. */
+        if (!decided && !finished)
             curl_multi_poll(m, NULL, 0, wake >= 0 && wake < 1000 ? (int)wake + 1 : 1000, NULL);
     }
     for (size_t i = 0; rc == 0 && missing && i < n; i++)
