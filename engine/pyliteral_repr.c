@@ -26,11 +26,32 @@ static void put_hex(tmd_buf *out, char kind, uint32_t v, int digits)
     tmd_buf_put(out, tmp, (size_t)digits + 2);
 }
 
+/* Copies the run of characters at cp[i..] that repr() keeps as they are
+ * (printable ASCII other than the quote and backslash) straight into out;
+ * the index after the run. */
+static size_t plain_run(tmd_buf *out, const uint32_t *cp, size_t i, size_t n, char q)
+{
+    size_t j = i;
+    while (j < n && cp[j] >= 0x20 && cp[j] < 0x7f && cp[j] != (uint32_t)q && cp[j] != '\\')
+        j++;
+    if (j > i && tmd_buf_grow(out, j - i) == 0) {
+        char *w = out->data + out->len;
+        for (size_t k = i; k < j; k++)
+            *w++ = (char)cp[k];
+        out->len += j - i;
+        out->data[out->len] = '\0';
+    }
+    return j;
+}
+
 int lit_repr_str(tmd_buf *out, const uint32_t *cp, size_t n, const tmd_dialect *dialect, char *why)
 {
     char q = pick_quote(cp, n);
     tmd_buf_putc(out, q);
     for (size_t i = 0; i < n; i++) {
+        i = plain_run(out, cp, i, n, q);
+        if (i >= n)
+            break;
         uint32_t c = cp[i];
         if (c >= 0x20 && c < 0x7f) {
             if (c == (uint32_t)q || c == '\\')

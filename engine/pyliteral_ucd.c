@@ -37,6 +37,12 @@ const char *lit_ucd_version(const tmd_dialect *dialect)
     return dialect_table(dialect)->version;
 }
 
+int lit_ucd_is_exact(const tmd_dialect *dialect)
+{
+    const lit_ucd_dialect *t = dialect_table(dialect);
+    return t->exact_props && t->exact_names;
+}
+
 int lit_ucd_props(const tmd_dialect *dialect, uint32_t cp)
 {
     const lit_ucd_dialect *t = dialect_table(dialect);

@@ -29,6 +29,11 @@ int lit_ucd_props(const tmd_dialect *dialect, uint32_t cp);
  * does not know, LIT_INEXACT when the build has no exact name data. */
 int lit_ucd_lookup(const tmd_dialect *dialect, const char *name, size_t len, uint32_t *cp);
 
+/* 1 when the build's tables came from an interpreter with the dialect's
+ * Unicode version (every answer exact), 0 when from the UCD fallback (some
+ * answers are LIT_INEXACT instead). */
+int lit_ucd_is_exact(const tmd_dialect *dialect);
+
 /* The Unicode version of the dialect's tables ("12.1.0"). */
 const char *lit_ucd_version(const tmd_dialect *dialect);
 
