@@ -290,15 +290,25 @@ static char *column_text(sqlite3_stmt *st, int col, int *bad)
     return copy;
 }
 
-int tmd_db_env_find(tmd_db_env *out, tmd_db *db, const char *name)
+/* The newest environment row called `name` (with python_version and
+ * system_packages equal to the given ones, when `python` is not NULL). */
+static int env_query(tmd_db_env *out, tmd_db *db, const char *name, const char *python,
+                     const char *packages)
 {
     sqlite3_stmt *st = NULL;
     int rc = TMD_OK;
-    if (sqlite3_prepare_v2(db->sql, "SELECT id, system_packages, python_version FROM "
-                           "environment WHERE environment_name = ?1 ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
+    const char *sql = python ? "SELECT id, system_packages, python_version FROM environment "
+                               "WHERE environment_name = ?1 AND python_version = ?2 AND "
+                               "ifnull(system_packages, '') = ?3 ORDER BY id DESC LIMIT 1"
+                             : "SELECT id, system_packages, python_version FROM environment "
+                               "WHERE environment_name = ?1 ORDER BY id DESC LIMIT 1";
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
         return sql_fail(db, TMD_EFORMAT, "reading environments");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (python) {
+        sqlite3_bind_text(st, 2, python, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, packages, -1, SQLITE_STATIC);
+    }
     int step = sqlite3_step(st);
     if (step == SQLITE_DONE) {
         rc = tmd_error(TMD_ENOTFOUND, "%s: no environment named '%s' (pick one with --env; "
@@ -324,17 +334,23 @@ int tmd_db_env_find(tmd_db_env *out, tmd_db *db, const char *name)
         goto done;
     }
     out->id = sqlite3_column_int64(st, 0);
-    if (sqlite3_step(st) == SQLITE_ROW) { /* testmon keeps one row per name */
-        rc = tmd_error(TMD_EFORMAT, "%s: environment '%s' is stored more than once "
-                       "(ambiguous; run every test)", db->path, name);
-        goto done;
-    }
     out->name = db->env_name;
     out->python_version = db->env_python;
     out->system_packages = db->env_packages ? db->env_packages : "";
 done:
     sqlite3_finalize(st);
     return rc;
+}
+
+int tmd_db_env_find(tmd_db_env *out, tmd_db *db, const char *name)
+{
+    return env_query(out, db, name, NULL, NULL);
+}
+
+int tmd_db_env_find_exact(tmd_db_env *out, tmd_db *db, const char *name, const char *python,
+                          const char *packages)
+{
+    return env_query(out, db, name, python, packages);
 }
 
 /* ---- rows ---------------------------------------------------------------- */

@@ -113,8 +113,9 @@ static int on_fingerprint(void *ctx, int64_t test_id, const char *fsha, const in
 {
     run *r = ctx;
     const tmd_changed_file *cf = &r->sel->files[r->file_index];
-    if (fsha && r->now->present && r->now->decodable && !strcmp(fsha, r->now->fsha))
-        return 0; /* this fingerprint was recorded from the current content */
+    /* Every fingerprint of a changed file is checked, also one whose fsha
+     * equals the current one (testmon joins on the file name): a file
+     * recorded clean and now modified is read dedented, which may differ. */
     int ti = find_test(r, test_id);
     if (ti < 0)
         return 0; /* an edge to a test of another environment */
@@ -316,20 +317,33 @@ static void check_home_files(run *r)
     }
 }
 
-static int environment_check(run *r)
+/* Rule 1. testmon keeps one environment row per (name, packages, Python)
+ * and uses the row equal to the local environment; when none is equal,
+ * every test runs. The checksums' dialect is that row's Python. */
+static int choose_environment(run *r, const char *env_name)
 {
+    int rc = tmd_db_env_find(&r->env, r->db, env_name); /* the newest row */
+    if (rc != TMD_OK || !r->opts->env_check)
+        return rc;
     tmd_pyenv_options po = TMD_PYENV_OPTIONS_INIT;
     po.root = r->opts->root;
     po.python_exe = r->opts->python_exe;
     tmd_pyenv local;
-    int rc = tmd_pyenv_load(&local, &po);
-    if (rc != TMD_OK)
+    if ((rc = tmd_pyenv_load(&local, &po)) != TMD_OK)
         return rc;
-    char why[200] = "";
-    if (tmd_pyenv_compare(&local, r->env.python_version, r->env.system_packages, why, sizeof why)) {
+    tmd_db_env same;
+    if (tmd_db_env_find_exact(&same, r->db, env_name, local.python_version,
+                              local.packages ? local.packages : "") == TMD_OK) {
+        r->env = same;
+    } else {
+        char why[200] = "";
+        tmd_pyenv_compare(&local, r->env.python_version, r->env.system_packages, why,
+                          sizeof why);
         r->sel->everything = 1;
-        snprintf(r->sel->reason, sizeof r->sel->reason, "the environment changed: %s", why);
+        snprintf(r->sel->reason, sizeof r->sel->reason, "the environment changed: %s",
+                 why[0] ? why : "no recorded environment matches the local one");
     }
+    tmd_error_clear();
     tmd_pyenv_free(&local);
     return TMD_OK;
 }
@@ -351,8 +365,6 @@ static int select_all(run *r)
         sel->tests[i].why = r->tests[i].failed ? TMD_WHY_FAILED : 0;
         sel->seconds_total += r->tests[i].duration;
     }
-    if (r->opts->env_check && (rc = environment_check(r)) != TMD_OK)
-        return rc;
 
     tmd_db_pair *pairs = NULL;
     size_t npairs = 0;
@@ -414,7 +426,7 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
     r.db_path = path;
     int rc = tmd_db_open(&r.db, path);
     if (rc == TMD_OK)
-        rc = tmd_db_env_find(&r.env, r.db, env_name);
+        rc = choose_environment(&r, env_name);
     if (rc == TMD_OK && tmd_dialect_parse(&r.dialect, r.env.python_version) != TMD_OK)
         rc = tmd_error(TMD_EFORMAT, "%s: environment '%s' was recorded by Python %s, whose "
                        "syntax tmdiff cannot reproduce (3.8-3.13; run every test)", path,

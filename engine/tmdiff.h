@@ -142,9 +142,14 @@ int tmd_db_open(tmd_db **out, const char *path);
 void tmd_db_close(tmd_db *db);
 /* PRAGMA user_version of the open database (13 or 14). */
 int tmd_db_version(const tmd_db *db);
-/* Finds the environment called `name`; TMD_ENOTFOUND if the database does
- * not hold it. *out points into the tmd_db. */
+/* Finds the environment called `name` (the newest row, when package or
+ * Python changes left several); TMD_ENOTFOUND if the database does not hold
+ * it. *out points into the tmd_db, valid until the next find. */
 int tmd_db_env_find(tmd_db_env *out, tmd_db *db, const char *name);
+/* The row called `name` recorded with exactly this Python version and
+ * package string (rule 1: testmon reuses it); TMD_ENOTFOUND if none. */
+int tmd_db_env_find_exact(tmd_db_env *out, tmd_db *db, const char *name, const char *python,
+                          const char *packages);
 
 /* ---- selection (filestate.c, select.c) ----------------------------------- */
 

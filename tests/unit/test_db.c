@@ -298,15 +298,23 @@ static void test_db__malformed_test_row(void **state)
     assert_int_equal(read_all(p, "a.py"), TMD_EFORMAT);
 }
 
-static void test_db__ambiguous_environment(void **state)
+static void test_db__several_rows_of_one_environment(void **state)
 {
     (void)state;
+    /* testmon adds a row when the packages change; the newest is the
+     * default, an exact match is found by its Python and packages. */
     const char *p = make_db("twoenv", 14, "INSERT INTO environment VALUES (2, 'default', "
                                           "'pytest 8.0', '3.12.1');");
     tmd_db *db = NULL;
     tmd_db_env e;
     assert_int_equal(tmd_db_open(&db, p), TMD_OK);
-    assert_int_equal(tmd_db_env_find(&e, db, "default"), TMD_EFORMAT);
+    assert_int_equal(tmd_db_env_find(&e, db, "default"), TMD_OK);
+    assert_int_equal(e.id, 2);
+    assert_string_equal(e.python_version, "3.12.1");
+    assert_int_equal(tmd_db_env_find_exact(&e, db, "default", "3.11.2", "pytest 7.2"), TMD_OK);
+    assert_int_equal(e.id, 1);
+    assert_int_equal(tmd_db_env_find_exact(&e, db, "default", "3.11.2", "pytest 8.0"),
+                     TMD_ENOTFOUND);
     tmd_db_close(db);
 }
 
@@ -392,7 +400,7 @@ int main(void)
         cmocka_unit_test(test_db__text_where_blob_belongs),
         cmocka_unit_test(test_db__huge_blob),
         cmocka_unit_test(test_db__malformed_test_row),
-        cmocka_unit_test(test_db__ambiguous_environment),
+        cmocka_unit_test(test_db__several_rows_of_one_environment),
         cmocka_unit_test(test_db__missing_file),
         cmocka_unit_test(test_db__wal_in_readonly_directory),
     };
