@@ -22,6 +22,7 @@ typedef struct walk {
     unsigned ninit;                 /* cursors created so far */
     TSTreeCursor inl[INLINE_CURSORS];
     TSTreeCursor *heap;             /* levels past INLINE_CURSORS */
+    TSNode lifted;                  /* a list_splat that stands for its operand */
 } walk;
 
 static void ex(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out);
@@ -119,6 +120,7 @@ static void walk_init(walk *w, dumper *d)
     w->level = 0;
     w->ninit = 0;
     w->heap = NULL;
+    w->lifted = (TSNode){{0}, NULL, NULL};
 }
 
 static void walk_free(walk *w)
@@ -305,7 +307,122 @@ static const char *cmpop_name(const dump_symbols *s, TSSymbol op)
     return NULL;
 }
 
-static void dump_binop(walk *w, TSNode n, tmd_buf *out)
+/* Internal allow bit: this `&`/`^` node was already checked as part of
+ * its cluster (see and_xor_cluster). */
+#define EX_CLUSTER_DONE 0x100
+
+static TSSymbol binop_symbol(const dumper *d, TSNode n)
+{
+    TSNode op = ts_node_child_by_field_id(n, d->sym->F_operator);
+    return ts_node_is_null(op) ? 0 : ts_node_symbol(op);
+}
+
+static int is_and_xor(const dumper *d, TSNode n)
+{
+    if (!node_is(d, n, d->sym->S_binary_operator))
+        return 0;
+    TSSymbol op = binop_symbol(d, n);
+    return op == d->sym->A_amp || op == d->sym->A_caret;
+}
+
+/* Writes a left fold `items[0] op items[1] op ...` for the operand range
+ * [lo, hi) split at the given operator kind. */
+static void fold_and(walk *w, TSNode *operands, size_t lo, size_t hi, tmd_buf *out)
+{
+    for (size_t i = lo + 1; i < hi; i++)
+        tmd_buf_puts(out, "BinOp(");
+    ex(w, operands[lo], CTX_LOAD, 0, out);
+    for (size_t i = lo + 1; i < hi; i++) {
+        tmd_buf_puts(out, ", BitAnd(), ");
+        ex(w, operands[i], CTX_LOAD, 0, out);
+        tmd_buf_putc(out, ')');
+    }
+}
+
+/* tree-sitter-python ranks `^` above `&` (Python: `&` binds tighter), so a
+ * cluster of unparenthesised `&`/`^` operators mixing both is regrouped:
+ * its operands and operators are read in source order and folded the
+ * Python way. Returns 0 when the cluster has one operator kind only (the
+ * tree is right as it is). */
+static int and_xor_cluster(walk *w, TSNode n, tmd_buf *out)
+{
+    dumper *d = w->d;
+    const dump_symbols *s = d->sym;
+    /* in-order walk with an explicit stack: operands and operators; the
+     * three arrays share one allocation sized by the node count bound */
+    size_t cap = 16, nops = 0, nand = 0, sp = 0, noperands = 0;
+    TSNode small[3 * 16];
+    TSSymbol small_ops[16];
+    TSNode *mem = small;
+    TSSymbol *ops = small_ops;
+    TSNode cur = n;
+    int result = 1;
+    for (;;) {
+        while (is_and_xor(d, cur)) {
+            if (sp == cap || noperands == cap || nops == cap) {
+                size_t ncap = cap * 4;
+                TSNode *nmem = malloc(3 * ncap * sizeof(TSNode));
+                TSSymbol *nops_buf = malloc(ncap * sizeof(TSSymbol));
+                if (!nmem || !nops_buf) {
+                    free(nmem);
+                    free(nops_buf);
+                    dump_inexact(d, n, "out of memory");
+                    goto done;
+                }
+                memcpy(nmem, mem, sp * sizeof(TSNode));
+                memcpy(nmem + ncap, mem + cap, noperands * sizeof(TSNode));
+                memcpy(nops_buf, ops, nops * sizeof(TSSymbol));
+                if (mem != small) {
+                    free(mem);
+                    free(ops);
+                }
+                mem = nmem;
+                ops = nops_buf;
+                cap = ncap;
+            }
+            mem[sp++] = cur;
+            cur = ts_node_child_by_field_id(cur, s->F_left);
+        }
+        mem[cap + noperands++] = cur;
+        if (!sp)
+            break;
+        TSNode top = mem[--sp];
+        TSSymbol op = binop_symbol(d, top);
+        ops[nops++] = op;
+        nand += op == s->A_amp;
+        cur = ts_node_child_by_field_id(top, s->F_right);
+    }
+    if (nand == 0 || nand == nops) {
+        result = 0;
+        goto done;
+    }
+    TSNode *operands = mem + cap;
+    /* xor of and-groups: count the groups, then fold */
+    size_t groups = 1;
+    for (size_t i = 0; i < nops; i++)
+        groups += ops[i] == s->A_caret;
+    for (size_t i = 1; i < groups; i++)
+        tmd_buf_puts(out, "BinOp(");
+    size_t lo = 0;
+    for (size_t i = 0; i <= nops; i++) {
+        if (i < nops && ops[i] != s->A_caret)
+            continue;
+        fold_and(w, operands, lo, i + 1, out);
+        if (lo)
+            tmd_buf_putc(out, ')');
+        if (i < nops)
+            tmd_buf_puts(out, ", BitXor(), ");
+        lo = i + 1;
+    }
+done:
+    if (mem != small) {
+        free(mem);
+        free(ops);
+    }
+    return result;
+}
+
+static void dump_binop(walk *w, TSNode n, unsigned allow, tmd_buf *out)
 {
     dumper *d = w->d;
     TSNode left = ts_node_child_by_field_id(n, d->sym->F_left);
@@ -316,12 +433,19 @@ static void dump_binop(walk *w, TSNode n, tmd_buf *out)
         missing(w, n, "binary operator of unknown shape");
         return;
     }
+    TSSymbol ops = ts_node_symbol(op);
+    unsigned child_allow = 0;
+    if (ops == d->sym->A_amp || ops == d->sym->A_caret) {
+        if (!(allow & EX_CLUSTER_DONE) && and_xor_cluster(w, n, out))
+            return;
+        child_allow = EX_CLUSTER_DONE;
+    }
     tmd_buf_puts(out, "BinOp(");
-    ex(w, left, CTX_LOAD, 0, out);
+    ex(w, left, CTX_LOAD, child_allow, out);
     tmd_buf_puts(out, ", ");
     tmd_buf_puts(out, name);
     tmd_buf_puts(out, ", ");
-    ex(w, right, CTX_LOAD, 0, out);
+    ex(w, right, CTX_LOAD, child_allow, out);
     tmd_buf_putc(out, ')');
 }
 
@@ -520,10 +644,12 @@ static void dump_dict(walk *w, TSNode n, tmd_buf *out)
     if (!c)
         return;
     tmd_buf_puts(out, "Dict(");
-    int first = 1;
     for (int pass = 0; pass < 2; pass++) {
-        if (pass)
+        int first = 1;
+        if (pass) {
             ts_tree_cursor_reset(c, n);
+            tmd_buf_puts(out, ", ");
+        }
         for (int ok = kid_first(c); ok; ok = kid_next(c)) {
             TSNode k = ts_tree_cursor_current_node(c);
             TSSymbol s = ts_node_symbol(k);
@@ -706,7 +832,7 @@ static void subscript_item(walk *w, TSNode k, int wrap38, tmd_buf *out)
         dump_slice(w, k, out);
         return;
     }
-    unsigned allow = (before(d, 10) ? 0 : EX_WALRUS) | (before(d, 11) ? 0 : EX_STAR);
+    unsigned allow = (before(d, 10) ? 0 : EX_WALRUS) | (before(d, 11) ? 0 : EX_STAR | EX_STAR_ANY);
     if (wrap38)
         tmd_buf_puts(out, "Index(");
     ex(w, k, CTX_LOAD, allow, out);
@@ -740,7 +866,8 @@ static void dump_subscript(walk *w, TSNode n, dump_ctx ctx, tmd_buf *out)
             if (!count++)
                 single = k;
             any_slice |= ts_node_symbol(k) == s->S_slice;
-            any_star |= ts_node_symbol(k) == s->S_list_splat;
+            /* `a[*b]` (or a star tree-sitter bound too tightly: `a[*b[c]]`) */
+            any_star |= d->src[ts_node_start_byte(k)] == '*';
             comma_last = 0;
         } else if (ts_node_symbol(k) == s->A_comma) {
             comma_last = 1;
@@ -838,7 +965,7 @@ static void call_arguments(walk *w, TSNode list, tmd_buf *args, tmd_buf *keyword
             if (seen_kwsplat)
                 dump_reject(d, k, "iterable argument unpacking follows keyword argument unpacking");
             put_sep(args, &first_arg);
-            ex(w, k, CTX_LOAD, EX_STAR, args);
+            ex(w, k, CTX_LOAD, EX_STAR | EX_STAR_ANY, args);
         } else if (ks == s->S_parenthesized_expression && ts_node_symbol(only_child(k)) == s->S_list_splat) {
             /* `f((*a))`: 3.8 reads it as f(*a); later versions reject it */
             if (!before(d, 9))
@@ -860,7 +987,7 @@ static void call_arguments(walk *w, TSNode list, tmd_buf *args, tmd_buf *keyword
                     dump_reject(d, k, "generator expression must be parenthesized");
             }
             put_sep(args, &first_arg);
-            ex(w, k, CTX_LOAD, EX_WALRUS, args);
+            ex(w, k, CTX_LOAD, EX_WALRUS | EX_STAR | EX_STAR_ANY, args);
         }
     }
     kids_close(w);
@@ -906,6 +1033,13 @@ static void dump_type_list(walk *w, TSNode tparams, tmd_buf *out)
     int has_comma;
     count_elements(w, tparams, &count, &has_comma);
     int is_tuple = count != 1 || has_comma;
+    if (count == 1) {
+        /* `Tuple[*Ts]`: a lone starred item still makes a tuple */
+        TSNode only = only_child(tparams);
+        if (node_is(d, only, d->sym->S_type))
+            only = only_child(only);
+        is_tuple |= node_is(d, only, d->sym->S_splat_type) || node_is(d, only, d->sym->S_list_splat);
+    }
     if (before(d, 9))
         tmd_buf_puts(out, "Index(");
     if (is_tuple)
@@ -919,7 +1053,7 @@ static void dump_type_list(walk *w, TSNode tparams, tmd_buf *out)
         if (!ts_node_is_named(k))
             continue;
         put_sep(out, &first);
-        ex(w, k, CTX_LOAD, before(d, 11) ? 0 : EX_STAR, out);
+        ex(w, k, CTX_LOAD, before(d, 11) ? 0 : EX_STAR | EX_STAR_ANY, out);
     }
     kids_close(w);
     if (is_tuple)
@@ -1108,6 +1242,60 @@ static void dump_attribute(walk *w, TSNode n, dump_ctx ctx, tmd_buf *out)
 
 /* ---- the dispatcher ------------------------------------------------------- */
 
+/* Operands CPython's grammar calls `bitwise_or`: what `*x` takes in
+ * displays and assignments (no `or`, `not`, comparisons, `if`, lambda). */
+static int bitwise_or_level(const dumper *d, TSNode n)
+{
+    const dump_symbols *s = d->sym;
+    if (ts_node_is_null(n))
+        return 1;
+    TSSymbol sym = ts_node_symbol(n);
+    return sym != s->S_boolean_operator && sym != s->S_not_operator &&
+           sym != s->S_comparison_operator && sym != s->S_conditional_expression &&
+           sym != s->S_lambda && sym != s->S_named_expression && sym != s->S_as_pattern;
+}
+
+/* Nodes whose first child is their left operand. */
+static int binds_left(const dump_symbols *s, TSSymbol sym)
+{
+    return sym == s->S_binary_operator || sym == s->S_boolean_operator ||
+           sym == s->S_comparison_operator || sym == s->S_conditional_expression ||
+           sym == s->S_call || sym == s->S_attribute || sym == s->S_subscript;
+}
+
+/* tree-sitter sometimes binds a leading `*` to the first operand only:
+ * `*a.b()` as a call of `*a.b`, `*a + b` as `(*a) + b`. When `n` starts
+ * with `*` but is no star node itself, the star belongs to all of `n`:
+ * write Starred(n) and let the inner list_splat stand for its operand. */
+static int lift_star(walk *w, TSNode n, TSSymbol sym, dump_ctx ctx, unsigned allow, tmd_buf *out)
+{
+    dumper *d = w->d;
+    const dump_symbols *s = d->sym;
+    uint32_t at = ts_node_start_byte(n);
+    if (d->src[at] != '*' || d->src[at + 1] == '*' || !binds_left(s, sym))
+        return 0;
+    TSNode base = n;
+    while (!ts_node_is_null(base) && binds_left(s, ts_node_symbol(base)))
+        base = ts_node_child(base, 0);
+    if (!node_is(d, base, s->S_list_splat))
+        return 0;
+    if (ts_node_is_null(base) || (!ts_node_is_null(w->lifted) && ts_node_eq(base, w->lifted)))
+        return 0;
+    if (!(allow & EX_STAR))
+        dump_reject(d, n, "cannot use starred expression here");
+    else if (!(allow & EX_STAR_ANY) && !bitwise_or_level(d, n))
+        dump_reject(d, n, "starred operand needs parentheses here");
+    TSNode saved = w->lifted;
+    w->lifted = base;
+    tmd_buf_puts(out, "Starred(");
+    ex(w, n, ctx, 0, out);
+    tmd_buf_puts(out, ", ");
+    put_ctx(out, ctx);
+    tmd_buf_putc(out, ')');
+    w->lifted = saved;
+    return 1;
+}
+
 /* A target: what CPython accepts left of `=`, after `for`/`as`, in `del`. */
 static void dump_target(walk *w, TSNode n, dump_ctx ctx, tmd_buf *out)
 {
@@ -1175,10 +1363,18 @@ static void ex(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out)
         int parens;
         n = unparen(d, n, &parens);
         sym = ts_node_symbol(n);
-        allow |= EX_WALRUS | EX_YIELD;
+        allow = (allow & ~(unsigned)EX_CLUSTER_DONE) | EX_WALRUS | EX_YIELD;
         if (sym == s->S_list_splat && !before(d, 9))
             dump_reject(d, n, "cannot use starred expression here");
         allow |= before(d, 9) ? EX_STAR : 0;
+    }
+    if (!ts_node_is_null(w->lifted) && ts_node_eq(n, w->lifted)) {
+        /* the star was written around the whole expression already */
+        n = only_child(n);
+        sym = ts_node_symbol(n);
+    } else if (lift_star(w, n, sym, ctx, allow, out)) {
+        d->depth--;
+        return;
     }
     if (ctx != CTX_LOAD) {
         dump_target(w, n, ctx, out);
@@ -1210,7 +1406,7 @@ static void ex(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out)
     } else if (sym == s->S_subscript) {
         dump_subscript(w, n, CTX_LOAD, out);
     } else if (sym == s->S_binary_operator) {
-        dump_binop(w, n, out);
+        dump_binop(w, n, allow, out);
     } else if (sym == s->S_unary_operator) {
         dump_unary(w, n, out);
     } else if (sym == s->S_not_operator) {
@@ -1238,6 +1434,8 @@ static void ex(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out)
     } else if (sym == s->S_list_splat) {
         if (!(allow & EX_STAR))
             dump_reject(d, n, "cannot use starred expression here");
+        else if (!(allow & EX_STAR_ANY) && !bitwise_or_level(d, only_child(n)))
+            dump_reject(d, n, "starred operand needs parentheses here");
         dump_starred(w, n, CTX_LOAD, out);
     } else if (sym == s->S_list) {
         dump_sequence(w, n, "List", CTX_LOAD, EX_WALRUS | EX_STAR, out);

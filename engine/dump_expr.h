@@ -14,6 +14,9 @@ enum {
     EX_WALRUS = 1, /* `a := b` */
     EX_STAR = 2,   /* `*a` */
     EX_YIELD = 4,  /* `yield a` */
+    EX_STAR_ANY = 8, /* `*a` whose operand may be any expression (calls,
+                        subscripts); EX_STAR alone wants a bitwise-or level
+                        operand (`[*a or b]` is an error) */
 };
 
 /* tree-sitter's ERROR node (ts_builtin_sym_error). */

@@ -118,6 +118,29 @@ static quote quote_of(const dumper *d, TSNode string_start)
     return q;
 }
 
+/* A '#' outside the string literals nested in an expression's text. */
+static int has_comment_char(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '#')
+            return 1;
+        if (s[i] != '\'' && s[i] != '"')
+            continue;
+        char q = s[i];
+        int triple = i + 2 < len && s[i + 1] == q && s[i + 2] == q;
+        i += triple ? 3 : 1;
+        for (; i < len; i++) {
+            if (s[i] == '\\') {
+                i++;
+            } else if (s[i] == q && (!triple || (i + 2 < len && s[i + 1] == q && s[i + 2] == q))) {
+                i += triple ? 2 : 0;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 /* 3.8-3.11 cut the f-string token first and then parse the fields, so a
  * field may not contain what would have ended the token. */
 static void check_old_field(dumper *d, TSNode interp, TSNode expr_end_at, quote q)
@@ -127,7 +150,7 @@ static void check_old_field(dumper *d, TSNode interp, TSNode expr_end_at, quote 
     size_t expr_len = ts_node_start_byte(expr_end_at) - ts_node_start_byte(interp);
     if (memchr(s, '\\', expr_len))
         dump_reject(d, interp, "f-string expression part cannot include a backslash (before 3.12)");
-    if (memchr(s, '#', expr_len))
+    if (has_comment_char(s, expr_len))
         dump_reject(d, interp, "f-string expression part cannot include '#' (before 3.12)");
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '\n' && !q.triple)
@@ -182,7 +205,7 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
         check_old_field(d, interp, end, q);
         if (level > 1)
             dump_reject(d, interp, "f-string: expressions nested too deeply");
-    } else if (level > 1 || (has_comment && !ts_node_is_null(eq))) {
+    } else if (level > 2 || (has_comment && !ts_node_is_null(eq))) {
         dump_inexact(d, interp, "deeply nested f-string format spec (3.12+)");
     }
 
@@ -276,9 +299,6 @@ static void format_spec(fstr *f, TSNode spec, int prefix_flags, int level)
             literal_span(&sub, k, pos, ts_node_start_byte(k), flags);
             if (pep701(d))
                 flush(&sub, k);
-        } else if (last_was_field && quirk) {
-            put_value_sep(&sub);
-            tmd_buf_puts(f->out, "Constant('', None)");
         }
         replacement_field(&sub, k, prefix_flags, q, level + 1);
         pos = ts_node_end_byte(k);
@@ -313,7 +333,10 @@ static void fstring_piece(fstr *f, TSNode str, TSNode start, int prefix_flags)
             replacement_field(f, k, prefix_flags, q, 0);
             pos = ts_node_end_byte(k);
         } else if (ks == s->S_string_end) {
-            literal_span(f, k, pos, ts_node_start_byte(k), prefix_flags);
+            /* tree-sitter's string_end token may start with backslashes
+             * that belong to the text: only the closing quotes end it */
+            uint32_t end = ts_node_end_byte(k) - (q.triple ? 3 : 1);
+            literal_span(f, k, pos, end, prefix_flags);
             pos = ts_node_end_byte(k);
         } else if (ts_node_symbol(k) == TS_ERROR_SYMBOL || ts_node_is_missing(k)) {
             dump_inexact(d, k, "f-string tree-sitter could not parse");
