@@ -125,9 +125,16 @@ def main():
             except FileNotFoundError:
                 self.answer(404)
 
-    http.server.ThreadingHTTPServer.request_queue_size = 256  # tmdiff connects 100 at once
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    class Server(http.server.ThreadingHTTPServer):
+        request_queue_size = 256  # tmdiff connects up to 100 at once
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            # tmdiff drops look-ups it no longer needs: not an error here.
+            if not isinstance(sys.exc_info()[1], (ConnectionError, BrokenPipeError)):
+                super().handle_error(request, client_address)
+
+    server = Server(("127.0.0.1", 0), Handler)
     print(server.server_address[1], flush=True)
     try:
         server.serve_forever()
