@@ -20,7 +20,8 @@ const char select_options_help[] =
     "  --format FMT        ids (default), json (with reasons), deselect (the stable\n"
     "                      tests, for pytest --deselect)\n"
     "  -0                  separate the output with NUL instead of newlines\n"
-    "  --shard K/N         only part K of N, split by recorded durations\n";
+    "  --shard K/N         only part K of N, split by recorded durations\n"
+    "  --no-cache          do not use the fingerprint cache ($XDG_CACHE_HOME/tmdiff)\n";
 
 /* The value of an option given as "--opt VALUE" or "--opt=VALUE". */
 static int option_value(const char **out, int argc, char **argv, int *i, const char *name)
@@ -90,6 +91,8 @@ int select_parse_options(select_options *out, int argc, char **argv, const char 
             out->no_env_check = 1;
         } else if (!strcmp(a, "--precise")) {
             out->precise = 1;
+        } else if (!strcmp(a, "--no-cache")) {
+            out->no_cache = 1;
         } else if (!strcmp(a, "-0")) {
             out->nul = 1;
         } else if (option_value(&v, argc, argv, &i, "--format")) {
@@ -127,6 +130,7 @@ int select_compute(tmd_selection **out, const select_options *opts)
     so.env_check = !opts->no_env_check;
     so.python_exe = opts->python_exe;
     so.precise = opts->precise;
+    so.no_cache = opts->no_cache;
 
     /* The database: --db, else $TESTMON_DATAFILE (relative to the root, as
      * testmon reads it from pytest's rootdir), else ROOT/.testmondata. */

@@ -28,6 +28,7 @@ typedef struct select_options {
                                the first positional one, or the one after "--";
                                argc when none */
     int dashdash;           /* 1: parsing stopped at "--" */
+    int no_cache;           /* --no-cache: no fingerprint cache */
 } select_options;
 
 /* Parses argv[1..] of subcommand `cmd` ("select", "run", "explain").

@@ -22,6 +22,8 @@ typedef struct run {
     /* the file being walked */
     size_t file_index;
     const tmd_file_now *now;
+    tmd_fpcache *cache;            /* opened at the first changed file */
+    int cache_tried;
     const int32_t *have;           /* the file's checksums, sorted */
     size_t nhave;
     const tmd_fingerprint *fp_alt; /* --precise: the non-dedented blocks, sorted */
@@ -41,10 +43,24 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/* The fingerprint cache, opened on first use; without one (disabled, or
+ * unusable) every changed file is simply fingerprinted again. */
+static tmd_fpcache *cache_of(run *r)
+{
+    if (!r->cache_tried && !r->opts->no_cache) {
+        r->cache_tried = 1;
+        if (tmd_fpcache_open(&r->cache, r->opts->cache_dir) != TMD_OK) {
+            r->cache = NULL;
+            tmd_error_clear();
+        }
+    }
+    return r->cache;
+}
+
 /* Checksums the changed file `cf` from its current state (testmon's rules:
  * dedent unless git reports it unmodified; non-.py files are one block). */
-static int checksum_file(tmd_changed_file *cf, tmd_file_now *now, const tmd_dialect *dialect,
-                         int flags, tmd_fingerprint *keep)
+static int checksum_file(run *r, tmd_changed_file *cf, tmd_file_now *now, int flags,
+                         tmd_fingerprint *keep)
 {
     memset(keep, 0, sizeof *keep);
     if (!now->present) {
@@ -61,10 +77,8 @@ static int checksum_file(tmd_changed_file *cf, tmd_file_now *now, const tmd_dial
         return TMD_OK;
     }
     tmd_fingerprint fp;
-    if (has_suffix(cf->filename, ".py"))
-        rc = tmd_fingerprint_python(&fp, &now->src, dialect, flags);
-    else
-        rc = tmd_fingerprint_whole_text(&fp, &now->src, flags);
+    rc = tmd_fpcache_fingerprint(&fp, cache_of(r), &now->src, now->len, &r->dialect, flags,
+                                 !has_suffix(cf->filename, ".py"));
     if (rc != TMD_OK)
         return rc;
     switch (fp.status) {
@@ -193,7 +207,7 @@ static int check_file(run *r, const tmd_db_pair *pairs, size_t n)
     cf->dedented = dedent;
     if (now.present && now.decodable)
         memcpy(cf->fsha, now.fsha, sizeof cf->fsha);
-    if ((rc = checksum_file(cf, &now, &r->dialect, dedent ? TMD_FP_DEDENT : 0, &fp)) != TMD_OK)
+    if ((rc = checksum_file(r, cf, &now, dedent ? TMD_FP_DEDENT : 0, &fp)) != TMD_OK)
         goto done;
     if (cf->state == TMD_FILE_BLOCKS && fp.count) {
         cf->count = fp.count;
@@ -209,7 +223,7 @@ static int check_file(run *r, const tmd_db_pair *pairs, size_t n)
     r->fp_alt = NULL;
     if (dedent && r->opts->precise && cf->state != TMD_FILE_INEXACT) {
         tmd_changed_file scratch = *cf;
-        if ((rc = checksum_file(&scratch, &now, &r->dialect, 0, &alt)) != TMD_OK)
+        if ((rc = checksum_file(r, &scratch, &now, 0, &alt)) != TMD_OK)
             goto done;
         if (alt.status == TMD_FP_BLOCKS && alt.count) {
             qsort(alt.checksums, alt.count, sizeof *alt.checksums, cmp_int32);
@@ -239,20 +253,9 @@ static int cmp_verdict(const void *a, const void *b)
     return strcmp(((const tmd_test_verdict *)a)->node_id, ((const tmd_test_verdict *)b)->node_id);
 }
 
-/* The static collector (selext's collect.c) is being written alongside:
- * until it is linked in, weak references keep the build linking and
- * selection refuses to guess (new tests would be missed). */
-#pragma weak tmd_collect_project
-#pragma weak tmd_collection_free
-#pragma weak tmd_collection_lookup
-#pragma weak tmd_collection_new_tests
-
 /* Rule 5 and existence: asks the static collector. */
 static int apply_collection(run *r)
 {
-    if (!tmd_collect_project)
-        return tmd_error(TMD_EUNDECIDED, "%s: this build cannot collect tests statically, so "
-                         "new tests are unknown (run every test)", r->opts->root);
     tmd_collection col;
     memset(&col, 0, sizeof col);
     int rc = tmd_collect_project(&col, r->opts->root);
@@ -440,6 +443,7 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
     if (rc == TMD_OK)
         rc = select_all(&r);
 
+    tmd_fpcache_close(r.cache);
     tmd_filestate_close(r.fs);
     tmd_db_tests_free(r.tests, r.ntests);
     tmd_db_close(r.db);

@@ -161,9 +161,11 @@ typedef struct tmd_select_options {
     const char *python_exe; /* interpreter for the environment check; NULL: python3 */
     int precise;            /* 1: drop testmon quirks that can only select more */
     int collect;            /* 1: collect tests statically (new tests, existence) */
+    const char *cache_dir;  /* fingerprint cache (tmd_fpcache_open); NULL: default */
+    int no_cache;           /* 1: fingerprint changed files without the cache */
 } tmd_select_options;
 
-#define TMD_SELECT_OPTIONS_INIT {NULL, NULL, NULL, 1, NULL, 0, 1}
+#define TMD_SELECT_OPTIONS_INIT {NULL, NULL, NULL, 1, NULL, 0, 1, NULL, 0}
 
 /* Why a test runs (bits of tmd_test_verdict.why); 0 means deselected. */
 enum {

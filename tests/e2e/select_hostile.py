@@ -196,6 +196,8 @@ def main():
         print("no conformance kit")
         return 77
     problems = []
+    cache = tempfile.mkdtemp(prefix="tmdiff-hostile-cache-")
+    os.environ["XDG_CACHE_HOME"] = cache
     for name, damage, words in CASES:
         expect_refusal(args.tmdiff, args.shared, name, damage, words, problems)
     # Options that name nothing usable.
@@ -218,6 +220,7 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     sound_variations(args.tmdiff, args.shared, problems)
+    shutil.rmtree(cache, ignore_errors=True)
     for p in problems:
         print("FAIL", p)
     print("%d problems" % len(problems))
