@@ -140,6 +140,8 @@ int lit_str_append_fragment(lit_str *acc, const char *text, size_t len, int pref
 {
     const unsigned char *t = (const unsigned char *)text;
     const int raw = prefix_flags & LIT_P_RAW, bytes = (prefix_flags & LIT_P_BYTES) != 0;
+    if (len == 0)
+        return LIT_OK;
     /* decoding never yields more code points than the body has bytes */
     if (reserve(acc, len) != LIT_OK)
         return lit_fail(why, LIT_NOMEM, "out of memory");
