@@ -18,10 +18,35 @@
 #include <unistd.h>
 
 typedef struct store_loc {
-    tmd_http *http;  /* HTTP store, or NULL */
+    const char *url; /* HTTP store, or NULL */
+    tmd_http *http;  /* its libcurl side, made on first use (loc_http) */
     char *dir;       /* directory store */
-    const char *display;
+    char *display;   /* the location without credentials: names the cache */
+    tmd_store_options opts;
 } store_loc;
+
+/* The credential-free name of an HTTP store without starting libcurl (whose
+ * initialisation the warm path does not need): the URL up to the path, with
+ * any user:password@ and ?query removed. */
+static char *http_display(const char *url)
+{
+    const char *host = strstr(url, "://") + 3;
+    const char *end = host + strcspn(host, "/?#");
+    const char *at = memchr(host, '@', (size_t)(end - host));
+    const char *path_end = end + strcspn(end, "?#");
+    size_t scheme = (size_t)(host - url);
+    const char *from = at ? at + 1 : host;
+    size_t n = scheme + (size_t)(path_end - from);
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, url, scheme);
+    memcpy(out + scheme, from, (size_t)(path_end - from));
+    out[n] = '\0';
+    while (n > scheme && out[n - 1] == '/')
+        out[--n] = '\0';
+    return out;
+}
 
 static int is_http(const char *s)
 {
@@ -33,11 +58,12 @@ static int loc_open(store_loc *out, const char *store, const tmd_store_options *
     memset(out, 0, sizeof *out);
     if (!store || !*store)
         return tmd_error(TMD_EINVAL, "store: none given (pass --store URL|DIR or set TMDIFF_STORE)");
+    out->opts = *opts;
     if (is_http(store)) {
-        int rc = tmd_store_http_new(&out->http, store, opts);
-        if (rc == 0)
-            out->display = tmd_store_http_display(out->http);
-        return rc;
+        out->url = store;
+        if (!(out->display = http_display(store)))
+            return tmd_error(TMD_ENOMEM, "store: out of memory");
+        return 0;
     }
     if (strstr(store, "://") && strncmp(store, "file://", 7) != 0)
         return tmd_error(TMD_EINVAL, "%.*s: unsupported store scheme (use http(s):// or a "
@@ -51,14 +77,22 @@ static int loc_open(store_loc *out, const char *store, const tmd_store_options *
     size_t n = strlen(out->dir);
     while (n > 1 && out->dir[n - 1] == '/')
         out->dir[--n] = '\0';
-    out->display = out->dir;
+    if (!(out->display = strdup(out->dir)))
+        return tmd_error(TMD_ENOMEM, "store: out of memory");
     return 0;
+}
+
+/* The HTTP side, started on first use. */
+static int loc_http(store_loc *l)
+{
+    return l->http ? 0 : tmd_store_http_new(&l->http, l->url, &l->opts);
 }
 
 static void loc_close(store_loc *l)
 {
     tmd_store_http_free(l->http);
     free(l->dir);
+    free(l->display);
     memset(l, 0, sizeof *l);
 }
 
@@ -110,7 +144,7 @@ int tmd_store_options_from_env(tmd_store_options *opts)
 
 /* Looks the candidates up in the store: the nearest present one in
  * out_index and out_form (TMD_FORM_NONE if none), misses noted in the cache. */
-static int store_find(size_t *out_index, int *out_form, const store_loc *loc,
+static int store_find(size_t *out_index, int *out_form, store_loc *loc,
                       const tmd_dbcache *cache, const char (*commits)[41], size_t n,
                       const unsigned char *skip)
 {
@@ -121,8 +155,10 @@ static int store_find(size_t *out_index, int *out_form, const store_loc *loc,
     if (!missing)
         return tmd_error(TMD_ENOMEM, "store: out of memory");
     int rc = 0;
-    if (loc->http) {
-        rc = tmd_store_http_find(out_index, out_form, loc->http, commits, n, skip, missing);
+    if (loc->url) {
+        rc = loc_http(loc);
+        if (rc == 0)
+            rc = tmd_store_http_find(out_index, out_form, loc->http, commits, n, skip, missing);
     } else {
         for (size_t i = 0; rc == 0 && i < n; i++) {
             if (skip[i])
@@ -144,17 +180,19 @@ static int store_find(size_t *out_index, int *out_form, const store_loc *loc,
 
 /* Downloads one commit's database into the cache unless another process did
  * while we waited for the lock. */
-static int download(int *out_cached, const store_loc *loc, const tmd_dbcache *cache,
+static int download(int *out_cached, store_loc *loc, const tmd_dbcache *cache,
                     const char *commit, int form, const tmd_store_options *opts)
 {
     int lock = -1, fd = -1;
     char *tmp = NULL;
     char source[8192];
-    snprintf(source, sizeof source, "%s/%s%s", loc->display, commit,
-             form == TMD_FORM_ZST ? ".testmondata.zst" : ".testmondata");
-    int rc = tmd_dbcache_lock(&lock, cache, commit);
+    int rc = loc->url ? loc_http(loc) : 0;
+    if (rc == 0)
+        rc = tmd_dbcache_lock(&lock, cache, commit);
     if (rc != 0)
         return rc;
+    snprintf(source, sizeof source, "%s/%s%s", loc->url ? tmd_store_http_display(loc->http) : loc->display,
+             commit, form == TMD_FORM_ZST ? ".testmondata.zst" : ".testmondata");
     *out_cached = tmd_dbcache_has(cache, commit);
     if (!*out_cached)
         rc = tmd_dbcache_tmpfile(&fd, &tmp, cache, commit);
@@ -356,9 +394,10 @@ int tmd_store_publish(char **out_where, const char *store, const char *commit,
         upload = packed;
     }
     int form = opts.compress ? TMD_FORM_ZST : TMD_FORM_PLAIN;
-    if (rc == 0)
-        rc = loc.http ? tmd_store_http_upload(out_where, loc.http, commit, upload, form)
-                      : tmd_store_dir_upload(out_where, loc.dir, commit, upload, form);
+    if (rc == 0 && loc.url && (rc = loc_http(&loc)) == 0)
+        rc = tmd_store_http_upload(out_where, loc.http, commit, upload, form);
+    else if (rc == 0 && !loc.url)
+        rc = tmd_store_dir_upload(out_where, loc.dir, commit, upload, form);
     if (rc == 0) {
         /* This machine's cache may remember the commit as absent. */
         tmd_dbcache cache;
