@@ -107,6 +107,9 @@ def ran_tests(tmdiff, root):
     return p.returncode, ran, p.stdout[-2000:] + p.stderr[-2000:]
 
 
+inexact_as_empty = [0]
+
+
 def check(args, project, scenario, commit):
     project_dir = os.path.join(args.shared, "conformance", "projects", project)
     scenario_dir = os.path.join(project_dir, "scenarios", scenario)
@@ -142,7 +145,14 @@ def check(args, project, scenario, commit):
         if unmatched:
             problems.append("names nothing pytest collects: %s" % unmatched)
         if not args.no_changed_files:
-            if out["changed_files"] != want["changed_files"]:
+            # "inexact" (tmdiff cannot prove what CPython's parser says) has
+            # the effect of [] (no blocks: every dependant runs); counted.
+            got_files = dict(out["changed_files"])
+            for name, sums in got_files.items():
+                if sums == "inexact" and want["changed_files"].get(name) == []:
+                    got_files[name] = []
+                    inexact_as_empty[0] += 1
+            if got_files != want["changed_files"]:
                 problems.append("changed_files %s != expected %s" %
                                 (json.dumps(out["changed_files"])[:600],
                                  json.dumps(want["changed_files"])[:600]))
@@ -176,6 +186,7 @@ def main():
                          "answer, a subset of testmon's")
     ap.add_argument("--extra", action="append", default=[], help="extra tmdiff argument")
     args = ap.parse_args()
+    args.tmdiff = os.path.abspath(args.tmdiff)
 
     projects_dir = os.path.join(args.shared, "conformance", "projects")
     if not os.path.isdir(projects_dir):
@@ -205,8 +216,9 @@ def main():
                 else:
                     print("ok  ", label)
     shutil.rmtree(cache, ignore_errors=True)
-    print("%d of %d scenario runs match pytest-testmon (%d IDs in files pytest cannot collect)"
-          % (total - failures, total, errored))
+    print("%d of %d scenario runs match pytest-testmon (%d IDs in files pytest cannot collect, "
+          "%d unparsable files reported inexact)" % (total - failures, total, errored,
+                                                     inexact_as_empty[0]))
     return 1 if failures else 0
 
 

@@ -192,6 +192,7 @@ def main():
     ap.add_argument("--tmdiff", required=True)
     ap.add_argument("--shared", required=True)
     args = ap.parse_args()
+    args.tmdiff = os.path.abspath(args.tmdiff)
     if not os.path.isdir(os.path.join(args.shared, "conformance", "projects", "invoicing")):
         print("no conformance kit")
         return 77
