@@ -111,8 +111,12 @@ static void dump_stmt_list(dumper *d, TSNode parent, tmd_buf *out)
         } while (ts_tree_cursor_goto_next_sibling(&c));
     }
     ts_tree_cursor_delete(&c);
-    if (first)
-        dump_reject(d, parent, "expected an indented block");
+    if (first) {
+        if (ts_node_has_error(ts_node_parent(parent)))
+            dump_inexact(d, parent, "empty block beside a parse error");
+        else
+            dump_reject(d, parent, "expected an indented block");
+    }
 }
 
 void dump_body(dumper *d, TSNode block, int is_block_owner, tmd_buf *out)
@@ -137,11 +141,12 @@ void dump_body(dumper *d, TSNode block, int is_block_owner, tmd_buf *out)
 
 void dump_module(dumper *d, TSNode module)
 {
+    /* tree-sitter recovered from something: usually a syntax error, but
+     * its grammar also misses a few valid forms. The walk still runs: a
+     * construct CPython surely rejects elsewhere makes the answer exact. */
     if (ts_node_has_error(module)) {
-        /* tree-sitter recovered from something: usually a syntax error,
-         * but its grammar also misses a few valid forms */
+        dump_check_errors(d, module);
         dump_inexact(d, module, "tree-sitter could not parse the file");
-        return;
     }
     if (ts_node_named_child_count(module) == 0)
         return; /* empty module: no block at all */

@@ -7,9 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Only the first verdict is kept: later ones are usually its echoes. */
+/* The first verdict is kept (later ones are usually its echoes), except
+ * that a certain reject replaces an earlier "cannot tell": CPython refusing
+ * the file is the exact answer then. */
 static void verdict(dumper *d, TSNode at, tmd_fp_status status, const char *why)
 {
+    if (d->status == TMD_FP_INEXACT && status == TMD_FP_NO_PARSE && strcmp(d->reason, DUMP_OOM_REASON))
+        d->status = TMD_FP_BLOCKS;
     if (d->status != TMD_FP_BLOCKS)
         return;
     d->status = status;

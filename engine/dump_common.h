@@ -48,6 +48,10 @@ void dump_put_sep(tmd_buf *out, int *first);
  * differ) what tree-sitter let through. */
 void dump_check_indent(dumper *d, TSNode list);
 
+/* On a tree with ERROR/MISSING nodes: rejects what the errors prove
+ * CPython rejects too (dump_errors.c). */
+void dump_check_errors(dumper *d, TSNode root);
+
 /* Statement parts (dump_stmt.c, dump_compound.c, dump_def.c). */
 void dump_function_def(dumper *d, TSNode def, TSNode decorated, tmd_buf *out);
 void dump_class_def(dumper *d, TSNode cls, TSNode decorated, tmd_buf *out);

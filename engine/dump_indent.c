@@ -46,7 +46,9 @@ static int line_indent(const dumper *d, uint32_t at, indent *out)
 /* Indentation differs where CPython wants it equal. */
 static void unequal(dumper *d, TSNode at, const indent *a, const indent *b)
 {
-    if (a->mixed || b->mixed)
+    if (ts_node_has_error(ts_node_parent(at)))
+        dump_inexact(d, at, "indentation beside a parse error");
+    else if (a->mixed || b->mixed)
         dump_inexact(d, at, "indentation mixes spaces and tabs the way tree-sitter reads differently");
     else if (a->col == b->col)
         dump_reject(d, at, "inconsistent use of tabs and spaces in indentation");

@@ -1,0 +1,118 @@
+/* dump_errors.c: what a tree with ERROR or MISSING nodes still proves.
+ * tree-sitter recovers from syntax errors but also from a few valid forms
+ * its grammar lacks, so an error alone proves nothing; these patterns do:
+ * - a closing bracket tree-sitter had to invent where the source's real
+ *   brackets do not pair up (CPython: "'(' was never closed");
+ * - a match statement with a whole case clause before Python 3.10;
+ * - `T = default` in the type parameters of a def, class or type alias,
+ *   which tree-sitter 0.23 cannot parse, before Python 3.13 (PEP 696).
+ * Runs only on trees with errors (a full cursor walk). */
+#include "dump_common.h"
+#include "dump_symbols.h"
+
+#define MAX_PAIRS 256
+
+static int is_open(const dump_symbols *s, TSSymbol t)
+{
+    return t == s->A_lparen || t == s->A_lbracket || t == s->A_lbrace;
+}
+
+static TSSymbol closer_of(const dump_symbols *s, TSSymbol open)
+{
+    return open == s->A_lparen ? s->A_rparen : open == s->A_lbracket ? s->A_rbracket : s->A_rbrace;
+}
+
+static int is_close(const dump_symbols *s, TSSymbol t)
+{
+    return t == s->A_rparen || t == s->A_rbracket || t == s->A_rbrace;
+}
+
+/* The type_parameter list of a def/class, or of a type alias's name. */
+static int is_declared_type_params(const dumper *d, TSNode tp)
+{
+    TSNode p = ts_node_parent(tp);
+    if (ts_node_is_null(p))
+        return 0;
+    TSSymbol ps = ts_node_symbol(p);
+    if (ps == d->sym->S_function_definition || ps == d->sym->S_class_definition)
+        return 1;
+    if (ps != d->sym->S_generic_type)
+        return 0;
+    TSNode t = ts_node_parent(p);
+    TSNode alias = ts_node_is_null(t) ? t : ts_node_parent(t);
+    return !ts_node_is_null(alias) && ts_node_symbol(alias) == d->sym->S_type_alias_statement &&
+           ts_node_eq(ts_node_child_by_field_id(alias, d->sym->F_left), t);
+}
+
+/* An ERROR holding "=" inside declared type parameters: a PEP 696 default. */
+static int is_type_param_default(const dumper *d, TSNode error)
+{
+    int has_assign = 0;
+    uint32_t n = ts_node_child_count(error);
+    for (uint32_t i = 0; i < n && !has_assign; i++)
+        has_assign = ts_node_symbol(ts_node_child(error, i)) == d->sym->A_assign;
+    if (!has_assign)
+        return 0;
+    TSNode p = ts_node_parent(error);
+    for (int up = 0; up < 4 && !ts_node_is_null(p); up++, p = ts_node_parent(p))
+        if (ts_node_symbol(p) == d->sym->S_type_parameter)
+            return is_declared_type_params(d, p);
+    return 0;
+}
+
+/* A match statement with a real case clause (`case ...:` and a body). */
+static int has_case_body(const dumper *d, TSNode match)
+{
+    TSNode body = ts_node_child_by_field_id(match, d->sym->F_body);
+    if (ts_node_is_null(body) || ts_node_has_error(body))
+        return 0;
+    TSNode first = ts_node_named_child(body, 0);
+    return !ts_node_is_null(first) && ts_node_symbol(first) == d->sym->S_case_clause &&
+           !ts_node_is_null(ts_node_child_by_field_id(first, d->sym->F_consequence));
+}
+
+void dump_check_errors(dumper *d, TSNode root)
+{
+    const dump_symbols *s = d->sym;
+    TSSymbol stack[MAX_PAIRS];
+    unsigned depth = 0;
+    int unbalanced = 0, missing_closer = 0;
+    TSTreeCursor c = ts_tree_cursor_new(root);
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&c);
+        TSSymbol t = ts_node_symbol(n);
+        int descend = 1;
+        if (ts_node_is_missing(n)) {
+            missing_closer |= is_close(s, t);
+            descend = 0;
+        } else if (t == s->S_string) {
+            descend = 0; /* f-string braces pair up inside; the rest is text */
+        } else if (ts_node_symbol(n) == (TSSymbol)-1 /* ERROR */ && d->dialect->minor < 13 && is_type_param_default(d, n)) {
+            dump_reject(d, n, "type parameter defaults need Python 3.13");
+        } else if (t == s->S_match_statement && d->dialect->minor < 10 && has_case_body(d, n)) {
+            dump_reject(d, n, "match statements need Python 3.10");
+        } else if (ts_node_child_count(n) == 0) {
+            if (is_open(s, t)) {
+                if (depth < MAX_PAIRS)
+                    stack[depth] = t;
+                depth++;
+            } else if (is_close(s, t)) {
+                if (depth == 0 || (depth <= MAX_PAIRS && closer_of(s, stack[depth - 1]) != t))
+                    unbalanced = 1;
+                else
+                    depth--;
+            }
+        }
+        if (descend && ts_tree_cursor_goto_first_child(&c))
+            continue;
+        int moved = 0;
+        while (!(moved = ts_tree_cursor_goto_next_sibling(&c)))
+            if (!ts_tree_cursor_goto_parent(&c))
+                break;
+        if (!moved)
+            break;
+    }
+    ts_tree_cursor_delete(&c);
+    if (missing_closer && (unbalanced || depth != 0))
+        dump_reject(d, root, "a bracket is never closed or does not match");
+}
