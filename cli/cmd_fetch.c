@@ -82,9 +82,6 @@ int cmd_fetch(int argc, char **argv)
     cli_progress_end(&bar);
     if (rc != TMD_OK)
         return cli_fail_engine();
-    if (found.shallow && found.distance + 1 == found.searched)
-        fprintf(stderr, "tmdiff: note: the search reached the shallow clone's boundary "
-                        "(git fetch --deepen=50 finds nearer databases sooner)\n");
     printf("commit: %s\ncommits back: %zu\ndatabase: %s\n", found.commit, found.distance, found.path);
     tmd_store_result_free(&found);
     return EXIT_OK;

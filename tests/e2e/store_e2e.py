@@ -244,6 +244,57 @@ def http_token_required(c):
 
 
 @case
+def http_netrc_basic_auth(c):
+    py = c.serve(PyServer(c.tmp, "--basic", "ci:pa55word"))
+    put_db(py.root, c.ids["a4"], "a4")
+    r = c.tmdiff("fetch", "--store", py.url)
+    check(r.returncode == 1 and "HTTP 401" in r.stderr, "no credentials: 401", r)
+    netrc = os.path.join(c.home, ".netrc")
+    with open(netrc, "w") as f:
+        f.write("machine 127.0.0.1 login ci password pa55word\n")
+    os.chmod(netrc, 0o600)
+    r = c.tmdiff("fetch", "--store", py.url)
+    check(r.returncode == 0 and fetched(r.stdout)[0] == c.ids["a4"], "~/.netrc must be used", r)
+    os.unlink(netrc)
+    fresh = {"XDG_CACHE_HOME": os.path.join(c.tmp, "cache2")}
+    n = len(py.requests())
+    r = c.tmdiff("fetch", "--store", py.url.replace("//", "//ci:pa55word@"), env=fresh)
+    check(r.returncode == 0 and "pa55word" not in r.stdout + r.stderr, "password in the URL", r)
+    check(len(py.requests()) > n, "the second cache must have asked the server")
+    r = c.tmdiff("fetch", "--store", py.url.replace("//", "//ci:wrong@"), env=dict(
+        fresh, XDG_CACHE_HOME=os.path.join(c.tmp, "cache3")))
+    check(r.returncode == 1 and "wrong" not in r.stderr and py.url in r.stderr, "URL shown clean", r)
+
+
+@case
+def http_progress_bar_on_a_terminal(c):
+    if not shutil.which("script"):
+        raise Skip("script(1) is not installed (util-linux)")
+    py = c.serve(PyServer(c.tmp, "--trickle", "4000000"))
+    put_db(py.root, c.ids["a4"], "big", pad=3000000)
+    put_db(py.root, c.ids["M"], "small")
+    # stderr a terminal (script's pty), stdout a file: the bar goes to stderr only.
+    out = os.path.join(c.tmp, "stdout.txt")
+    cmd = f"{TMDIFF} fetch --store {py.url} > {out}"
+    r = subprocess.run(["script", "-qec", cmd, "/dev/null"], cwd=c.repo, env=c.env,
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "downloading [" in r.stdout and "100%" in r.stdout,
+          "a bar on the terminal for a 3 MB download", r)
+    with open(out) as f:
+        check("downloading" not in f.read(), "stdout must stay clean")
+    # Under 1 MB: no bar.
+    r = subprocess.run(["script", "-qec", f"{TMDIFF} fetch --store {py.url} --rev {c.ids['M']} > {out}",
+                        "/dev/null"], cwd=c.repo, env=c.env, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "downloading" not in r.stdout, "no bar for a small database", r)
+    # Not a terminal: no bar.
+    os.unlink(c.cache_files(c.ids["a4"] + ".testmondata")[0])
+    n = len(py.requests())
+    r = c.tmdiff("fetch", "--store", py.url)
+    check(r.returncode == 0 and "downloading" not in r.stderr, "no bar without a terminal", r)
+    check(any(x.startswith("GET ") for x in py.requests()[n:]), "it downloaded again")
+
+
+@case
 def http_concurrent_fetches(c):
     py = c.serve(PyServer(c.tmp, "--trickle", "2000000"))
     put_db(py.root, c.ids["a4"], "a4", pad=1500000)

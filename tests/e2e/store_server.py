@@ -3,6 +3,7 @@
 over HTTP/1.1 (HEAD, GET, PUT) with faults chosen on the command line.
 
   --token T        answer 401 unless "Authorization: Bearer T" is sent
+  --basic U:P      answer 401 unless HTTP basic auth with U:P is sent
   --fail-first N   answer 500 to the first N requests for each path
   --truncate       GET sends the full Content-Length, half the body, then closes
   --stall S        GET sends the headers, then nothing for S seconds
@@ -13,6 +14,7 @@ Prints its port on the first line of stdout, then logs one line per request
 ("METHOD PATH STATUS") to --log.
 """
 import argparse
+import base64
 import http.server
 import os
 import sys
@@ -24,6 +26,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--token")
+    ap.add_argument("--basic")
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--truncate", action="store_true")
     ap.add_argument("--stall", type=float, default=0)
@@ -54,7 +57,12 @@ def main():
             """Applies latency, token and fail-first; True when the request may proceed."""
             if args.latency:
                 time.sleep(args.latency)
-            if args.token and self.headers.get("Authorization") != f"Bearer {args.token}":
+            want = None
+            if args.token:
+                want = f"Bearer {args.token}"
+            elif args.basic:
+                want = "Basic " + base64.b64encode(args.basic.encode()).decode()
+            if want and self.headers.get("Authorization") != want:
                 self.answer(401, b"token required\n")
                 return False
             with lock:
