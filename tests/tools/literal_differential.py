@@ -97,6 +97,24 @@ for d, _dirs, files in os.walk(root):
                 emit("i", [t.string])
 '''
 
+# Runs in the newest CPython with --names: every character name it knows
+# (every `step`-th), the aliases of NameAliases.txt and case variants, as
+# "\\N{...}" cases; older dialects must reject the names they do not know.
+NAMES = r'''
+import json, sys, unicodedata as u
+step, aliases = int(sys.argv[1]), sys.argv[2]
+names = [n for n in (u.name(chr(cp), None) for cp in range(0x110000)) if n]
+names = names[::step]
+try:
+    with open(aliases, encoding="utf-8") as f:
+        names += [l.split(";")[1] for l in f if l.strip() and not l.startswith("#")]
+except OSError:
+    pass
+names += [n.lower() for n in names[::50]] + [n.title() for n in names[::70]]
+for n in names:
+    print(json.dumps(["s", ["'\\N{%s}'" % n]]))
+'''
+
 SIMPLE_ESCAPES = ["\\n", "\\t", "\\r", "\\\\", "\\'", '\\"', "\\a", "\\b", "\\f", "\\v", "\\0",
                   "\\7", "\\12", "\\101", "\\177", "\\377", "\\400", "\\777", "\\1234", "\\x41",
                   "\\xff", "\\x0", "\\xg1", "\\x7F", "\\d", "\\z", "\\8", "\\9", "\\ ", "\\{",
@@ -343,6 +361,9 @@ def main():
     ap.add_argument("--show-inexact", action="store_true", help="print C's inexact answers")
     ap.add_argument("--stdlib", action="store_true",
                     help="instead of random cases: every literal of each interpreter's own stdlib")
+    ap.add_argument("--names", type=int, metavar="STEP", default=0,
+                    help="instead of random cases: \\N{} of every STEP-th character name "
+                         "of the newest interpreter, all aliases and case variants")
     ap.add_argument("--dialect", action="append", help="only these (3.Y); default all found")
     args = ap.parse_args()
 
@@ -361,7 +382,13 @@ def main():
             cases = [json.loads(x) for x in r.stdout.splitlines()]
             total += run_cases(args, {d: exe}, cases)
         return 1 if total else 0
-    cases = gen_cases(args.cases, args.seed)
+    if args.names:
+        newest = pythons[max(pythons, key=lambda d: tuple(map(int, d.split("."))))]
+        r = subprocess.run([newest, "-c", NAMES, str(args.names), "/usr/share/unicode/NameAliases.txt"],
+                           capture_output=True, text=True, encoding="utf-8")
+        cases = [json.loads(x) for x in r.stdout.splitlines()]
+    else:
+        cases = gen_cases(args.cases, args.seed)
     return 1 if run_cases(args, pythons, cases) else 0
 
 
