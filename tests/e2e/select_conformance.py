@@ -11,6 +11,8 @@ steps 1-4), runs `tmdiff --format json` there and checks:
   `uncommitted` block's): no test missed, none extra;
 - `changed_files` (files whose fsha changed, with their current checksums in
   testmon's order; null for a missing file) equals the kit's;
+- `--format deselect -0` names every stored test pytest still collects that
+  is not selected, and no selected one;
 - with --precise, an uncommitted tree gives the committed answer (the dedent
   quirk dropped), never a test testmon would not run;
 - with --pytest, `tmdiff run` runs Debian's pytest on that selection and
@@ -108,6 +110,15 @@ def ran_tests(tmdiff, root):
 
 
 inexact_as_empty = [0]
+_stored = {}
+
+
+def stored_names(project_dir):
+    """The test names in the project's database (the kit's decoded dump)."""
+    if project_dir not in _stored:
+        with open(os.path.join(project_dir, "base.dump.json"), encoding="utf-8") as f:
+            _stored[project_dir] = {t["test_name"] for t in json.load(f)["test_executions"]}
+    return _stored[project_dir]
 
 
 def check(args, project, scenario, commit):
@@ -156,6 +167,19 @@ def check(args, project, scenario, commit):
                 problems.append("changed_files %s != expected %s" %
                                 (json.dumps(out["changed_files"])[:600],
                                  json.dumps(want["changed_files"])[:600]))
+        if not args.precise:
+            # --format deselect: the stable tests pytest should skip, i.e.
+            # the stored tests still collected minus the selection.
+            stored = stored_names(project_dir)
+            d = subprocess.run([args.tmdiff, "select", "--root", root, "--no-env-check",
+                                "--format", "deselect", "-0"] + args.extra, cwd=root,
+                               capture_output=True, text=True)
+            desel = set(d.stdout.split("\0")) - {""}
+            want_desel = (set(exp["collected"]) & stored) - expected
+            if d.returncode != 0 or not (want_desel <= desel <= stored) or desel & expected:
+                problems.append("--format deselect: missing %s, wrong %s" %
+                                (sorted(want_desel - desel)[:5],
+                                 sorted((desel - stored) | (desel & expected))[:5]))
         if args.pytest and not problems:
             rc, ran, log = ran_tests(args.tmdiff, root)
             expected_ran = expected

@@ -11,6 +11,7 @@ database, TESTMON_DATAFILE) must still give the kit's answer.
 Exit status 0 when every case behaves, 1 otherwise, 77 without the kit.
 """
 import argparse
+import json
 import os
 import shutil
 import sqlite3
@@ -166,6 +167,22 @@ def sound_variations(exe, shared, problems):
         else:
             print("ok   rows only in the -wal file are read, nothing written beside it")
         os.chmod(snap, 0o755)
+        # Rule 1: a local environment unlike the recorded one (Debian's
+        # python3 has more packages than pytest's bare minimum) runs every
+        # test that pytest collects.
+        if os.path.exists("/usr/bin/python3"):
+            with open(os.path.join(base, "scenarios", "01-no-change", "expected.json")) as f:
+                collected = json.load(f)["collected"]
+            p = subprocess.run([exe, "--root", root, "--python-exe", "/usr/bin/python3",
+                                "--format", "json"], cwd=root, capture_output=True, text=True)
+            out = json.loads(p.stdout) if p.returncode == 0 else {}
+            summary = out.get("summary", {})
+            if not summary.get("everything") or sorted(out.get("selected", [])) != collected:
+                problems.append("environment changed: exit %d %r %r" %
+                                (p.returncode, summary, p.stderr))
+            else:
+                print("ok   a different environment runs every collected test (%s)" %
+                      summary.get("reason"))
         # A symlink in the tree pointing outside the root counts as changed.
         outside = os.path.join(tmp, "outside.py")
         tax = os.path.join(root, "invoicing", "tax.py")
@@ -173,7 +190,6 @@ def sound_variations(exe, shared, problems):
         os.remove(tax)
         os.symlink(outside, tax)
         rc, out, err = tmdiff(exe, root, "--format", "json")
-        import json
         files = json.loads(out).get("files", []) if rc == 0 else []
         states = {f["filename"]: f["state"] for f in files}
         if rc != 0 or states.get("invoicing/tax.py") != "missing":
