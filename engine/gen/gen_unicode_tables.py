@@ -108,9 +108,11 @@ def find_interpreters():
 
 def unidata_version(exe):
     try:
-        r = subprocess.run([exe, "-c", "import unicodedata; print(unicodedata.unidata_version)"],
+        # only CPython: its unicodedata and str methods are what ast users see
+        r = subprocess.run([exe, "-c", "import platform, unicodedata; print(unicodedata.unidata_version "
+                                       "if platform.python_implementation() == 'CPython' else '')"],
                            capture_output=True, text=True, timeout=30)
-        return r.stdout.strip() if r.returncode == 0 else None
+        return (r.stdout.strip() or None) if r.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
 
