@@ -48,6 +48,10 @@ void dump_put_sep(tmd_buf *out, int *first);
  * differ) what tree-sitter let through. */
 void dump_check_indent(dumper *d, TSNode list);
 
+/* CPython's nesting limits (brackets, indentation levels) over the prepared
+ * text of `len` bytes and its tree (dump_limits.c). */
+void dump_check_limits(dumper *d, TSNode root, size_t len);
+
 /* On a tree with ERROR/MISSING nodes: rejects what the errors prove
  * CPython rejects too (dump_errors.c). */
 void dump_check_errors(dumper *d, TSNode root);
