@@ -20,5 +20,6 @@ int cmd_select(int argc, char **argv);  /* selcore */
 int cmd_explain(int argc, char **argv); /* selcore */
 int cmd_fetch(int argc, char **argv);   /* store */
 int cmd_publish(int argc, char **argv); /* store */
+int cmd_run(int argc, char **argv);     /* selext */
 
 #endif

@@ -9,6 +9,8 @@ static const char usage[] =
     "usage: tmdiff [select] [options]      print the pytest node IDs to run\n"
     "       tmdiff explain [options] NODEID...\n"
     "                                      why a test is or is not selected\n"
+    "       tmdiff run [options] -- PYTEST_ARGS...\n"
+    "                                      run pytest on the selected tests\n"
     "       tmdiff fingerprint [--python X.Y] [--dump] FILE...\n"
     "                                      testmon's block checksums of files\n"
     "       tmdiff fetch [--store URL|DIR] [--rev REV] [--depth N]\n"
@@ -32,6 +34,7 @@ static const struct command commands[] = {
     {"explain", cmd_explain},
     {"fetch", cmd_fetch},     /* store */
     {"publish", cmd_publish}, /* store */
+    {"run", cmd_run},         /* selext */
 };
 
 int cli_fail(const char *what, const char *why, const char *hint)
