@@ -357,7 +357,8 @@ void tmd_dbcache_evict(const tmd_dbcache *c, const char *keep)
         if (!strncmp(e->d_name, ".tmp-", 5)) {
             if (stale_tmp(e->d_name, &st))
                 unlink(p);
-        } else if (len > 5 && !strcmp(e->d_name + len - 5, ".miss")) {
+        } else if ((len > 5 && !strcmp(e->d_name + len - 5, ".miss")) || strstr(e->d_name, ".walk")) {
+            /* Misses and remembered walks (store_warm.c) expire together. */
             if (difftime(time(NULL), st.st_mtime) > (c->miss_ttl > 0 ? c->miss_ttl : 0))
                 unlink(p);
         } else if (len == 40 + strlen(suffix_db) && !strcmp(e->d_name + 40, suffix_db)) {

@@ -8,6 +8,7 @@
 #include "dbcache.h"
 #include "error.h"
 #include "store.h"
+#include "store_warm.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -226,11 +227,20 @@ int tmd_store_fetch_nearest(tmd_store_result *out, const char *store, const char
     store_loc loc = {0};
     tmd_dbcache cache = {0};
     unsigned char *skip = NULL;
-    int rc = tmd_ancestry_list(&anc, repo_path, opts.rev, opts.depth ? opts.depth : 50);
-    if (rc == 0)
-        rc = loc_open(&loc, store, &opts);
+    char head[41];
+    int rc = loc_open(&loc, store, &opts);
     if (rc == 0)
         rc = tmd_dbcache_open(&cache, opts.cache_dir, loc.display, &opts);
+    /* Warm and at HEAD: the cache may answer before libgit2 starts. */
+    if (rc == 0 && (!opts.rev || !strcmp(opts.rev, "HEAD")) &&
+        tmd_store_warm_head(head, repo_path) == 0 && tmd_store_warm_lookup(out, &cache, head) == 0) {
+        if (out->distance < (opts.depth ? opts.depth : 50))
+            goto done;
+        tmd_store_result_free(out);
+        memset(out, 0, sizeof *out);
+    }
+    if (rc == 0)
+        rc = tmd_ancestry_list(&anc, repo_path, opts.rev, opts.depth ? opts.depth : 50);
     if (rc == 0 && !(skip = calloc(anc.count + 1, 1)))
         rc = tmd_error(TMD_ENOMEM, "store: out of memory");
     if (rc != 0)
@@ -277,6 +287,8 @@ int tmd_store_fetch_nearest(tmd_store_result *out, const char *store, const char
     out->distance = found;
     if (!(out->path = tmd_dbcache_path(&cache, out->commit)))
         rc = tmd_error(TMD_ENOMEM, "store: out of memory");
+    if (rc == 0)
+        tmd_store_warm_remember(&cache, (const char (*)[41])anc.commits, found, anc.count, anc.shallow);
     if (!out->from_cache)
         tmd_dbcache_evict(&cache, out->commit);
 done:

@@ -3,6 +3,7 @@
  * taken, when the cache answers alone, and what is refused. */
 #include "support.h"
 #include "tmdiff.h"
+#include "store_warm.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -205,6 +206,70 @@ static void publish_includes_wal_content(void **state)
     unlink(stored);
 }
 
+static void assert_warm_head_is(const char *dir, const char *want)
+{
+    char head[41];
+    assert_int_equal(tmd_store_warm_head(head, dir), 0);
+    assert_string_equal(head, want);
+}
+
+/* HEAD read from the .git files agrees with git in every shape it accepts,
+ * and declines what it does not handle. */
+static void warm_head_matches_git(void **state)
+{
+    char sub[400], wt[400], out[128];
+    assert_int_equal(sh(out, sizeof out, "git rev-parse HEAD"), 0);
+    out[40] = '\0';
+    assert_warm_head_is(repo, out); /* loose branch ref */
+    snprintf(sub, sizeof sub, "%s/deep/er", repo);
+    assert_int_equal(sh(NULL, 0, "mkdir -p deep/er && git pack-refs --all"), 0);
+    assert_warm_head_is(sub, out); /* packed ref, from a subfolder */
+    assert_int_equal(sh(NULL, 0, "git checkout -q --detach HEAD~2"), 0);
+    assert_warm_head_is(repo, ids[2]); /* detached */
+    snprintf(wt, sizeof wt, "%s/wt", tmp);
+    assert_int_equal(sh(NULL, 0, "git worktree add -q -b side %s %s", wt, ids[1]), 0);
+    assert_warm_head_is(wt, ids[1]); /* linked worktree, its own branch */
+    assert_int_equal(sh(NULL, 0, "git checkout -q -"), 0);
+    assert_warm_head_is(repo, ids[0]);
+
+    char head[41];
+    setenv("GIT_DIR", "/elsewhere", 1);
+    assert_int_equal(tmd_store_warm_head(head, repo), -1);
+    unsetenv("GIT_DIR");
+    assert_int_equal(tmd_store_warm_head(head, "/"), -1);
+}
+
+/* The remembered walk never outlives HEAD: a new commit is walked afresh. */
+static void warm_memo_follows_head(void **state)
+{
+    tmd_store_options o = options();
+    tmd_store_result r;
+    assert_int_equal(tmd_store_fetch_nearest(&r, store, repo, &o), TMD_OK);
+    size_t before = r.distance;
+    char found[41];
+    memcpy(found, r.commit, 41);
+    assert_true(r.from_cache);
+    tmd_store_result_free(&r);
+
+    assert_int_equal(sh(NULL, 0, "echo more >> f && git commit -q -am more"), 0);
+    assert_int_equal(tmd_store_fetch_nearest(&r, store, repo, &o), TMD_OK);
+    assert_string_equal(r.commit, found);
+    assert_int_equal(r.distance, before + 1);
+    tmd_store_result_free(&r);
+
+    /* The cached database evicted: the memo is not trusted, it downloads. */
+    char cached[600];
+    assert_int_equal(tmd_store_fetch_nearest(&r, store, repo, &o), TMD_OK);
+    snprintf(cached, sizeof cached, "%s", r.path);
+    tmd_store_result_free(&r);
+    assert_int_equal(unlink(cached), 0);
+    assert_int_equal(tmd_store_fetch_nearest(&r, store, repo, &o), TMD_OK);
+    assert_false(r.from_cache);
+    assert_string_equal(r.commit, found);
+    tmd_store_result_free(&r);
+    assert_int_equal(sh(NULL, 0, "git reset -q --hard HEAD~1"), 0);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "%s/tmdiff-store-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -230,6 +295,8 @@ int main(void)
         cmocka_unit_test(depth_and_rev_limit_the_search),
         cmocka_unit_test(bad_stores_are_named),
         cmocka_unit_test(publish_includes_wal_content),
+        cmocka_unit_test(warm_head_matches_git),
+        cmocka_unit_test(warm_memo_follows_head),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[400];
