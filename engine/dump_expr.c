@@ -1296,6 +1296,25 @@ static int lift_star(walk *w, TSNode n, TSSymbol sym, dump_ctx ctx, unsigned all
     return 1;
 }
 
+/* `(*a)`: tree-sitter makes it a one-element tuple without a comma. 3.8
+ * reads it as the starred expression itself; later versions reject it. */
+static int starred_in_parens(walk *w, TSNode n, dump_ctx ctx, tmd_buf *out)
+{
+    dumper *d = w->d;
+    if (ts_node_symbol(n) != d->sym->S_tuple)
+        return 0;
+    size_t count;
+    int has_comma;
+    count_elements(w, n, &count, &has_comma);
+    TSNode only = only_child(n);
+    if (count != 1 || has_comma || !node_is(d, only, d->sym->S_list_splat))
+        return 0;
+    if (!before(d, 9))
+        dump_reject(d, n, "cannot use starred expression here");
+    ex(w, only, ctx, EX_STAR, out);
+    return 1;
+}
+
 /* A target: what CPython accepts left of `=`, after `for`/`as`, in `del`. */
 static void dump_target(walk *w, TSNode n, dump_ctx ctx, tmd_buf *out)
 {
@@ -1312,10 +1331,16 @@ static void dump_target(walk *w, TSNode n, dump_ctx ctx, tmd_buf *out)
                sym == s->S_tuple_pattern) {
         size_t count;
         int has_comma;
+        if (starred_in_parens(w, n, ctx, out))
+            return;
         count_elements(w, n, &count, &has_comma);
         if (sym == s->S_tuple_pattern && count == 1 && !has_comma) {
-            /* `(a) = 1`: parentheses around one target */
-            ex(w, only_child(n), ctx, EX_STAR, out);
+            /* `(a) = 1`: parentheses around one target; `(*a) = 1` only in 3.8 */
+            TSNode only = only_child(n);
+            if (!before(d, 9) && (node_is(d, only, s->S_list_splat_pattern) ||
+                                  node_is(d, only, s->S_list_splat)))
+                dump_reject(d, n, "cannot use starred expression here");
+            ex(w, only, ctx, EX_STAR, out);
             return;
         }
         dump_sequence(w, n, "Tuple", ctx, EX_STAR, out);
@@ -1440,7 +1465,8 @@ static void ex(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out)
     } else if (sym == s->S_list) {
         dump_sequence(w, n, "List", CTX_LOAD, EX_WALRUS | EX_STAR, out);
     } else if (sym == s->S_tuple || sym == s->S_expression_list || sym == s->S_pattern_list) {
-        dump_sequence(w, n, "Tuple", CTX_LOAD, EX_WALRUS | EX_STAR, out);
+        if (!starred_in_parens(w, n, CTX_LOAD, out))
+            dump_sequence(w, n, "Tuple", CTX_LOAD, EX_WALRUS | EX_STAR, out);
     } else if (sym == s->S_set) {
         dump_sequence(w, n, "Set", CTX_LOAD, (before(d, 9) ? 0 : EX_WALRUS) | EX_STAR, out);
     } else if (sym == s->S_dictionary) {
