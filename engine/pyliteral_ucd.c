@@ -58,25 +58,62 @@ int lit_ucd_props(const tmd_dialect *dialect, uint32_t cp)
     return t->run_props[lo];
 }
 
-/* Writes name i of the name table (NUL-terminated) to buf; its length. */
-static size_t decode_name(uint32_t i, char *buf)
+/* Word `id` of the name vocabulary (length-prefixed words, an offset
+ * stored for every LIT_UCD_VOCAB_STEP-th). */
+static const char *vocab_word(uint32_t id, size_t *len)
 {
-    const unsigned char *s = (const unsigned char *)lit_ucd_name_stream + lit_ucd_name_off[i];
-    const unsigned char *end = (const unsigned char *)lit_ucd_name_stream + lit_ucd_name_off[i + 1];
-    size_t n = 0;
-    while (s < end) {
-        uint32_t id = *s++;
+    const unsigned char *w = (const unsigned char *)lit_ucd_vocab_blob +
+                             lit_ucd_vocab_off[id / LIT_UCD_VOCAB_STEP];
+    for (uint32_t k = id % LIT_UCD_VOCAB_STEP; k > 0; k--)
+        w += 1 + w[0];
+    *len = w[0];
+    return (const char *)w + 1;
+}
+
+/* Decodes the names of a front-coded block one after another. */
+typedef struct name_reader {
+    const unsigned char *s, *end;
+    char buf[LIT_UCD_NAME_MAX + 1];
+    size_t word_end[16]; /* buf length after each word of the current name */
+    unsigned nwords;
+} name_reader;
+
+static void reader_open(name_reader *r, uint32_t block)
+{
+    r->s = (const unsigned char *)lit_ucd_name_stream + lit_ucd_block_off[block];
+    r->end = (const unsigned char *)lit_ucd_name_stream + lit_ucd_block_off[block + 1];
+    r->nwords = 0;
+}
+
+/* The next name of the block into r->buf; its length. */
+static size_t reader_next(name_reader *r)
+{
+    unsigned head = *r->s++, shared = head >> 4, fresh = head & 15;
+    size_t n = shared ? r->word_end[shared - 1] : 0;
+    r->nwords = shared;
+    for (unsigned k = 0; k < fresh; k++) {
+        uint32_t id = *r->s++;
         if (id & 0x80)
-            id = ((id & 0x7F) << 8) | *s++;
-        const char *w = lit_ucd_vocab_blob + lit_ucd_vocab_off[id];
-        size_t wl = strlen(w);
+            id = ((id & 0x7F) << 8) | *r->s++;
+        size_t wl;
+        const char *w = vocab_word(id, &wl);
         if (n)
-            buf[n++] = ' ';
-        memcpy(buf + n, w, wl);
+            r->buf[n++] = ' ';
+        memcpy(r->buf + n, w, wl);
         n += wl;
+        if (r->nwords < 16)
+            r->word_end[r->nwords++] = n;
     }
-    buf[n] = '\0';
+    r->buf[n] = '\0';
     return n;
+}
+
+static int name_cmp(const char *have, size_t hl, const char *want, size_t len)
+{
+    int c = memcmp(have, want, hl < len ? hl : len);
+    if (c == 0)
+        c = hl < len ? -1 : hl > len ? 1 : 0;
+    return c;
 }
 
 static int hangul_syllable(const char *name, size_t len, uint32_t *cp)
@@ -144,22 +181,32 @@ int lit_ucd_lookup(const tmd_dialect *dialect, const char *name, size_t len, uin
         return cjk_ideograph(t, name + 22, len - 22, cp);
     if (len == 0 || len > LIT_UCD_NAME_MAX)
         return miss;
-    char want[LIT_UCD_NAME_MAX + 1], have[LIT_UCD_NAME_MAX + 1];
+    char want[LIT_UCD_NAME_MAX + 1];
     for (size_t i = 0; i < len; i++) {
         char c = name[i];
         want[i] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
     }
-    /* binary search over the sorted names (byte order) */
-    uint32_t lo = 0, hi = LIT_UCD_NAMES;
-    while (lo < hi) {
+    /* the last block whose first name is <= want, then a scan of it */
+    const uint32_t nblocks = (LIT_UCD_NAMES + LIT_UCD_NAME_BLOCK - 1) / LIT_UCD_NAME_BLOCK;
+    uint32_t lo = 0, hi = nblocks;
+    name_reader r;
+    while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        size_t hl = decode_name(mid, have);
-        size_t m = hl < len ? hl : len;
-        int c = memcmp(have, want, m);
-        if (c == 0)
-            c = hl < len ? -1 : hl > len ? 1 : 0;
+        reader_open(&r, mid);
+        size_t hl = reader_next(&r);
+        if (name_cmp(r.buf, hl, want, len) <= 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    reader_open(&r, lo);
+    for (uint32_t i = lo * LIT_UCD_NAME_BLOCK; r.s < r.end; i++) {
+        size_t hl = reader_next(&r);
+        int c = name_cmp(r.buf, hl, want, len);
+        if (c > 0)
+            break;
         if (c == 0) {
-            uint32_t v = lit_ucd_name_val[mid];
+            uint32_t v = lit_ucd_name_val[i];
             int di = dialect->minor - 8;
             if (di >= 0 && di <= 5 && (NAME_MASK(v) >> di) & 1u) {
                 *cp = NAME_CP(v);
@@ -167,10 +214,6 @@ int lit_ucd_lookup(const tmd_dialect *dialect, const char *name, size_t len, uin
             }
             return miss;
         }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
     }
     return miss;
 }
