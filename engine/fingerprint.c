@@ -66,14 +66,14 @@ static void set_status(tmd_fingerprint *out, tmd_fp_status status, const char *w
     snprintf(out->reason, sizeof out->reason, "%s", why);
 }
 
-/* A NUL byte: CPython 3.8-3.10 raise ValueError from compile() (testmon
- * crashes); 3.11.7 and 3.12+ raise SyntaxError (no blocks). The 3.11 micro
- * in between that switched is not pinned down here, so those are inexact. */
+/* A NUL byte: CPython up to 3.11.3 raises ValueError from compile()
+ * (testmon crashes: inexact); 3.11.4 and later raise SyntaxError (gh-96670
+ * backported; no blocks). */
 static tmd_fp_status nul_status(const tmd_dialect *dialect)
 {
     if (dialect->minor >= 12)
         return TMD_FP_NO_PARSE;
-    if (dialect->minor == 11 && (dialect->micro < 0 || dialect->micro >= 7))
+    if (dialect->minor == 11 && (dialect->micro < 0 || dialect->micro >= 4))
         return TMD_FP_NO_PARSE;
     return TMD_FP_INEXACT;
 }

@@ -262,6 +262,13 @@ static void test_inexact(void **state)
     fingerprint(&fp, "3.12", nul, sizeof nul - 1, 0);
     assert_int_equal(fp.status, TMD_FP_NO_PARSE);
     tmd_fingerprint_free(&fp);
+    /* the switch came with 3.11.4 */
+    fingerprint(&fp, "3.11.3", nul, sizeof nul - 1, 0);
+    assert_int_equal(fp.status, TMD_FP_INEXACT);
+    tmd_fingerprint_free(&fp);
+    fingerprint(&fp, "3.11.4", nul, sizeof nul - 1, 0);
+    assert_int_equal(fp.status, TMD_FP_NO_PARSE);
+    tmd_fingerprint_free(&fp);
 }
 
 /* "x = " + depth parentheses around 1 */
