@@ -50,7 +50,10 @@ static void check_logical_lines(dumper *d, TSNode stmt)
             depth = 0;
         } else if (t == s->S_comment) {
             /* a comment ends its line: the next token is on a new one */
-        } else if (t == s->S_string || ts_node_child_count(n) == 0) {
+        } else if (t == s->S_string || ts_node_child_count(n) == 0 ||
+                   opens(s, ts_node_symbol(ts_node_child(n, 0)))) {
+            /* a token, a string or a bracketed node (inside brackets
+             * newlines are free): one unit */
             uint32_t row = ts_node_start_point(n).row;
             if (have_prev && depth == 0 && row > prev_row && !continued(d, prev_end, ts_node_start_byte(n))) {
                 dump_inexact(d, n, "tree-sitter joined two logical lines");
