@@ -140,6 +140,14 @@ void tmd_dbcache_note_miss(const tmd_dbcache *c, const char *commit)
     free(p);
 }
 
+void tmd_dbcache_forget_miss(const tmd_dbcache *c, const char *commit)
+{
+    char *p = join(c->dir, commit, ".miss");
+    if (p)
+        unlink(p);
+    free(p);
+}
+
 int tmd_dbcache_lock(int *out_fd, const tmd_dbcache *c, const char *commit)
 {
     char *p = join(c->dir, commit, ".lock");

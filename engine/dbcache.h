@@ -33,6 +33,8 @@ int tmd_dbcache_has(const tmd_dbcache *c, const char *commit);
 /* 1 when the store said "no such commit" less than miss_ttl seconds ago. */
 int tmd_dbcache_miss_fresh(const tmd_dbcache *c, const char *commit);
 void tmd_dbcache_note_miss(const tmd_dbcache *c, const char *commit);
+/* The store has it now (found, or published from here). */
+void tmd_dbcache_forget_miss(const tmd_dbcache *c, const char *commit);
 
 /* Waits for the exclusive lock on the commit's download; *out_fd is passed to
  * tmd_dbcache_unlock. */

@@ -279,8 +279,10 @@ int tmd_store_fetch_nearest(tmd_store_result *out, const char *store, const char
         goto done;
     }
     out->from_cache = 1;
-    if (found < cached)
+    if (found < cached) {
+        tmd_dbcache_forget_miss(&cache, anc.commits[found]);
         rc = download(&out->from_cache, &loc, &cache, anc.commits[found], form, &opts);
+    }
     if (rc != 0)
         goto done;
     memcpy(out->commit, anc.commits[found], 41);
@@ -414,9 +416,7 @@ int tmd_store_publish(char **out_where, const char *store, const char *commit,
         /* This machine's cache may remember the commit as absent. */
         tmd_dbcache cache;
         if (tmd_dbcache_open(&cache, opts.cache_dir, loc.display, &opts) == 0) {
-            char miss[4200];
-            snprintf(miss, sizeof miss, "%s/%s.miss", cache.dir, commit);
-            unlink(miss);
+            tmd_dbcache_forget_miss(&cache, commit);
             tmd_dbcache_close(&cache);
         }
     }
