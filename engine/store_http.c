@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +30,17 @@ struct tmd_http {
     int parallel;
 };
 
-static int once_ok = 0;
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_status = CURLE_FAILED_INIT;
 
+static void init_curl(void) { curl_init_status = curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+/* libcurl's global state, set up once per process (never torn down: other
+ * threads may still use it). */
 static int ensure_curl(void)
 {
-    /* curl_global_init is not thread-safe before 7.84; the CLI is one thread. */
-    if (!once_ok && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
-        once_ok = 1;
-    return once_ok ? 0 : tmd_error(TMD_ENET, "libcurl: initialisation failed");
+    pthread_once(&curl_once, init_curl);
+    return curl_init_status == CURLE_OK ? 0 : tmd_error(TMD_ENET, "libcurl: initialisation failed");
 }
 
 static char *strip_credentials(const char *url)
