@@ -24,7 +24,8 @@ typedef struct lit_str {
     size_t n, cap;
     int is_bytes;     /* set by the first piece */
     int has_pieces;   /* at least one piece appended */
-    int kind_u;       /* the first piece had a u prefix: Constant(..., 'u') */
+    int kind_u;       /* the first piece's prefix was a lower-case u (CPython
+                         ignores 'U' here): Constant(..., 'u') */
 } lit_str;
 
 /* Frees the code points and zeroes *s. */
@@ -44,8 +45,10 @@ int lit_str_append_token(lit_str *acc, const char *tok, size_t len,
                          const tmd_dialect *dialect, char *why);
 
 /* Appends the value of a fragment of a literal body (no quotes), decoding
- * escapes unless `prefix_flags` has LIT_P_RAW. In an f-string fragment
- * (`in_fstring`) "{{" and "}}" stand for one brace. */
+ * escapes unless `prefix_flags` has LIT_P_RAW (LIT_P_BYTES: bytes rules).
+ * In an f-string fragment (`in_fstring`) "{{" and "}}" stand for one brace
+ * and a single brace is LIT_INEXACT. A CR in the text reads as "\n", as
+ * CPython's tokenizer reads it. Sets none of acc's flags. */
 int lit_str_append_fragment(lit_str *acc, const char *text, size_t len,
                             int prefix_flags, int in_fstring,
                             const tmd_dialect *dialect, char *why);
