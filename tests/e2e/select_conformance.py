@@ -42,14 +42,20 @@ def git(repo, *args):
 
 
 def build_tree(project_dir, scenario_dir, dest, commit):
-    """Steps 1-3 of the kit's README, in `dest`."""
-    shutil.copytree(os.path.join(project_dir, "base"), dest, symlinks=True)
+    """Steps 1-3 of the kit's README, in `dest`.
+
+    Files are copied with fresh modification times: with the kit's times
+    kept, a same-size edit looks unchanged to git's stat check, `git add`
+    skips it and the "committed" tree silently keeps the old blob."""
+    shutil.copytree(os.path.join(project_dir, "base"), dest, symlinks=True,
+                    copy_function=shutil.copy)
     git(dest, "init", "-q")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", "base")
     files = os.path.join(scenario_dir, "files")
     if os.path.isdir(files):
-        shutil.copytree(files, dest, symlinks=True, dirs_exist_ok=True)
+        shutil.copytree(files, dest, symlinks=True, dirs_exist_ok=True,
+                        copy_function=shutil.copy)
     deleted = os.path.join(scenario_dir, "deleted.txt")
     if os.path.exists(deleted):
         with open(deleted, encoding="utf-8") as f:
@@ -59,6 +65,9 @@ def build_tree(project_dir, scenario_dir, dest, commit):
     if commit:
         git(dest, "add", "-A")
         git(dest, "commit", "-q", "--allow-empty", "-m", "scenario")
+        status = subprocess.run(GIT + ["status", "--porcelain"], cwd=dest, check=True,
+                                capture_output=True, text=True).stdout
+        assert not status.strip(), "scenario not fully committed: %r" % status
     shutil.copyfile(os.path.join(project_dir, "base.testmondata"),
                     os.path.join(dest, ".testmondata"))
 
