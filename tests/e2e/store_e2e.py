@@ -18,6 +18,7 @@ from store_support import (Nginx, PyServer, Skip, commit, db_marker, fetched, gi
                            history_with_merges, make_db, rev_list, run)
 
 TMDIFF = None
+HERE_E2E = os.path.dirname(os.path.abspath(__file__))
 CASES = []
 
 
@@ -416,6 +417,44 @@ def dir_cache_eviction(c):
         time.sleep(1.1)  # distinct mtimes: eviction goes by last use
     names = sorted(os.path.basename(p)[:40] for p in c.cache_files())
     check(names == sorted(order[:2]), f"eviction kept {names}")
+
+
+@case
+def dir_select_store(c):
+    """select --store selects exactly what select --db does with the fetched
+    database; without one it exits 1 and says to run everything."""
+    src = os.path.join(os.path.dirname(os.path.dirname(HERE_E2E)), "examples", "invoicing")
+    if not os.path.exists(os.path.join(src, ".testmondata")):
+        raise Skip("examples/invoicing is not there")
+    proj = os.path.join(c.tmp, "invoicing")
+    shutil.copytree(src, proj)
+    recorded = os.path.join(c.tmp, "recorded.testmondata")
+    shutil.move(os.path.join(proj, ".testmondata"), recorded)
+    git(proj, "init", "-q")
+    git(proj, "add", "-A")
+    git(proj, "commit", "-q", "-m", "CI")
+    store = os.path.join(c.tmp, "share")
+    os.makedirs(store)
+    env = c.env
+    r = run(TMDIFF, ["select", "--no-env-check", "--store", store], proj, env)
+    check(r.returncode == 1 and r.stdout == "" and "run every test" in r.stderr,
+          "no database: exit 1, run everything", r)
+    r = run(TMDIFF, ["publish", "--store", store, recorded], proj, env)
+    check(r.returncode == 0, "publish", r)
+    tax = os.path.join(proj, "invoicing", "tax.py")
+    with open(tax) as f:
+        text = f.read()
+    edited = text.replace("    return amount + amount * (rate / 100)\n",
+                          "    tax = amount * (rate / 100)\n    return amount + tax\n")
+    check(edited != text, "the example changed: adapt the edit")
+    with open(tax, "w") as f:
+        f.write(edited)
+    git(proj, "commit", "-q", "-am", "local change")
+    direct = run(TMDIFF, ["select", "--no-env-check", "--db", recorded], proj, env)
+    via = run(TMDIFF, ["select", "--no-env-check", "--store", store], proj, env)
+    check(direct.returncode == 0 and via.returncode == 0 and via.stdout == direct.stdout,
+          f"--store must select what --db selects:\n{direct.stdout}", via)
+    check(len(via.stdout.split()) > 1, "the edit must select tests", via)
 
 
 def commit_next(c):
