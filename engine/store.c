@@ -200,6 +200,7 @@ static int download(int *out_cached, store_loc *loc, const tmd_dbcache *cache,
     if (rc == 0 && !*out_cached) {
         tmd_sink sink;
         rc = tmd_sink_init(&sink, fd, form, source, opts->progress, opts->progress_data);
+        sink.limit = opts->cache_bytes;
         if (rc == 0) {
             rc = loc->http ? tmd_store_http_download(loc->http, &sink, commit, form)
                            : tmd_store_dir_download(&sink, loc->dir, commit, form);

@@ -19,6 +19,9 @@ typedef struct tmd_sink {
     size_t z_last;         /* ZSTD_decompressStream's last hint; 0 = frame done */
     uint64_t received;     /* bytes in (compressed) */
     uint64_t total;        /* expected bytes in, 0 when unknown */
+    uint64_t written;      /* bytes out (decompressed) */
+    uint64_t limit;        /* most bytes out accepted (a hostile or broken
+                              server cannot fill the disk); 0: no limit */
     const char *source;    /* for messages: URL or path, no credentials */
     tmd_progress_fn progress;
     void *progress_data;

@@ -50,10 +50,25 @@ int tmd_sink_init(tmd_sink *s, int fd, int form, const char *source,
     return 0;
 }
 
+static int over_limit(tmd_sink *s, size_t more)
+{
+    s->written += more;
+    return s->limit && s->written > s->limit;
+}
+
+static int too_large(const tmd_sink *s)
+{
+    return tmd_error(TMD_EFORMAT, "%s: larger than the cache's %llu MB (raise TMDIFF_CACHE_MB if "
+                     "the database is really that big)", s->source,
+                     (unsigned long long)(s->limit >> 20));
+}
+
 int tmd_sink_write(tmd_sink *s, const void *bytes, size_t n)
 {
     s->received += n;
     if (!s->z) {
+        if (over_limit(s, n))
+            return too_large(s);
         if (write_all(s->fd, bytes, n) != 0)
             return tmd_error(TMD_EIO, "%s: cannot write the cache file: %s (check free space)",
                              s->source, strerror(errno));
@@ -66,6 +81,8 @@ int tmd_sink_write(tmd_sink *s, const void *bytes, size_t n)
                 return tmd_error(TMD_EFORMAT, "%s: bad zstd data: %s (publish it again)", s->source,
                                  ZSTD_getErrorName(r));
             s->z_last = r;
+            if (over_limit(s, out.pos))
+                return too_large(s);
             if (write_all(s->fd, s->out, out.pos) != 0)
                 return tmd_error(TMD_EIO, "%s: cannot write the cache file: %s (check free space)",
                                  s->source, strerror(errno));
@@ -79,6 +96,7 @@ int tmd_sink_write(tmd_sink *s, const void *bytes, size_t n)
 int tmd_sink_restart(tmd_sink *s)
 {
     s->received = 0;
+    s->written = 0;
     s->z_last = 1;
     if (s->z)
         ZSTD_DCtx_reset(s->z, ZSTD_reset_session_only);

@@ -392,6 +392,18 @@ def dir_corrupt_and_missing(c):
 
 
 @case
+def dir_larger_than_the_cache(c):
+    store = os.path.join(c.tmp, "share")
+    os.makedirs(store)
+    put_db(store, c.ids["a4"], "big", compressed=True, pad=1500000)
+    r = c.tmdiff("fetch", "--store", store, env={"TMDIFF_CACHE_MB": "1"})
+    check(r.returncode == 1 and "larger than the cache's 1 MB" in r.stderr, "size limit", r)
+    check(c.cache_files() == [] and c.cache_files(".tmp-*") == [], "nothing may be cached")
+    r = c.tmdiff("fetch", "--store", store, env={"TMDIFF_CACHE_MB": "4"})
+    check(r.returncode == 0, "within the limit", r)
+
+
+@case
 def dir_shallow_clone(c):
     store = os.path.join(c.tmp, "share")
     os.makedirs(store)
