@@ -12,7 +12,7 @@ steps 1-4), runs `tmdiff --format json` there and checks:
 - `changed_files` (files whose fsha changed, with their current checksums in
   testmon's order; null for a missing file) equals the kit's;
 - `--format deselect -0` names every stored test pytest still collects that
-  is not selected, and no selected one;
+  is not selected, and no selected one; `--shard K/3` partitions the selection;
 - with --precise, an uncommitted tree gives the committed answer (the dedent
   quirk dropped), never a test testmon would not run;
 - with --pytest, `tmdiff run` runs Debian's pytest on that selection and
@@ -189,6 +189,18 @@ def check(args, project, scenario, commit):
                 problems.append("--format deselect: missing %s, wrong %s" %
                                 (sorted(want_desel - desel)[:5],
                                  sorted((desel - stored) | (desel & expected))[:5]))
+        if commit and not args.precise:
+            # --shard K/3: the parts are disjoint and together the selection.
+            parts = []
+            for k in (1, 2, 3):
+                sp = subprocess.run([args.tmdiff, "select", "--root", root, "--no-env-check",
+                                     "--shard", "%d/3" % k] + args.extra, cwd=root,
+                                    capture_output=True, text=True)
+                parts.append(sp.stdout.splitlines())
+            flat = [i for part in parts for i in part]
+            if sorted(flat) != sorted(out["selected"]) or len(set(flat)) != len(flat):
+                problems.append("--shard K/3 parts %s do not partition the selection" %
+                                [len(x) for x in parts])
         if args.pytest and not problems:
             rc, ran, log = ran_tests(args.tmdiff, root)
             expected_ran = expected
