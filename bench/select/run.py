@@ -13,7 +13,8 @@ same tests (tmdiff also names new tests and drops tests pytest no longer
 collects); differences are printed as notes (tests/e2e checks correctness).
 
 Prints a Markdown table: per project the median over its scenarios of each
-tool's median time, the worst scenario, the speed-up, peak RSS.
+tool's median wall time, the worst scenario, the mean user+system CPU time
+(steadier than wall time on a shared machine), the speed-ups, peak RSS.
 
 Usage: bench/select/run.py --tmdiff build/cli/tmdiff [--shared ../shared]
        [--python /usr/bin/python3] [--runs 15] [--warmup 3] [--project NAME]
@@ -33,13 +34,15 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "e2e"))
 import select_conformance as kit  # noqa: E402  (build_tree: the kit's steps 1-3)
 
 
-def hyperfine_median(cmd, runs, warmup):
+def hyperfine(cmd, runs, warmup):
+    """(median wall ms, mean user+system CPU ms) of whole-process runs."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run(["hyperfine", "-N", "--style", "none", "--runs", str(runs),
                         "--warmup", str(warmup), "--export-json", out.name, cmd],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(out.name) as f:
-            return json.load(f)["results"][0]["median"] * 1000.0
+            r = json.load(f)["results"][0]
+            return r["median"] * 1000.0, (r["user"] + r["system"]) * 1000.0
 
 
 def peak_rss_kib(argv):
@@ -63,12 +66,12 @@ def main():
     projects_dir = os.path.join(args.shared, "conformance", "projects")
 
     rows, mismatches = [], []
-    all_t, all_r = [], []
+    all_t, all_r, all_tc, all_rc = [], [], [], []
     for project in sorted(os.listdir(projects_dir)):
         if args.project and project not in args.project:
             continue
         pdir = os.path.join(projects_dir, project)
-        t_ms, r_ms, t_rss, r_rss = [], [], [], []
+        t_ms, r_ms, t_rss, r_rss, t_cpu, r_cpu = [], [], [], [], [], []
         for scenario in sorted(os.listdir(os.path.join(pdir, "scenarios"))):
             tmp = tempfile.mkdtemp(prefix="tmdiff-bench-")
             try:
@@ -93,8 +96,12 @@ def main():
                                       (project, scenario,
                                        sorted((mine - set(exp["new_tests"])) ^
                                               (stored & collected))[:4]))
-                t_ms.append(hyperfine_median(" ".join(tcmd), args.runs, args.warmup))
-                r_ms.append(hyperfine_median(" ".join(rcmd), max(5, args.runs // 3), 1))
+                wall, cpu = hyperfine(" ".join(tcmd), args.runs, args.warmup)
+                t_ms.append(wall)
+                t_cpu.append(cpu)
+                wall, cpu = hyperfine(" ".join(rcmd), max(5, args.runs // 3), 1)
+                r_ms.append(wall)
+                r_cpu.append(cpu)
                 t_rss.append(peak_rss_kib(tcmd))
                 r_rss.append(peak_rss_kib(rcmd))
             finally:
@@ -103,19 +110,24 @@ def main():
             continue
         all_t += t_ms
         all_r += r_ms
+        all_tc += t_cpu
+        all_rc += r_cpu
         rows.append((project, len(t_ms), statistics.median(t_ms), max(t_ms),
                      statistics.median(r_ms), statistics.median(r_ms) / statistics.median(t_ms),
-                     max(t_rss), max(r_rss)))
+                     statistics.median(t_cpu), statistics.median(r_cpu),
+                     statistics.median(r_cpu) / statistics.median(t_cpu), max(t_rss), max(r_rss)))
 
-    print("| project | scenarios | tmdiff median ms | tmdiff worst ms | Python reference "
-          "median ms | speed-up | tmdiff peak RSS KiB | reference peak RSS KiB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| project | scenarios | tmdiff wall ms (median) | tmdiff wall ms (worst) | "
+          "reference wall ms | wall speed-up | tmdiff CPU ms | reference CPU ms | "
+          "CPU speed-up | tmdiff peak RSS KiB | reference peak RSS KiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| %s | %d | %.1f | %.1f | %.1f | %.0fx | %d | %d |" % r)
+        print("| %s | %d | %.1f | %.1f | %.1f | %.1fx | %.1f | %.1f | %.1fx | %d | %d |" % r)
     if all_t:
-        print("| all | %d | %.1f | %.1f | %.1f | %.0fx | | |" %
+        print("| all | %d | %.1f | %.1f | %.1f | %.1fx | %.1f | %.1f | %.1fx | | |" %
               (len(all_t), statistics.median(all_t), max(all_t), statistics.median(all_r),
-               statistics.median(all_r) / statistics.median(all_t)))
+               statistics.median(all_r) / statistics.median(all_t), statistics.median(all_tc),
+               statistics.median(all_rc), statistics.median(all_rc) / statistics.median(all_tc)))
     for m in mismatches:
         print("note:", m, file=sys.stderr)
     return 0
