@@ -272,11 +272,13 @@ int tmd_store_fetch_nearest(tmd_store_result *out, const char *store, const char
     out->shallow = anc.shallow;
     if (found == anc.count) {
         rc = tmd_error(TMD_ENOTFOUND, "%s: no database for any of the %zu commits from %s%s "
-                       "(publish one from CI with `tmdiff publish`%s; until then run every test)",
+                       "(publish one from CI with `tmdiff publish`%s%s; until then run every test)",
                        loc.display, anc.count, opts.rev ? opts.rev : "HEAD",
                        anc.shallow ? ", back to the shallow clone's boundary" : "",
                        anc.shallow ? ", or deepen the clone: git fetch --deepen=50"
-                       : anc.depth_reached ? ", or raise --depth" : "");
+                       : anc.depth_reached ? ", or raise --depth" : "",
+                       ask == 0 ? "; the store was asked minutes ago, `tmdiff fetch --refresh` asks again"
+                                : "");
         goto done;
     }
     out->from_cache = 1;
