@@ -2,6 +2,7 @@
  * or the root, norecursedirs, python_files, --ignore from addopts) and the
  * node IDs they define (collect_module.c), plus the questions selection asks
  * of that listing: is a stored test still collected, which tests are new. */
+#define _GNU_SOURCE /* memmem */
 #include "collect_internal.h"
 #include "dump_symbols.h"
 #include "error.h"
@@ -294,7 +295,8 @@ static int walk_dir(struct walk *w, const char *start)
                 rc = strvec_push(&names, e->d_name);
         if (d)
             closedir(d);
-        qsort(names.v, names.n, sizeof *names.v, cmp_cstr);
+        if (names.n)
+            qsort(names.v, names.n, sizeof *names.v, cmp_cstr);
         /* sub-folders pushed in reverse so they are walked in order */
         strvec subdirs = {0};
         for (size_t i = 0; i < names.n && !rc; i++) {
@@ -405,7 +407,8 @@ static int add_start(struct walk *w, const char *rel)
 
 static int dedup_sorted(strvec *v)
 {
-    qsort(v->v, v->n, sizeof *v->v, cmp_cstr);
+    if (v->n)
+        qsort(v->v, v->n, sizeof *v->v, cmp_cstr);
     size_t k = 0;
     for (size_t i = 0; i < v->n; i++) {
         if (k && !strcmp(v->v[k - 1], v->v[i]))
@@ -488,7 +491,8 @@ int tmd_collect_project(tmd_collection *out, const char *root)
             const char *why;
             size_t len;
             char *src = abs ? collect_read_source(abs, &len, &why) : NULL;
-            if (src)
+            /* a test module without the word defines no fixture: one parse saved */
+            if (src && (pass == 0 || memmem(src, len, "fixture", 7)))
                 rc = collect_scan_fixtures(&facts, list->v[i], src, len, pass == 0);
             else if (pass == 0)
                 out->inexact = "a conftest.py tmdiff cannot read";
@@ -515,7 +519,8 @@ int tmd_collect_project(tmd_collection *out, const char *root)
         goto done;
 
     /* --deselect in addopts drops exact items under the given prefixes */
-    qsort(items.v, items.n, sizeof *items.v, cmp_item);
+    if (items.n)
+        qsort(items.v, items.n, sizeof *items.v, cmp_item);
     size_t k = 0;
     for (size_t i = 0; i < items.n; i++) {
         int drop = k && !strcmp(items.v[k - 1].nodeid, items.v[i].nodeid);
@@ -619,7 +624,8 @@ int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collectio
     int rc = 0;
     if (!sorted)
         return tmd_error(TMD_ENOMEM, "collect: out of memory");
-    memcpy(sorted, stored, nstored * sizeof *sorted);
+    if (nstored)
+        memcpy(sorted, stored, nstored * sizeof *sorted);
     qsort(sorted, nstored, sizeof *sorted, cmp_cstr);
     for (size_t i = 0; i < c->count && !rc; i++) {
         const tmd_collected *it = &c->items[i];

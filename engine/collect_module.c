@@ -27,6 +27,28 @@ static TSNode field(TSNode n, const char *name)
     return ts_node_child_by_field_name(n, name, (uint32_t)strlen(name));
 }
 
+/* The named children of a node, in order, through a cursor: tree-sitter's
+ * ts_node_named_child(n, i) walks from the first child each time, which is
+ * quadratic over a module of thousands of statements. free() *out. */
+static TSNode *named_children(TSNode parent, uint32_t *count)
+{
+    *count = 0;
+    uint32_t cap = ts_node_child_count(parent);
+    TSNode *v = malloc((cap ? cap : 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    TSTreeCursor cur = ts_tree_cursor_new(parent);
+    if (ts_tree_cursor_goto_first_child(&cur)) {
+        do {
+            TSNode ch = ts_tree_cursor_current_node(&cur);
+            if (ts_node_is_named(ch) && *count < cap)
+                v[(*count)++] = ch;
+        } while (ts_tree_cursor_goto_next_sibling(&cur));
+    }
+    ts_tree_cursor_delete(&cur);
+    return v;
+}
+
 struct ctx {
     const char *src;
     const char *relpath;
@@ -307,21 +329,67 @@ struct binding {
 struct namespace {
     struct binding *v;
     size_t n, cap;
+    size_t *slots;    /* hash index: 1 + position in v, 0 = empty */
+    size_t nslots;    /* a power of two, at least twice n */
     int wildcard;     /* from x import * */
 };
+
+static void ns_free(struct namespace *ns)
+{
+    free(ns->v);
+    free(ns->slots);
+    memset(ns, 0, sizeof *ns);
+}
+
+static size_t ns_hash(const char *name, size_t len)
+{
+    size_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* The slot holding `name`, or the empty slot where it would go. */
+static size_t *ns_slot(const struct namespace *ns, const char *name, size_t len)
+{
+    size_t mask = ns->nslots - 1;
+    for (size_t i = ns_hash(name, len) & mask;; i = (i + 1) & mask) {
+        size_t *slot = &ns->slots[i];
+        if (!*slot)
+            return slot;
+        const struct binding *b = &ns->v[*slot - 1];
+        if (b->len == len && !memcmp(b->name, name, len))
+            return slot;
+    }
+}
+
+static int ns_grow_index(struct namespace *ns)
+{
+    size_t nslots = ns->nslots ? 2 * ns->nslots : 64;
+    size_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return TMD_ENOMEM;
+    free(ns->slots);
+    ns->slots = slots;
+    ns->nslots = nslots;
+    for (size_t i = 0; i < ns->n; i++)
+        *ns_slot(ns, ns->v[i].name, ns->v[i].len) = i + 1;
+    return 0;
+}
 
 static int ns_bind(struct namespace *ns, const char *name, size_t len, bind_kind kind, TSNode stmt,
                    int conditional, int imported)
 {
-    for (size_t i = 0; i < ns->n; i++) {
-        struct binding *b = &ns->v[i];
-        if (b->len == len && !memcmp(b->name, name, len)) {
-            /* a later binding replaces the earlier one; conditional ones
-             * leave it uncertain which survives */
-            int cond = conditional || b->conditional;
-            *b = (struct binding){name, len, kind, stmt, cond, imported};
-            return 0;
-        }
+    if (2 * (ns->n + 1) > ns->nslots && ns_grow_index(ns))
+        return TMD_ENOMEM;
+    size_t *slot = ns_slot(ns, name, len);
+    if (*slot) {
+        struct binding *b = &ns->v[*slot - 1];
+        /* a later binding replaces the earlier one; conditional ones
+         * leave it uncertain which survives */
+        int cond = conditional || b->conditional;
+        *b = (struct binding){name, len, kind, stmt, cond, imported};
+        return 0;
     }
     if (ns->n == ns->cap) {
         size_t cap = ns->cap ? 2 * ns->cap : 32;
@@ -332,15 +400,16 @@ static int ns_bind(struct namespace *ns, const char *name, size_t len, bind_kind
         ns->cap = cap;
     }
     ns->v[ns->n++] = (struct binding){name, len, kind, stmt, conditional, imported};
+    *slot = ns->n;
     return 0;
 }
 
 static const struct binding *ns_find(const struct namespace *ns, const char *name, size_t len)
 {
-    for (size_t i = 0; i < ns->n; i++)
-        if (ns->v[i].len == len && !memcmp(ns->v[i].name, name, len))
-            return &ns->v[i];
-    return NULL;
+    if (!ns->nslots)
+        return NULL;
+    size_t *slot = ns_slot(ns, name, len);
+    return *slot ? &ns->v[*slot - 1] : NULL;
 }
 
 /* Names bound by an assignment target (identifiers in tuples/lists). */
@@ -384,10 +453,12 @@ static int read_namespace(const struct ctx *c, struct namespace *ns, TSNode body
     stack[sp++] = (struct item){body, 0};
     while (sp > 0) {
         struct item it = stack[--sp];
-        uint32_t n = ts_node_named_child_count(it.block);
-        /* push compound blocks in reverse so they are read in order */
+        uint32_t n;
+        TSNode *kids = named_children(it.block, &n);
+        if (!kids)
+            return TMD_ENOMEM;
         for (uint32_t i = 0; i < n; i++) {
-            TSNode s = ts_node_named_child(it.block, i);
+            TSNode s = kids[i];
             const char *type = ts_node_type(s);
             TSNode def = definition_of(s);
             int rc = 0;
@@ -448,8 +519,10 @@ static int read_namespace(const struct ctx *c, struct namespace *ns, TSNode body
                     for (uint32_t k = 0; k < xm; k++) {
                         TSNode ch = ts_node_named_child(x, k);
                         if (is(ch, "block")) {
-                            if (sp >= 128)
+                            if (sp >= 128) {
+                                free(kids);
                                 return TMD_EINVAL;
+                            }
                             stack[sp++] = (struct item){ch, 1};
                         } else if (strstr(ts_node_type(ch), "clause") && ssp < 64) {
                             sub[ssp++] = ch;
@@ -459,9 +532,12 @@ static int read_namespace(const struct ctx *c, struct namespace *ns, TSNode body
                 if (!strcmp(type, "for_statement") || !strcmp(type, "with_statement"))
                     rc = bind_targets(c, ns, field(s, "left"), 1);
             }
-            if (rc)
+            if (rc) {
+                free(kids);
                 return rc;
+            }
         }
+        free(kids);
     }
     return 0;
 }
@@ -603,7 +679,7 @@ static int class_members(const struct ctx *c, struct namespace *members, TSNode 
             if (!ns_find(members, one.v[k].name, one.v[k].len))
                 rc = ns_bind(members, one.v[k].name, one.v[k].len, one.v[k].kind, one.v[k].stmt,
                              one.v[k].conditional, one.v[k].imported);
-        free(one.v);
+        ns_free(&one);
         if (rc)
             return rc;
     }
@@ -630,7 +706,7 @@ static int own_test_methods(const struct ctx *c, TSNode cls)
     if (read_namespace(c, &own, field(cls, "body")) == 0)
         for (size_t i = 0; i < own.n && !found; i++)
             found = own.v[i].kind == B_FUNC && own.v[i].len >= 4 && !memcmp(own.v[i].name, "test", 4);
-    free(own.v);
+    ns_free(&own);
     return found;
 }
 
@@ -760,7 +836,7 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
             }
             strvec_free(&outer.ids);
         }
-        free(members.v);
+        ns_free(&members);
         tmd_buf_free(&prefix);
         job_free(&job);
     }
@@ -814,12 +890,12 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     if (rc)
         goto done;
     /* `from unittest import TestCase` makes a bare TestCase base unittest's */
-    uint32_t n = ts_node_named_child_count(root);
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode s = ts_node_named_child(root, i);
-        if (is(s, "import_from_statement") && text_is(&c, field(s, "module_name"), "unittest"))
+    uint32_t n;
+    TSNode *top = named_children(root, &n);
+    for (uint32_t i = 0; top && i < n; i++)
+        if (is(top[i], "import_from_statement") && text_is(&c, field(top[i], "module_name"), "unittest"))
             c.unittest_names = 1;
-    }
+    free(top);
     if (ns.wildcard) {
         rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX, "wildcard import", NULL);
         if (rc)
@@ -863,7 +939,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         rc = TMD_ENOMEM;
     tmd_buf_free(&prefix);
 done:
-    free(ns.v);
+    ns_free(&ns);
     ts_tree_delete(tree);
     if (rc == TMD_ENOMEM)
         return tmd_error(rc, "%s: out of memory while collecting", relpath);
@@ -964,9 +1040,12 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     blocks[nb++] = ts_tree_root_node(tree);
     while (nb > 0 && !rc) {
         TSNode blk = blocks[--nb];
-        uint32_t n = ts_node_named_child_count(blk);
-        for (uint32_t i = 0; i < n && !rc; i++) {
-            TSNode s = ts_node_named_child(blk, i);
+        uint32_t n;
+        TSNode *kids = named_children(blk, &n);
+        if (!kids)
+            rc = TMD_ENOMEM;
+        for (uint32_t i = 0; kids && i < n && !rc; i++) {
+            TSNode s = kids[i];
             TSNode def = definition_of(s);
             if (is(def, "class_definition")) {
                 if (nb < 64)
@@ -1007,6 +1086,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
                     rc = scan_fixture(&c, facts, s, args, relpath, scope_len);
             }
         }
+        free(kids);
     }
     ts_tree_delete(tree);
     return rc ? tmd_error(rc, "%s: out of memory while reading fixtures", relpath) : 0;

@@ -467,17 +467,23 @@ static int display_items(TSNode *items, int max, TSNode n)
     n = unparen(n);
     if (!node_is(n, "list") && !node_is(n, "tuple"))
         return -1;
-    int count = 0;
-    uint32_t c = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < c; i++) {
-        TSNode it = ts_node_named_child(n, i);
-        if (node_is(it, "comment"))
-            continue;
-        if (node_is(it, "list_splat") || node_is(it, "parenthesized_list_splat") || count >= max)
-            return -1;
-        items[count++] = it;
+    int count = 0, bad = 0;
+    /* a cursor: ts_node_named_child(n, i) is linear in i */
+    TSTreeCursor cur = ts_tree_cursor_new(n);
+    if (ts_tree_cursor_goto_first_child(&cur)) {
+        do {
+            TSNode it = ts_tree_cursor_current_node(&cur);
+            if (!ts_node_is_named(it) || node_is(it, "comment"))
+                continue;
+            if (node_is(it, "list_splat") || node_is(it, "parenthesized_list_splat") || count >= max) {
+                bad = 1;
+                break;
+            }
+            items[count++] = it;
+        } while (ts_tree_cursor_goto_next_sibling(&cur));
     }
-    return count;
+    ts_tree_cursor_delete(&cur);
+    return bad ? -1 : count;
 }
 
 static int is_pytest_param(TSNode n, const char *src)

@@ -3,7 +3,8 @@
  * $XDG_CACHE_HOME/tmdiff (or ~/.cache/tmdiff): WAL mode and a busy timeout
  * let concurrent runs share it; every row carries a CRC-32 of its content,
  * so a damaged row is dropped and recomputed, and a damaged file is replaced;
- * the oldest rows go when it holds more than FPCACHE_MAX_ROWS. */
+ * the oldest rows go when it holds more than FPCACHE_MAX_ROWS. Keys carry
+ * the build's identity (version + hash of the executable). */
 #include "error.h"
 #include "fpcache_internal.h"
 #include "tmdiff.h"
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include <zlib.h>
 
 #ifndef TMDIFF_VERSION
@@ -170,9 +172,26 @@ int fpcache_open_versioned(tmd_fpcache **out, const char *dir, const char *versi
     return 0;
 }
 
+/* The running build's identity: its version and a hash of its executable,
+ * so that any rebuild (a changed dumper between two commits too) starts
+ * with fresh keys instead of trusting checksums an older build computed. */
+static void build_identity(char *out, size_t size)
+{
+    uint8_t *exe = NULL;
+    size_t n = 0;
+    if (tmd_file_read(&exe, &n, "/proc/self/exe") == 0) {
+        snprintf(out, size, "%s-%016llx", TMDIFF_VERSION, (unsigned long long)XXH3_64bits(exe, n));
+        free(exe);
+    } else {
+        snprintf(out, size, "%s", TMDIFF_VERSION);
+    }
+}
+
 int tmd_fpcache_open(tmd_fpcache **out, const char *dir)
 {
-    return fpcache_open_versioned(out, dir, TMDIFF_VERSION, FPCACHE_MAX_ROWS);
+    char version[64];
+    build_identity(version, sizeof version);
+    return fpcache_open_versioned(out, dir, version, FPCACHE_MAX_ROWS);
 }
 
 void tmd_fpcache_close(tmd_fpcache *cache)

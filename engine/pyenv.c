@@ -269,7 +269,8 @@ static void hash_pth_files(XXH3_state_t *h, const char *dir)
             n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_cstr);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_cstr);
     for (size_t i = 0; i < n; i++) {
         XXH3_64bits_update(h, names[i], strlen(names[i]) + 1);
         char *p = join2(dir, names[i]);
