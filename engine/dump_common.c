@@ -95,13 +95,30 @@ void dump_binding_name_repr(dumper *d, TSNode ident, tmd_buf *out)
     dump_name_repr(d, ident, out);
 }
 
+/* Python 3's hard keywords: tree-sitter sometimes leaves them as names
+ * (`import x as None`, `def None():`, a bare `and`). */
+int dump_is_keyword(const char *s, size_t len)
+{
+    static const char *const keywords[] = {
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break",
+        "class", "continue", "def", "del", "elif", "else", "except", "finally", "for",
+        "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
+        "pass", "raise", "return", "try", "while", "with", "yield"};
+    if (len < 2 || len > 8)
+        return 0;
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+        if (strlen(keywords[i]) == len && !memcmp(keywords[i], s, len))
+            return 1;
+    return 0;
+}
+
 void dump_name_repr(dumper *d, TSNode ident, tmd_buf *out)
 {
     size_t len;
     const char *s = dump_text(d, ident, &len);
     char why[LIT_WHY_SIZE] = "";
-    if ((len == 5 && !memcmp(s, "async", 5)) || (len == 5 && !memcmp(s, "await", 5))) {
-        dump_reject(d, ident, "async/await are keywords");
+    if (dump_is_keyword(s, len)) {
+        dump_reject(d, ident, "a keyword cannot be a name");
         return;
     }
     tmd_buf_putc(out, '\'');
@@ -128,6 +145,8 @@ void dump_dotted_repr(dumper *d, TSNode dotted, tmd_buf *out)
         size_t len;
         const char *s = dump_text(d, c, &len);
         char why[LIT_WHY_SIZE] = "";
+        if (dump_is_keyword(s, len))
+            dump_reject(d, c, "a keyword cannot be a name");
         int rc = lit_identifier(out, s, len, d->dialect, why);
         if (rc == LIT_SYNTAX)
             dump_reject(d, c, why[0] ? why : "invalid identifier");

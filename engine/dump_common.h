@@ -33,6 +33,8 @@ static inline TSNode dump_next(TSNode c)
 
 /* dump_text(n) equals the C string s. */
 int dump_text_is(const dumper *d, TSNode n, const char *s);
+/* The `len` bytes at s spell one of Python 3's hard keywords. */
+int dump_is_keyword(const char *s, size_t len);
 /* 'name' of an identifier as CPython stores it (NFKC); async/await rejected. */
 void dump_name_repr(dumper *d, TSNode ident, tmd_buf *out);
 /* The same for a name the statement binds (def, class, import, except as):
@@ -51,6 +53,10 @@ void dump_check_indent(dumper *d, TSNode list);
 /* CPython's nesting limits (brackets, indentation levels) over the prepared
  * text of `len` bytes and its tree (dump_limits.c). */
 void dump_check_limits(dumper *d, TSNode root, size_t len);
+
+/* Characters between tokens that CPython's tokenizer refuses and
+ * tree-sitter skips (dump_text.c). */
+void dump_check_text(dumper *d, TSNode root, size_t len);
 
 /* On a tree with ERROR/MISSING nodes: rejects what the errors prove
  * CPython rejects too (dump_errors.c). */

@@ -17,19 +17,23 @@ typedef struct indent {
 static int line_indent(const dumper *d, uint32_t at, indent *out)
 {
     uint32_t start = at;
-    while (start > 0 && d->src[start - 1] != '\n') {
-        char c = d->src[start - 1];
-        if (c != ' ' && c != '\t')
-            return 0;
-        start--;
+    for (;;) {
+        while (start > 0 && d->src[start - 1] != '\n') {
+            char c = d->src[start - 1];
+            if (c != ' ' && c != '\t')
+                return 0;
+            start--;
+        }
+        /* after a backslash continuation the logical line began on the
+         * previous physical line: it counts if only blanks precede */
+        if (start < 2 || d->src[start - 2] != '\\')
+            break;
+        start -= 2;
     }
-    /* a backslash continuation: the line continues the previous one */
-    if (start >= 2 && d->src[start - 2] == '\\')
-        return 0;
     out->col = out->altcol = 0;
     out->mixed = 0;
     int seen_space = 0;
-    for (uint32_t i = start; i < at; i++) {
+    for (uint32_t i = start; i < at && (d->src[i] == ' ' || d->src[i] == '\t'); i++) {
         if (d->src[i] == '\t') {
             out->col = (out->col / 8 + 1) * 8;
             out->altcol++;

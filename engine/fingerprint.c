@@ -124,6 +124,7 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
     d.sym = dump_symbols_get();
     d.status = TMD_FP_BLOCKS;
     dump_check_limits(&d, ts_tree_root_node(tree), len);
+    dump_check_text(&d, ts_tree_root_node(tree), len);
     dump_module(&d, ts_tree_root_node(tree));
     ts_tree_delete(tree);
 
