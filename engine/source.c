@@ -186,14 +186,15 @@ int tmd_source_prepare(tmd_source *out, const uint8_t *bytes, size_t n)
     case TMD_CODEC_SINGLE_BYTE:
         if (tmd_single_byte_decode(&decoded, &chars, codec.iconv_name, norm, m) != 0) {
             codec.kind = TMD_CODEC_UNDECODABLE;
-            codec.why = "glibc's iconv does not decode its codec as Python does";
+            codec.why = "glibc's iconv lacks its one-byte codec (gconv modules missing?)";
         }
         break;
     case TMD_CODEC_MULTI_BYTE:
         if (tmd_multi_byte_decode(&decoded, &chars, codec.iconv_name, codec.forbidden, norm,
                                   m) != 0) {
             codec.kind = TMD_CODEC_UNDECODABLE;
-            codec.why = "iconv cannot decode it exactly as Python does (invalid bytes)";
+            codec.why = "bytes its CJK codec rejects or reads unlike Python "
+                        "(Python's replacement text is not reproduced)";
         }
         break;
     case TMD_CODEC_UNDECODABLE:
@@ -208,6 +209,7 @@ int tmd_source_prepare(tmd_source *out, const uint8_t *bytes, size_t n)
         /* testmon raises here: no text, no fsha; the file counts as changed */
         tmd_buf_free(&decoded);
         out->decodable = 0;
+        out->why_undecodable = codec.why;
         out->text = calloc(1, 1);
         if (!out->text) {
             rc = tmd_error(TMD_ENOMEM, "source: out of memory (free memory)");

@@ -66,6 +66,8 @@ typedef struct tmd_source {
     char git_sha[41]; /* git's blob id of the raw bytes */
     char fsha[41];    /* testmon's own fsha ("" when not decodable) */
     uint64_t xxh3;    /* XXH3-64 of the raw bytes, for caches */
+    const char *why_undecodable; /* decodable == 0: why, as a static string
+                                    (for --dump and explain); else NULL */
 } tmd_source;
 
 /* Reads a whole regular file (refusing devices, FIFOs and files over 256 MiB,

@@ -185,6 +185,7 @@ static void cookies(void **state)
 
     PREP(&src, "# coding: no-such-codec\n");
     assert_false(src.decodable);
+    assert_non_null(strstr(src.why_undecodable, "codec"));
     tmd_source_free(&src);
 
     PREP(&src, "# -*- coding: KOI8_R -*-\n\xc1\n");
@@ -236,6 +237,7 @@ static void invalid_utf8_where_detect_encoding_reads(void **state)
 
     PREP(&src, "x = 1\n# caf\xe9\n"); /* line 1 code: line 2 is not read */
     assert_true(src.decodable);
+    assert_null(src.why_undecodable);
     tmd_source_free(&src);
 }
 
