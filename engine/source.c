@@ -45,9 +45,12 @@ int tmd_file_read(uint8_t **out, size_t *out_len, const char *path)
         goto done;
     }
     if (!S_ISREG(st.st_mode)) {
-        rc = tmd_error(TMD_EINVAL, "%s: not a regular file (%s) (only regular files are read)",
-                       path, S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO"
-                       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a special file");
+        const char *what = S_ISDIR(st.st_mode)    ? "a directory"
+                           : S_ISFIFO(st.st_mode) ? "a FIFO"
+                           : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                      : "a special file";
+        rc = tmd_error(TMD_EINVAL, "%s: not a regular file but %s (only regular files are read)",
+                       path, what);
         goto done;
     }
     if ((uint64_t)st.st_size > TMD_FILE_MAX) {

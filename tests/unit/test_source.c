@@ -27,7 +27,8 @@ static void conformance_hashes(void **state)
 {
     (void)state;
     size_t jlen;
-    char *jsonl = support_read_file(support_shared_path("conformance/syntax/expected/py311.jsonl"), &jlen);
+    const char *expected = support_shared_path("conformance/syntax/expected/py311.jsonl");
+    char *jsonl = support_read_file(expected, &jlen);
     if (!jsonl)
         skip();
     int edge_files = 0, all_files = 0, undecodable = 0;
@@ -128,7 +129,8 @@ static void cpython_replacement_rule(void **state)
     /* a truncated 3-byte sequence is one U+FFFD; so is a lead with one good
      * continuation; bytes that can never start a sequence are one each */
     PREP(&src, "\n\n\xe2\x82" "A\xf0\x90\x80\xc0\x80\xff");
-    assert_string_equal(src.text, "\n\n\xef\xbf\xbd" "A\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\n");
+    assert_string_equal(src.text, "\n\n\xef\xbf\xbd" "A"
+                                  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\n");
     tmd_source_free(&src);
 
     PREP(&src, "\n\n\xf4\x90\x80\x80"); /* above U+10FFFF: four */
