@@ -10,6 +10,7 @@
 #include "collect_internal.h"
 #include "dump_symbols.h"
 #include "error.h"
+#include "pyliteral.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -58,7 +59,25 @@ struct ctx {
     /* module-wide reasons every test here is a PREFIX (NULL: none) */
     const char *module_unknown;
     int unittest_names; /* `from unittest import TestCase` seen */
+    int *odd_name;      /* set when a name could not be normalised */
 };
+
+/* Appends prefix + a Python name as pytest shows it: CPython NFKC-normalises
+ * non-ASCII identifiers (`test_\uFB01le` is `test_file`). */
+static void put_id(const struct ctx *c, tmd_buf *b, const char *prefix, const char *name, size_t len)
+{
+    tmd_buf_puts(b, prefix);
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)name[i] >= 0x80) {
+            static const tmd_dialect newest = {13, -1};
+            char why[LIT_WHY_SIZE];
+            if (lit_identifier(b, name, len, &newest, why) != LIT_OK)
+                *c->odd_name = 1;
+            return;
+        }
+    }
+    tmd_buf_put(b, name, len);
+}
 
 static const char *text(const struct ctx *c, TSNode n, size_t *len)
 {
@@ -216,7 +235,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
     size_t nlen;
     const char *name = text(c, field(fn, "name"), &nlen);
     tmd_buf id = TMD_BUF_INIT;
-    tmd_buf_printf(&id, "%s%.*s", prefix, (int)nlen, name);
+    put_id(c, &id, prefix, name, nlen);
     if (id.oom)
         return TMD_ENOMEM;
     const char *unknown = outer->unknown ? outer->unknown : c->module_unknown;
@@ -725,7 +744,7 @@ static int unittest_items(const struct ctx *c, const char *prefix, const struct 
         if (b->len < 4 || memcmp(b->name, "test", 4))
             continue;
         tmd_buf id = TMD_BUF_INIT;
-        tmd_buf_printf(&id, "%s%.*s", prefix, (int)b->len, b->name);
+        put_id(c, &id, prefix, b->name, b->len);
         if (b->kind == B_FUNC && !b->conditional)
             rc = add(c, id.data, TMD_COLLECT_EXACT, NULL, NULL);
         else
@@ -766,7 +785,7 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
         size_t nlen;
         const char *name = text(c, field(cls, "name"), &nlen);
         tmd_buf prefix = TMD_BUF_INIT;
-        tmd_buf_printf(&prefix, "%s%.*s", job.prefix ? job.prefix : "", (int)nlen, name);
+        put_id(c, &prefix, job.prefix ? job.prefix : "", name, nlen);
         TSNode chain[MAX_CLASS_DEPTH];
         int nchain, unittest;
         const char *why = class_chain(c, module, cls, chain, &nchain, &unittest);
@@ -812,7 +831,7 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
                     }
                     if (b->conditional) {
                         tmd_buf id = TMD_BUF_INIT;
-                        tmd_buf_printf(&id, "%s%.*s", prefix.data, (int)b->len, b->name);
+                        put_id(c, &id, prefix.data, b->name, b->len);
                         rc = add(c, id.data, TMD_COLLECT_PREFIX, "conditional definition", NULL);
                         tmd_buf_free(&id);
                         continue;
@@ -828,7 +847,7 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
                     rc = function_items(c, prefix.data, b->stmt, &outer, 1);
                 } else if (b->kind != B_CLASS) {
                     tmd_buf id = TMD_BUF_INIT;
-                    tmd_buf_printf(&id, "%s%.*s", prefix.data, (int)b->len, b->name);
+                    put_id(c, &id, prefix.data, b->name, b->len);
                     rc = add(c, id.data, TMD_COLLECT_PREFIX,
                              b->conditional ? "conditional definition" : "bound at runtime", NULL);
                     tmd_buf_free(&id);
@@ -884,7 +903,8 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         ts_tree_delete(tree);
         return rc;
     }
-    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0};
+    int odd_name = 0;
+    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name};
     struct namespace ns = {0};
     rc = read_namespace(&c, &ns, root);
     if (rc)
@@ -920,7 +940,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         int fmatch = name_matches(&cfg->python_functions, b->name, b->len);
         int cmatch = name_matches(&cfg->python_classes, b->name, b->len);
         tmd_buf id = TMD_BUF_INIT;
-        tmd_buf_printf(&id, "%s%.*s", prefix.data, (int)b->len, b->name);
+        put_id(&c, &id, prefix.data, b->name, b->len);
         if (b->kind == B_FUNC && fmatch && !b->conditional)
             rc = function_items(&c, prefix.data, b->stmt, &none, 0);
         else if (b->kind == B_CLASS && !b->conditional)
@@ -938,6 +958,8 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     if (prefix.oom && !rc)
         rc = TMD_ENOMEM;
     tmd_buf_free(&prefix);
+    if (!rc && odd_name) /* the IDs of some names are not known: the whole file */
+        rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX, "identifier not normalised", NULL);
 done:
     ns_free(&ns);
     ts_tree_delete(tree);
@@ -1029,7 +1051,8 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     TSTree *tree = collect_parse(src, len);
     if (!tree)
         return tmd_error(TMD_ENOMEM, "%s: tree-sitter could not parse (out of memory?)", relpath);
-    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0};
+    int odd_name = 0;
+    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name};
     /* a conftest's scope is its folder; a module's scope is the module */
     const char *slash = strrchr(relpath, '/');
     size_t scope_len = is_conftest ? (slash ? (size_t)(slash - relpath) : 0) : strlen(relpath);

@@ -316,7 +316,9 @@ static const char awkward_tests[] =
     "    def test_main_only():\n        pass\n"
     "\n"
     "def test_redefined():\n    pass\n"
-    "def test_redefined():\n    pass\n";
+    "def test_redefined():\n    pass\n"
+    "def test_\xef\xac\x81le():\n    pass\n" /* U+FB01: NFKC makes it test_file */
+    "class Test\xc3\x89t\xc3\xa9:\n    def test_x(self):\n        pass\n";
 
 /* Names that must come out exact: a regression here is a lost precision. */
 static const char *const must_be_exact[] = {
@@ -339,6 +341,8 @@ static const char *const must_be_exact[] = {
     "tests/test_awkward.py::DerivedCase::test_one",
     "tests/test_awkward.py::test_overrides_fixture[7]",
     "tests/sub/test_x.py::test_in_sub",
+    "tests/test_awkward.py::test_file",
+    "tests/test_awkward.py::Test\xc3\x89t\xc3\xa9::test_x",
     NULL};
 
 static void awkward_cases_against_pytest(void **state)
