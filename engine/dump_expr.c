@@ -1667,38 +1667,43 @@ static void args_of_params(walk *w, TSNode params, int is_lambda, tmd_buf *out)
 
 /* ---- entry points --------------------------------------------------------- */
 
-/* What a statement-level slot allows, read from the parent statement: only
- * consulted for the rare node kinds whose validity depends on it. */
+/* What a statement-level slot allows. tree-sitter only puts a bare yield
+ * where CPython takes it too (expression statements, assignment values),
+ * so yield is always fine here. The parent statement is looked up (an
+ * O(depth * siblings) walk in tree-sitter 0.20) only for the rare bare
+ * `:=` or `*x`, and for 3.8's `for x in *a, b`. */
 static unsigned slot_allows(dumper *d, TSNode n)
 {
     const dump_symbols *s = d->sym;
     TSSymbol sym = ts_node_symbol(n);
-    if (sym != s->S_named_expression && sym != s->S_yield && sym != s->S_list_splat &&
-        sym != s->S_expression_list)
-        return 0;
+    unsigned allow = EX_YIELD;
+    if (sym == s->S_expression_list) {
+        if (!before(d, 9)) /* the elements get EX_STAR from the tuple */
+            return allow;
+        int starred = 0;
+        TSTreeCursor c = ts_tree_cursor_new(n);
+        for (int ok = kid_first(&c); ok && !starred; ok = kid_next(&c))
+            starred = d->src[ts_node_start_byte(ts_tree_cursor_current_node(&c))] == '*';
+        ts_tree_cursor_delete(&c);
+        if (!starred)
+            return allow;
+    } else if (sym != s->S_named_expression && sym != s->S_list_splat &&
+               d->src[ts_node_start_byte(n)] != '*') {
+        return allow;
+    }
     TSNode parent = ts_node_parent(n);
     TSSymbol ps = ts_node_is_null(parent) ? 0 : ts_node_symbol(parent);
-    unsigned allow = 0;
     if (ps == s->S_if_statement || ps == s->S_elif_clause || ps == s->S_while_statement ||
         ps == s->S_match_statement || (ps == s->S_decorator && !before(d, 9)))
         allow |= EX_WALRUS;
-    if (ps == s->S_expression_statement || ps == s->S_assignment ||
-        ps == s->S_augmented_assignment)
-        allow |= EX_YIELD;
     /* `x = *a`, `return *a` pass the parser (the compiler objects);
      * `x += *a` and `for x in *a` only from 3.9 */
-    if (ps == s->S_assignment || ps == s->S_return_statement)
+    if (ps == s->S_assignment || ps == s->S_return_statement || ps == s->S_expression_statement)
         allow |= EX_STAR;
     if ((ps == s->S_augmented_assignment || ps == s->S_for_statement) && !before(d, 9))
         allow |= EX_STAR;
-    if (sym == s->S_expression_list && ps == s->S_for_statement && before(d, 9)) {
-        /* `for x in *a, b:` needs 3.9 */
-        TSTreeCursor c = ts_tree_cursor_new(n);
-        for (int ok = kid_first(&c); ok; ok = kid_next(&c))
-            if (ts_node_symbol(ts_tree_cursor_current_node(&c)) == s->S_list_splat)
-                dump_reject(d, n, "starred iterable in for needs Python 3.9");
-        ts_tree_cursor_delete(&c);
-    }
+    if (sym == s->S_expression_list && ps == s->S_for_statement)
+        dump_reject(d, n, "starred iterable in for needs Python 3.9");
     return allow;
 }
 
