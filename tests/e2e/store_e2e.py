@@ -175,6 +175,12 @@ def http_500_then_success(c):
     r = c.tmdiff("fetch", "--store", py.url)
     check(r.returncode == 0 and fetched(r.stdout)[0] == c.ids["a2"], "retry after 500 failed", r)
     check(any(" 500" in x for x in py.requests()), "the server never answered 500")
+    commit_next(c)  # a path the server has not answered yet
+    make_db(os.path.join(c.repo, ".testmondata"), marker="put")
+    r = c.tmdiff("publish", "--store", py.url)
+    check(r.returncode == 0 and db_marker(os.path.join(py.root, c.ids["a5"] + ".testmondata"))
+          == "test_put.py::t", "a PUT answered 500 first is retried", r)
+    check(any(x.startswith("PUT ") and x.endswith(" 500") for x in py.requests()), "no PUT 500 seen")
 
 
 @case
