@@ -13,7 +13,7 @@ const char select_options_help[] =
     "  --db FILE           the database (default: $TESTMON_DATAFILE or ROOT/.testmondata)\n"
     "  --env NAME          the testmon environment (default: default)\n"
     "  --store URL|DIR     fetch the database recorded nearest to HEAD from a store\n"
-    "  --python-exe PATH   the interpreter whose packages the environment check reads\n"
+    "  --python-exe PATH   the project's interpreter (environment check, tmdiff run)\n"
     "  --no-env-check      skip the environment check (Python version, packages)\n"
     "  --precise           drop testmon quirks that only ever select more (the\n"
     "                      dedent of locally modified files)\n"
@@ -116,8 +116,6 @@ int select_parse_options(select_options *out, int argc, char **argv, const char 
             return cli_usage_error(cmd, "unexpected argument '%s'", a);
         }
     }
-    if (out->python_exe && out->no_env_check)
-        return cli_usage_error(cmd, "--python-exe and --no-env-check exclude each other");
     return EXIT_OK;
 }
 

@@ -101,9 +101,9 @@ def run_tmdiff(tmdiff, root, extra):
     return p
 
 
-def ran_tests(tmdiff, root):
+def ran_tests(tmdiff, root, python):
     """Runs `tmdiff run` with Debian's pytest; returns the node IDs that ran."""
-    cmd = [tmdiff, "run", "--root", root, "--no-env-check", "--",
+    cmd = [tmdiff, "run", "--root", root, "--no-env-check", "--python-exe", python, "--",
            "-p", "no:cacheprovider", "-p", "no:randomly", "-q", "-rA"]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     p = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
@@ -202,8 +202,14 @@ def check(args, project, scenario, commit):
                 problems.append("--shard K/3 parts %s do not partition the selection" %
                                 [len(x) for x in parts])
         if args.pytest and not problems:
-            rc, ran, log = ran_tests(args.tmdiff, root)
+            rc, ran, log = ran_tests(args.tmdiff, root, args.python)
             expected_ran = expected
+            errored = set(exp["collection_errors"])
+            if errored:
+                # pytest stops at collection errors, as it does under
+                # `pytest --testmon` (which collects the affected broken
+                # file too): the errors are reported and nothing else runs.
+                expected_ran = errored
             if ran != expected_ran:
                 problems.append("pytest ran %d tests, expected %d: missing %s extra %s\n%s" %
                                 (len(ran), len(expected_ran), sorted(expected_ran - ran),
@@ -224,6 +230,8 @@ def main():
     ap.add_argument("--scenario", action="append", help="only scenarios starting with these")
     ap.add_argument("--mode", choices=["committed", "uncommitted", "both"], default="both")
     ap.add_argument("--pytest", action="store_true", help="also run pytest via `tmdiff run`")
+    ap.add_argument("--python", default="/usr/bin/python3",
+                    help="interpreter with pytest for --pytest (Debian's python3-pytest)")
     ap.add_argument("--no-changed-files", action="store_true")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--precise", action="store_true",
@@ -238,6 +246,10 @@ def main():
         print("no conformance kit at", projects_dir)
         return 77
     modes = {"committed": [True], "uncommitted": [False], "both": [True, False]}[args.mode]
+    if args.pytest and subprocess.run([args.python, "-c", "import pytest"],
+                                      capture_output=True).returncode != 0:
+        print("no pytest for", args.python)
+        return 77
     # A fingerprint cache of this run only (shared by its scenarios, so hits
     # are exercised too), never the user's.
     cache = tempfile.mkdtemp(prefix="tmdiff-e2e-cache-")
