@@ -122,6 +122,50 @@ static void order_matches_rev_list(void **state)
     tmd_ancestry_free(&a);
 }
 
+/* A seeded random history: 4 branches, 120 commits, merges of up to three
+ * parents, committer dates from a narrow range (many ties, children older
+ * than parents). Every branch tip must list exactly as git does. */
+static void random_histories_match_rev_list(void **state)
+{
+    char repo[300], stream[400];
+    snprintf(repo, sizeof repo, "%s/random", tmp);
+    snprintf(stream, sizeof stream, "%s/random.fi", tmp);
+    assert_int_equal(sh(NULL, 0, tmp, "git init -q %s", repo), 0);
+    FILE *f = fopen(stream, "w");
+    assert_non_null(f);
+    uint32_t seed = 12345;
+#define NEXT() (seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff)
+    int tip[4] = {0, 0, 0, 0};
+    for (int mark = 1; mark <= 120; mark++) {
+        int b = (int)(NEXT() % 4);
+        fprintf(f, "commit refs/heads/b%d\nmark :%d\ncommitter t <t@e> %u +0000\ndata 0\n", b, mark,
+                1000 + (unsigned)(NEXT() % 40));
+        if (tip[b])
+            fprintf(f, "from :%d\n", tip[b]);
+        else if (mark > 1)
+            fprintf(f, "from :%d\n", 1 + (int)(NEXT() % (unsigned)(mark - 1)));
+        for (int other = 0; other < 4 && (tip[b] || mark > 1); other++)
+            if (other != b && tip[other] && NEXT() % 5 == 0)
+                fprintf(f, "merge :%d\n", tip[other]);
+        fprintf(f, "M 644 inline f\ndata 4\n%04d\n", mark);
+        tip[b] = mark;
+    }
+#undef NEXT
+    fclose(f);
+    assert_int_equal(sh(NULL, 0, repo, "git fast-import --quiet < %s", stream), 0);
+    char merges[64];
+    assert_int_equal(sh(merges, sizeof merges, repo, "git rev-list --all --merges | wc -l"), 0);
+    assert_true(atoi(merges) >= 10); /* the shape this test is about */
+    for (int b = 0; b < 4; b++) {
+        char rev[8];
+        snprintf(rev, sizeof rev, "b%d", b);
+        if (tip[b]) {
+            assert_same_as_git(repo, rev, 500);
+            assert_same_as_git(repo, rev, 17);
+        }
+    }
+}
+
 static void shallow_clone_stops_and_says_so(void **state)
 {
     char repo[300], clone[300], out[256];
@@ -184,6 +228,7 @@ int main(void)
         return SUPPORT_SKIP;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(order_matches_rev_list),
+        cmocka_unit_test(random_histories_match_rev_list),
         cmocka_unit_test(shallow_clone_stops_and_says_so),
         cmocka_unit_test(bad_input_is_not_found),
         cmocka_unit_test(worktree_dirty_counts_tracked_files_only),
