@@ -154,7 +154,7 @@ void dump_module(dumper *d, TSNode module)
     if (ts_node_named_child_count(module) == 0)
         return; /* empty module: no block at all */
     int any = 0;
-    for (TSNode c = dump_first_child(module); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(module, c)
         if (ts_node_is_named(c)) {
             any = 1;
             break;

@@ -136,7 +136,7 @@ void dump_dotted_repr(dumper *d, TSNode dotted, tmd_buf *out)
 {
     tmd_buf_putc(out, '\'');
     int first = 1;
-    for (TSNode c = dump_first_child(dotted); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(dotted, c) {
         if (ts_node_symbol(c) != d->sym->S_identifier)
             continue;
         if (!first)

@@ -15,27 +15,69 @@ void dump_record_block(dumper *d, const char *body, size_t len);
 void dump_free_blocks(dumper *d);
 
 /* Children of a node one at a time in source order, skipping extras
- * (comments, line continuations): O(1) per step, unlike ts_node_child(n, i). */
-static inline TSNode dump_first_child(TSNode n)
+ * (comments, ERROR extras). Index based: ts_node_next_sibling would walk
+ * down from the root to find the parent on every step. ts_node_child is
+ * O(index), so the statement and block lists use cursors instead. */
+typedef struct dump_kids {
+    TSNode parent;
+    uint32_t i, n;
+    int live;
+} dump_kids;
+
+static inline dump_kids dump_kids_of(TSNode parent)
 {
-    TSNode c = ts_node_child(n, 0);
-    while (!ts_node_is_null(c) && ts_node_is_extra(c))
-        c = ts_node_next_sibling(c);
+    dump_kids k = {parent, 0, ts_node_is_null(parent) ? 0 : ts_node_child_count(parent), 1};
+    return k;
+}
+
+static inline TSNode dump_kids_next(dump_kids *k)
+{
+    while (k->i < k->n) {
+        TSNode c = ts_node_child(k->parent, k->i++);
+        if (!ts_node_is_extra(c))
+            return c;
+    }
+    return (TSNode){0};
+}
+
+/* for each non-extra child `c` of `parent` (break and continue work) */
+#define DUMP_EACH_CHILD(parent, c)                                                   \
+    for (dump_kids c##_kids = dump_kids_of(parent); c##_kids.live; c##_kids.live = 0) \
+        for (TSNode c = dump_kids_next(&c##_kids); !ts_node_is_null(c); c = dump_kids_next(&c##_kids))
+
+/* The first named non-extra child (null node if none). */
+static inline TSNode dump_first_named(TSNode n)
+{
+    dump_kids k = dump_kids_of(n);
+    TSNode c;
+    do
+        c = dump_kids_next(&k);
+    while (!ts_node_is_null(c) && !ts_node_is_named(c));
     return c;
 }
-static inline TSNode dump_next(TSNode c)
+
+/* The i-th (from 0) named non-extra child (null node if none). */
+static inline TSNode dump_nth_named(TSNode n, unsigned i)
 {
-    do
-        c = ts_node_next_sibling(c);
-    while (!ts_node_is_null(c) && ts_node_is_extra(c));
-    return c;
+    dump_kids k = dump_kids_of(n);
+    for (TSNode c = dump_kids_next(&k); !ts_node_is_null(c); c = dump_kids_next(&k))
+        if (ts_node_is_named(c) && i-- == 0)
+            return c;
+    return (TSNode){0};
+}
+
+/* The first non-extra child (null node if none). */
+static inline TSNode dump_first_child(TSNode n)
+{
+    dump_kids k = dump_kids_of(n);
+    return dump_kids_next(&k);
 }
 
 /* dump_text(n) equals the C string s. */
 int dump_text_is(const dumper *d, TSNode n, const char *s);
 /* The `len` bytes at s spell one of Python 3's hard keywords. */
 int dump_is_keyword(const char *s, size_t len);
-/* 'name' of an identifier as CPython stores it (NFKC); async/await rejected. */
+/* 'name' of an identifier as CPython stores it (NFKC); keywords rejected. */
 void dump_name_repr(dumper *d, TSNode ident, tmd_buf *out);
 /* The same for a name the statement binds (def, class, import, except as):
  * 3.8 rejects binding __debug__. */
@@ -49,15 +91,12 @@ void dump_put_sep(tmd_buf *out, int *first);
  * (dump_indent.c): reject (or inexact where tabs make tree-sitter's columns
  * differ) what tree-sitter let through. */
 void dump_check_indent(dumper *d, TSNode list);
-
 /* CPython's nesting limits (brackets, indentation levels) over the prepared
  * text of `len` bytes and its tree (dump_limits.c). */
 void dump_check_limits(dumper *d, TSNode root, size_t len);
-
 /* Characters between tokens that CPython's tokenizer refuses and
  * tree-sitter skips (dump_text.c). */
 void dump_check_text(dumper *d, TSNode root, size_t len);
-
 /* On a tree with ERROR/MISSING nodes: rejects what the errors prove
  * CPython rejects too (dump_errors.c). */
 void dump_check_errors(dumper *d, TSNode root);

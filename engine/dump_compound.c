@@ -8,7 +8,7 @@
 /* The first child of `n` with symbol `sym` (null node if none). */
 static TSNode child_of(TSNode n, TSSymbol sym)
 {
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(n, c)
         if (ts_node_symbol(c) == sym)
             return c;
     return (TSNode){0};
@@ -38,7 +38,7 @@ void dump_if(dumper *d, TSNode n, tmd_buf *out)
     tmd_buf_puts(out, ", ");
     dump_body(d, ts_node_child_by_field_id(n, d->sym->F_consequence), 0, out);
     tmd_buf_puts(out, ", ");
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         TSSymbol s = ts_node_symbol(c);
         if (s == d->sym->S_elif_clause) {
             if (++d->depth > DUMP_MAX_DEPTH) {
@@ -110,7 +110,7 @@ static int handler_parts(dumper *d, TSNode clause, handler *h)
     memset(h, 0, sizeof *h);
     h->star = ts_node_symbol(clause) == d->sym->S_except_group_clause;
     int after_as = 0;
-    for (TSNode c = dump_first_child(clause); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(clause, c) {
         TSSymbol s = ts_node_symbol(c);
         if (s == d->sym->A_comma) {
             dump_reject(d, c, "multiple exception types must be parenthesized");
@@ -134,8 +134,8 @@ static int handler_parts(dumper *d, TSNode clause, handler *h)
     if (!ts_node_is_null(h->type) && ts_node_symbol(h->type) == d->sym->S_as_pattern) {
         TSNode as = h->type;
         TSNode alias = ts_node_child_by_field_id(as, d->sym->F_alias);
-        h->type = ts_node_named_child(as, 0);
-        h->name = ts_node_is_null(alias) ? alias : ts_node_named_child(alias, 0);
+        h->type = dump_first_named(as);
+        h->name = ts_node_is_null(alias) ? alias : dump_first_named(alias);
         if (ts_node_is_null(h->name) || ts_node_named_child_count(alias) != 1) {
             dump_reject(d, as, "except ... as needs a plain name");
             return 0;
@@ -143,7 +143,7 @@ static int handler_parts(dumper *d, TSNode clause, handler *h)
     }
     if (!h->star && !ts_node_is_null(h->type) && ts_node_symbol(h->type) == d->sym->S_list_splat) {
         h->star = 1;
-        h->type = ts_node_named_child(h->type, 0);
+        h->type = dump_first_named(h->type);
     }
     if (!ts_node_is_null(h->name) && ts_node_symbol(h->name) != d->sym->S_identifier) {
         dump_reject(d, h->name, "except ... as needs a plain name");
@@ -183,7 +183,7 @@ void dump_try(dumper *d, TSNode n, tmd_buf *out)
     /* first pass: are the handlers except* (TryStar) or plain, never both */
     int stars = 0, plains = 0;
     handler h;
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         TSSymbol s = ts_node_symbol(c);
         if (s != d->sym->S_except_clause && s != d->sym->S_except_group_clause)
             continue;
@@ -205,7 +205,7 @@ void dump_try(dumper *d, TSNode n, tmd_buf *out)
     tmd_buf_puts(out, ", ");
     int first = 1;
     TSNode orelse = {0}, finally = {0};
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         TSSymbol s = ts_node_symbol(c);
         if (s == d->sym->S_except_clause || s == d->sym->S_except_group_clause) {
             handler_parts(d, c, &h);
@@ -239,7 +239,7 @@ static void dump_withitem(dumper *d, TSNode item, int alone, tmd_buf *out)
     TSNode value = ts_node_child_by_field_id(item, d->sym->F_value);
     TSNode as = value;
     if (!ts_node_is_null(as) && ts_node_symbol(as) == d->sym->S_parenthesized_expression) {
-        TSNode inner = ts_node_named_child(as, 0);
+        TSNode inner = dump_first_named(as);
         if (!ts_node_is_null(inner) && ts_node_symbol(inner) == d->sym->S_as_pattern) {
             if (d->dialect->minor < 9 || !alone) {
                 dump_reject(d, inner, "parenthesized with-items need Python 3.9 and must hold them all");
@@ -250,9 +250,9 @@ static void dump_withitem(dumper *d, TSNode item, int alone, tmd_buf *out)
     }
     tmd_buf_puts(out, "withitem(");
     if (!ts_node_is_null(as) && ts_node_symbol(as) == d->sym->S_as_pattern) {
-        TSNode ctx = ts_node_named_child(as, 0);
+        TSNode ctx = dump_first_named(as);
         TSNode alias = ts_node_child_by_field_id(as, d->sym->F_alias);
-        TSNode target = ts_node_is_null(alias) ? alias : ts_node_named_child(alias, 0);
+        TSNode target = ts_node_is_null(alias) ? alias : dump_first_named(alias);
         if (ts_node_is_null(target)) {
             dump_inexact(d, as, "with-item target");
             return;
@@ -278,7 +278,7 @@ void dump_with(dumper *d, TSNode n, tmd_buf *out)
     int parenthesized = !ts_node_is_null(first_tok) && ts_node_symbol(first_tok) == d->sym->A_lparen;
     unsigned items = 0;
     int comma_last = 0, starred = 0;
-    for (TSNode c = first_tok; !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(clause, c) {
         if (ts_node_symbol(c) == d->sym->S_with_item) {
             items++;
             TSNode value = ts_node_child_by_field_id(c, d->sym->F_value);
@@ -299,7 +299,7 @@ void dump_with(dumper *d, TSNode n, tmd_buf *out)
         if (items > 1 || comma_last)
             tmd_buf_puts(out, "Tuple(");
         int first = 1;
-        for (TSNode c = first_tok; !ts_node_is_null(c); c = dump_next(c)) {
+        DUMP_EACH_CHILD(clause, c) {
             if (ts_node_symbol(c) != d->sym->S_with_item)
                 continue;
             TSNode value = ts_node_child_by_field_id(c, d->sym->F_value);
@@ -319,7 +319,7 @@ void dump_with(dumper *d, TSNode n, tmd_buf *out)
             return;
         }
         int first = 1;
-        for (TSNode c = first_tok; !ts_node_is_null(c); c = dump_next(c))
+        DUMP_EACH_CHILD(clause, c)
             if (ts_node_symbol(c) == d->sym->S_with_item) {
                 dump_put_sep(out, &first);
                 dump_withitem(d, c, items == 1, out);
@@ -338,7 +338,7 @@ static void dump_case(dumper *d, TSNode clause, tmd_buf *out)
     unsigned patterns = 0;
     int comma = 0;
     TSNode guard = {0}, body = {0};
-    for (TSNode c = dump_first_child(clause); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(clause, c) {
         TSSymbol s = ts_node_symbol(c);
         if (s == d->sym->S_case_pattern)
             patterns++;
@@ -354,7 +354,7 @@ static void dump_case(dumper *d, TSNode clause, tmd_buf *out)
     if (seq)
         tmd_buf_puts(out, "MatchSequence(");
     int first = 1;
-    for (TSNode c = dump_first_child(clause); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(clause, c)
         if (ts_node_symbol(c) == d->sym->S_case_pattern) {
             dump_put_sep(out, &first);
             if (seq)
@@ -368,7 +368,7 @@ static void dump_case(dumper *d, TSNode clause, tmd_buf *out)
     if (ts_node_is_null(guard)) {
         tmd_buf_puts(out, "None");
     } else {
-        TSNode test = ts_node_named_child(guard, 0);
+        TSNode test = dump_first_named(guard);
         dump_expr(d, test, CTX_LOAD, out);
     }
     tmd_buf_puts(out, ", ");
@@ -387,7 +387,7 @@ void dump_match(dumper *d, TSNode n, tmd_buf *out)
     unsigned subjects = 0;
     int comma = 0;
     TSNode body = ts_node_child_by_field_id(n, d->sym->F_body);
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         if (ts_node_eq(c, body))
             break;
         if (ts_node_symbol(c) == d->sym->A_comma)
@@ -399,7 +399,7 @@ void dump_match(dumper *d, TSNode n, tmd_buf *out)
     int tuple = subjects > 1 || comma, first = 1;
     if (tuple)
         tmd_buf_puts(out, "Tuple(");
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         if (ts_node_eq(c, body))
             break;
         if (ts_node_is_named(c)) {
@@ -413,7 +413,7 @@ void dump_match(dumper *d, TSNode n, tmd_buf *out)
     first = 1;
     unsigned cases = 0;
     if (!ts_node_is_null(body))
-        for (TSNode c = dump_first_child(body); !ts_node_is_null(c); c = dump_next(c))
+        DUMP_EACH_CHILD(body, c)
             if (ts_node_symbol(c) == d->sym->S_case_clause) {
                 dump_put_sep(out, &first);
                 dump_case(d, c, out);

@@ -25,12 +25,10 @@ static void dump_decorators(dumper *d, TSNode decorated, tmd_buf *out)
     if (ts_node_is_null(decorated))
         return;
     int first = 1;
-    for (TSNode c = dump_first_child(decorated); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(decorated, c) {
         if (ts_node_symbol(c) != d->sym->S_decorator)
             continue;
-        TSNode e = dump_first_child(c);
-        while (!ts_node_is_null(e) && !ts_node_is_named(e))
-            e = dump_next(e);
+        TSNode e = dump_first_named(c);
         if (ts_node_is_null(e)) {
             dump_inexact(d, c, "decorator without expression");
             return;
@@ -61,7 +59,7 @@ void dump_decorated(dumper *d, TSNode n, tmd_buf *out)
 static TSNode type_inner(const dumper *d, TSNode t)
 {
     if (!ts_node_is_null(t) && ts_node_symbol(t) == d->sym->S_type && ts_node_named_child_count(t) == 1)
-        return ts_node_named_child(t, 0);
+        return dump_first_named(t);
     return t;
 }
 
@@ -78,8 +76,8 @@ static void dump_type_param(dumper *d, TSNode t, tmd_buf *out)
         tmd_buf_puts(out, ", None");
         tmd_buf_puts(out, tail);
     } else if (s == d->sym->S_constrained_type) {
-        TSNode name = type_inner(d, ts_node_named_child(inner, 0));
-        TSNode bound = ts_node_named_child(inner, 1);
+        TSNode name = type_inner(d, dump_first_named(inner));
+        TSNode bound = dump_nth_named(inner, 1);
         if (ts_node_is_null(name) || ts_node_symbol(name) != d->sym->S_identifier ||
             ts_node_is_null(bound)) {
             dump_inexact(d, inner, "type parameter bound");
@@ -92,7 +90,7 @@ static void dump_type_param(dumper *d, TSNode t, tmd_buf *out)
         tmd_buf_puts(out, tail);
     } else if (s == d->sym->S_splat_type) {
         TSNode star = dump_first_child(inner);
-        TSNode name = ts_node_named_child(inner, 0);
+        TSNode name = dump_first_named(inner);
         if (ts_node_is_null(name) || ts_node_is_null(star)) {
             dump_inexact(d, inner, "type parameter");
             return;
@@ -115,7 +113,7 @@ static void dump_type_params(dumper *d, TSNode params, tmd_buf *out)
         return;
     }
     int first = 1;
-    for (TSNode c = dump_first_child(params); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(params, c)
         if (ts_node_is_named(c)) {
             dump_put_sep(out, &first);
             dump_type_param(d, c, out);
@@ -193,8 +191,8 @@ void dump_type_alias(dumper *d, TSNode n, tmd_buf *out)
     TSNode right = type_inner(d, ts_node_child_by_field_id(n, d->sym->F_right));
     TSNode name = left, params = {0};
     if (!ts_node_is_null(left) && ts_node_symbol(left) == d->sym->S_generic_type) {
-        name = ts_node_named_child(left, 0);
-        params = ts_node_named_child(left, 1);
+        name = dump_first_named(left);
+        params = dump_nth_named(left, 1);
     }
     if (ts_node_is_null(name) || ts_node_symbol(name) != d->sym->S_identifier || ts_node_is_null(right)) {
         /* `type(x).y = 1`: an assignment tree-sitter took for an alias */

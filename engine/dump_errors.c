@@ -66,7 +66,7 @@ static int has_case_body(const dumper *d, TSNode match)
     TSNode body = ts_node_child_by_field_id(match, d->sym->F_body);
     if (ts_node_is_null(body) || ts_node_has_error(body))
         return 0;
-    TSNode first = ts_node_named_child(body, 0);
+    TSNode first = dump_first_named(body);
     return !ts_node_is_null(first) && ts_node_symbol(first) == d->sym->S_case_clause &&
            !ts_node_is_null(ts_node_child_by_field_id(first, d->sym->F_consequence));
 }

@@ -70,7 +70,7 @@ static int same(const indent *a, const indent *b)
 static void check_clauses(dumper *d, TSNode stmt, const indent *own)
 {
     const dump_symbols *s = d->sym;
-    for (TSNode c = dump_first_child(stmt); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(stmt, c) {
         TSSymbol t = ts_node_symbol(c);
         if (t != s->S_elif_clause && t != s->S_else_clause && t != s->S_except_clause &&
             t != s->S_except_group_clause && t != s->S_finally_clause && t != s->S_decorator &&
@@ -90,7 +90,7 @@ static void check_cases(dumper *d, TSNode match, const indent *own)
         return;
     indent first = {0, 0, 0};
     int have = 0;
-    for (TSNode c = dump_first_child(body); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(body, c) {
         indent ci;
         if (ts_node_symbol(c) != d->sym->S_case_clause || !line_indent(d, ts_node_start_byte(c), &ci))
             continue;

@@ -95,7 +95,7 @@ static void walk_tree(const dumper *d, TSNode root, unsigned *brackets, unsigned
         TSSymbol t = ts_node_symbol(n);
         int descend = t != s->S_string;
         if (t == s->S_block && ts_node_named_child_count(n) > 0 && nlevels <= INDENT_LEVELS_MAX) {
-            uint32_t at = ts_node_start_byte(ts_node_named_child(n, 0));
+            uint32_t at = ts_node_start_byte(dump_first_named(n));
             while (at > 0 && (d->src[at - 1] == ' ' || d->src[at - 1] == '\t'))
                 at--;
             if (at == 0 || d->src[at - 1] == '\n') {

@@ -9,7 +9,28 @@
 
 #include <string.h>
 
-static void dump_pattern_run(dumper *d, TSNode *at, tmd_buf *out);
+/* A run of sibling pattern nodes: tree-sitter keeps a leading "-" as a
+ * token beside its number, so one pattern may span two siblings. */
+typedef struct prun {
+    dump_kids k;
+    TSNode cur; /* null at the end */
+} prun;
+
+static void prun_start(prun *r, TSNode parent)
+{
+    r->k = dump_kids_of(parent);
+    r->cur = dump_kids_next(&r->k);
+}
+
+static void prun_single(prun *r, TSNode n)
+{
+    r->k = dump_kids_of((TSNode){0});
+    r->cur = n;
+}
+
+static void prun_next(prun *r) { r->cur = dump_kids_next(&r->k); }
+
+static void dump_pattern_run(dumper *d, prun *r, tmd_buf *out);
 
 static int is_imaginary(const dumper *d, TSNode num)
 {
@@ -40,10 +61,10 @@ static void dump_string_constant(dumper *d, TSNode n, tmd_buf *out)
     memset(&acc, 0, sizeof acc);
     char why[LIT_WHY_SIZE] = "";
     int rc = LIT_OK;
-    TSNode only = n;
     int concatenated = ts_node_symbol(n) == d->sym->S_concatenated_string;
-    TSNode piece = concatenated ? dump_first_child(n) : only;
-    for (; rc == LIT_OK && !ts_node_is_null(piece); piece = concatenated ? dump_next(piece) : (TSNode){0}) {
+    dump_kids pieces = dump_kids_of(concatenated ? n : (TSNode){0});
+    TSNode piece = concatenated ? dump_kids_next(&pieces) : n;
+    for (; rc == LIT_OK && !ts_node_is_null(piece); piece = dump_kids_next(&pieces)) {
         if (ts_node_symbol(piece) != d->sym->S_string)
             continue;
         size_t len, plen = 0;
@@ -76,7 +97,7 @@ static void dump_string_constant(dumper *d, TSNode n, tmd_buf *out)
 static void dump_dotted_expr(dumper *d, TSNode dotted, tmd_buf *out)
 {
     unsigned parts = 0;
-    for (TSNode c = dump_first_child(dotted); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(dotted, c)
         parts += ts_node_symbol(c) == d->sym->S_identifier;
     if (parts == 0) {
         dump_inexact(d, dotted, "empty dotted name");
@@ -85,7 +106,7 @@ static void dump_dotted_expr(dumper *d, TSNode dotted, tmd_buf *out)
     for (unsigned i = 1; i < parts; i++)
         tmd_buf_puts(out, "Attribute(");
     unsigned i = 0;
-    for (TSNode c = dump_first_child(dotted); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(dotted, c) {
         if (ts_node_symbol(c) != d->sym->S_identifier)
             continue;
         if (i++ == 0) {
@@ -103,22 +124,23 @@ static void dump_dotted_expr(dumper *d, TSNode dotted, tmd_buf *out)
 static unsigned dotted_parts(const dumper *d, TSNode dotted)
 {
     unsigned parts = 0;
-    for (TSNode c = dump_first_child(dotted); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(dotted, c)
         parts += ts_node_symbol(c) == d->sym->S_identifier;
     return parts;
 }
 
-/* The expression of a literal or value pattern starting at *at (a "-" token
- * may precede a number), advancing *at past it. Returns 0 and writes
- * nothing if *at starts no value (then the caller decides). `key` allows
+/* The expression of a literal or value pattern starting at r->cur (a "-"
+ * token may precede a number), advancing past it. Returns 0 and writes
+ * nothing if r->cur starts no value (then the caller decides). `key` allows
  * None/True/False as Constant (mapping keys). */
-static int dump_value_expr(dumper *d, TSNode *at, int key, tmd_buf *out)
+static int dump_value_expr(dumper *d, prun *r, int key, tmd_buf *out)
 {
     const dump_symbols *s = d->sym;
-    TSNode n = *at;
+    TSNode n = r->cur;
     TSSymbol sym = ts_node_symbol(n);
     if (sym == s->A_minus) {
-        TSNode num = dump_next(n);
+        prun_next(r);
+        TSNode num = r->cur;
         if (ts_node_is_null(num) ||
             (ts_node_symbol(num) != s->S_integer && ts_node_symbol(num) != s->S_float)) {
             dump_inexact(d, n, "minus sign without a number in a pattern");
@@ -127,22 +149,22 @@ static int dump_value_expr(dumper *d, TSNode *at, int key, tmd_buf *out)
         tmd_buf_puts(out, "UnaryOp(USub(), ");
         dump_number(d, num, out);
         tmd_buf_putc(out, ')');
-        *at = dump_next(num);
+        prun_next(r);
         return 1;
     }
-    *at = dump_next(n);
     if (sym == s->S_integer || sym == s->S_float) {
         dump_number(d, n, out);
     } else if (sym == s->S_string || sym == s->S_concatenated_string) {
         dump_string_constant(d, n, out);
     } else if (sym == s->S_complex_pattern) {
         /* [-] real (+|-) imaginary */
-        TSNode c = dump_first_child(n);
+        dump_kids parts = dump_kids_of(n);
+        TSNode c = dump_kids_next(&parts);
         int neg = ts_node_symbol(c) == s->A_minus;
         if (neg)
-            c = dump_next(c);
-        TSNode real = c, op = dump_next(c), imag = dump_next(op);
-        if (ts_node_is_null(imag)) {
+            c = dump_kids_next(&parts);
+        TSNode real = c, op = dump_kids_next(&parts), imag = dump_kids_next(&parts);
+        if (ts_node_is_null(imag) || ts_node_is_null(real)) {
             dump_inexact(d, n, "complex pattern");
             return 1;
         }
@@ -169,16 +191,16 @@ static int dump_value_expr(dumper *d, TSNode *at, int key, tmd_buf *out)
         tmd_buf_puts(out, sym == s->S_none ? "Constant(None, None)"
                           : sym == s->S_true ? "Constant(True, None)" : "Constant(False, None)");
     } else {
-        *at = n;
         return 0;
     }
+    prun_next(r);
     return 1;
 }
 
 /* The one named child of `n` (skipping tokens), or a null node. */
 static TSNode first_named(TSNode n)
 {
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(n, c)
         if (ts_node_is_named(c))
             return c;
     return (TSNode){0};
@@ -218,7 +240,7 @@ static void dump_sequence(dumper *d, TSNode n, int is_tuple, tmd_buf *out)
     unsigned count = 0;
     int comma = 0;
     TSNode only = {0};
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         if (ts_node_symbol(c) == d->sym->A_comma)
             comma = 1;
         else if (ts_node_is_named(c)) {
@@ -232,7 +254,7 @@ static void dump_sequence(dumper *d, TSNode n, int is_tuple, tmd_buf *out)
     }
     tmd_buf_puts(out, "MatchSequence(");
     int first = 1;
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(n, c)
         if (ts_node_is_named(c)) {
             dump_put_sep(out, &first);
             dump_pattern_seq_item(d, c, out);
@@ -246,10 +268,13 @@ static void dump_mapping(dumper *d, TSNode n, tmd_buf *out)
     tmd_buf keys = TMD_BUF_INIT, pats = TMD_BUF_INIT;
     TSNode rest = {0};
     int kfirst = 1, pfirst = 1;
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c);) {
+    prun r;
+    prun_start(&r, n);
+    while (!ts_node_is_null(r.cur)) {
+        TSNode c = r.cur;
         TSSymbol s = ts_node_symbol(c);
         if (!ts_node_is_named(c) && s != d->sym->A_minus) {
-            c = dump_next(c);
+            prun_next(&r);
             continue;
         }
         if (!ts_node_is_null(rest)) {
@@ -265,24 +290,24 @@ static void dump_mapping(dumper *d, TSNode n, tmd_buf *out)
                 break;
             }
             rest = name;
-            c = dump_next(c);
+            prun_next(&r);
             continue;
         }
         /* key: a value expression (possibly "-" number), then ":" value */
         dump_put_sep(&keys, &kfirst);
-        if (!dump_value_expr(d, &c, 1, &keys)) {
+        if (!dump_value_expr(d, &r, 1, &keys)) {
             dump_reject(d, c, "mapping pattern keys may only match literals and attribute lookups");
             break;
         }
-        while (!ts_node_is_null(c) && !ts_node_is_named(c))
-            c = dump_next(c); /* ":" */
-        if (ts_node_is_null(c)) {
+        while (!ts_node_is_null(r.cur) && !ts_node_is_named(r.cur))
+            prun_next(&r); /* ":" */
+        if (ts_node_is_null(r.cur)) {
             dump_inexact(d, n, "mapping pattern without a value");
             break;
         }
         dump_put_sep(&pats, &pfirst);
-        dump_pattern(d, c, &pats);
-        c = dump_next(c);
+        dump_pattern(d, r.cur, &pats);
+        prun_next(&r);
     }
     if (keys.oom || pats.oom)
         dump_inexact(d, n, DUMP_OOM_REASON);
@@ -300,32 +325,44 @@ static void dump_mapping(dumper *d, TSNode n, tmd_buf *out)
     tmd_buf_free(&pats);
 }
 
+/* keyword_pattern children: name "=" value, the value maybe "-" number */
+static void dump_keyword_value(dumper *d, TSNode kw, tmd_buf *attrs, tmd_buf *kpats)
+{
+    prun r;
+    prun_start(&r, kw);
+    TSNode name = r.cur;
+    prun_next(&r);
+    while (!ts_node_is_null(r.cur) && ts_node_symbol(r.cur) == d->sym->A_assign)
+        prun_next(&r);
+    dump_name_repr(d, name, attrs);
+    if (ts_node_is_null(r.cur))
+        dump_inexact(d, kw, "keyword pattern without a value");
+    else
+        dump_pattern_run(d, &r, kpats);
+}
+
 /* MatchClass(cls, patterns, kwd_attrs, kwd_patterns) */
 static void dump_class_pattern(dumper *d, TSNode n, tmd_buf *out)
 {
     tmd_buf attrs = TMD_BUF_INIT, kpats = TMD_BUF_INIT;
-    int first = 1, afirst = 1, kfirst = 1, seen_kw = 0;
+    int first = 1, afirst = 1, kfirst = 1, seen_kw = 0, seen_cls = 0;
     TSNode cls = first_named(n);
     tmd_buf_puts(out, "MatchClass(");
     dump_dotted_expr(d, cls, out);
     tmd_buf_puts(out, ", ");
-    for (TSNode c = dump_next(cls); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         if (!ts_node_is_named(c))
             continue;
+        if (!seen_cls) { /* the class name itself */
+            seen_cls = 1;
+            continue;
+        }
         TSNode kw = first_named(c);
         if (!ts_node_is_null(kw) && ts_node_symbol(kw) == d->sym->S_keyword_pattern) {
             seen_kw = 1;
-            TSNode name = first_named(kw);
-            TSNode value = dump_next(name);
-            while (!ts_node_is_null(value) && ts_node_symbol(value) == d->sym->A_assign)
-                value = dump_next(value);
             dump_put_sep(&attrs, &afirst);
-            dump_name_repr(d, name, &attrs);
             dump_put_sep(&kpats, &kfirst);
-            if (ts_node_is_null(value))
-                dump_inexact(d, kw, "keyword pattern without a value");
-            else
-                dump_pattern_run(d, &value, &kpats);
+            dump_keyword_value(d, kw, &attrs, &kpats);
         } else {
             if (seen_kw) {
                 dump_reject(d, c, "positional patterns follow keyword patterns");
@@ -346,26 +383,26 @@ static void dump_class_pattern(dumper *d, TSNode n, tmd_buf *out)
     tmd_buf_free(&kpats);
 }
 
-/* One pattern starting at *at among siblings (closed patterns and
- * union_pattern members are not wrapped in case_pattern), advancing *at. */
-static void dump_pattern_run(dumper *d, TSNode *at, tmd_buf *out)
+/* One pattern starting at r->cur among siblings (closed patterns and
+ * union_pattern members are not wrapped in case_pattern), advancing r. */
+static void dump_pattern_run(dumper *d, prun *r, tmd_buf *out)
 {
     const dump_symbols *s = d->sym;
-    TSNode n = *at;
+    TSNode n = r->cur;
     TSSymbol sym = ts_node_symbol(n);
     if (sym == s->S_case_pattern) {
-        *at = dump_next(n);
+        prun_next(r);
         dump_pattern(d, n, out);
         return;
     }
     size_t mark = out->len;
     tmd_buf_puts(out, "MatchValue(");
-    if (dump_value_expr(d, at, 0, out)) {
+    if (dump_value_expr(d, r, 0, out)) {
         tmd_buf_putc(out, ')');
         return;
     }
     tmd_buf_truncate(out, mark);
-    *at = dump_next(n);
+    prun_next(r);
     if (sym == s->S_none || sym == s->S_true || sym == s->S_false) {
         tmd_buf_puts(out, sym == s->S_none ? "MatchSingleton(None)"
                           : sym == s->S_true ? "MatchSingleton(True)" : "MatchSingleton(False)");
@@ -383,13 +420,15 @@ static void dump_pattern_run(dumper *d, TSNode *at, tmd_buf *out)
     } else if (sym == s->S_union_pattern) {
         tmd_buf_puts(out, "MatchOr(");
         int first = 1;
-        for (TSNode c = dump_first_child(n); !ts_node_is_null(c);) {
-            if (ts_node_symbol(c) == s->A_pipe) {
-                c = dump_next(c);
+        prun u;
+        prun_start(&u, n);
+        while (!ts_node_is_null(u.cur)) {
+            if (ts_node_symbol(u.cur) == s->A_pipe) {
+                prun_next(&u);
                 continue;
             }
             dump_put_sep(out, &first);
-            dump_pattern_run(d, &c, out);
+            dump_pattern_run(d, &u, out);
         }
         tmd_buf_putc(out, ')');
     } else if (sym == s->S_list_pattern || sym == s->S_tuple_pattern) {
@@ -402,10 +441,8 @@ static void dump_pattern_run(dumper *d, TSNode *at, tmd_buf *out)
         dump_reject(d, n, "star pattern outside a sequence pattern");
     } else if (sym == s->S_as_pattern) {
         TSNode inner = first_named(n);
-        TSNode name = ts_node_is_null(inner) ? inner : dump_next(inner);
-        while (!ts_node_is_null(name) && !ts_node_is_named(name))
-            name = dump_next(name);
-        if (ts_node_is_null(name) || ts_node_symbol(name) != s->S_identifier) {
+        TSNode name = dump_nth_named(n, 1);
+        if (ts_node_is_null(inner) || ts_node_is_null(name) || ts_node_symbol(name) != s->S_identifier) {
             dump_inexact(d, n, "as-pattern form tmdiff does not know");
             return;
         }
@@ -432,18 +469,17 @@ void dump_pattern(dumper *d, TSNode pattern, tmd_buf *out)
         d->depth--;
         return;
     }
-    if (ts_node_symbol(pattern) == d->sym->S_case_pattern) {
-        TSNode c = dump_first_child(pattern);
-        if (ts_node_is_null(c)) {
-            dump_inexact(d, pattern, "empty pattern");
-        } else {
-            dump_pattern_run(d, &c, out);
-            if (!ts_node_is_null(c))
-                dump_inexact(d, c, "pattern with trailing parts");
-        }
+    prun r;
+    if (ts_node_symbol(pattern) == d->sym->S_case_pattern)
+        prun_start(&r, pattern);
+    else
+        prun_single(&r, pattern);
+    if (ts_node_is_null(r.cur)) {
+        dump_inexact(d, pattern, "empty pattern");
     } else {
-        TSNode c = pattern;
-        dump_pattern_run(d, &c, out);
+        dump_pattern_run(d, &r, out);
+        if (!ts_node_is_null(r.cur))
+            dump_inexact(d, r.cur, "pattern with trailing parts");
     }
     d->depth--;
 }

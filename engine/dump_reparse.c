@@ -55,7 +55,7 @@ void dump_reparse_type_stmt(dumper *d, TSNode stmt, tmd_buf *out)
         goto done;
     }
     TSNode root = ts_tree_root_node(tree);
-    TSNode inner = ts_node_named_child(root, 0);
+    TSNode inner = dump_first_named(root);
     if (ts_node_has_error(root) || ts_node_named_child_count(root) != 1 ||
         ts_node_symbol(inner) == d->sym->S_type_alias_statement) {
         dump_inexact(d, stmt, "statement starting with `type` tree-sitter misreads");

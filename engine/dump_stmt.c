@@ -12,7 +12,7 @@ static void dump_bare_tuple(dumper *d, TSNode n, tmd_buf *out)
 {
     int first = 1;
     tmd_buf_puts(out, "Tuple(");
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         if (!ts_node_is_named(c))
             continue;
         dump_put_sep(out, &first);
@@ -26,7 +26,7 @@ static unsigned named_count(TSNode n, int *has_comma, const dump_symbols *sym)
 {
     unsigned count = 0;
     *has_comma = 0;
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         if (ts_node_is_named(c))
             count++;
         else if (ts_node_symbol(c) == sym->A_comma)
@@ -58,9 +58,7 @@ static TSNode strip_parens(const dumper *d, TSNode t, int *parens)
         int comma;
         if (named_count(t, &comma, d->sym) != 1 || comma)
             return t;
-        TSNode inner = ts_node_named_child(t, 0);
-        while (!ts_node_is_null(inner) && ts_node_is_extra(inner))
-            inner = ts_node_next_named_sibling(inner);
+        TSNode inner = dump_first_named(t);
         if (ts_node_is_null(inner))
             return t;
         *parens = 1;
@@ -185,9 +183,7 @@ static void dump_expression_statement(dumper *d, TSNode n, tmd_buf *out)
 {
     int comma;
     unsigned count = named_count(n, &comma, d->sym);
-    TSNode first = dump_first_child(n);
-    while (!ts_node_is_null(first) && !ts_node_is_named(first))
-        first = dump_next(first);
+    TSNode first = dump_first_named(n);
     if (count == 0 || ts_node_is_null(first)) {
         dump_inexact(d, n, "empty expression statement");
         return;
@@ -214,9 +210,7 @@ static void dump_expression_statement(dumper *d, TSNode n, tmd_buf *out)
 /* `return x` / `return a, b` / `return`: Return(value). */
 static void dump_return(dumper *d, TSNode n, tmd_buf *out)
 {
-    TSNode value = ts_node_named_child(n, 0);
-    while (!ts_node_is_null(value) && ts_node_is_extra(value))
-        value = ts_node_next_named_sibling(value);
+    TSNode value = dump_first_named(n);
     tmd_buf_puts(out, "Return(");
     if (ts_node_is_null(value))
         tmd_buf_puts(out, "None");
@@ -230,7 +224,7 @@ static void dump_delete(dumper *d, TSNode n, tmd_buf *out)
 {
     tmd_buf_puts(out, "Delete(");
     int first = 1;
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         if (!ts_node_is_named(c))
             continue;
         if (ts_node_symbol(c) == d->sym->S_list_splat) {
@@ -242,7 +236,7 @@ static void dump_delete(dumper *d, TSNode n, tmd_buf *out)
             return;
         }
         if (ts_node_symbol(c) == d->sym->S_expression_list) {
-            for (TSNode t = dump_first_child(c); !ts_node_is_null(t); t = dump_next(t))
+            DUMP_EACH_CHILD(c, t)
                 if (ts_node_is_named(t)) {
                     dump_put_sep(out, &first);
                     dump_expr(d, t, CTX_DEL, out);
@@ -259,7 +253,7 @@ static void dump_raise(dumper *d, TSNode n, tmd_buf *out)
 {
     TSNode cause = ts_node_child_by_field_id(n, d->sym->F_cause);
     TSNode exc = {0};
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(n, c)
         if (ts_node_is_named(c) && !ts_node_eq(c, cause)) {
             exc = c;
             break;
@@ -289,7 +283,7 @@ static void dump_names_stmt(dumper *d, TSNode n, const char *cls, tmd_buf *out)
     tmd_buf_puts(out, cls);
     tmd_buf_putc(out, '(');
     int first = 1;
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(n, c)
         if (ts_node_symbol(c) == d->sym->S_identifier) {
             dump_put_sep(out, &first);
             dump_name_repr(d, c, out);
@@ -307,7 +301,7 @@ static void dump_assert(dumper *d, TSNode n, tmd_buf *out)
     }
     tmd_buf_puts(out, "Assert(");
     unsigned i = 0;
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(n, c)
         if (ts_node_is_named(c)) {
             if (i++)
                 tmd_buf_puts(out, ", ");
@@ -325,7 +319,7 @@ static void dump_print(dumper *d, TSNode n, tmd_buf *out)
     TSNode chevron = {0};
     unsigned args = 0;
     int comma = 0;
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         if (ts_node_symbol(c) == s->S_chevron)
             chevron = c;
         else if (ts_node_symbol(c) == s->A_comma)
@@ -343,7 +337,7 @@ static void dump_print(dumper *d, TSNode n, tmd_buf *out)
             dump_reject(d, n, "Python 2 print statement");
         return;
     }
-    TSNode target = ts_node_named_child(chevron, 0);
+    TSNode target = dump_first_named(chevron);
     TSSymbol ts = ts_node_is_null(target) ? 0 : ts_node_symbol(target);
     if (ts != s->S_identifier && ts != s->S_attribute && ts != s->S_call && ts != s->S_subscript &&
         ts != s->S_parenthesized_expression && ts != s->S_string && ts != s->S_integer) {
@@ -356,7 +350,7 @@ static void dump_print(dumper *d, TSNode n, tmd_buf *out)
     tmd_buf_puts(out, "BinOp(Name('print', Load()), RShift(), ");
     dump_expr(d, target, CTX_LOAD, out);
     tmd_buf_putc(out, ')');
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c))
+    DUMP_EACH_CHILD(n, c)
         if (ts_node_is_named(c) && !ts_node_eq(c, chevron)) {
             tmd_buf_puts(out, ", ");
             dump_expr(d, c, CTX_LOAD, out);
@@ -378,7 +372,7 @@ static void dump_alias(dumper *d, TSNode n, int from, tmd_buf *out)
         dump_binding_name_repr(d, ts_node_child_by_field_id(n, d->sym->F_alias), out);
     } else {
         /* `import a.b` binds a, `from m import a` binds a */
-        TSNode bound = ts_node_named_child(n, 0);
+        TSNode bound = dump_first_named(n);
         if (d->dialect->minor < 9 && !ts_node_is_null(bound) && dump_text_is(d, bound, "__debug__") &&
             (from || ts_node_named_child_count(n) == 1))
             dump_reject(d, bound, "cannot assign to __debug__");
@@ -392,7 +386,7 @@ static void dump_alias(dumper *d, TSNode n, int from, tmd_buf *out)
 static void dump_import_names(dumper *d, TSNode n, int from, tmd_buf *out)
 {
     int first = 1, seen_import = 0;
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         TSSymbol s = ts_node_symbol(c);
         if (s == d->sym->A_import) {
             seen_import = 1;
@@ -421,7 +415,7 @@ static void dump_import(dumper *d, TSNode n, tmd_buf *out)
 static int from_names_ok(dumper *d, TSNode n)
 {
     int seen_import = 0, paren = 0, comma_last = 0;
-    for (TSNode c = dump_first_child(n); !ts_node_is_null(c); c = dump_next(c)) {
+    DUMP_EACH_CHILD(n, c) {
         TSSymbol s = ts_node_symbol(c);
         if (s == d->sym->A_import) {
             seen_import = 1;
@@ -455,7 +449,7 @@ static void dump_import_from(dumper *d, TSNode n, tmd_buf *out)
     TSNode dotted = module;
     if (!ts_node_is_null(module) && ts_node_symbol(module) == d->sym->S_relative_import) {
         dotted = (TSNode){0};
-        for (TSNode c = dump_first_child(module); !ts_node_is_null(c); c = dump_next(c)) {
+        DUMP_EACH_CHILD(module, c) {
             if (ts_node_symbol(c) == d->sym->S_import_prefix) {
                 size_t len;
                 const char *t = dump_text(d, c, &len);
