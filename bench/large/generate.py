@@ -14,6 +14,7 @@ Deterministic for a given --seed and the same source files.
     generate.py --size medium|large|small --out DIR [--seed 1] [--tmdiff PATH]
 """
 import argparse
+import json
 import os
 import random
 import shutil
@@ -22,6 +23,9 @@ import struct
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import edits  # noqa: E402
+
 SIZES = {  # files, tests
     "small": (300, 2000),
     "medium": (2000, 20000),
@@ -29,6 +33,7 @@ SIZES = {  # files, tests
 }
 PYTHON_VERSION = "3.11.7"  # the dialect of the database (pyenv's 3.11.7 is the reference)
 TESTS_PER_FILE = 50
+SWITCH_FILES = {"small": 100, "medium": 1000, "large": 1000}  # files the branch "switch" changes
 SCHEMA = """
 CREATE TABLE metadata (dataid TEXT PRIMARY KEY, data TEXT);
 CREATE TABLE environment (
@@ -151,6 +156,46 @@ def coverage_patterns(rng, sums, count):
     return patterns
 
 
+def make_switch_branch(repo, sources, count, rng):
+    """Branch "switch": `count` source files edited (a function body where one
+    fits, else a comment), committed; the work tree is back on main after."""
+    chosen = sorted(rng.sample(sources, min(count, len(sources))))
+    git(repo, "checkout", "-q", "-b", "switch")
+    for i, rel in enumerate(chosen):
+        path = os.path.join(repo, rel)
+        with open(path, "rb") as fh:
+            data = fh.read()
+        edited = edits.body_edit(data, i) if i % 4 else None
+        with open(path, "wb") as fh:
+            fh.write(edited if edited is not None else edits.cosmetic_edit(data))
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost",
+        "commit", "-q", "-m", "switch: %d files changed" % len(chosen))
+    git(repo, "checkout", "-q", "main")
+    return chosen
+
+
+def write_manifest(out, repo, usable, switch, rng):
+    """OUT/manifest.json: the files each scenario of run.py edits. `usable`
+    is in popularity order (the Zipf rank), so the one-function edit hits a
+    module most tests use, and the ten files mix popular and rare ones."""
+    def editable(rel):
+        with open(os.path.join(repo, rel), "rb") as fh:
+            return edits.body_edit(fh.read()) is not None
+    popular = [rel for rel in usable[:50] if editable(rel)]
+    mixed = [rel for rel in rng.sample(usable, min(200, len(usable))) if editable(rel)]
+    ten = sorted(set(popular[1:4] + mixed[:7]))
+    manifest = {
+        "one_function": [popular[0]],
+        "ten_files": ten,
+        "cosmetic": sorted(rng.sample(usable, 10)),
+        "deleted": sorted(rng.sample(usable, 10)),
+        "switch": switch,
+    }
+    with open(os.path.join(out, "manifest.json"), "w") as fh:
+        json.dump(manifest, fh, indent=1, sort_keys=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", choices=sorted(SIZES), default="medium")
@@ -179,6 +224,8 @@ def main():
     git(repo, "add", "-A")
     git(repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost",
         "commit", "-q", "-m", "generated repository")
+    switch = make_switch_branch(repo, [rel for rel, _ in sources], SWITCH_FILES[args.size],
+                                random.Random(args.seed + 1))
     blob = {}
     for line in git(repo, "ls-files", "--stage").splitlines():
         meta, _, path = line.partition("\t")
@@ -215,7 +262,7 @@ def main():
         own = sums[test_file]
         index_in_file = t % TESTS_PER_FILE
         deps = {fp_id(test_file, [own[index_in_file], own[-1]])}
-        for _ in range(max(2, min(40, int(rng.lognormvariate(2.0, 0.8))))):
+        for _ in range(max(2, min(48, int(rng.lognormvariate(3.0, 0.7))))):
             rel = usable[zipf_pick(rng, len(usable))]
             deps.add(fp_id(rel, rng.choice(patterns[rel])))
         failed = 1 if rng.random() < 0.001 else 0
@@ -224,6 +271,7 @@ def main():
         db.executemany("INSERT INTO test_execution_file_fp VALUES (?, ?)", [(t + 1, d) for d in sorted(deps)])
         links += len(deps)
     db.commit()
+    write_manifest(args.out, repo, usable, switch, random.Random(args.seed + 2))
     db.execute("PRAGMA journal_mode = WAL")
     db.close()
     git(repo, "update-index", "--refresh")
