@@ -41,12 +41,23 @@ static size_t skip_string(const char *text, size_t len, size_t i)
     return len;
 }
 
+/* Bytes the scan stops at; everything else is skipped in a tight loop. */
+static const unsigned char stops[256] = {
+    ['\n'] = 1, ['#'] = 1, ['\''] = 1, ['"'] = 1, ['('] = 1, ['['] = 1,
+    ['{'] = 1, [')'] = 1, [']'] = 1, ['}'] = 1,
+};
+
 static void scan_text(const char *text, size_t len, scan *out)
 {
     unsigned depth = 0;
     int line_start = 1;
     out->brackets = out->col = 0;
     for (size_t i = 0; i < len;) {
+        if (!line_start)
+            while (i < len && !stops[(unsigned char)text[i]])
+                i++;
+        if (i >= len)
+            break;
         char c = text[i];
         if (line_start) {
             line_start = 0;
