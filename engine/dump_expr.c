@@ -165,11 +165,32 @@ static void missing(walk *w, TSNode at, const char *what)
 
 /* ---- names and constants ------------------------------------------------- */
 
+/* Python 3 keywords (hard keywords only: match, case, type, _ are names). */
+static int is_keyword(const char *s, size_t len)
+{
+    static const char *const words[] = {
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break",
+        "class", "continue", "def", "del", "elif", "else", "except", "finally", "for",
+        "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
+        "pass", "raise", "return", "try", "while", "with", "yield",
+    };
+    if (len < 2 || len > 8)
+        return 0;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == len && !memcmp(words[i], s, len))
+            return 1;
+    return 0;
+}
+
+/* An identifier's repr. tree-sitter takes keywords for names in places
+ * (`obj.None`, `f(else)`, `def f(None)`, a lone `and`): CPython never. */
 static void put_identifier(dumper *d, TSNode n, tmd_buf *out)
 {
     size_t len;
     const char *s = dump_text(d, n, &len);
     char why[LIT_WHY_SIZE] = "";
+    if (is_keyword(s, len))
+        dump_reject(d, n, "a keyword cannot be used as a name");
     tmd_buf_putc(out, '\'');
     lit_result(d, n, lit_identifier(out, s, len, d->dialect, why), why);
     tmd_buf_putc(out, '\'');
@@ -914,10 +935,19 @@ static void call_arguments(walk *w, TSNode list, tmd_buf *args, tmd_buf *keyword
     if (!c)
         return;
     int first_arg = 1, first_kw = 1, seen_kw = 0, seen_kwsplat = 0;
+    int comma_ok = 0; /* a comma may follow: an argument came last */
     for (int ok = kid_first(c); ok; ok = kid_next(c)) {
         TSNode k = ts_tree_cursor_current_node(c);
-        if (!ts_node_is_named(k))
+        if (!ts_node_is_named(k)) {
+            /* `f(,)`, `f(a,,b)`: tree-sitter lets a stray comma through */
+            if (ts_node_symbol(k) == s->A_comma) {
+                if (!comma_ok)
+                    dump_reject(d, k, "invalid syntax: stray comma in arguments");
+                comma_ok = 0;
+            }
             continue;
+        }
+        comma_ok = 1;
         TSSymbol ks = ts_node_symbol(k);
         if (ks == s->S_keyword_argument) {
             TSNode name = ts_node_child_by_field_id(k, s->F_name);
@@ -1116,7 +1146,41 @@ static void dump_type_node(walk *w, TSNode n, unsigned allow, tmd_buf *out)
     }
 }
 
-/* ---- lambda, walrus, yield, strings --------------------------------------- */
+/* ---- lambda, walrus, yield, await ------------------------------------------ */
+
+/* `await` takes a primary. tree-sitter reads `await a ** b` as
+ * await(a ** b) where Python has (await a) ** b. */
+static void dump_await(walk *w, TSNode n, tmd_buf *out)
+{
+    dumper *d = w->d;
+    const dump_symbols *s = d->sym;
+    TSNode operand = only_child(n);
+    TSNode power_right = {{0}, NULL, NULL};
+    if (node_is(d, operand, s->S_binary_operator)) {
+        if (binop_symbol(d, operand) != s->A_starstar) {
+            dump_inexact(d, n, "await over a binary operator");
+            return;
+        }
+        power_right = ts_node_child_by_field_id(operand, s->F_right);
+        operand = ts_node_child_by_field_id(operand, s->F_left);
+    }
+    TSSymbol os = ts_node_is_null(operand) ? 0 : ts_node_symbol(operand);
+    if (os == s->S_await || os == s->S_unary_operator || os == s->S_not_operator ||
+        os == s->S_list_splat || os == s->S_binary_operator || os == s->S_boolean_operator ||
+        os == s->S_comparison_operator || os == s->S_conditional_expression ||
+        os == s->S_lambda || os == s->S_named_expression)
+        dump_reject(d, n, "await needs a primary expression");
+    if (!ts_node_is_null(power_right))
+        tmd_buf_puts(out, "BinOp(");
+    tmd_buf_puts(out, "Await(");
+    ex(w, operand, CTX_LOAD, 0, out);
+    tmd_buf_putc(out, ')');
+    if (!ts_node_is_null(power_right)) {
+        tmd_buf_puts(out, ", Pow(), ");
+        ex(w, power_right, CTX_LOAD, 0, out);
+        tmd_buf_putc(out, ')');
+    }
+}
 
 static void dump_lambda(walk *w, TSNode n, tmd_buf *out)
 {
@@ -1449,9 +1513,7 @@ static void ex(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out)
             dump_reject(d, n, "assignment expression needs parentheses here");
         dump_walrus(w, n, out);
     } else if (sym == s->S_await) {
-        tmd_buf_puts(out, "Await(");
-        ex(w, only_child(n), CTX_LOAD, 0, out);
-        tmd_buf_putc(out, ')');
+        dump_await(w, n, out);
     } else if (sym == s->S_yield) {
         if (!(allow & EX_YIELD))
             dump_reject(d, n, "yield expression needs parentheses here");
@@ -1677,6 +1739,8 @@ static unsigned slot_allows(dumper *d, TSNode n)
     const dump_symbols *s = d->sym;
     TSSymbol sym = ts_node_symbol(n);
     unsigned allow = EX_YIELD;
+    if (sym == s->S_type) /* annotations: `x: *b` is an error */
+        return 0;
     if (sym == s->S_expression_list) {
         if (!before(d, 9)) /* the elements get EX_STAR from the tuple */
             return allow;
