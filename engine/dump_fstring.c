@@ -141,6 +141,42 @@ static int has_comment_char(const char *s, size_t len)
     return 0;
 }
 
+/* The source of a debug field (`{x = }`) as 3.12+ keep it: comments
+ * (from '#' outside nested strings to the end of the line) left out. */
+static void strip_comments(tmd_buf *out, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '#') {
+            while (i < len && s[i] != '\n')
+                i++;
+            if (i < len)
+                tmd_buf_putc(out, '\n');
+            continue;
+        }
+        tmd_buf_putc(out, s[i]);
+        if (s[i] != '\'' && s[i] != '"')
+            continue;
+        char q = s[i];
+        int triple = i + 2 < len && s[i + 1] == q && s[i + 2] == q;
+        if (triple) {
+            tmd_buf_put(out, s + i + 1, 2);
+            i += 2;
+        }
+        for (i++; i < len; i++) {
+            tmd_buf_putc(out, s[i]);
+            if (s[i] == '\\' && i + 1 < len) {
+                tmd_buf_putc(out, s[++i]);
+            } else if (s[i] == q && (!triple || (i + 2 < len && s[i + 1] == q && s[i + 2] == q))) {
+                if (triple) {
+                    tmd_buf_put(out, s + i + 1, 2);
+                    i += 2;
+                }
+                break;
+            }
+        }
+    }
+}
+
 /* 3.8-3.11 cut the f-string token first and then parse the fields, so a
  * field may not contain what would have ended the token. */
 static void check_old_field(dumper *d, TSNode interp, TSNode expr_end_at, quote q)
@@ -173,7 +209,6 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
     const dump_symbols *s = d->sym;
     TSNode expr = {{0}, NULL, NULL}, conv = {{0}, NULL, NULL}, spec = {{0}, NULL, NULL};
     TSNode eq = {{0}, NULL, NULL}, after_eq = {{0}, NULL, NULL}, close = {{0}, NULL, NULL};
-    int has_comment = 0;
     TSTreeCursor c = ts_tree_cursor_new(interp);
     for (int ok = ts_tree_cursor_goto_first_child(&c); ok; ok = ts_tree_cursor_goto_next_sibling(&c)) {
         TSNode k = ts_tree_cursor_current_node(&c);
@@ -182,8 +217,8 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
         if (!ts_node_is_null(eq) && ts_node_is_null(after_eq) && !ts_node_is_extra(k))
             after_eq = k;
         if (ts_node_is_extra(k))
-            has_comment = 1;
-        else if (fid == s->F_expression)
+            continue;
+        if (fid == s->F_expression)
             expr = k;
         else if (fid == s->F_type_conversion)
             conv = k;
@@ -205,7 +240,7 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
         check_old_field(d, interp, end, q);
         if (level > 1)
             dump_reject(d, interp, "f-string: expressions nested too deeply");
-    } else if (level > 2 || (has_comment && !ts_node_is_null(eq))) {
+    } else if (level > 2) {
         dump_inexact(d, interp, "deeply nested f-string format spec (3.12+)");
     }
 
@@ -224,8 +259,12 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
         uint32_t from = ts_node_start_byte(interp) + 1;
         uint32_t to = ts_node_start_byte(ts_node_is_null(after_eq) ? close : after_eq);
         char why[LIT_WHY_SIZE] = "";
-        int rc = lit_str_append_fragment(&f->acc, d->src + from, to - from, LIT_P_RAW, 0,
-                                         d->dialect, why);
+        tmd_buf text = TMD_BUF_INIT;
+        strip_comments(&text, d->src + from, to - from);
+        int rc = text.oom ? LIT_NOMEM
+                          : lit_str_append_fragment(&f->acc, text.data ? text.data : "", text.len,
+                                                    LIT_P_RAW, 0, d->dialect, why);
+        tmd_buf_free(&text);
         lit_result(d, interp, rc, why);
         element(f, 0);
     }
