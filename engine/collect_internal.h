@@ -67,9 +67,18 @@ typedef enum param_status {
     PARAM_UNKNOWN = 2,  /* the IDs cannot be known statically */
 } param_status;
 
+/* Where parametrize arguments are read from. */
+typedef struct param_ctx {
+    const char *src;
+    /* The value node a module-level constant stands for (bound once, never
+     * mutated), or a null node; NULL: no names are resolved. */
+    TSNode (*resolve)(const void *data, TSNode identifier);
+    const void *data;
+} param_ctx;
+
 /* pytest's IDs for one @pytest.mark.parametrize(...) call (its
  * argument_list node). Worst status wins; on UNKNOWN `ids` is empty. */
-param_status param_ids_of_call(strvec *ids, TSNode arguments, const char *src, int raw_ids);
+param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *pc, int raw_ids);
 
 /* Combines stacked parametrizations: every id of `acc` joined with "-" to
  * every id of `next` (acc's ids first). */

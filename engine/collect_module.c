@@ -60,6 +60,7 @@ struct ctx {
     const char *module_unknown;
     int unittest_names; /* `from unittest import TestCase` seen */
     int *odd_name;      /* set when a name could not be normalised */
+    const param_ctx *params; /* module constants for parametrize arguments */
 };
 
 /* Appends prefix + a Python name as pytest shows it: CPython NFKC-normalises
@@ -261,7 +262,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
             if (kind == DECO_PARAMETRIZE && !unknown) {
                 strvec one = {0};
                 param_status s = c->facts->make_id_hook ? PARAM_UNKNOWN
-                                                        : param_ids_of_call(&one, args, c->src, c->cfg->raw_ids);
+                                                        : param_ids_of_call(&one, args, c->params, c->cfg->raw_ids);
                 if (s == PARAM_UNKNOWN)
                     unknown = c->facts->make_id_hook ? "pytest_make_parametrize_id" : "parametrize";
                 else {
@@ -593,7 +594,7 @@ static void class_marks(const struct ctx *c, TSNode stmt, struct outer *out)
         } else if (kind == DECO_PARAMETRIZE && !out->unknown) {
             strvec one = {0};
             param_status s = c->facts->make_id_hook ? PARAM_UNKNOWN
-                                                    : param_ids_of_call(&one, args, c->src, c->cfg->raw_ids);
+                                                    : param_ids_of_call(&one, args, c->params, c->cfg->raw_ids);
             if (s == PARAM_UNKNOWN)
                 out->unknown = "parametrize";
             else {
@@ -865,6 +866,110 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
     return rc;
 }
 
+/* ---- module constants -------------------------------------------------------------- */
+
+/* The names bound once, unconditionally, by `NAME = value` at module level
+ * and never changed anywhere (no attribute or item access that could mutate,
+ * no other binding, global, del or walrus): parametrize arguments written as
+ * such names are read from their values. consts maps name -> value node. */
+static int module_constants(const struct ctx *c, struct namespace *consts, const struct namespace *ns,
+                            TSNode root)
+{
+    uint32_t n;
+    TSNode *top = named_children(root, &n);
+    if (!top)
+        return TMD_ENOMEM;
+    int rc = 0;
+    /* candidates: top-level single-name assignments; a second binding of a
+     * name marks it (conditional = 1) */
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        if (!is(top[i], "expression_statement") || ts_node_named_child_count(top[i]) != 1)
+            continue;
+        TSNode a = ts_node_named_child(top[i], 0);
+        if (!is(a, "assignment"))
+            continue;
+        TSNode left = field(a, "left"), right = field(a, "right");
+        if (!is(left, "identifier") || ts_node_is_null(right) || is(right, "assignment"))
+            continue;
+        size_t len;
+        const char *nm = text(c, left, &len);
+        const struct binding *prev = ns_find(consts, nm, len);
+        const struct binding *final = ns_find(ns, nm, len);
+        int bad = prev != NULL || !final || final->kind != B_OTHER || final->conditional || final->imported;
+        rc = ns_bind(consts, nm, len, B_OTHER, bad ? left : right, bad, 0);
+    }
+    free(top);
+    if (rc || consts->n == 0)
+        return rc;
+    /* every other occurrence of a candidate must be a plain read */
+    TSTreeCursor cur = ts_tree_cursor_new(root);
+    int down = 1;
+    for (;;) {
+        TSNode node = ts_tree_cursor_current_node(&cur);
+        if (down && is(node, "identifier")) {
+            size_t len;
+            const char *nm = text(c, node, &len);
+            struct binding *b = consts->nslots ? (struct binding *)ns_find(consts, nm, len) : NULL;
+            if (b && !b->conditional) {
+                TSNode parent = ts_node_parent(node);
+                TSNode gp = ts_node_parent(parent);
+                const char *pt = ts_node_type(parent);
+                int is_def = is(parent, "assignment") && ts_node_eq(field(parent, "right"), b->stmt) &&
+                             ts_node_eq(field(parent, "left"), node);
+                int changes = 0;
+                if (is_def)
+                    changes = 0;
+                else if (!strcmp(pt, "attribute"))
+                    changes = ts_node_eq(field(parent, "object"), node); /* X.append(...) */
+                else if (!strcmp(pt, "subscript"))
+                    changes = (is(gp, "assignment") || is(gp, "augmented_assignment")) &&
+                              ts_node_eq(field(gp, "left"), parent);
+                else if (!strcmp(pt, "assignment") || !strcmp(pt, "augmented_assignment"))
+                    changes = ts_node_eq(field(parent, "left"), node);
+                else if (!strcmp(pt, "keyword_argument"))
+                    changes = 0; /* f(X=...) names a parameter */
+                else if (!strcmp(pt, "global_statement") || !strcmp(pt, "nonlocal_statement") ||
+                         !strcmp(pt, "named_expression") || !strcmp(pt, "delete_statement") ||
+                         !strcmp(pt, "pattern_list") || !strcmp(pt, "tuple_pattern") ||
+                         !strcmp(pt, "list_pattern") || !strcmp(pt, "for_statement") ||
+                         !strcmp(pt, "for_in_clause") || !strcmp(pt, "as_pattern_target") ||
+                         !strcmp(pt, "with_item") || !strcmp(pt, "expression_list") ||
+                         !strcmp(pt, "import_from_statement") || !strcmp(pt, "dotted_name") ||
+                         !strcmp(pt, "aliased_import"))
+                    changes = 1;
+                if (changes)
+                    b->conditional = 1;
+            }
+        }
+        if (down && ts_tree_cursor_goto_first_child(&cur))
+            continue;
+        if (ts_tree_cursor_goto_next_sibling(&cur)) {
+            down = 1;
+            continue;
+        }
+        if (!ts_tree_cursor_goto_parent(&cur))
+            break;
+        down = 0;
+    }
+    ts_tree_cursor_delete(&cur);
+    return 0;
+}
+
+/* The resolver's table: constants of one module and its source. */
+struct const_table {
+    struct namespace ns;
+    const char *src;
+};
+
+static TSNode resolve_constant(const void *data, TSNode identifier)
+{
+    const struct const_table *t = data;
+    TSNode null = {{0}, NULL, NULL};
+    uint32_t start = ts_node_start_byte(identifier), end = ts_node_end_byte(identifier);
+    const struct binding *b = ns_find(&t->ns, t->src + start, end - start);
+    return b && !b->conditional ? b->stmt : null;
+}
+
 /* ---- the module ------------------------------------------------------------------------ */
 
 /* Whether `dir` ("" = root) is `relpath`'s folder or one of its parents. */
@@ -904,9 +1009,13 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         return rc;
     }
     int odd_name = 0;
-    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name};
+    struct const_table consts = {{0}, src};
+    param_ctx pc = {src, resolve_constant, &consts};
+    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc};
     struct namespace ns = {0};
     rc = read_namespace(&c, &ns, root);
+    if (!rc)
+        rc = module_constants(&c, &consts.ns, &ns, root);
     if (rc)
         goto done;
     /* `from unittest import TestCase` makes a bare TestCase base unittest's */
@@ -962,6 +1071,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX, "identifier not normalised", NULL);
 done:
     ns_free(&ns);
+    ns_free(&consts.ns);
     ts_tree_delete(tree);
     if (rc == TMD_ENOMEM)
         return tmd_error(rc, "%s: out of memory while collecting", relpath);
@@ -1052,7 +1162,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     if (!tree)
         return tmd_error(TMD_ENOMEM, "%s: tree-sitter could not parse (out of memory?)", relpath);
     int odd_name = 0;
-    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name};
+    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name, NULL};
     /* a conftest's scope is its folder; a module's scope is the module */
     const char *slash = strrchr(relpath, '/');
     size_t scope_len = is_conftest ? (slash ? (size_t)(slash - relpath) : 0) : strlen(relpath);

@@ -358,9 +358,24 @@ static TSNode unparen(TSNode n)
     return n;
 }
 
-static val_kind eval_value(tmd_buf *text, TSNode n, const char *src)
+enum { MAX_RESOLVE = 8 }; /* NAME = OTHER = ... chains followed at most */
+
+/* A module-level constant's value in place of its name. */
+static TSNode resolved(TSNode n, const param_ctx *pc)
 {
-    n = unparen(n);
+    for (int i = 0; i < MAX_RESOLVE && node_is(n, "identifier") && pc->resolve; i++) {
+        TSNode r = pc->resolve(pc->data, n);
+        if (ts_node_is_null(r))
+            break;
+        n = unparen(r);
+    }
+    return n;
+}
+
+static val_kind eval_value(tmd_buf *text, TSNode n, const param_ctx *pc)
+{
+    const char *src = pc->src;
+    n = resolved(unparen(n), pc);
     if (ts_node_is_null(n))
         return V_UNKNOWN;
     const char *type = ts_node_type(n);
@@ -462,9 +477,9 @@ static TSNode positional(TSNode args, uint32_t want)
 
 /* Items of a list/tuple display (comments skipped); -1 if n is not one or
  * holds a splat. */
-static int display_items(TSNode *items, int max, TSNode n)
+static int display_items(TSNode *items, int max, TSNode n, const param_ctx *pc)
 {
-    n = unparen(n);
+    n = resolved(unparen(n), pc);
     if (!node_is(n, "list") && !node_is(n, "tuple"))
         return -1;
     int count = 0, bad = 0;
@@ -499,10 +514,10 @@ static int is_pytest_param(TSNode n, const char *src)
 
 enum { MAX_ARGS = 64, MAX_VALUES = 100000 };
 
-static int text_of_string(tmd_buf *out, TSNode n, const char *src, int raw_ids)
+static int text_of_string(tmd_buf *out, TSNode n, const param_ctx *pc, int raw_ids)
 {
     tmd_buf v = TMD_BUF_INIT;
-    val_kind k = eval_value(&v, n, src);
+    val_kind k = eval_value(&v, n, pc);
     if (k != V_STR) {
         tmd_buf_free(&v);
         return 0;
@@ -515,8 +530,9 @@ static int text_of_string(tmd_buf *out, TSNode n, const char *src, int raw_ids)
     return 1;
 }
 
-param_status param_ids_of_call(strvec *ids, TSNode arguments, const char *src, int raw_ids)
+param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *pc, int raw_ids)
 {
+    const char *src = pc->src;
     param_status status = PARAM_EXACT;
     TSNode names_node = positional(arguments, 0);
     if (ts_node_is_null(names_node))
@@ -543,8 +559,8 @@ param_status param_ids_of_call(strvec *ids, TSNode arguments, const char *src, i
     int force_tuple = 0;
     tmd_buf tmp = TMD_BUF_INIT;
     TSNode items[MAX_ARGS];
-    if (node_is(unparen(names_node), "string")) {
-        if (eval_value(&tmp, names_node, src) != V_STR)
+    if (node_is(resolved(unparen(names_node), pc), "string")) {
+        if (eval_value(&tmp, names_node, pc) != V_STR)
             goto unknown;
         const char *s = tmp.data ? tmp.data : "";
         while (*s) {
@@ -560,12 +576,12 @@ param_status param_ids_of_call(strvec *ids, TSNode arguments, const char *src, i
         }
         force_tuple = names.n == 1;
     } else {
-        int c = display_items(items, MAX_ARGS, names_node);
+        int c = display_items(items, MAX_ARGS, names_node, pc);
         if (c < 0)
             goto unknown;
         for (int i = 0; i < c; i++) {
             tmd_buf_truncate(&tmp, 0);
-            if (eval_value(&tmp, items[i], src) != V_STR || strvec_push_n(&names, tmp.data ? tmp.data : "", tmp.len))
+            if (eval_value(&tmp, items[i], pc) != V_STR || strvec_push_n(&names, tmp.data ? tmp.data : "", tmp.len))
                 goto unknown;
         }
     }
@@ -578,28 +594,28 @@ param_status param_ids_of_call(strvec *ids, TSNode arguments, const char *src, i
     TSNode *id_items = NULL;
     TSNode *value_items = NULL;
     if (!ts_node_is_null(ids_node) && !node_is(unparen(ids_node), "none")) {
-        int cap = (int)ts_node_named_child_count(unparen(ids_node)) + 1;
+        int cap = (int)ts_node_named_child_count(resolved(unparen(ids_node), pc)) + 1;
         id_items = cap <= MAX_VALUES ? malloc((size_t)cap * sizeof *id_items) : NULL;
-        if (!id_items || (nids = display_items(id_items, cap, ids_node)) < 0)
+        if (!id_items || (nids = display_items(id_items, cap, ids_node, pc)) < 0)
             goto unknown_ids;
     }
-    int vcap = (int)ts_node_named_child_count(unparen(values_node)) + 1;
+    int vcap = (int)ts_node_named_child_count(resolved(unparen(values_node), pc)) + 1;
     value_items = vcap <= MAX_VALUES ? malloc((size_t)vcap * sizeof *value_items) : NULL;
-    int nvalues = value_items ? display_items(value_items, vcap, values_node) : -1;
+    int nvalues = value_items ? display_items(value_items, vcap, values_node, pc) : -1;
     if (nvalues <= 0 || (nids >= 0 && nids != nvalues))
         goto unknown_ids; /* empty sets and mismatches: pytest's own rules */
 
     for (int idx = 0; idx < nvalues; idx++) {
         tmd_buf id = TMD_BUF_INIT;
-        TSNode el = value_items[idx];
+        TSNode el = resolved(unparen(value_items[idx]), pc);
         TSNode vals[MAX_ARGS];
         int nv;
         int have_id = 0;
         if (is_pytest_param(el, src)) {
             TSNode pargs = ts_node_child_by_field_name(unparen(el), "arguments", 9);
             nv = 0;
-            uint32_t pc = ts_node_named_child_count(pargs);
-            for (uint32_t i = 0; i < pc; i++) {
+            uint32_t npargs = ts_node_named_child_count(pargs);
+            for (uint32_t i = 0; i < npargs; i++) {
                 TSNode a = ts_node_named_child(pargs, i);
                 if (node_is(a, "comment"))
                     continue;
@@ -611,7 +627,7 @@ param_status param_ids_of_call(strvec *ids, TSNode arguments, const char *src, i
                     if (kl == 2 && !memcmp(kt, "id", 2)) {
                         if (node_is(unparen(v), "none"))
                             continue;
-                        if (!text_of_string(&id, v, src, 0))
+                        if (!text_of_string(&id, v, pc, 0))
                             goto unknown_value;
                         have_id = 1;
                     } else if (!(kl == 5 && !memcmp(kt, "marks", 5))) {
@@ -627,12 +643,12 @@ param_status param_ids_of_call(strvec *ids, TSNode arguments, const char *src, i
             vals[0] = el;
             nv = 1;
         } else {
-            nv = display_items(vals, MAX_ARGS, el);
+            nv = display_items(vals, MAX_ARGS, el, pc);
         }
         if (nv != (int)names.n)
             goto unknown_value;
         if (!have_id && nids >= 0 && !node_is(unparen(id_items[idx]), "none")) {
-            if (!text_of_string(&id, id_items[idx], src, raw_ids))
+            if (!text_of_string(&id, id_items[idx], pc, raw_ids))
                 goto unknown_value;
             have_id = 1;
         }
@@ -640,7 +656,7 @@ param_status param_ids_of_call(strvec *ids, TSNode arguments, const char *src, i
             if (j)
                 tmd_buf_putc(&id, '-');
             tmd_buf v = TMD_BUF_INIT;
-            val_kind k = eval_value(&v, vals[j], src);
+            val_kind k = eval_value(&v, vals[j], pc);
             if (k == V_STR && !raw_ids)
                 param_escape_str(&id, v.data ? v.data : "", v.len);
             else if (k == V_STR || k == V_TEXT)

@@ -318,7 +318,30 @@ static const char awkward_tests[] =
     "def test_redefined():\n    pass\n"
     "def test_redefined():\n    pass\n"
     "def test_\xef\xac\x81le():\n    pass\n" /* U+FB01: NFKC makes it test_file */
-    "class Test\xc3\x89t\xc3\xa9:\n    def test_x(self):\n        pass\n";
+    "class Test\xc3\x89t\xc3\xa9:\n    def test_x(self):\n        pass\n"
+    /* module constants as parametrize arguments: read unless changed */
+    "CASES = [(1, 'a'), (2, 'b')]\n"
+    "IDS = ['first', 'second']\n"
+    "NAME = 'n'\n"
+    "MUTATED = [1, 2]\n"
+    "MUTATED.append(3)\n"
+    "SHADOWED = [1]\n"
+    "def helper():\n    global SHADOWED\n    SHADOWED = [1, 2]\n"
+    "helper()\n"
+    "TWICE = [1]\n"
+    "TWICE = [1, 2]\n"
+    "@pytest.mark.parametrize('x, y', CASES)\n"
+    "def test_const_cases(x, y):\n    pass\n"
+    "@pytest.mark.parametrize('x, y', CASES, ids=IDS)\n"
+    "def test_const_ids(x, y):\n    pass\n"
+    "@pytest.mark.parametrize(NAME, [NAME, 3])\n"
+    "def test_const_name(n):\n    pass\n"
+    "@pytest.mark.parametrize('m', MUTATED)\n"
+    "def test_mutated(m):\n    pass\n"
+    "@pytest.mark.parametrize('s', SHADOWED)\n"
+    "def test_shadowed(s):\n    pass\n"
+    "@pytest.mark.parametrize('t', TWICE)\n"
+    "def test_twice(t):\n    pass\n";
 
 /* Names that must come out exact: a regression here is a lost precision. */
 static const char *const must_be_exact[] = {
@@ -342,6 +365,9 @@ static const char *const must_be_exact[] = {
     "tests/test_awkward.py::test_overrides_fixture[7]",
     "tests/sub/test_x.py::test_in_sub",
     "tests/test_awkward.py::test_file",
+    "tests/test_awkward.py::test_const_cases[1-a]",
+    "tests/test_awkward.py::test_const_ids[second]",
+    "tests/test_awkward.py::test_const_name[n]",
     "tests/test_awkward.py::Test\xc3\x89t\xc3\xa9::test_x",
     NULL};
 
@@ -373,6 +399,10 @@ static void awkward_cases_against_pytest(void **state)
             fail_msg("%s should be listed exactly", must_be_exact[i]);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_awkward.py::test_fixture_params[1]"),
                      TMD_COLLECTED_MAYBE);
+    /* changed or rebound constants are not read */
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_awkward.py::test_mutated[3]"), TMD_COLLECTED_MAYBE);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_awkward.py::test_shadowed[2]"), TMD_COLLECTED_MAYBE);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_awkward.py::test_twice[2]"), TMD_COLLECTED_MAYBE);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_awkward.py::TestWithInit::test_never"),
                      TMD_COLLECTED_NO);
     assert_int_equal(tmd_collection_lookup(&c, "tests/skipme/test_y.py::test_skipped"), TMD_COLLECTED_NO);
