@@ -4,15 +4,17 @@
 1. Finding and fetching the nearest database among 50 candidates where only
    the 40th exists (39 commits back): concurrent look-ups (the default) against
    the same done one request at a time (TMDIFF_STORE_PARALLEL=1). Against
-   store_server.py with a simulated round trip (--rtt, default 20 ms) and
-   against nginx on loopback. Every run starts with an empty cache.
+   store_server.py and nginx (the echo module's echo_sleep) answering after a
+   simulated round trip (--rtt, default 20 ms), and nginx on loopback. Every
+   run starts with an empty cache.
 2. Warm cache: `tmdiff select --store DIR` against a plain `tmdiff select
    --db FILE` on the bundled invoicing project (the store must add < 10 ms),
    and `tmdiff fetch` alone.
 
 usage: bench_store.py [--tmdiff PATH] [--runs N] [--rtt SECONDS] [--db-mb MB]
 (tmdiff: --tmdiff, else $TMDIFF_BIN, else build/release/cli/tmdiff)
-Prints a markdown table. Needs git, python3 and (for the nginx row) nginx.
+Prints markdown tables. Needs git, python3 and (for the nginx rows) nginx with
+libnginx-mod-http-echo.
 """
 import argparse
 import os
@@ -153,9 +155,12 @@ def main():
         seq = cold_fetches(tmdiff, repo, py.url, env, max(1, args.runs // 2), 1, tmp)
         rows.append((f"store_server.py, {args.rtt * 1000:.0f} ms per request", conc, seq))
         try:
-            ng = Nginx(tmp)
+            ng = Nginx(tmp, delay=args.rtt)
             servers.append(ng)
             shutil.copy(os.path.join(py.root, f"{target}.testmondata"), ng.store)
+            conc = cold_fetches(tmdiff, repo, ng.slow_url, env, args.runs, 100, tmp)
+            seq = cold_fetches(tmdiff, repo, ng.slow_url, env, max(1, args.runs // 2), 1, tmp)
+            rows.append((f"nginx, {args.rtt * 1000:.0f} ms per request (echo_sleep)", conc, seq))
             conc = cold_fetches(tmdiff, repo, ng.url, env, args.runs, 100, tmp)
             seq = cold_fetches(tmdiff, repo, ng.url, env, args.runs, 1, tmp)
             rows.append(("nginx on loopback", conc, seq))

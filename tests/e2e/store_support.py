@@ -126,8 +126,17 @@ def nginx_binary():
 class Nginx:
     """nginx with WebDAV PUT/DELETE under /store/, as this process's child."""
 
-    def __init__(self, tmp):
+    ECHO_MODULE = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
+
+    def __init__(self, tmp, delay=0.0):
+        """delay > 0: also serve the store under /slowstore/, each answer
+        delayed that many seconds (a far-away store; needs the echo module)."""
         binary = nginx_binary()
+        if delay and not os.path.exists(self.ECHO_MODULE):
+            raise Skip("nginx's echo module is not installed (libnginx-mod-http-echo)")
+        slow_module = f"load_module {self.ECHO_MODULE};" if delay else ""
+        slow_location = (f"location ~ ^/slowstore/(.*)$ {{ echo_sleep {delay}; echo_exec /store/$1; }}"
+                         if delay else "")
         self.dir = os.path.join(tmp, "nginx")
         self.www = os.path.join(self.dir, "www")
         self.store = os.path.join(self.www, "store")
@@ -139,10 +148,10 @@ class Nginx:
             conf = os.path.join(self.dir, "nginx.conf")
             d = self.dir
             with open(conf, "w") as f:
-                f.write(f"""
+                f.write(f"""{slow_module}
 daemon off; master_process off; worker_processes 1;
 pid {d}/nginx.pid; error_log {d}/logs/error.log;
-events {{ worker_connections 256; }}
+events {{ worker_connections 1024; }}
 http {{
   access_log {d}/logs/access.log;
   client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
@@ -154,6 +163,7 @@ http {{
       dav_methods PUT DELETE; create_full_put_path on; client_max_body_size 0;
       dav_access user:rw group:r all:r;
     }}
+    {slow_location}
   }}
 }}
 """)
@@ -161,6 +171,7 @@ http {{
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             if wait_port(self.port, self.proc):
                 self.url = f"http://127.0.0.1:{self.port}/store"
+                self.slow_url = f"http://127.0.0.1:{self.port}/slowstore"
                 return
             self.stop()
         raise RuntimeError("nginx did not start: " + open(f"{self.dir}/logs/error.log").read())
