@@ -435,45 +435,112 @@ void tmd_db_tests_free(tmd_db_test *tests, size_t n)
     free(tests);
 }
 
-int tmd_db_pairs_load(tmd_db_pair **out, size_t *n, tmd_db *db, int64_t env_id)
+/* A sorted array of int64 ids with a membership test. */
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int has_test(const tmd_db_test *tests, size_t n, int64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tests[mid].id == id)
+            return 1;
+        if (tests[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static int cmp_fp(const void *a, const void *b)
+{
+    const tmd_db_fp *x = a, *y = b;
+    int c = strcmp(x->filename, y->filename);
+    return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+/* Both passes read whole tables in rowid order: one sequential scan each
+ * instead of an index seek per link, which is what makes databases with
+ * hundreds of thousands of links cheap to read. */
+int tmd_db_fps_load(tmd_db_fp **out, size_t *n, tmd_db *db, const tmd_db_test *tests,
+                    size_t ntests)
 {
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db->sql,
-                           "SELECT DISTINCT f.filename, f.fsha FROM file_fp f "
-                           "JOIN test_execution_file_fp tf ON tf.fingerprint_id = f.id "
-                           "JOIN test_execution te ON te.id = tf.test_execution_id "
-                           "WHERE te.environment_id = ?1 ORDER BY f.filename",
-                           -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(db, TMD_EFORMAT, "reading file_fp");
-    sqlite3_bind_int64(st, 1, env_id);
-    tmd_db_pair *pairs = NULL;
-    size_t count = 0, cap = 0;
+    int64_t *used = NULL;
+    size_t nused = 0, cap = 0;
+    tmd_db_fp *fps = NULL;
+    size_t count = 0, fcap = 0;
     int rc = TMD_OK, step;
+
+    if (sqlite3_prepare_v2(db->sql, "SELECT test_execution_id, fingerprint_id FROM "
+                           "test_execution_file_fp", -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, TMD_EFORMAT, "reading test_execution_file_fp");
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            tmd_db_pair *grown = realloc(pairs, ncap * sizeof *grown);
+        if (sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
+            sqlite3_column_type(st, 1) != SQLITE_INTEGER)
+            continue; /* a dangling or malformed link names nothing */
+        if (!has_test(tests, ntests, sqlite3_column_int64(st, 0)))
+            continue;
+        if (nused == cap) {
+            size_t ncap = cap ? cap * 2 : 1024;
+            int64_t *grown = realloc(used, ncap * sizeof *grown);
+            if (!grown) {
+                rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading links", db->path);
+                goto done;
+            }
+            used = grown;
+            cap = ncap;
+        }
+        used[nused++] = sqlite3_column_int64(st, 1);
+    }
+    if (step != SQLITE_DONE) {
+        rc = sql_fail(db, TMD_EFORMAT, "reading test_execution_file_fp");
+        goto done;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (nused)
+        qsort(used, nused, sizeof *used, cmp_i64);
+
+    if (sqlite3_prepare_v2(db->sql, "SELECT id, filename, fsha FROM file_fp", -1, &st,
+                           NULL) != SQLITE_OK) {
+        rc = sql_fail(db, TMD_EFORMAT, "reading file_fp");
+        goto done;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (!nused || !bsearch(&id, used, nused, sizeof *used, cmp_i64))
+            continue;
+        if (count == fcap) {
+            size_t ncap = fcap ? fcap * 2 : 256;
+            tmd_db_fp *grown = realloc(fps, ncap * sizeof *grown);
             if (!grown) {
                 rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading file_fp", db->path);
                 goto done;
             }
-            pairs = grown;
-            cap = ncap;
+            fps = grown;
+            fcap = ncap;
         }
         int bad = 0;
-        tmd_db_pair *p = &pairs[count];
-        p->filename = column_text(st, 0, &bad);
-        p->fsha = column_text(st, 1, &bad);
+        tmd_db_fp *f = &fps[count];
+        f->id = id;
+        f->filename = column_text(st, 1, &bad);
+        f->fsha = column_text(st, 2, &bad);
         count++;
         if (bad == 2) {
             rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading file_fp", db->path);
             goto done;
         }
-        if (bad || !p->filename) {
-            rc = tmd_error(TMD_EFORMAT, "%s: a file_fp row has no usable filename or fsha "
-                           "(damaged database; run every test)", db->path);
+        if (bad || !f->filename) {
+            rc = tmd_error(TMD_EFORMAT, "%s: file_fp row %lld has no usable filename or fsha "
+                           "(damaged database; run every test)", db->path, (long long)id);
             goto done;
         }
     }
@@ -481,77 +548,98 @@ int tmd_db_pairs_load(tmd_db_pair **out, size_t *n, tmd_db *db, int64_t env_id)
         rc = sql_fail(db, TMD_EFORMAT, "reading file_fp");
 done:
     sqlite3_finalize(st);
+    free(used);
     if (rc != TMD_OK) {
-        tmd_db_pairs_free(pairs, count);
+        tmd_db_fps_free(fps, count);
         return rc;
     }
-    *out = pairs;
+    if (count)
+        qsort(fps, count, sizeof *fps, cmp_fp);
+    *out = fps;
     *n = count;
     return TMD_OK;
 }
 
-void tmd_db_pairs_free(tmd_db_pair *pairs, size_t n)
+void tmd_db_fps_free(tmd_db_fp *fps, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(pairs[i].filename), free(pairs[i].fsha);
-    free(pairs);
+        free(fps[i].filename), free(fps[i].fsha);
+    free(fps);
 }
 
-int tmd_db_fingerprints_each(tmd_db *db, int64_t env_id, const char *filename,
-                             tmd_db_fp_fn fn, void *ctx)
+/* The checksums of fingerprint `id`, decoded from the packed blob (the
+ * writer's byte order: little-endian in practice). free() *out. */
+static int load_checksums(tmd_db *db, sqlite3_stmt *st, int64_t id, int32_t **out, size_t *n)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db->sql,
-                           "SELECT tf.test_execution_id, f.fsha, f.method_checksums FROM file_fp f "
-                           "JOIN test_execution_file_fp tf ON tf.fingerprint_id = f.id "
-                           "JOIN test_execution te ON te.id = tf.test_execution_id "
-                           "WHERE te.environment_id = ?1 AND f.filename = ?2",
-                           -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(db, TMD_EFORMAT, "reading file_fp");
-    sqlite3_bind_int64(st, 1, env_id);
-    sqlite3_bind_text(st, 2, filename, -1, SQLITE_STATIC);
+    *out = NULL;
+    *n = 0;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step != SQLITE_ROW)
+        return sql_fail(db, TMD_EFORMAT, "reading method_checksums");
+    int btype = sqlite3_column_type(st, 0);
+    const unsigned char *b = sqlite3_column_blob(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    if ((btype != SQLITE_BLOB && btype != SQLITE_NULL) || len % 4 || len > MAX_CHECKSUM_BLOB)
+        return tmd_error(TMD_EFORMAT, "%s: file_fp row %lld has method_checksums of %zu bytes "
+                         "(not packed 32-bit checksums; damaged database, run every test)",
+                         db->path, (long long)id, len);
+    size_t count = len / 4;
+    int32_t *words = malloc(count ? count * sizeof *words : 1);
+    if (!words)
+        return tmd_error(TMD_ENOMEM, "%s: out of memory reading file_fp", db->path);
+    for (size_t i = 0; i < count; i++)
+        words[i] = (int32_t)((uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
+                             (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24);
+    *out = words;
+    *n = count;
+    return TMD_OK;
+}
+
+int tmd_db_links_each(tmd_db *db, const tmd_db_test *tests, size_t ntests, const int64_t *ids,
+                      size_t nids, tmd_db_link_fn fn, void *ctx)
+{
+    if (!nids)
+        return TMD_OK;
+    sqlite3_stmt *st = NULL, *blob = NULL;
+    int32_t **sums = calloc(nids, sizeof *sums);
+    size_t *counts = calloc(nids, sizeof *counts);
     int rc = TMD_OK, step;
-    int32_t *words = NULL;
+    if (!sums || !counts) {
+        rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading links", db->path);
+        goto done;
+    }
+    if (sqlite3_prepare_v2(db->sql, "SELECT test_execution_id, fingerprint_id FROM "
+                           "test_execution_file_fp", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db->sql, "SELECT method_checksums FROM file_fp WHERE id = ?1", -1,
+                           &blob, NULL) != SQLITE_OK) {
+        rc = sql_fail(db, TMD_EFORMAT, "reading test_execution_file_fp");
+        goto done;
+    }
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int bad = 0;
-        char *fsha = column_text(st, 1, &bad);
-        int btype = sqlite3_column_type(st, 2);
-        const void *blob = sqlite3_column_blob(st, 2);
-        size_t len = (size_t)sqlite3_column_bytes(st, 2);
-        if (bad == 2) {
-            rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading file_fp", db->path);
+        if (sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
+            sqlite3_column_type(st, 1) != SQLITE_INTEGER)
+            continue;
+        int64_t test = sqlite3_column_int64(st, 0), fp = sqlite3_column_int64(st, 1);
+        const int64_t *hit = bsearch(&fp, ids, nids, sizeof *ids, cmp_i64);
+        if (!hit || !has_test(tests, ntests, test))
+            continue;
+        size_t which = (size_t)(hit - ids);
+        if (!sums[which] &&
+            (rc = load_checksums(db, blob, fp, &sums[which], &counts[which])) != TMD_OK)
             goto done;
-        }
-        if (bad || (btype != SQLITE_BLOB && btype != SQLITE_NULL) || len % 4 != 0 ||
-            len > MAX_CHECKSUM_BLOB) {
-            free(fsha);
-            rc = tmd_error(TMD_EFORMAT, "%s: a fingerprint of %s has method_checksums of %zu "
-                           "bytes or a bad fsha (not packed 32-bit checksums; damaged "
-                           "database, run every test)", db->path, filename, len);
-            goto done;
-        }
-        /* Packed in the writer's byte order, little-endian in practice. */
-        size_t count = len / 4;
-        free(words);
-        words = malloc(count ? count * sizeof *words : 1);
-        if (!words) {
-            free(fsha);
-            rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading file_fp", db->path);
-            goto done;
-        }
-        const unsigned char *b = blob;
-        for (size_t i = 0; i < count; i++)
-            words[i] = (int32_t)((uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
-                                 (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24);
-        rc = fn(ctx, sqlite3_column_int64(st, 0), fsha, words, count);
-        free(fsha);
-        if (rc != 0)
+        if ((rc = fn(ctx, test, which, sums[which], counts[which])) != 0)
             goto done;
     }
     if (step != SQLITE_DONE)
-        rc = sql_fail(db, TMD_EFORMAT, "reading file_fp");
+        rc = sql_fail(db, TMD_EFORMAT, "reading test_execution_file_fp");
 done:
-    free(words);
     sqlite3_finalize(st);
+    sqlite3_finalize(blob);
+    for (size_t i = 0; sums && i < nids; i++)
+        free(sums[i]);
+    free(sums);
+    free(counts);
     return rc;
 }

@@ -9,6 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The current blocks of one changed file, sorted for the subset tests. */
+typedef struct file_blocks {
+    int32_t *have;    /* testmon's blocks (dedented when modified) */
+    size_t nhave;
+    int32_t *alt;     /* --precise: the blocks of the text as it is */
+    size_t nalt;
+} file_blocks;
+
+/* A fingerprint of a changed file, for the one pass over the links. */
+typedef struct changed_fp {
+    int64_t id;
+    size_t file;      /* index into sel->files */
+} changed_fp;
+
 typedef struct run {
     const tmd_select_options *opts;
     tmd_selection *sel;
@@ -19,14 +33,11 @@ typedef struct run {
     tmd_filestate *fs;
     tmd_db_test *tests; /* sorted by id; tests[i] <-> sel->tests[i] until the end */
     size_t ntests;
-    /* the file being walked */
-    size_t file_index;
-    const tmd_file_now *now;
-    tmd_fpcache *cache;            /* opened at the first changed file */
+    tmd_fpcache *cache; /* opened at the first changed file */
     int cache_tried;
-    const int32_t *have;           /* the file's checksums, sorted */
-    size_t nhave;
-    const tmd_fingerprint *fp_alt; /* --precise: the non-dedented blocks, sorted */
+    file_blocks *blocks; /* parallel to sel->files */
+    changed_fp *cfps;    /* sorted by id before the pass */
+    size_t ncfps, cfps_cap;
 } run;
 
 static int oom(const char *what) { return tmd_error(TMD_ENOMEM, "%s: out of memory", what); }
@@ -122,25 +133,25 @@ static int all_present(const int32_t *checksums, size_t count, const int32_t *ha
     return 1;
 }
 
-static int on_fingerprint(void *ctx, int64_t test_id, const char *fsha, const int32_t *checksums,
-                          size_t count)
+static int on_link(void *ctx, int64_t test_id, size_t which, const int32_t *checksums,
+                   size_t count)
 {
     run *r = ctx;
-    const tmd_changed_file *cf = &r->sel->files[r->file_index];
-    /* Every fingerprint of a changed file is checked, also one whose fsha
-     * equals the current one (testmon joins on the file name): a file
-     * recorded clean and now modified is read dedented, which may differ. */
+    size_t fi = r->cfps[which].file;
+    const tmd_changed_file *cf = &r->sel->files[fi];
+    const file_blocks *fb = &r->blocks[fi];
     int ti = find_test(r, test_id);
     if (ti < 0)
-        return 0; /* an edge to a test of another environment */
-
-    /* A missing, unparsable or inexact file has no blocks: every dependant
-     * is affected. Otherwise a set test, order and count do not matter. */
-    size_t nhave = cf->state == TMD_FILE_BLOCKS ? r->nhave : 0;
-    if (nhave && all_present(checksums, count, r->have, nhave))
         return 0;
-    if (r->fp_alt && r->fp_alt->status == TMD_FP_BLOCKS && r->fp_alt->count &&
-        all_present(checksums, count, r->fp_alt->checksums, r->fp_alt->count))
+
+    /* Every fingerprint of a changed file is checked, also one whose fsha
+     * equals the current one (testmon joins on the file name). A missing,
+     * unparsable or inexact file has no blocks: every dependant is
+     * affected. Otherwise a set test: order and count do not matter. */
+    size_t nhave = cf->state == TMD_FILE_BLOCKS ? fb->nhave : 0;
+    if (nhave && all_present(checksums, count, fb->have, nhave))
+        return 0;
+    if (fb->nalt && all_present(checksums, count, fb->alt, fb->nalt))
         return 0; /* --precise: the exact recorded code is still there */
 
     tmd_test_verdict *v = &r->sel->tests[ti];
@@ -149,14 +160,14 @@ static int on_fingerprint(void *ctx, int64_t test_id, const char *fsha, const in
         return oom(cf->filename);
     v->changes = grown;
     tmd_dep_change *dc = &v->changes[v->nchanges];
-    dc->file = r->file_index;
+    dc->file = fi;
     dc->nmissing = 0;
     dc->missing = malloc((count ? count : 1) * sizeof *dc->missing);
     if (!dc->missing)
         return oom(cf->filename);
     v->nchanges++;
     for (size_t i = 0; i < count; i++)
-        if (!nhave || !bsearch(&checksums[i], r->have, nhave, sizeof(int32_t), cmp_int32))
+        if (!nhave || !bsearch(&checksums[i], fb->have, nhave, sizeof(int32_t), cmp_int32))
             dc->missing[dc->nmissing++] = checksums[i];
     v->why |= TMD_WHY_AFFECTED;
     return 0;
@@ -169,6 +180,11 @@ static int add_changed_file(run *r, const char *filename, tmd_changed_file **out
     if (!grown)
         return oom(filename);
     sel->files = grown;
+    file_blocks *bgrown = realloc(r->blocks, (sel->nfiles + 1) * sizeof *bgrown);
+    if (!bgrown)
+        return oom(filename);
+    r->blocks = bgrown;
+    memset(&r->blocks[sel->nfiles], 0, sizeof *r->blocks);
     tmd_changed_file *cf = &sel->files[sel->nfiles];
     memset(cf, 0, sizeof *cf);
     if (!(cf->filename = strdup(filename)))
@@ -178,10 +194,25 @@ static int add_changed_file(run *r, const char *filename, tmd_changed_file **out
     return TMD_OK;
 }
 
-/* Rules 2-3 for one file of interest: its pairs are pairs[0..n). */
-static int check_file(run *r, const tmd_db_pair *pairs, size_t n)
+/* Moves a fingerprint's sorted checksums out of it. */
+static void take_sorted(int32_t **out, size_t *n, tmd_fingerprint *fp)
 {
-    const char *filename = pairs[0].filename;
+    *out = NULL;
+    *n = 0;
+    if (fp->status != TMD_FP_BLOCKS || !fp->count)
+        return;
+    qsort(fp->checksums, fp->count, sizeof *fp->checksums, cmp_int32);
+    *out = fp->checksums;
+    *n = fp->count;
+    fp->checksums = NULL;
+    fp->count = 0;
+}
+
+/* Rules 2-3, first half, for one file of interest (fps[0..n) are its
+ * fingerprints): is it changed, and if so, what are its blocks now. */
+static int check_file(run *r, const tmd_db_fp *fps, size_t n)
+{
+    const char *filename = fps[0].filename;
     if (!tmd_filestate_name_ok(filename))
         return tmd_error(TMD_EUNSAFE, "%s: the database names a file outside the project: "
                          "'%s' (absolute or with '..'; not from pytest-testmon; run every test)",
@@ -192,7 +223,7 @@ static int check_file(run *r, const tmd_db_pair *pairs, size_t n)
         return rc;
     int changed = 0;
     for (size_t i = 0; i < n; i++)
-        if (!pairs[i].fsha || !now.present || !now.decodable || strcmp(pairs[i].fsha, now.fsha))
+        if (!fps[i].fsha || !now.present || !now.decodable || strcmp(fps[i].fsha, now.fsha))
             changed = 1;
     if (!changed) {
         tmd_file_now_free(&now);
@@ -203,6 +234,7 @@ static int check_file(run *r, const tmd_db_pair *pairs, size_t n)
     tmd_fingerprint fp = {0}, alt = {0};
     if ((rc = add_changed_file(r, filename, &cf)) != TMD_OK)
         goto done;
+    size_t fi = r->sel->nfiles - 1;
     int dedent = now.present && !now.git_clean;
     cf->dedented = dedent;
     if (now.present && now.decodable)
@@ -210,6 +242,7 @@ static int check_file(run *r, const tmd_db_pair *pairs, size_t n)
     if ((rc = checksum_file(r, cf, &now, dedent ? TMD_FP_DEDENT : 0, &fp)) != TMD_OK)
         goto done;
     if (cf->state == TMD_FILE_BLOCKS && fp.count) {
+        /* cf keeps testmon's order, for --format json */
         cf->count = fp.count;
         if (!(cf->checksums = malloc(fp.count * sizeof *cf->checksums))) {
             rc = oom(filename);
@@ -220,31 +253,66 @@ static int check_file(run *r, const tmd_db_pair *pairs, size_t n)
     /* --precise: a modified file's dedent can change blocks whose code did
      * not change (whitespace-only lines in strings); the text as it is on
      * disk is what CI recorded, so a fingerprint found there is unchanged. */
-    r->fp_alt = NULL;
     if (dedent && r->opts->precise && cf->state != TMD_FILE_INEXACT) {
         tmd_changed_file scratch = *cf;
         if ((rc = checksum_file(r, &scratch, &now, 0, &alt)) != TMD_OK)
             goto done;
-        if (alt.status == TMD_FP_BLOCKS && alt.count) {
-            qsort(alt.checksums, alt.count, sizeof *alt.checksums, cmp_int32);
-            r->fp_alt = &alt;
-        }
+        take_sorted(&r->blocks[fi].alt, &r->blocks[fi].nalt, &alt);
     }
-    /* cf keeps testmon's order (for --format json); fp is sorted for the
-     * subset tests. */
-    if (fp.count)
-        qsort(fp.checksums, fp.count, sizeof *fp.checksums, cmp_int32);
-    r->have = fp.checksums;
-    r->nhave = cf->state == TMD_FILE_BLOCKS ? fp.count : 0;
-    r->file_index = (size_t)(cf - r->sel->files);
-    r->now = &now;
-    rc = tmd_db_fingerprints_each(r->db, r->env.id, filename, on_fingerprint, r);
-    r->now = NULL;
-    r->fp_alt = NULL;
+    if (cf->state == TMD_FILE_BLOCKS)
+        take_sorted(&r->blocks[fi].have, &r->blocks[fi].nhave, &fp);
+
+    for (size_t i = 0; i < n; i++) {
+        if (r->ncfps == r->cfps_cap) {
+            size_t ncap = r->cfps_cap ? r->cfps_cap * 2 : 64;
+            changed_fp *grown = realloc(r->cfps, ncap * sizeof *grown);
+            if (!grown) {
+                rc = oom(filename);
+                goto done;
+            }
+            r->cfps = grown;
+            r->cfps_cap = ncap;
+        }
+        r->cfps[r->ncfps].id = fps[i].id;
+        r->cfps[r->ncfps++].file = fi;
+    }
 done:
     tmd_fingerprint_free(&fp);
     tmd_fingerprint_free(&alt);
     tmd_file_now_free(&now);
+    return rc;
+}
+
+static int cmp_changed_fp(const void *a, const void *b)
+{
+    int64_t x = ((const changed_fp *)a)->id, y = ((const changed_fp *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+    size_t x = ((const tmd_dep_change *)a)->file, y = ((const tmd_dep_change *)b)->file;
+    return (x > y) - (x < y);
+}
+
+/* Rules 2-3, second half: one pass over the links of the changed files'
+ * fingerprints, each tested against its file's blocks. */
+static int check_links(run *r)
+{
+    if (!r->ncfps)
+        return TMD_OK;
+    qsort(r->cfps, r->ncfps, sizeof *r->cfps, cmp_changed_fp);
+    int64_t *ids = malloc(r->ncfps * sizeof *ids);
+    if (!ids)
+        return oom("selection");
+    for (size_t i = 0; i < r->ncfps; i++)
+        ids[i] = r->cfps[i].id;
+    int rc = tmd_db_links_each(r->db, r->tests, r->ntests, ids, r->ncfps, on_link, r);
+    free(ids);
+    for (size_t i = 0; i < r->sel->ntests; i++)
+        if (r->sel->tests[i].nchanges > 1)
+            qsort(r->sel->tests[i].changes, r->sel->tests[i].nchanges,
+                  sizeof *r->sel->tests[i].changes, cmp_change);
     return rc;
 }
 
@@ -369,18 +437,20 @@ static int select_all(run *r)
         sel->seconds_total += r->tests[i].duration;
     }
 
-    tmd_db_pair *pairs = NULL;
-    size_t npairs = 0;
-    if ((rc = tmd_db_pairs_load(&pairs, &npairs, r->db, r->env.id)) != TMD_OK)
+    tmd_db_fp *fps = NULL;
+    size_t nfps = 0;
+    if ((rc = tmd_db_fps_load(&fps, &nfps, r->db, r->tests, r->ntests)) != TMD_OK)
         return rc;
-    for (size_t i = 0; i < npairs && rc == TMD_OK;) {
+    for (size_t i = 0; i < nfps && rc == TMD_OK;) {
         size_t j = i + 1;
-        while (j < npairs && !strcmp(pairs[j].filename, pairs[i].filename))
+        while (j < nfps && !strcmp(fps[j].filename, fps[i].filename))
             j++;
-        rc = check_file(r, pairs + i, j - i);
+        rc = check_file(r, fps + i, j - i);
         i = j;
     }
-    tmd_db_pairs_free(pairs, npairs);
+    tmd_db_fps_free(fps, nfps);
+    if (rc == TMD_OK)
+        rc = check_links(r);
     if (rc != TMD_OK)
         return rc;
 
@@ -444,6 +514,10 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
         rc = select_all(&r);
 
     tmd_fpcache_close(r.cache);
+    for (size_t i = 0; r.blocks && i < r.sel->nfiles; i++)
+        free(r.blocks[i].have), free(r.blocks[i].alt);
+    free(r.blocks);
+    free(r.cfps);
     tmd_filestate_close(r.fs);
     tmd_db_tests_free(r.tests, r.ntests);
     tmd_db_close(r.db);

@@ -19,22 +19,28 @@ typedef struct tmd_db_test {
 int tmd_db_tests_load(tmd_db_test **out, size_t *n, tmd_db *db, int64_t env_id);
 void tmd_db_tests_free(tmd_db_test *tests, size_t n);
 
-/* Distinct (filename, fsha) pairs of the environment's fingerprints; fsha is
- * NULL where the database holds NULL. free with tmd_db_pairs_free. */
-typedef struct tmd_db_pair {
+/* One fingerprint: a file and the blocks some test executed in it. */
+typedef struct tmd_db_fp {
+    int64_t id;
     char *filename;
-    char *fsha;
-} tmd_db_pair;
-int tmd_db_pairs_load(tmd_db_pair **out, size_t *n, tmd_db *db, int64_t env_id);
-void tmd_db_pairs_free(tmd_db_pair *pairs, size_t n);
+    char *fsha; /* NULL where the database holds NULL */
+} tmd_db_fp;
 
-/* Calls `fn` for every (test, fingerprint) edge of the environment whose file
- * is `filename`. `fsha` may be NULL; `checksums` is valid during the call
- * only. A non-zero return of fn stops the walk and is returned. */
-typedef int (*tmd_db_fp_fn)(void *ctx, int64_t test_id, const char *fsha,
-                            const int32_t *checksums, size_t count);
-int tmd_db_fingerprints_each(tmd_db *db, int64_t env_id, const char *filename,
-                             tmd_db_fp_fn fn, void *ctx);
+/* The fingerprints linked to at least one of `tests` (sorted by id, as
+ * tmd_db_tests_load gives them), sorted by filename, then id.
+ * free with tmd_db_fps_free. */
+int tmd_db_fps_load(tmd_db_fp **out, size_t *n, tmd_db *db, const tmd_db_test *tests,
+                    size_t ntests);
+void tmd_db_fps_free(tmd_db_fp *fps, size_t n);
+
+/* Calls `fn` for every link between one of `tests` and one of the
+ * fingerprints `ids` (sorted ascending); `which` indexes `ids`, `checksums`
+ * (decoded method_checksums) stays valid until the walk ends. A non-zero
+ * return of fn stops the walk and is returned. */
+typedef int (*tmd_db_link_fn)(void *ctx, int64_t test_id, size_t which,
+                              const int32_t *checksums, size_t count);
+int tmd_db_links_each(tmd_db *db, const tmd_db_test *tests, size_t ntests, const int64_t *ids,
+                      size_t nids, tmd_db_link_fn fn, void *ctx);
 
 /* ---- gitindex.c: git's index read directly (libgit2 for the rest) -------- */
 

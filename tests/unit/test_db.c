@@ -20,7 +20,8 @@ typedef struct walk {
     cJSON *tests;           /* the dump's test_executions */
     tmd_db_test *db_tests;
     size_t ndb_tests;
-    const char *filename;
+    const char **files;     /* filename of each id in `ids` */
+    const char **fshas;
     size_t edges;
 } walk;
 
@@ -33,7 +34,7 @@ static cJSON *dump_test(cJSON *tests, const char *name)
     return NULL;
 }
 
-static int check_edge(void *ctx, int64_t test_id, const char *fsha, const int32_t *checksums,
+static int check_edge(void *ctx, int64_t test_id, size_t which, const int32_t *checksums,
                       size_t count)
 {
     walk *w = ctx;
@@ -46,20 +47,26 @@ static int check_edge(void *ctx, int64_t test_id, const char *fsha, const int32_
     assert_non_null(t);
     cJSON *dep, *match = NULL;
     cJSON_ArrayForEach(dep, cJSON_GetObjectItem(t, "deps"))
-        if (!strcmp(cJSON_GetObjectItem(dep, "filename")->valuestring, w->filename))
+        if (!strcmp(cJSON_GetObjectItem(dep, "filename")->valuestring, w->files[which]))
             match = dep;
     assert_non_null(match);
     cJSON *jfsha = cJSON_GetObjectItem(match, "fsha");
     if (cJSON_IsNull(jfsha))
-        assert_null(fsha);
+        assert_null(w->fshas[which]);
     else
-        assert_string_equal(fsha, jfsha->valuestring);
+        assert_string_equal(w->fshas[which], jfsha->valuestring);
     cJSON *sums = cJSON_GetObjectItem(match, "method_checksums");
     assert_int_equal(count, (size_t)cJSON_GetArraySize(sums));
     for (size_t i = 0; i < count; i++)
         assert_int_equal(checksums[i], (int32_t)cJSON_GetArrayItem(sums, (int)i)->valuedouble);
     w->edges++;
     return 0;
+}
+
+static int cmp_fp_id(const void *a, const void *b)
+{
+    int64_t x = ((const tmd_db_fp *)a)->id, y = ((const tmd_db_fp *)b)->id;
+    return (x > y) - (x < y);
 }
 
 static void reads_project(const char *project)
@@ -90,7 +97,7 @@ static void reads_project(const char *project)
     assert_int_equal(tmd_db_env_find(&none, db, "no-such-env"), TMD_ENOTFOUND);
     assert_non_null(strstr(tmd_error_message(), "no-such-env"));
 
-    walk w = {cJSON_GetObjectItem(dump, "test_executions"), NULL, 0, NULL, 0};
+    walk w = {cJSON_GetObjectItem(dump, "test_executions"), NULL, 0, NULL, NULL, 0};
     assert_int_equal(tmd_db_tests_load(&w.db_tests, &w.ndb_tests, db, e.id), TMD_OK);
     assert_int_equal(w.ndb_tests, (size_t)cJSON_GetArraySize(w.tests));
     size_t expected_edges = 0;
@@ -101,19 +108,32 @@ static void reads_project(const char *project)
         expected_edges += (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(t, "deps"));
     }
 
-    tmd_db_pair *pairs = NULL;
-    size_t npairs = 0;
-    assert_int_equal(tmd_db_pairs_load(&pairs, &npairs, db, e.id), TMD_OK);
-    assert_true(npairs > 0);
-    for (size_t i = 0; i < npairs; i++) {
-        if (i && !strcmp(pairs[i].filename, pairs[i - 1].filename))
-            continue;
-        w.filename = pairs[i].filename;
-        assert_int_equal(tmd_db_fingerprints_each(db, e.id, w.filename, check_edge, &w), 0);
+    tmd_db_fp *fps = NULL;
+    size_t nfps = 0;
+    assert_int_equal(tmd_db_fps_load(&fps, &nfps, db, w.db_tests, w.ndb_tests), TMD_OK);
+    assert_true(nfps > 0);
+    for (size_t i = 1; i < nfps; i++) /* sorted by filename */
+        assert_true(strcmp(fps[i - 1].filename, fps[i].filename) <= 0);
+    qsort(fps, nfps, sizeof *fps, cmp_fp_id);
+    int64_t *ids = malloc(nfps * sizeof *ids);
+    w.files = malloc(nfps * sizeof *w.files);
+    w.fshas = malloc(nfps * sizeof *w.fshas);
+    for (size_t i = 0; i < nfps; i++) {
+        ids[i] = fps[i].id;
+        w.files[i] = fps[i].filename;
+        w.fshas[i] = fps[i].fsha;
     }
+    /* Every link of every fingerprint, each as the kit decoded it. */
+    assert_int_equal(tmd_db_links_each(db, w.db_tests, w.ndb_tests, ids, nfps, check_edge, &w),
+                     0);
     assert_int_equal(w.edges, expected_edges);
+    /* Restricted to one fingerprint: only its links. */
+    w.edges = 0;
+    assert_int_equal(tmd_db_links_each(db, w.db_tests, w.ndb_tests, ids, 1, check_edge, &w), 0);
+    assert_true(w.edges >= 1 && w.edges < expected_edges);
 
-    tmd_db_pairs_free(pairs, npairs);
+    free(ids), free(w.files), free(w.fshas);
+    tmd_db_fps_free(fps, nfps);
     tmd_db_tests_free(w.db_tests, w.ndb_tests);
     tmd_db_close(db);
     cJSON_Delete(dump);
@@ -176,20 +196,22 @@ static const char *make_db(const char *name, int version, const char *extra)
     return path;
 }
 
-static int count_edges(void *ctx, int64_t test_id, const char *fsha, const int32_t *c, size_t n)
+static int count_edges(void *ctx, int64_t test_id, size_t which, const int32_t *c, size_t n)
 {
-    (void)test_id, (void)fsha, (void)c, (void)n;
+    (void)test_id, (void)which, (void)c, (void)n;
     ++*(int *)ctx;
     return 0;
 }
 
-/* Opens and walks the one file of the database; returns the first failure. */
+/* Opens and walks every link of the database; returns the first failure. */
 static int read_all(const char *path, const char *filename)
 {
+    (void)filename;
     tmd_db *db = NULL;
     tmd_db_env e;
     tmd_db_test *tests = NULL;
-    size_t n = 0;
+    tmd_db_fp *fps = NULL;
+    size_t n = 0, nfps = 0;
     int edges = 0;
     int rc = tmd_db_open(&db, path);
     if (rc == TMD_OK)
@@ -197,7 +219,12 @@ static int read_all(const char *path, const char *filename)
     if (rc == TMD_OK)
         rc = tmd_db_tests_load(&tests, &n, db, e.id);
     if (rc == TMD_OK)
-        rc = tmd_db_fingerprints_each(db, e.id, filename, count_edges, &edges);
+        rc = tmd_db_fps_load(&fps, &nfps, db, tests, n);
+    if (rc == TMD_OK && nfps) {
+        int64_t ids[1] = {fps[0].id};
+        rc = tmd_db_links_each(db, tests, n, ids, 1, count_edges, &edges);
+    }
+    tmd_db_fps_free(fps, nfps);
     tmd_db_tests_free(tests, n);
     tmd_db_close(db);
     return rc;
