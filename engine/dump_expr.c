@@ -1295,6 +1295,8 @@ static void dump_attribute(walk *w, TSNode n, dump_ctx ctx, tmd_buf *out)
         missing(w, n, "attribute of unknown shape");
         return;
     }
+    if (ctx != CTX_LOAD)
+        check_bindable(d, attr); /* 3.8: `obj.__debug__ = 1` */
     tmd_buf_puts(out, "Attribute(");
     ex(w, obj, CTX_LOAD, 0, out);
     tmd_buf_puts(out, ", ");

@@ -196,6 +196,39 @@ static void check_old_field(dumper *d, TSNode interp, TSNode expr_end_at, quote 
     }
 }
 
+/* A ':' outside brackets and strings in a field's expression can only be
+ * a lambda's that tree-sitter took in (`{1, lambda: x}`); CPython starts
+ * the format spec there. */
+static int top_level_colon(const dumper *d, TSNode expr)
+{
+    size_t len;
+    const char *s = dump_text(d, expr, &len);
+    if (!memchr(s, ':', len))
+        return 0;
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '(' || c == '[' || c == '{') {
+            depth++;
+        } else if (c == ')' || c == ']' || c == '}') {
+            depth--;
+        } else if (c == ':' && depth == 0 && (i + 1 >= len || s[i + 1] != '=')) {
+            return 1;
+        } else if (c == '\'' || c == '"') {
+            int triple = i + 2 < len && s[i + 1] == c && s[i + 2] == c;
+            for (i += triple ? 3 : 1; i < len; i++) {
+                if (s[i] == '\\')
+                    i++;
+                else if (s[i] == c && (!triple || (i + 2 < len && s[i + 1] == c && s[i + 2] == c))) {
+                    i += triple ? 2 : 0;
+                    break;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 /* ---- replacement fields ---------------------------------------------------- */
 
 static void format_spec(fstr *f, TSNode spec, int prefix_flags, int level);
@@ -251,9 +284,16 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
         dump_inexact(d, interp, "f-string field with ':=' of unknown meaning");
         return;
     }
-    if (es == s->S_lambda)
+    if (es == s->S_lambda || top_level_colon(d, expr))
         dump_reject(d, expr, "f-string: lambda expressions need parentheses");
 
+    if (!ts_node_is_null(eq) && level > 0 &&
+        (d->dialect->minor == 12 || (pep701(d) && level > 1))) {
+        /* 3.12.1 testmon fails on `{x:{y=}}`, 3.13.0 on a debug field in a
+         * nested spec */
+        dump_inexact(d, interp, "debug field inside an f-string format spec");
+        return;
+    }
     if (!ts_node_is_null(eq)) {
         /* debug text: from after '{' to the next token after '=' */
         uint32_t from = ts_node_start_byte(interp) + 1;
@@ -336,7 +376,9 @@ static void format_spec(fstr *f, TSNode spec, int prefix_flags, int level)
             continue;
         if (ts_node_start_byte(k) > pos) {
             literal_span(&sub, k, pos, ts_node_start_byte(k), flags);
-            if (pep701(d))
+            /* 3.12 keeps spec parts apart; 3.13 merges a debug field's
+             * text into the literal before it, as 3.8-3.11 do */
+            if (d->dialect->minor == 12)
                 flush(&sub, k);
         }
         replacement_field(&sub, k, prefix_flags, q, level + 1);
