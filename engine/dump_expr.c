@@ -1773,8 +1773,20 @@ static unsigned slot_allows(dumper *d, TSNode n)
     return allow;
 }
 
+/* tree-sitter recovered from an error somewhere below `n`: the dump
+ * cannot be trusted (the caller decides whether CPython rejects it). */
+static int subtree_broken(dumper *d, TSNode n)
+{
+    if (ts_node_is_null(n) || !ts_node_has_error(n))
+        return 0;
+    dump_inexact(d, n, "tree-sitter could not parse this expression");
+    return 1;
+}
+
 void dump_expr_in(dumper *d, TSNode expr, dump_ctx ctx, unsigned allow, tmd_buf *out)
 {
+    if (subtree_broken(d, expr))
+        return;
     walk w;
     walk_init(&w, d);
     ex(&w, expr, ctx, allow, out);
@@ -1788,6 +1800,8 @@ void dump_expr(dumper *d, TSNode expr, dump_ctx ctx, tmd_buf *out)
 
 void dump_arguments(dumper *d, TSNode params, tmd_buf *out)
 {
+    if (subtree_broken(d, params))
+        return;
     walk w;
     walk_init(&w, d);
     args_of_params(&w, params, 0, out);
@@ -1796,6 +1810,8 @@ void dump_arguments(dumper *d, TSNode params, tmd_buf *out)
 
 void dump_call_arguments(dumper *d, TSNode argument_list, tmd_buf *args, tmd_buf *keywords)
 {
+    if (subtree_broken(d, argument_list))
+        return;
     walk w;
     walk_init(&w, d);
     if (ts_node_symbol(argument_list) == d->sym->S_argument_list)

@@ -91,8 +91,16 @@ static void literal_span(fstr *f, TSNode at, uint32_t from, uint32_t to, int pre
         return;
     char why[LIT_WHY_SIZE] = "";
     size_t before = f->acc.n;
-    int rc = lit_str_append_fragment(&f->acc, f->d->src + from, to - from, prefix_flags, 1,
+    const char *text = f->d->src + from;
+    size_t len = to - from, slashes = 0;
+    while (slashes < len && text[len - 1 - slashes] == '\\')
+        slashes++;
+    /* `f'a\{x}'`: a lone backslash before a field stays a backslash */
+    int lone = !(prefix_flags & LIT_P_RAW) && slashes % 2;
+    int rc = lit_str_append_fragment(&f->acc, text, len - (size_t)lone, prefix_flags, 1,
                                      f->d->dialect, why);
+    if (rc == LIT_OK && lone)
+        rc = lit_str_append_fragment(&f->acc, "\\", 1, LIT_P_RAW, 0, f->d->dialect, why);
     lit_result(f->d, at, rc, why);
     /* 3.12+ drops a literal token that decodes to nothing */
     if (f->acc.n > before)
@@ -231,7 +239,7 @@ static int top_level_colon(const dumper *d, TSNode expr)
 
 /* ---- replacement fields ---------------------------------------------------- */
 
-static void format_spec(fstr *f, TSNode spec, int prefix_flags, int level);
+static void format_spec(fstr *f, TSNode spec, uint32_t end, int prefix_flags, int level);
 
 /* FormattedValue(value, conversion, format_spec) for an interpolation or a
  * nested format_expression; the `=` debug text goes into the pending
@@ -353,12 +361,14 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
     if (ts_node_is_null(spec))
         tmd_buf_puts(f->out, "None");
     else
-        format_spec(f, spec, prefix_flags, level);
+        format_spec(f, spec, ts_node_start_byte(close), prefix_flags, level);
     tmd_buf_putc(f->out, ')');
 }
 
-/* JoinedStr(...) of a format spec: literal spans and nested fields. */
-static void format_spec(fstr *f, TSNode spec, int prefix_flags, int level)
+/* JoinedStr(...) of a format spec: literal spans and nested fields, up to
+ * `end` (the field's closing brace: tree-sitter's spec stops before a
+ * newline in a triple-quoted f-string). */
+static void format_spec(fstr *f, TSNode spec, uint32_t end, int prefix_flags, int level)
 {
     dumper *d = f->d;
     int quirk = d->dialect->minor == 12 && d->dialect->micro >= 0 && d->dialect->micro <= 1;
@@ -386,8 +396,8 @@ static void format_spec(fstr *f, TSNode spec, int prefix_flags, int level)
         last_was_field = 1;
     }
     ts_tree_cursor_delete(&c);
-    if (ts_node_end_byte(spec) > pos)
-        literal_span(&sub, spec, pos, ts_node_end_byte(spec), flags);
+    if (end > pos)
+        literal_span(&sub, spec, pos, end, flags);
     else if (last_was_field && quirk) {
         put_value_sep(&sub);
         tmd_buf_puts(f->out, "Constant('', None)");
@@ -462,6 +472,10 @@ static void piece(fstr *f, TSNode str, int *first_piece)
 
 void dump_joined_str(dumper *d, TSNode str, tmd_buf *out)
 {
+    if (ts_node_has_error(str)) {
+        dump_inexact(d, str, "tree-sitter could not parse this f-string");
+        return;
+    }
     fstr f = {d, out, 1, {0}, 0, 0, 0};
     int first_piece = 1;
     tmd_buf_puts(out, "JoinedStr(");
