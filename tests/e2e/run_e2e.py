@@ -8,7 +8,9 @@
 - ten_thousand: 10,000 selected node IDs reach pytest (no argv limit) and
   only those run;
 - python_exe / undecided: an explicit interpreter; a missing database runs
-  everything.
+  everything;
+- env_check_matches_kit: a ROOT/.venv like the kit's recording environment
+  is found and passes the environment check.
 
 Usage: run_e2e.py TMDIFF SHARED_DIR. Exit 77 (skip) without Debian's pytest
 or git.
@@ -249,6 +251,42 @@ def case_python_exe_and_undecided(tm, shared, tmp):
     print("undecided: no database, all %d tests ran" % n)
 
 
+KIT_ENV = ["attr", "attrs", "attrs-22.2.0.dist-info", "coverage", "coverage-6.5.0.egg-info",
+           "iniconfig", "iniconfig-1.1.1.egg-info", "packaging", "packaging-23.0.dist-info",
+           "pluggy", "pluggy-1.0.0+repack.egg-info", "pytest", "_pytest", "pytest-7.2.1.dist-info",
+           "py.py"]
+
+
+def case_env_check_matches_kit(tm, shared, tmp):
+    """ROOT/.venv rebuilt like the kit's recording environment (Debian's
+    python3 3.11.2 with the six packages): tmdiff finds it without options,
+    the environment check passes, and only the recorded failure runs."""
+    dist = "/usr/lib/python3/dist-packages"
+    if not all(os.path.exists(os.path.join(dist, x)) for x in KIT_ENV):
+        print("env_check_matches_kit: skipped (Debian's packages differ from the kit's)")
+        return
+    root = os.path.join(tmp, "kitenv")
+    project = os.path.join(shared, "conformance", "projects", "invoicing")
+    build_tree(project, None, root)
+    venv = os.path.join(root, ".venv")
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", venv], check=True)
+    site = [d for d in os.listdir(os.path.join(venv, "lib")) if d.startswith("python3")][0]
+    site = os.path.join(venv, "lib", site, "site-packages")
+    for x in KIT_ENV:
+        os.symlink(os.path.join(dist, x), os.path.join(site, x))
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("VIRTUAL_ENV", None)
+    p = subprocess.run([tm, "select", "--root", root], cwd=root, capture_output=True, text=True, env=env)
+    want = ["tests/test_formatting.py::test_company_name_in_header"]
+    if p.returncode != 0 or p.stdout.split() != want:
+        raise AssertionError("env check: exit %d, selected %r, %s" % (p.returncode, p.stdout[:300], p.stderr))
+    p = subprocess.run([tm, "run", "--root", root, "--", *PYTEST_ARGS], cwd=root, capture_output=True,
+                       text=True, env=env)
+    if ran_tests(p.stdout) != want:
+        raise AssertionError("env check: ran %r; %s" % (ran_tests(p.stdout), p.stderr[-300:]))
+    print("env_check_matches_kit: ROOT/.venv found, environment equal to the kit's, 1 test ran")
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -265,7 +303,8 @@ def main():
     failures = 0
     for name, fn in [("select_then_run", case_select_then_run), ("nothing_to_run", case_nothing_to_run),
                      ("shards", case_shards), ("ten_thousand", case_ten_thousand),
-                     ("python_exe_and_undecided", case_python_exe_and_undecided)]:
+                     ("python_exe_and_undecided", case_python_exe_and_undecided),
+                     ("env_check_matches_kit", case_env_check_matches_kit)]:
         if only and only != name:
             continue
         tmp = tempfile.mkdtemp(prefix="tmdiff-run-e2e-")
