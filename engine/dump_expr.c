@@ -7,6 +7,7 @@
  * dump allocates nothing per node; fixed-shape nodes use field lookups. */
 #include "dump_expr.h"
 
+#include "dump_common.h"
 #include "dump_symbols.h"
 #include "pyliteral.h"
 
@@ -165,23 +166,6 @@ static void missing(walk *w, TSNode at, const char *what)
 
 /* ---- names and constants ------------------------------------------------- */
 
-/* Python 3 keywords (hard keywords only: match, case, type, _ are names). */
-static int is_keyword(const char *s, size_t len)
-{
-    static const char *const words[] = {
-        "False", "None", "True", "and", "as", "assert", "async", "await", "break",
-        "class", "continue", "def", "del", "elif", "else", "except", "finally", "for",
-        "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
-        "pass", "raise", "return", "try", "while", "with", "yield",
-    };
-    if (len < 2 || len > 8)
-        return 0;
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strlen(words[i]) == len && !memcmp(words[i], s, len))
-            return 1;
-    return 0;
-}
-
 /* An identifier's repr. tree-sitter takes keywords for names in places
  * (`obj.None`, `f(else)`, `def f(None)`, a lone `and`): CPython never. */
 static void put_identifier(dumper *d, TSNode n, tmd_buf *out)
@@ -189,7 +173,7 @@ static void put_identifier(dumper *d, TSNode n, tmd_buf *out)
     size_t len;
     const char *s = dump_text(d, n, &len);
     char why[LIT_WHY_SIZE] = "";
-    if (is_keyword(s, len))
+    if (dump_is_keyword(s, len))
         dump_reject(d, n, "a keyword cannot be used as a name");
     tmd_buf_putc(out, '\'');
     lit_result(d, n, lit_identifier(out, s, len, d->dialect, why), why);
