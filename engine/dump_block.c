@@ -147,10 +147,8 @@ void dump_module(dumper *d, TSNode module)
     /* tree-sitter recovered from something: usually a syntax error, but
      * its grammar also misses a few valid forms. The walk still runs: a
      * construct CPython surely rejects elsewhere makes the answer exact. */
-    if (ts_node_has_error(module)) {
-        dump_check_errors(d, module);
+    if (ts_node_has_error(module) && !dump_check_errors(d, module))
         dump_inexact(d, module, "tree-sitter could not parse the file");
-    }
     if (ts_node_named_child_count(module) == 0)
         return; /* empty module: no block at all */
     int any = 0;

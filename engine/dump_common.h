@@ -94,12 +94,20 @@ void dump_check_indent(dumper *d, TSNode list);
 /* CPython's nesting limits (brackets, indentation levels) over the prepared
  * text of `len` bytes and its tree (dump_limits.c). */
 void dump_check_limits(dumper *d, TSNode root, size_t len);
+/* The index after the string literal whose opening quote is text[i]
+ * (dump_limits.c; escapes skip a character, unterminated stops at len or
+ * at the newline of a one-line string). */
+size_t dump_skip_string(const char *text, size_t len, size_t i);
+/* Type parameters tree-sitter cannot parse (PEP 696 defaults, 3.13), read
+ * from the source text of the `[...]` node instead (dump_reparse.c). */
+void dump_type_params_text(dumper *d, TSNode params, tmd_buf *out);
 /* Characters between tokens that CPython's tokenizer refuses and
  * tree-sitter skips (dump_text.c). */
 void dump_check_text(dumper *d, TSNode root, size_t len);
 /* On a tree with ERROR/MISSING nodes: rejects what the errors prove
- * CPython rejects too (dump_errors.c). */
-void dump_check_errors(dumper *d, TSNode root);
+ * CPython rejects too; 1 if every error is one tmdiff works around
+ * (dump_errors.c). */
+int dump_check_errors(dumper *d, TSNode root);
 
 /* Statement parts (dump_stmt.c, dump_compound.c, dump_def.c). */
 void dump_function_def(dumper *d, TSNode def, TSNode decorated, tmd_buf *out);

@@ -112,6 +112,10 @@ static void dump_type_params(dumper *d, TSNode params, tmd_buf *out)
         dump_reject(d, params, "type parameters need Python 3.12");
         return;
     }
+    if (ts_node_has_error(params) && d->dialect->minor >= 13) {
+        dump_type_params_text(d, params, out); /* defaults tree-sitter lacks */
+        return;
+    }
     int first = 1;
     DUMP_EACH_CHILD(params, c)
         if (ts_node_is_named(c)) {

@@ -6,7 +6,9 @@
  * - a match statement with a whole case clause before Python 3.10;
  * - `T = default` in the type parameters of a def, class or type alias,
  *   which tree-sitter 0.23 cannot parse, before Python 3.13 (PEP 696).
- * Runs only on trees with errors (a full cursor walk). */
+ * Runs only on trees with errors (a full cursor walk). Also says whether
+ * every error lies where tmdiff reads the text itself (3.13's type
+ * parameter defaults), so the tree is otherwise trustworthy. */
 #include "dump_common.h"
 #include "dump_symbols.h"
 
@@ -44,6 +46,16 @@ static int is_declared_type_params(const dumper *d, TSNode tp)
            ts_node_eq(ts_node_child_by_field_id(alias, d->sym->F_left), t);
 }
 
+/* The node lies within declared type parameters (a few levels up). */
+static int in_declared_type_params(const dumper *d, TSNode n)
+{
+    TSNode p = ts_node_parent(n);
+    for (int up = 0; up < 6 && !ts_node_is_null(p); up++, p = ts_node_parent(p))
+        if (ts_node_symbol(p) == d->sym->S_type_parameter)
+            return is_declared_type_params(d, p);
+    return 0;
+}
+
 /* An ERROR holding "=" inside declared type parameters: a PEP 696 default. */
 static int is_type_param_default(const dumper *d, TSNode error)
 {
@@ -51,13 +63,7 @@ static int is_type_param_default(const dumper *d, TSNode error)
     uint32_t n = ts_node_child_count(error);
     for (uint32_t i = 0; i < n && !has_assign; i++)
         has_assign = ts_node_symbol(ts_node_child(error, i)) == d->sym->A_assign;
-    if (!has_assign)
-        return 0;
-    TSNode p = ts_node_parent(error);
-    for (int up = 0; up < 4 && !ts_node_is_null(p); up++, p = ts_node_parent(p))
-        if (ts_node_symbol(p) == d->sym->S_type_parameter)
-            return is_declared_type_params(d, p);
-    return 0;
+    return has_assign && in_declared_type_params(d, error);
 }
 
 /* A match statement with a real case clause (`case ...:` and a body). */
@@ -71,8 +77,9 @@ static int has_case_body(const dumper *d, TSNode match)
            !ts_node_is_null(ts_node_child_by_field_id(first, d->sym->F_consequence));
 }
 
-void dump_check_errors(dumper *d, TSNode root)
+int dump_check_errors(dumper *d, TSNode root)
 {
+    int unexplained = 0;
     const dump_symbols *s = d->sym;
     TSSymbol stack[MAX_PAIRS];
     unsigned depth = 0;
@@ -82,12 +89,16 @@ void dump_check_errors(dumper *d, TSNode root)
         TSNode n = ts_tree_cursor_current_node(&c);
         TSSymbol t = ts_node_symbol(n);
         int descend = 1;
+        int is_error = t == (TSSymbol)-1 /* ERROR */;
+        if ((is_error || ts_node_is_missing(n)) && !unexplained &&
+            !(d->dialect->minor >= 13 && in_declared_type_params(d, n)))
+            unexplained = 1; /* 3.13 reads type parameters from the text */
         if (ts_node_is_missing(n)) {
             missing_closer |= is_close(s, t);
             descend = 0;
         } else if (t == s->S_string) {
             descend = 0; /* f-string braces pair up inside; the rest is text */
-        } else if (ts_node_symbol(n) == (TSSymbol)-1 /* ERROR */ && d->dialect->minor < 13 && is_type_param_default(d, n)) {
+        } else if (is_error && d->dialect->minor < 13 && is_type_param_default(d, n)) {
             dump_reject(d, n, "type parameter defaults need Python 3.13");
         } else if (t == s->S_match_statement && d->dialect->minor < 10 && has_case_body(d, n)) {
             dump_reject(d, n, "match statements need Python 3.10");
@@ -115,4 +126,5 @@ void dump_check_errors(dumper *d, TSNode root)
     ts_tree_cursor_delete(&c);
     if (missing_closer && (unbalanced || depth != 0))
         dump_reject(d, root, "a bracket is never closed or does not match");
+    return !unexplained;
 }

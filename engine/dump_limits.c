@@ -21,7 +21,7 @@ typedef struct scan {
 
 /* Skips a string literal starting at the quote text[i]; returns the index
  * after it (or len). Escapes skip a character, as in CPython's tokenizer. */
-static size_t skip_string(const char *text, size_t len, size_t i)
+size_t dump_skip_string(const char *text, size_t len, size_t i)
 {
     char q = text[i];
     int triple = i + 2 < len && text[i + 1] == q && text[i + 2] == q;
@@ -76,7 +76,7 @@ static void scan_text(const char *text, size_t len, scan *out)
             while (i < len && text[i] != '\n')
                 i++;
         } else if (c == '\'' || c == '"') {
-            i = skip_string(text, len, i);
+            i = dump_skip_string(text, len, i);
         } else {
             if (c == '(' || c == '[' || c == '{') {
                 if (++depth > out->brackets)
