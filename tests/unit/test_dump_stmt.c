@@ -104,6 +104,17 @@ static const stmt_case cases[] = {
      1,
      {-1699885399},
      {"0:Assign(Name('x', Store()), Constant(1, None), None), Assign(Name('y', Store()), Constant(2, None), None)"}},
+    {"3.13",
+     "class Pair[A = int, *Ts = *tuple[int], **P = [int]]:\n    pass\ntype X[T: (int, str) = int] = T\n",
+     1,
+     {-1894947319},
+     {"0:ClassDef('Pair', , , Pass(), , TypeVar('A', None, Name('int', Load())), TypeVarTuple('Ts', Starred(Subscript(Name('tuple', Load()), Name('int', Load()), Load()), Load())), ParamSpec('P', List(Name('int', Load()), Load()))), TypeAlias(Name('X', Store()), TypeVar('T', Tuple(Name('int', Load()), Name('str', Load()), Load()), Name('int', Load())), Name('T', Load()))"}},
+    {"3.12",
+     "class C[T: int, *Ts, **P]:\n    def m[U](self):\n        pass\n",
+     2,
+     {1962069951, -1191019562},
+     {"0:Pass()",
+      "1:ClassDef('C', , , FunctionDef('m', arguments(, arg('self', None, None), None, , , None, ), transformed_into_block, , None, None, TypeVar('U', None)), , TypeVar('T', Name('int', Load())), TypeVarTuple('Ts'), ParamSpec('P'))"}},
 };
 
 /* Fingerprints `text` as a file testmon reads unmodified (flags 0) or
