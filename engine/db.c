@@ -9,6 +9,7 @@
  * beside the original, and fails in read-only places). */
 #include "error.h"
 #include "select_internal.h"
+#include "depindex.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -442,18 +443,99 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int has_test(const tmd_db_test *tests, size_t n, int64_t id)
+/* A set of row ids: a bitmap when the ids are small (testmon's are dense
+ * from 1), else a sorted array; hostile ids (negative, 2^62) still work. */
+typedef struct idset {
+    uint64_t *bits;   /* ids 0 .. nbits-1, or NULL */
+    int64_t nbits;
+    int64_t *arr;     /* otherwise: sorted ids */
+    size_t n, cap;
+} idset;
+
+#define IDSET_MAX_BITS ((int64_t)1 << 27) /* 16 MiB of bitmap at most */
+
+/* Prepares a set for ids up to `max_id` (a bitmap when that is small). */
+static int idset_init(idset *s, int64_t max_id)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tests[mid].id == id)
-            return 1;
-        if (tests[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
+    memset(s, 0, sizeof *s);
+    if (max_id >= 0 && max_id < IDSET_MAX_BITS) {
+        s->nbits = max_id + 1;
+        s->bits = calloc((size_t)(s->nbits + 63) / 64, sizeof *s->bits);
+        return s->bits ? 0 : -1;
     }
+    return 0;
+}
+
+static int idset_add(idset *s, int64_t id)
+{
+    if (s->bits) {
+        if (id >= 0 && id < s->nbits)
+            s->bits[id >> 6] |= (uint64_t)1 << (id & 63);
+        return 0; /* an id above max_id cannot be looked up either */
+    }
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 1024;
+        int64_t *grown = realloc(s->arr, ncap * sizeof *grown);
+        if (!grown)
+            return -1;
+        s->arr = grown;
+        s->cap = ncap;
+    }
+    s->arr[s->n++] = id;
+    return 0;
+}
+
+static int cmp_i64_(const void *a, const void *b);
+
+static void idset_seal(idset *s)
+{
+    if (!s->bits && s->n)
+        qsort(s->arr, s->n, sizeof *s->arr, cmp_i64_);
+}
+
+static int idset_has(const idset *s, int64_t id)
+{
+    if (s->bits)
+        return id >= 0 && id < s->nbits && (s->bits[id >> 6] >> (id & 63) & 1);
+    return s->n && bsearch(&id, s->arr, s->n, sizeof *s->arr, cmp_i64_) != NULL;
+}
+
+static void idset_free(idset *s)
+{
+    free(s->bits);
+    free(s->arr);
+}
+
+static int cmp_i64_(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The largest id of a rowid table (an O(log n) look-up). */
+static int64_t max_rowid(tmd_db *db, const char *table)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT max(rowid) FROM %s", table);
+    sqlite3_stmt *st = NULL;
+    int64_t max = -1;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+        max = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return max;
+}
+
+/* The environment's tests as a set (their ids are test_execution rowids). */
+static int test_set(idset *s, tmd_db *db, const tmd_db_test *tests, size_t n)
+{
+    if (idset_init(s, n ? tests[n - 1].id : -1) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (idset_add(s, tests[i].id) != 0)
+            return -1;
+    idset_seal(s);
+    (void)db;
     return 0;
 }
 
@@ -473,32 +555,32 @@ int tmd_db_fps_load(tmd_db_fp **out, size_t *n, tmd_db *db, const tmd_db_test *t
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = NULL;
-    int64_t *used = NULL;
-    size_t nused = 0, cap = 0;
+    idset in_env, used;
     tmd_db_fp *fps = NULL;
     size_t count = 0, fcap = 0;
     int rc = TMD_OK, step;
+    memset(&used, 0, sizeof used);
+    if (test_set(&in_env, db, tests, ntests) != 0 ||
+        idset_init(&used, max_rowid(db, "file_fp")) != 0) {
+        rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading links", db->path);
+        goto done;
+    }
 
     if (sqlite3_prepare_v2(db->sql, "SELECT test_execution_id, fingerprint_id FROM "
-                           "test_execution_file_fp", -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(db, TMD_EFORMAT, "reading test_execution_file_fp");
+                           "test_execution_file_fp", -1, &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(db, TMD_EFORMAT, "reading test_execution_file_fp");
+        goto done;
+    }
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
             sqlite3_column_type(st, 1) != SQLITE_INTEGER)
             continue; /* a dangling or malformed link names nothing */
-        if (!has_test(tests, ntests, sqlite3_column_int64(st, 0)))
+        if (!idset_has(&in_env, sqlite3_column_int64(st, 0)))
             continue;
-        if (nused == cap) {
-            size_t ncap = cap ? cap * 2 : 1024;
-            int64_t *grown = realloc(used, ncap * sizeof *grown);
-            if (!grown) {
-                rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading links", db->path);
-                goto done;
-            }
-            used = grown;
-            cap = ncap;
+        if (idset_add(&used, sqlite3_column_int64(st, 1)) != 0) {
+            rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading links", db->path);
+            goto done;
         }
-        used[nused++] = sqlite3_column_int64(st, 1);
     }
     if (step != SQLITE_DONE) {
         rc = sql_fail(db, TMD_EFORMAT, "reading test_execution_file_fp");
@@ -506,8 +588,7 @@ int tmd_db_fps_load(tmd_db_fp **out, size_t *n, tmd_db *db, const tmd_db_test *t
     }
     sqlite3_finalize(st);
     st = NULL;
-    if (nused)
-        qsort(used, nused, sizeof *used, cmp_i64);
+    idset_seal(&used);
 
     if (sqlite3_prepare_v2(db->sql, "SELECT id, filename, fsha FROM file_fp", -1, &st,
                            NULL) != SQLITE_OK) {
@@ -516,7 +597,7 @@ int tmd_db_fps_load(tmd_db_fp **out, size_t *n, tmd_db *db, const tmd_db_test *t
     }
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
-        if (!nused || !bsearch(&id, used, nused, sizeof *used, cmp_i64))
+        if (!idset_has(&used, id))
             continue;
         if (count == fcap) {
             size_t ncap = fcap ? fcap * 2 : 256;
@@ -548,7 +629,8 @@ int tmd_db_fps_load(tmd_db_fp **out, size_t *n, tmd_db *db, const tmd_db_test *t
         rc = sql_fail(db, TMD_EFORMAT, "reading file_fp");
 done:
     sqlite3_finalize(st);
-    free(used);
+    idset_free(&in_env);
+    idset_free(&used);
     if (rc != TMD_OK) {
         tmd_db_fps_free(fps, count);
         return rc;
@@ -606,7 +688,8 @@ int tmd_db_links_each(tmd_db *db, const tmd_db_test *tests, size_t ntests, const
     int32_t **sums = calloc(nids, sizeof *sums);
     size_t *counts = calloc(nids, sizeof *counts);
     int rc = TMD_OK, step;
-    if (!sums || !counts) {
+    idset in_env;
+    if (test_set(&in_env, db, tests, ntests) != 0 || !sums || !counts) {
         rc = tmd_error(TMD_ENOMEM, "%s: out of memory reading links", db->path);
         goto done;
     }
@@ -623,7 +706,7 @@ int tmd_db_links_each(tmd_db *db, const tmd_db_test *tests, size_t ntests, const
             continue;
         int64_t test = sqlite3_column_int64(st, 0), fp = sqlite3_column_int64(st, 1);
         const int64_t *hit = bsearch(&fp, ids, nids, sizeof *ids, cmp_i64);
-        if (!hit || !has_test(tests, ntests, test))
+        if (!hit || !idset_has(&in_env, test))
             continue;
         size_t which = (size_t)(hit - ids);
         if (!sums[which] &&
@@ -635,6 +718,7 @@ int tmd_db_links_each(tmd_db *db, const tmd_db_test *tests, size_t ntests, const
     if (step != SQLITE_DONE)
         rc = sql_fail(db, TMD_EFORMAT, "reading test_execution_file_fp");
 done:
+    idset_free(&in_env);
     sqlite3_finalize(st);
     sqlite3_finalize(blob);
     for (size_t i = 0; sums && i < nids; i++)
@@ -643,3 +727,6 @@ done:
     free(counts);
     return rc;
 }
+
+/* For depindex.c (depindex.h), which reads the same tables in one pass. */
+sqlite3 *tmd_db_sqlite(tmd_db *db) { return db->sql; }
