@@ -1557,7 +1557,24 @@ static void ex(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out)
  * collected into separate buffers since the source interleaves them. */
 enum { P_POSONLY, P_ARGS, P_VARARG, P_KWONLY, P_KWDEF, P_KWARG, P_DEFAULTS, P_COUNT };
 
-static void put_arg(walk *w, TSNode name, TSNode annotation, unsigned ann_allow, tmd_buf *out)
+/* The ERROR child that follows a typed parameter's `type` when it is an
+ * annotation tail (see dump_expr_is_annotation_tail), or a null node. */
+static TSNode annotation_tail(const dumper *d, TSNode param)
+{
+    TSNode none = {{0}, NULL, NULL};
+    if (!ts_node_has_error(param))
+        return none;
+    uint32_t n = ts_node_child_count(param);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_child(param, i);
+        if (ts_node_symbol(c) == TS_ERROR_SYMBOL)
+            return dump_expr_is_annotation_tail(d, c) ? c : none;
+    }
+    return none;
+}
+
+static void put_arg(walk *w, TSNode name, TSNode annotation, TSNode tail, unsigned ann_allow,
+                    tmd_buf *out)
 {
     dumper *d = w->d;
     check_bindable(d, name);
@@ -1568,6 +1585,8 @@ static void put_arg(walk *w, TSNode name, TSNode annotation, unsigned ann_allow,
     tmd_buf_puts(out, ", ");
     if (ts_node_is_null(annotation))
         tmd_buf_puts(out, "None");
+    else if (!ts_node_is_null(tail))
+        dump_expr_text(d, annotation, ts_node_start_byte(annotation), ts_node_end_byte(tail), out);
     else
         ex(w, annotation, CTX_LOAD, ann_allow, out);
     tmd_buf_puts(out, ", None)");
@@ -1596,6 +1615,7 @@ static void args_of_params(walk *w, TSNode params, int is_lambda, tmd_buf *out)
             continue;
         TSSymbol ks = ts_node_symbol(k);
         TSNode name = {{0}, NULL, NULL}, ann = {{0}, NULL, NULL}, def = {{0}, NULL, NULL};
+        TSNode tail = {{0}, NULL, NULL};
         TSSymbol kind = ks; /* identifier / list_splat_pattern / dictionary_splat_pattern */
         if (state == 2 && ks != s->S_comment) {
             dump_reject(d, k, "parameter after **kwargs");
@@ -1629,6 +1649,7 @@ static void args_of_params(walk *w, TSNode params, int is_lambda, tmd_buf *out)
             if (is_lambda)
                 dump_reject(d, k, "lambda parameters cannot be annotated");
             ann = ts_node_child_by_field_id(k, s->F_type);
+            tail = annotation_tail(d, k);
             def = ks == s->S_typed_default_parameter ? ts_node_child_by_field_id(k, s->F_value)
                                                       : def;
             if (ks == s->S_typed_default_parameter) {
@@ -1658,18 +1679,18 @@ static void args_of_params(walk *w, TSNode params, int is_lambda, tmd_buf *out)
             state = 1;
             nf[P_VARARG]++;
             /* `*args: *Ts` (3.11+) is the one place a starred annotation goes */
-            put_arg(w, name, ann, before(d, 11) ? 0 : EX_STAR, &f[P_VARARG]);
+            put_arg(w, name, ann, tail, before(d, 11) ? 0 : EX_STAR, &f[P_VARARG]);
         } else if (kind == s->S_dictionary_splat_pattern) {
             if (bare_star && !kwonly_after_star)
                 dump_reject(d, k, "named arguments must follow bare *");
             state = 2;
             nf[P_KWARG]++;
-            put_arg(w, name, ann, 0, &f[P_KWARG]);
+            put_arg(w, name, ann, tail, 0, &f[P_KWARG]);
         } else if (kind == s->S_identifier) {
             int idx = state == 0 ? P_ARGS : P_KWONLY;
             if (nf[idx]++)
                 tmd_buf_puts(&f[idx], ", ");
-            put_arg(w, name, ann, 0, &f[idx]);
+            put_arg(w, name, ann, tail, 0, &f[idx]);
             if (state == 0) {
                 if (!ts_node_is_null(def)) {
                     seen_default = 1;
@@ -1711,6 +1732,59 @@ static void args_of_params(walk *w, TSNode params, int is_lambda, tmd_buf *out)
         tmd_buf_free(&f[i]);
     }
     tmd_buf_putc(out, ')');
+}
+
+/* ---- annotations tree-sitter cannot read ----------------------------------- */
+
+int dump_expr_is_annotation_tail(const dumper *d, TSNode error)
+{
+    if (ts_node_symbol(error) != TS_ERROR_SYMBOL)
+        return 0;
+    TSNode prev = ts_node_prev_sibling(error);
+    TSNode first = ts_node_child(error, 0);
+    if (!node_is(d, prev, d->sym->S_type) || ts_node_is_null(first))
+        return 0;
+    /* `if` lexed as an identifier or keyword, then the rest of an IfExp */
+    size_t len;
+    const char *t = dump_text(d, first, &len);
+    return len == 2 && !memcmp(t, "if", 2) && ts_node_start_byte(error) >= ts_node_end_byte(prev);
+}
+
+void dump_expr_text(dumper *d, TSNode at, uint32_t from, uint32_t to, tmd_buf *out)
+{
+    tmd_buf snippet = TMD_BUF_INIT;
+    tmd_buf_putc(&snippet, '(');
+    tmd_buf_put(&snippet, d->src + from, to - from);
+    tmd_buf_puts(&snippet, ")\n");
+    TSParser *parser = snippet.oom ? NULL : ts_parser_new();
+    TSTree *tree = NULL;
+    if (parser && ts_parser_set_language(parser, dump_language()))
+        tree = ts_parser_parse_string(parser, NULL, snippet.data, (uint32_t)snippet.len);
+    TSNode root = tree ? ts_tree_root_node(tree) : (TSNode){{0}, NULL, NULL};
+    TSNode stmt = tree ? ts_node_named_child(root, 0) : root;
+    TSNode group = ts_node_is_null(stmt) ? stmt : ts_node_named_child(stmt, 0);
+    if (!tree) {
+        dump_inexact(d, at, "out of memory");
+    } else if (ts_node_has_error(root) || ts_node_named_child_count(root) != 1 ||
+               !node_is(d, group, d->sym->S_parenthesized_expression) ||
+               ts_node_end_byte(group) != snippet.len - 1) {
+        dump_inexact(d, at, "annotation tmdiff cannot read");
+    } else {
+        dumper sub = *d;
+        sub.src = snippet.data;
+        sub.status = TMD_FP_BLOCKS;
+        sub.reason[0] = '\0';
+        dump_expr_in(&sub, only_child(group), CTX_LOAD, 0, out);
+        if (sub.status == TMD_FP_NO_PARSE)
+            dump_reject(d, at, sub.reason);
+        else if (sub.status != TMD_FP_BLOCKS)
+            dump_inexact(d, at, sub.reason);
+    }
+    if (tree)
+        ts_tree_delete(tree);
+    if (parser)
+        ts_parser_delete(parser);
+    tmd_buf_free(&snippet);
 }
 
 /* ---- entry points --------------------------------------------------------- */
@@ -1782,9 +1856,34 @@ void dump_expr(dumper *d, TSNode expr, dump_ctx ctx, tmd_buf *out)
     dump_expr_in(d, expr, ctx, ctx == CTX_LOAD ? slot_allows(d, expr) : EX_STAR, out);
 }
 
+/* Every error under `params` is an annotation tail we read from text. */
+static int params_repairable(const dumper *d, TSNode params)
+{
+    uint32_t n = ts_node_child_count(params);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_child(params, i);
+        if (!ts_node_has_error(c))
+            continue;
+        TSSymbol cs = ts_node_symbol(c);
+        if (cs != d->sym->S_typed_parameter && cs != d->sym->S_typed_default_parameter)
+            return 0;
+        TSNode tail = annotation_tail(d, c);
+        if (ts_node_is_null(tail))
+            return 0;
+        /* nothing else in the parameter may be broken */
+        uint32_t m = ts_node_child_count(c);
+        for (uint32_t j = 0; j < m; j++) {
+            TSNode g = ts_node_child(c, j);
+            if (!ts_node_eq(g, tail) && ts_node_has_error(g))
+                return 0;
+        }
+    }
+    return 1;
+}
+
 void dump_arguments(dumper *d, TSNode params, tmd_buf *out)
 {
-    if (subtree_broken(d, params))
+    if (ts_node_has_error(params) && !params_repairable(d, params) && subtree_broken(d, params))
         return;
     walk w;
     walk_init(&w, d);

@@ -32,4 +32,15 @@ void dump_str_constant(dumper *d, TSNode str, tmd_buf *out);
 /* Nonzero when the string token (string_start text) has an f prefix. */
 int dump_is_fstring_start(const dumper *d, TSNode string_node);
 
+/* tree-sitter 0.23 reads the annotation `list[int] if c else d` as the
+ * type `list[int]` followed by an ERROR holding `if c else d`. Nonzero when
+ * `error` is such a tail of the `type` node just before it: the whole
+ * annotation is then read with dump_expr_text (dump_arguments does so for
+ * parameters; the error check may count these errors as worked around). */
+int dump_expr_is_annotation_tail(const dumper *d, TSNode error);
+
+/* Dumps the source text [from, to) as one expression parsed on its own
+ * (in parentheses); inexact when that does not parse cleanly. */
+void dump_expr_text(dumper *d, TSNode at, uint32_t from, uint32_t to, tmd_buf *out);
+
 #endif
