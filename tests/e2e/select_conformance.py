@@ -13,6 +13,7 @@ steps 1-4), runs `tmdiff --format json` there and checks:
   testmon's order; null for a missing file) equals the kit's;
 - `--format deselect -0` names every stored test pytest still collects that
   is not selected, and no selected one; `--shard K/3` partitions the selection;
+  `tmdiff explain` agrees with it and blames only changed files;
 - with --precise, an uncommitted tree gives the committed answer (the dedent
   quirk dropped), never a test testmon would not run;
 - with --pytest, `tmdiff run` runs Debian's pytest on that selection and
@@ -190,6 +191,21 @@ def check(args, project, scenario, commit):
                                 (sorted(want_desel - desel)[:5],
                                  sorted((desel - stored) | (desel & expected))[:5]))
         if commit and not args.precise:
+            # `tmdiff explain` agrees with the selection, for one selected
+            # and one deselected test, and names the changed file it blames.
+            ask = sorted(expected)[:1] + sorted(set(exp["collected"]) - expected)[:1]
+            ep = subprocess.run([args.tmdiff, "explain", "--root", root, "--no-env-check"] +
+                                args.extra + ask, cwd=root, capture_output=True, text=True)
+            heads = {l.rsplit(": ", 1)[0]: l.rsplit(": ", 1)[1]
+                     for l in ep.stdout.splitlines() if l and not l.startswith(" ")}
+            for node in ask:
+                want_head = "selected" if node in expected else "not selected"
+                if heads.get(node) != want_head:
+                    problems.append("explain %s: %r, expected %r" % (node, heads.get(node),
+                                                                     want_head))
+            blamed = [l for l in ep.stdout.splitlines() if l.startswith("  depends on ")]
+            if any(not any(f in l for f in want["changed_files"]) for l in blamed):
+                problems.append("explain blames a file that did not change: %s" % blamed)
             # --shard K/3: the parts are disjoint and together the selection.
             parts = []
             for k in (1, 2, 3):
