@@ -429,7 +429,26 @@ static int cmp_item(const void *a, const void *b)
     return (int)y->kind - (int)x->kind; /* PREFIX first: it is kept */
 }
 
+/* A relative path inside the root to an existing .py file, for `also`. */
+static int plain_py_path(const struct walk *w, const char *rel)
+{
+    size_t n = strlen(rel);
+    if (n < 4 || rel[0] == '/' || strcmp(rel + n - 3, ".py") || !strncmp(rel, "../", 3) ||
+        strstr(rel, "/../") || strstr(rel, "//") || !strncmp(rel, "./", 2) || strstr(rel, "/./"))
+        return 0;
+    char *abs = absolute(w, rel);
+    struct stat st;
+    int ok = abs && stat(abs, &st) == 0 && S_ISREG(st.st_mode);
+    free(abs);
+    return ok;
+}
+
 int tmd_collect_project(tmd_collection *out, const char *root)
+{
+    return tmd_collect_project_also(out, root, NULL, 0);
+}
+
+int tmd_collect_project_also(tmd_collection *out, const char *root, const char *const *also, size_t nalso)
 {
     memset(out, 0, sizeof *out);
     char *rootabs = realpath(root ? root : ".", NULL);
@@ -476,6 +495,15 @@ int tmd_collect_project(tmd_collection *out, const char *root)
     }
     if (!rc && started == 0)
         rc = add_start(&w, "");
+    if (rc) {
+        rc = tmd_error(TMD_ENOMEM, "%s: out of memory while listing test files", rootabs);
+        goto done;
+    }
+    /* files CI named explicitly: collected wherever they are */
+    for (size_t i = 0; i < nalso && !rc; i++)
+        if (also[i] && plain_py_path(&w, also[i]) && !strvec_contains(&w.files, also[i]) &&
+            !(rc = ancestor_conftests(&w, also[i])))
+            rc = strvec_push(&w.files, also[i]);
     if (rc) {
         rc = tmd_error(TMD_ENOMEM, "%s: out of memory while listing test files", rootabs);
         goto done;
@@ -603,11 +631,17 @@ int tmd_collection_lookup(const tmd_collection *c, const char *nodeid)
     return TMD_COLLECTED_NO;
 }
 
-/* Reasons that leave open whether the named thing exists at all: report its
- * file instead (pytest errors on a node ID that matches nothing). */
-static int existence_uncertain(const char *why)
+/* Reasons a PREFIX stands for a function that certainly exists (only its
+ * parametrization is unknown). Any other PREFIX may match nothing (a class
+ * whose tests are inherited from elsewhere, a name bound at runtime, a
+ * decorator that replaces the function), and pytest stops with "not found"
+ * on such a node ID: unless the database shows tests under it, its file is
+ * reported instead. */
+static int surely_exists(const char *why)
 {
-    static const char *const list[] = {"conditional definition", "bound at runtime", "imported", NULL};
+    static const char *const list[] = {"parametrize", "parametrize over objects", "fixture params",
+                                       "pytest_generate_tests", "pytestmark",
+                                       "pytest_make_parametrize_id", NULL};
     for (size_t i = 0; why && list[i]; i++)
         if (!strcmp(why, list[i]))
             return 1;
@@ -657,7 +691,7 @@ int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collectio
         }
         if (it->nexpect && under == it->nexpect && matched == it->nexpect)
             continue; /* the database holds exactly the IDs the values give */
-        if (existence_uncertain(it->why)) {
+        if (under == 0 && !surely_exists(it->why)) {
             const char *sep = strstr(it->nodeid, "::");
             rc = strvec_push_n(&found, it->nodeid, sep ? (size_t)(sep - it->nodeid) : plen);
         } else {

@@ -317,6 +317,13 @@ typedef struct tmd_collection {
  * python_classes, python_functions, testpaths, norecursedirs) and the test
  * files parsed with tree-sitter. Release with tmd_collection_free. */
 int tmd_collect_project(tmd_collection *out, const char *root);
+/* The same, plus the files in `also` (relative to the root: the home files
+ * of the stored tests). CI may have named them to pytest explicitly
+ * (`pytest tests/ it/`), so an existing .py file among them is collected
+ * even where the walk would not find it; otherwise its stored tests would
+ * look deleted. Paths that are not plain relative .py paths are ignored. */
+int tmd_collect_project_also(tmd_collection *out, const char *root, const char *const *also,
+                             size_t nalso);
 void tmd_collection_free(tmd_collection *c);
 
 enum { TMD_COLLECTED_NO = 0, TMD_COLLECTED_YES = 1, TMD_COLLECTED_MAYBE = 2 };

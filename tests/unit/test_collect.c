@@ -469,6 +469,49 @@ static void new_tests_rules(void **state)
     tmd_collection_free(&c);
 }
 
+/* Files outside testpaths that hold stored tests (CI named them) are
+ * collected when passed as `also`; unsafe paths are ignored. A class whose
+ * tests may come from a base elsewhere is reported as its file unless the
+ * database shows tests under it. */
+static void also_files_and_uncertain_classes(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/also", tmpdir);
+    write_file(root, "pytest.ini", "[pytest]\ntestpaths = tests\n");
+    write_file(root, "tests/test_a.py", "from base import Mixin\nclass TestX(Mixin):\n    pass\n");
+    write_file(root, "integration/test_b.py", "def test_b():\n    pass\n");
+    write_file(root, "integration/helper.py", "def test_helper():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_int_equal(tmd_collection_lookup(&c, "integration/test_b.py::test_b"), TMD_COLLECTED_NO);
+    tmd_collection_free(&c);
+    const char *also[] = {"integration/test_b.py", "integration/helper.py", "../also/integration/test_b.py",
+                          "/etc/passwd", "integration/missing.py", NULL};
+    assert_int_equal(tmd_collect_project_also(&c, root, also, 6), 0);
+    assert_int_equal(tmd_collection_lookup(&c, "integration/test_b.py::test_b"), TMD_COLLECTED_YES);
+    /* named explicitly, pytest collects a file whatever its name */
+    assert_int_equal(tmd_collection_lookup(&c, "integration/helper.py::test_helper"), TMD_COLLECTED_YES);
+    assert_int_equal(c.nfiles, 3);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_a.py::TestX::test_inherited"), TMD_COLLECTED_MAYBE);
+    char **fresh;
+    size_t n;
+    const char *none[] = {"integration/test_b.py::test_b", "integration/helper.py::test_helper"};
+    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, none, 2), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(fresh[0], "tests/test_a.py"); /* TestX may hold nothing */
+    free(fresh[0]);
+    free(fresh);
+    const char *some[] = {"integration/test_b.py::test_b", "integration/helper.py::test_helper",
+                          "tests/test_a.py::TestX::test_inherited"};
+    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, some, 3), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(fresh[0], "tests/test_a.py::TestX"); /* it holds tests: more may have come */
+    free(fresh[0]);
+    free(fresh);
+    tmd_collection_free(&c);
+}
+
 /* Config files in pytest's order and syntax. */
 static void config_files(void **state)
 {
@@ -530,6 +573,7 @@ int main(void)
         cmocka_unit_test(float_repr_matches_python),
         cmocka_unit_test(config_files),
         cmocka_unit_test(new_tests_rules),
+        cmocka_unit_test(also_files_and_uncertain_classes),
         cmocka_unit_test(awkward_cases_against_pytest),
         cmocka_unit_test(conformance_projects),
     };
