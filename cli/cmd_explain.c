@@ -86,8 +86,11 @@ int cmd_explain(int argc, char **argv)
         return rc;
     for (int i = opts.rest; i < argc; i++) {
         size_t found = 0;
+        /* The argument names the test, or a new test is only known by a
+         * prefix (a bare file, parametrized IDs) that covers the argument. */
         for (size_t t = 0; t < sel->ntests; t++)
-            if (names(argv[i], sel->tests[t].node_id)) {
+            if (names(argv[i], sel->tests[t].node_id) ||
+                (!sel->tests[t].known && names(sel->tests[t].node_id, argv[i]))) {
                 explain_one(sel, &sel->tests[t]);
                 found++;
             }
