@@ -202,14 +202,14 @@ static void direct_read_equals_venv(void **state)
     assert_direct_read_equals_interpreter(exe, tmpdir);
 }
 
-/* Other interpreters (pyenv's 3.8 and 3.12 when present): the same agreement. */
+/* Other interpreters (pyenv's 3.8 to 3.13 when present): the same agreement. */
 static void direct_read_equals_other_pythons(void **state)
 {
     (void)state;
     const char *home = getenv("HOME");
-    const char *versions[] = {"3.8.18", "3.12.1"};
+    const char *versions[] = {"3.8.18", "3.9.18", "3.10.13", "3.12.1", "3.13.0"};
     int ran = 0;
-    for (size_t i = 0; home && i < 2; i++) {
+    for (size_t i = 0; home && i < sizeof versions / sizeof versions[0]; i++) {
         char py[400], dir[400], exe[450];
         snprintf(py, sizeof py, "%s/.pyenv/versions/%s/bin/python", home, versions[i]);
         if (access(py, X_OK) != 0)
