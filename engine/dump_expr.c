@@ -175,6 +175,9 @@ static void put_identifier(dumper *d, TSNode n, tmd_buf *out)
     char why[LIT_WHY_SIZE] = "";
     if (dump_is_keyword(s, len))
         dump_reject(d, n, "a keyword cannot be used as a name");
+    /* 3.9's parser keeps an easter-egg keyword ("You found it!") */
+    if (d->dialect->minor == 9 && len == 14 && !memcmp(s, "__peg_parser__", 14))
+        dump_reject(d, n, "__peg_parser__ is a keyword in Python 3.9");
     tmd_buf_putc(out, '\'');
     lit_result(d, n, lit_identifier(out, s, len, d->dialect, why), why);
     tmd_buf_putc(out, '\'');
