@@ -170,17 +170,36 @@ static int print_deselect(const tmd_selection *sel, const char **ids, size_t nid
     return EXIT_OK;
 }
 
-static void print_summary(const tmd_selection *sel, size_t nids)
+/* Seconds as "850 ms" or "12.3 s". */
+static void format_seconds(char *out, size_t n, double s)
+{
+    if (s < 10.0)
+        snprintf(out, n, "%.0f ms", s * 1000.0);
+    else
+        snprintf(out, n, "%.1f s", s);
+}
+
+static void print_summary(const tmd_selection *sel, size_t nids, const select_options *opts)
 {
     if (!isatty(STDERR_FILENO))
         return;
-    if (sel->everything)
+    if (sel->everything) {
         fprintf(stderr, "tmdiff: every test runs: %s\n", sel->reason);
-    else
-        fprintf(stderr, "tmdiff: %zu of %zu known tests selected, %zu file%s changed, "
-                "%.1f s of %.1f s recorded runtime saved\n", nids, sel->nknown, sel->nfiles,
-                sel->nfiles == 1 ? "" : "s", sel->seconds_total - sel->seconds_selected,
-                sel->seconds_total);
+        return;
+    }
+    size_t fresh = 0;
+    for (size_t i = 0; i < sel->ntests; i++)
+        fresh += (sel->tests[i].why & TMD_WHY_NEW) && sel->tests[i].exists;
+    char saved[32], total[32];
+    format_seconds(saved, sizeof saved, sel->seconds_total - sel->seconds_selected);
+    format_seconds(total, sizeof total, sel->seconds_total);
+    fprintf(stderr, "tmdiff: %zu selected (%zu of %zu known tests, %zu new), %zu file%s "
+            "changed, %s of %s recorded runtime saved", sel->nselected,
+            sel->nselected - fresh, sel->nknown, fresh, sel->nfiles,
+            sel->nfiles == 1 ? "" : "s", saved, total);
+    if (opts->shard_n)
+        fprintf(stderr, "; shard %d/%d: %zu", opts->shard_k, opts->shard_n, nids);
+    fputc('\n', stderr);
 }
 
 int cmd_select(int argc, char **argv)
@@ -211,7 +230,7 @@ int cmd_select(int argc, char **argv)
         if (fflush(stdout) != 0)
             rc = cli_fail("stdout", "cannot write the selection", "is the pipe closed?");
         if (rc == EXIT_OK)
-            print_summary(sel, nids);
+            print_summary(sel, nids, &opts);
     }
     free(ids);
     tmd_selection_free(sel);
