@@ -20,7 +20,8 @@ static const char run_usage[] =
     "Runs pytest (as `python -m pytest PYTEST_ARGS... NODEIDS...`, with the\n"
     "project's interpreter: --python-exe, $VIRTUAL_ENV, ROOT/.venv, ROOT/venv or\n"
     "python3) on the tests `tmdiff select` names; exits 0 without starting pytest\n"
-    "when no test is affected. Exit status: pytest's, or 2 for a usage error.\n"
+    "when no test is affected. Exit status: pytest's (3 when the interpreter\n"
+    "cannot import pytest), or 2 for a usage error.\n"
     "When the selection cannot be decided, every test runs.\n\n";
 
 /* argv[1] is the file of node IDs; the rest are pytest's own arguments. */
@@ -29,7 +30,12 @@ static const char bootstrap[] =
     "with open(sys.argv[1], encoding='utf-8') as f:\n"
     "    ids = [line for line in f.read().split('\\n') if line]\n"
     "sys.argv = ['pytest'] + sys.argv[2:] + ids\n"
-    "import pytest\n"
+    "try:\n"
+    "    import pytest\n"
+    "except ImportError as e:\n"
+    "    sys.stderr.write('tmdiff: %s: cannot import pytest: %s (install it there, activate the '\n"
+    "                     'project virtualenv or give --python-exe)\\n' % (sys.executable, e))\n"
+    "    sys.exit(3)\n"
     "main = getattr(pytest, 'console_main', None)\n"
     "sys.exit(main() if main else pytest.main(sys.argv[1:]))\n";
 
