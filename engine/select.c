@@ -4,6 +4,7 @@
  * fails with a message, and the caller runs every test: never fewer. */
 #include "error.h"
 #include "select_internal.h"
+#include "depindex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ typedef struct run {
     const tmd_select_options *opts;
     tmd_selection *sel;
     tmd_db *db;
+    tmd_depindex *dix; /* the dependency index, or NULL: db.c's queries */
     const char *db_path;
     tmd_db_env env;
     tmd_dialect dialect;
@@ -307,7 +309,8 @@ static int check_links(run *r)
         return oom("selection");
     for (size_t i = 0; i < r->ncfps; i++)
         ids[i] = r->cfps[i].id;
-    int rc = tmd_db_links_each(r->db, r->tests, r->ntests, ids, r->ncfps, on_link, r);
+    int rc = r->dix ? tmd_depindex_links_each(r->dix, ids, r->ncfps, on_link, r)
+                    : tmd_db_links_each(r->db, r->tests, r->ntests, ids, r->ncfps, on_link, r);
     free(ids);
     for (size_t i = 0; i < r->sel->ntests; i++)
         if (r->sel->tests[i].nchanges > 1)
@@ -439,7 +442,9 @@ static int select_all(run *r)
 
     tmd_db_fp *fps = NULL;
     size_t nfps = 0;
-    if ((rc = tmd_db_fps_load(&fps, &nfps, r->db, r->tests, r->ntests)) != TMD_OK)
+    rc = r->dix ? tmd_depindex_fps(r->dix, &fps, &nfps)
+                : tmd_db_fps_load(&fps, &nfps, r->db, r->tests, r->ntests);
+    if (rc != TMD_OK)
         return rc;
     for (size_t i = 0; i < nfps && rc == TMD_OK;) {
         size_t j = i + 1;
@@ -448,7 +453,10 @@ static int select_all(run *r)
         rc = check_file(r, fps + i, j - i);
         i = j;
     }
-    tmd_db_fps_free(fps, nfps);
+    if (r->dix)
+        free(fps); /* its strings belong to the index */
+    else
+        tmd_db_fps_free(fps, nfps);
     if (rc == TMD_OK)
         rc = check_links(r);
     if (rc != TMD_OK)
@@ -508,6 +516,13 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
         snprintf(r.sel->python_version, sizeof r.sel->python_version, "%s", r.env.python_version);
     if (rc == TMD_OK)
         rc = tmd_db_tests_load(&r.tests, &r.ntests, r.db, r.env.id);
+    /* The dependency index (cached per database) reads each table once;
+     * without it, db.c's queries decide and report what is wrong. */
+    if (rc == TMD_OK && tmd_depindex_open(&r.dix, r.db, path, r.env.id, r.tests, r.ntests,
+                                          opts->cache_dir, !opts->no_cache) != TMD_OK) {
+        r.dix = NULL;
+        tmd_error_clear();
+    }
     if (rc == TMD_OK)
         rc = tmd_filestate_open(&r.fs, opts->root);
     if (rc == TMD_OK)
@@ -520,6 +535,7 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
     free(r.cfps);
     tmd_filestate_close(r.fs);
     tmd_db_tests_free(r.tests, r.ntests);
+    tmd_depindex_close(r.dix);
     tmd_db_close(r.db);
     free(db_path);
     if (rc != TMD_OK) {

@@ -1,0 +1,94 @@
+/* depindex.h: the dependency index of one environment (internal).
+ *
+ * test_execution_file_fp has no index on fingerprint_id, so asking SQLite for
+ * the tests of one changed file scans every link, once per file, and the
+ * list of files of interest is a DISTINCT over every link. The depindex reads
+ * each table once (depindex_build.c) into one flat block: files sorted by
+ * name, their (filename, fsha) pairs, their fingerprints with checksums and
+ * the tests of each fingerprint. The block is saved in tmdiff's cache,
+ * named by the database's identity, so a warm run maps it and touches only
+ * the pages of the changed files; the database itself is never written.
+ * Anything unexpected (damaged cache, odd rows) means "no depindex": the
+ * caller then uses db.c's queries, which decide (and report) as before. */
+#ifndef TMD_DEPINDEX_H
+#define TMD_DEPINDEX_H
+
+#include "select_internal.h"
+
+#include <stdint.h>
+
+struct sqlite3;
+/* db.c: the open connection, for depindex_build.c's reads (read only). */
+struct sqlite3 *tmd_db_sqlite(tmd_db *db);
+
+typedef struct tmd_depindex tmd_depindex;
+
+/* The index of the environment whose tests are `tests` (sorted by id, as
+ * tmd_db_tests_load gives them; `env_id` names the environment in the
+ * cache) in the database `db` opened from `db_path`. cache_dir: tmdiff's
+ * cache folder (NULL: $XDG_CACHE_HOME/tmdiff or ~/.cache/tmdiff); the index
+ * lives in its depindex/ subfolder. use_cache 0: built in memory only,
+ * nothing read or written there. Release with tmd_depindex_close. */
+int tmd_depindex_open(tmd_depindex **out, tmd_db *db, const char *db_path, int64_t env_id,
+                      const tmd_db_test *tests, size_t ntests, const char *cache_dir,
+                      int use_cache);
+void tmd_depindex_close(tmd_depindex *ix);
+
+/* 1 when the index was read from the cache (0: built by this call). */
+int tmd_depindex_was_cached(const tmd_depindex *ix);
+
+/* As tmd_db_fps_load: the fingerprints linked to the tests, sorted by
+ * filename, then id. The strings point into the index (valid until
+ * tmd_depindex_close, never to be written or freed): free() only *out. */
+int tmd_depindex_fps(const tmd_depindex *ix, tmd_db_fp **out, size_t *n);
+
+/* As tmd_db_links_each: fn for every link between a test and one of the
+ * fingerprints `ids` (sorted ascending). */
+int tmd_depindex_links_each(const tmd_depindex *ix, const int64_t *ids, size_t nids,
+                            tmd_db_link_fn fn, void *ctx);
+
+/* ---- the block layout, shared by depindex.c and depindex_build.c -------- */
+
+#define DEPINDEX_MAGIC "TMDDEPX2"
+#define DEPINDEX_NONE UINT32_MAX /* a NULL fsha */
+
+/* What names a database's content: a change to the file or its WAL changes
+ * one of these (ctime cannot be set back by a user), as does a rename over
+ * it (a new inode); the SQLite header holds the change counter and page
+ * count. Compared in full; its hash only names the cache file. */
+typedef struct depindex_ident {
+    uint64_t dev, ino, size, mtime_ns, ctime_ns;
+    uint64_t wal_ino, wal_size, wal_mtime_ns, wal_ctime_ns;
+    int64_t env_id;
+    unsigned char header[100];
+    unsigned char pad[4];
+} depindex_ident;
+
+typedef struct depindex_head {
+    char magic[8];
+    depindex_ident ident;
+    uint64_t body_hash; /* XXH3-64 of everything after the head */
+    uint64_t nlinks, nfps, nfiles, nsums, nstr;
+} depindex_head;
+
+typedef struct depindex_file {
+    uint32_t name, fp0, nfps; /* fps[fp0 .. fp0 + nfps), contiguous over files */
+} depindex_file;
+
+typedef struct depindex_fp {
+    uint32_t fsha, sum0, nsums, link0, nlinks; /* links contiguous over fps */
+} depindex_fp;
+
+/* Body, in this order (8-byte arrays first): int64 links[nlinks] (test
+ * ids), int64 fpids[nfps], depindex_file files[nfiles] (sorted by name),
+ * depindex_fp fps[nfps] (sorted by filename, then id), uint32 byid[nfps]
+ * (fps indexes in ascending id order), int32 sums[nsums], char str[nstr]
+ * (NUL-ended strings). The size of a whole block with these counts: */
+size_t depindex_block_size(const depindex_head *h);
+
+/* depindex_build.c: reads the rows once and returns a malloc()ed block with
+ * its head filled in except ident and body_hash; the caller frees it. */
+int depindex_build(unsigned char **block, size_t *size, tmd_db *db, const tmd_db_test *tests,
+                   size_t ntests);
+
+#endif

@@ -1,0 +1,316 @@
+/* test_depindex.c: the dependency index gives exactly what db.c's queries
+ * give (the fingerprints of the environment's tests, every link with its
+ * checksums), on the conformance kit's real databases and on a database
+ * with the odd rows testmon never writes; it is reused from the cache only
+ * for the same database and environment, and a damaged cache file is
+ * rebuilt, never trusted. */
+#include "depindex.h"
+#include "support.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+/* ---- the answers, as sorted text lines ------------------------------------ */
+
+typedef struct lines {
+    char **v;
+    size_t n, cap;
+    const int64_t *ids; /* fingerprint id of each `which` */
+} lines;
+
+static void add_line(lines *l, const char *s)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+        assert_non_null(l->v);
+    }
+    l->v[l->n++] = strdup(s);
+}
+
+static int on_link(void *ctx, int64_t test_id, size_t which, const int32_t *sums, size_t count)
+{
+    lines *l = ctx;
+    char buf[4096];
+    int n = snprintf(buf, sizeof buf, "link fp=%lld test=%lld sums=", (long long)l->ids[which],
+                     (long long)test_id);
+    for (size_t i = 0; i < count && n < (int)sizeof buf - 16; i++)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, "%d,", sums[i]);
+    add_line(l, buf);
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void lines_free(lines *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* Fingerprints in their given order (the order is part of the contract),
+ * then every link of all of them, sorted. */
+static void describe(lines *out, const tmd_db_fp *fps, size_t nfps, tmd_depindex *ix, tmd_db *db,
+                     const tmd_db_test *tests, size_t ntests)
+{
+    memset(out, 0, sizeof *out);
+    int64_t *ids = malloc((nfps ? nfps : 1) * sizeof *ids);
+    assert_non_null(ids);
+    char buf[4096];
+    for (size_t i = 0; i < nfps; i++) {
+        snprintf(buf, sizeof buf, "fp %s id=%lld fsha=%s", fps[i].filename, (long long)fps[i].id,
+                 fps[i].fsha ? fps[i].fsha : "(null)");
+        add_line(out, buf);
+        ids[i] = fps[i].id;
+    }
+    size_t head = out->n;
+    /* ids sorted ascending, as select.c passes them */
+    for (size_t i = 1; i < nfps; i++)
+        for (size_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+            int64_t t = ids[j];
+            ids[j] = ids[j - 1];
+            ids[j - 1] = t;
+        }
+    out->ids = ids;
+    if (ix)
+        assert_int_equal(tmd_depindex_links_each(ix, ids, nfps, on_link, out), 0);
+    else
+        assert_int_equal(tmd_db_links_each(db, tests, ntests, ids, nfps, on_link, out), 0);
+    qsort(out->v + head, out->n - head, sizeof *out->v, cmp_str);
+    free(ids);
+    out->ids = NULL;
+}
+
+static void assert_same(const lines *a, const lines *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++)
+        assert_string_equal(a->v[i], b->v[i]);
+}
+
+/* ---- fixtures ---------------------------------------------------------------- */
+
+static void copy_file(const char *from, const char *to)
+{
+    size_t len = 0;
+    char *data = support_read_file(from, &len);
+    assert_non_null(data);
+    FILE *f = fopen(to, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    free(data);
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *err = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK)
+        fail_msg("%s: %s", sql, err);
+    sqlite3_close(db);
+}
+
+/* The reference (db.c) and the index (built, then from the cache when
+ * `cache` is set) for environment `env` of `path`; both must agree.
+ * Returns whether the index came from the cache. */
+static int compare(const char *path, const char *env, const char *cache)
+{
+    tmd_db *db = NULL;
+    assert_int_equal(tmd_db_open(&db, path), 0);
+    tmd_db_env e;
+    assert_int_equal(tmd_db_env_find(&e, db, env), 0);
+    tmd_db_test *tests = NULL;
+    size_t ntests = 0;
+    assert_int_equal(tmd_db_tests_load(&tests, &ntests, db, e.id), 0);
+
+    tmd_db_fp *want_fps = NULL;
+    size_t nwant = 0;
+    assert_int_equal(tmd_db_fps_load(&want_fps, &nwant, db, tests, ntests), 0);
+    lines want;
+    describe(&want, want_fps, nwant, NULL, db, tests, ntests);
+
+    tmd_depindex *ix = NULL;
+    assert_int_equal(tmd_depindex_open(&ix, db, path, e.id, tests, ntests, cache, cache != NULL),
+                     0);
+    tmd_db_fp *got_fps = NULL;
+    size_t ngot = 0;
+    assert_int_equal(tmd_depindex_fps(ix, &got_fps, &ngot), 0);
+    lines got;
+    describe(&got, got_fps, ngot, ix, db, tests, ntests);
+    assert_same(&want, &got);
+    assert_true(want.n > 0);
+    int cached = tmd_depindex_was_cached(ix);
+
+    free(got_fps);
+    tmd_depindex_close(ix);
+    lines_free(&got);
+    lines_free(&want);
+    tmd_db_fps_free(want_fps, nwant);
+    tmd_db_tests_free(tests, ntests);
+    tmd_db_close(db);
+    return cached;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void kit_databases_agree(void **state)
+{
+    (void)state;
+    static const char *const projects[] = {"invoicing", "textkit", "geometry", "taskq"};
+    for (size_t i = 0; i < sizeof projects / sizeof *projects; i++) {
+        char rel[128], path[512], cache[512];
+        snprintf(rel, sizeof rel, "conformance/projects/%s/base.testmondata", projects[i]);
+        snprintf(path, sizeof path, "%s/%s.testmondata", tmpdir, projects[i]);
+        snprintf(cache, sizeof cache, "%s/cache-%s", tmpdir, projects[i]);
+        copy_file(support_shared_path(rel), path);
+        assert_false(compare(path, "default", NULL)); /* in memory */
+        assert_false(compare(path, "default", cache)); /* built and saved */
+        assert_true(compare(path, "default", cache));  /* read back */
+    }
+}
+
+static const char *odd_schema =
+    "PRAGMA user_version = 14;"
+    "CREATE TABLE metadata (dataid TEXT PRIMARY KEY, data TEXT);"
+    "CREATE TABLE environment (id INTEGER PRIMARY KEY ASC, environment_name TEXT,"
+    " system_packages TEXT, python_version TEXT,"
+    " UNIQUE (environment_name, system_packages, python_version));"
+    "CREATE TABLE test_execution (id INTEGER PRIMARY KEY ASC, environment_id INTEGER,"
+    " test_name TEXT, duration FLOAT, failed BIT, forced BIT);"
+    "CREATE TABLE file_fp (id INTEGER PRIMARY KEY, filename TEXT, method_checksums BLOB,"
+    " mtime FLOAT, fsha TEXT, UNIQUE (filename, fsha, method_checksums));"
+    "CREATE TABLE test_execution_file_fp (test_execution_id INTEGER, fingerprint_id INTEGER);"
+    "INSERT INTO environment VALUES (1, 'default', 'p', '3.11.7'), (2, 'other', 'p', '3.11.7');"
+    "INSERT INTO test_execution VALUES (1, 1, 'tests/test_a.py::t1', 0.1, 0, 0),"
+    " (2, 1, 'tests/test_a.py::t2', 0.1, 1, 0), (5, 2, 'tests/test_a.py::t1', 0.1, 0, 0),"
+    " (9, 1, 'tests/test_b.py::t9', 0.2, 0, 0),"
+    " (1099511627776, 1, 'tests/test_b.py::big', 0.2, 0, 0);" /* no bitmap for these ids */
+    "INSERT INTO file_fp VALUES"
+    " (1, 'a.py', X'01000000FFFFFFFF', NULL, 'aaaa'),"
+    " (2, 'a.py', X'01000000', NULL, NULL),"
+    " (3, 'b.py', NULL, NULL, 'bbbb'),"
+    " (4, 'unused.py', X'02000000', NULL, 'cccc'),"
+    " (7, 'tests/test_a.py', X'0300000004000000', NULL, 'dddd'),"
+    " (8, 'only_other_env.py', X'05000000', NULL, 'eeee');"
+    "INSERT INTO test_execution_file_fp VALUES (1, 1), (1, 2), (2, 1), (1, 7), (2, 7),"
+    " (9, 3), (9, 1), (1, 1),"   /* a repeated link */
+    " (1099511627776, 3),"
+    " (5, 8), (5, 1),"           /* environment 2 */
+    " (1, 99), (77, 1),"         /* no such fingerprint / test */
+    " ('x', 1), (1, NULL);";     /* malformed */
+
+static void odd_rows_agree(void **state)
+{
+    (void)state;
+    char path[512], cache[512];
+    snprintf(path, sizeof path, "%s/odd.testmondata", tmpdir);
+    snprintf(cache, sizeof cache, "%s/cache-odd", tmpdir);
+    exec_sql(path, odd_schema);
+    assert_false(compare(path, "default", NULL));
+    assert_false(compare(path, "default", cache));
+    assert_true(compare(path, "default", cache));
+    /* one environment with small ids only (a bitmap of them) */
+    exec_sql(path, "DELETE FROM test_execution WHERE id > 1000;");
+    assert_false(compare(path, "default", cache));
+    /* another environment of the same database has an index of its own */
+    assert_false(compare(path, "other", cache));
+    assert_true(compare(path, "other", cache));
+    assert_true(compare(path, "default", cache));
+}
+
+/* A changed database is a different database: never the old index. */
+static void changed_database_rebuilds(void **state)
+{
+    (void)state;
+    char path[512], cache[512];
+    snprintf(path, sizeof path, "%s/changed.testmondata", tmpdir);
+    snprintf(cache, sizeof cache, "%s/cache-changed", tmpdir);
+    exec_sql(path, odd_schema);
+    assert_false(compare(path, "default", cache));
+    assert_true(compare(path, "default", cache));
+    exec_sql(path, "INSERT INTO test_execution_file_fp VALUES (9, 2);");
+    assert_false(compare(path, "default", cache)); /* compare() checks the new link too */
+    assert_true(compare(path, "default", cache));
+}
+
+static char *only_index_file(const char *cache)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "ls %s/depindex/*.idx", cache);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    static char name[600];
+    assert_non_null(fgets(name, sizeof name, p));
+    name[strcspn(name, "\n")] = '\0';
+    char extra[600];
+    assert_null(fgets(extra, sizeof extra, p));
+    pclose(p);
+    return name;
+}
+
+/* Any byte of the cached file changed: not used (rebuilt, same answers). */
+static void damaged_cache_is_rebuilt(void **state)
+{
+    (void)state;
+    char path[512], cache[512];
+    snprintf(path, sizeof path, "%s/damaged.testmondata", tmpdir);
+    snprintf(cache, sizeof cache, "%s/cache-damaged", tmpdir);
+    exec_sql(path, odd_schema);
+    assert_false(compare(path, "default", cache));
+    const char *idx = only_index_file(cache);
+    size_t len = 0;
+    unsigned char *data = (unsigned char *)support_read_file(idx, &len);
+    assert_non_null(data);
+    for (size_t at = 0; at < len; at += len / 7 + 1) {
+        unsigned char *copy = malloc(len);
+        assert_non_null(copy);
+        memcpy(copy, data, len);
+        copy[at] ^= 0x20;
+        FILE *f = fopen(idx, "wb");
+        assert_non_null(f);
+        fwrite(copy, 1, len, f);
+        fclose(f);
+        free(copy);
+        assert_false(compare(path, "default", cache)); /* rewritten by this call */
+        assert_true(compare(path, "default", cache));
+    }
+    /* truncated */
+    FILE *f = fopen(idx, "wb");
+    assert_non_null(f);
+    fwrite(data, 1, len / 2, f);
+    fclose(f);
+    assert_false(compare(path, "default", cache));
+    free(data);
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_depindex.XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(kit_databases_agree),
+        cmocka_unit_test(odd_rows_agree),
+        cmocka_unit_test(changed_database_rebuilds),
+        cmocka_unit_test(damaged_cache_is_rebuilt),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0)
+        rc = rc ? rc : 1;
+    return rc;
+}
