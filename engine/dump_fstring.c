@@ -338,6 +338,10 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
         conversion = ch == 'r' ? 'r' : ch == 's' ? 's' : ch == 'a' ? 'a' : 0;
         if (!conversion)
             dump_reject(d, conv, "f-string: invalid conversion character");
+        /* before 3.12 ':' or '}' must follow the conversion at once */
+        char next = d->src[ts_node_end_byte(conv)];
+        if (!pep701(d) && next != ':' && next != '}')
+            dump_reject(d, conv, "f-string: expecting '}'");
     } else if (!ts_node_is_null(eq) && ts_node_is_null(spec)) {
         conversion = 'r';
     }
