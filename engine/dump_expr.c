@@ -1856,6 +1856,15 @@ void dump_expr_in(dumper *d, TSNode expr, dump_ctx ctx, unsigned allow, tmd_buf 
 
 void dump_expr(dumper *d, TSNode expr, dump_ctx ctx, tmd_buf *out)
 {
+    /* 3.8 takes `with a as *b` for an error (its target is an `expr`) */
+    if (ctx == CTX_STORE && before(d, 9) && !ts_node_is_null(expr) &&
+        d->src[ts_node_start_byte(expr)] == '*') {
+        TSNode parent = ts_node_parent(expr);
+        if (!ts_node_is_null(parent) && ts_node_symbol(parent) != d->sym->S_for_statement &&
+            ts_node_symbol(parent) != d->sym->S_assignment &&
+            ts_node_symbol(parent) != d->sym->S_for_in_clause)
+            dump_reject(d, expr, "starred with-target needs Python 3.9");
+    }
     dump_expr_in(d, expr, ctx, ctx == CTX_LOAD ? slot_allows(d, expr) : EX_STAR, out);
 }
 
