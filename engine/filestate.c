@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct tmd_filestate {
     char *root_real;       /* realpath of the root, no trailing '/' */
@@ -28,6 +29,12 @@ struct tmd_filestate {
     git_repository *repo;  /* libgit2's view; NULL: none */
     git_index *index;
     char *git_prefix;      /* the root relative to the work tree, "" or "dir/" */
+    /* The directory of the last file asked for, resolved once for all its
+     * files (they come sorted by name): fewer realpath() walks. */
+    char *dir_rel;         /* relative, without the trailing '/'; "" = root */
+    char dir_real[PATH_MAX];
+    int dir_state;         /* 0 resolved inside the root, 1 missing, 2 outside */
+    int dir_errno;
 };
 
 int tmd_filestate_name_ok(const char *relpath)
@@ -127,6 +134,7 @@ void tmd_filestate_close(tmd_filestate *fs)
     if (fs->libgit2_tried)
         git_libgit2_shutdown();
     free(fs->git_prefix);
+    free(fs->dir_rel);
     free(fs->root_real);
     free(fs);
 }
@@ -212,6 +220,74 @@ static int same_as_index(tmd_filestate *fs, const char *gitpath, const uint8_t *
     return 0;
 }
 
+static int inside_root(const tmd_filestate *fs, const char *real)
+{
+    size_t rn = strlen(fs->root_real);
+    if (rn == 1) /* the root is "/" */
+        return 1;
+    return !strncmp(real, fs->root_real, rn) && (real[rn] == '/' || real[rn] == '\0');
+}
+
+/* The real path of `relpath` below the root into real[], or "" with
+ * out->reason (missing) or out->unsafe (resolves outside the root). */
+static int resolve(tmd_filestate *fs, const char *relpath, char real[PATH_MAX],
+                   tmd_file_now *out)
+{
+    real[0] = '\0';
+    const char *slash = strrchr(relpath, '/');
+    size_t dn = slash ? (size_t)(slash - relpath) : 0;
+    const char *base = slash ? slash + 1 : relpath;
+    if (!fs->dir_rel || strlen(fs->dir_rel) != dn || strncmp(fs->dir_rel, relpath, dn)) {
+        free(fs->dir_rel);
+        if (!(fs->dir_rel = strndup(relpath, dn)))
+            return tmd_error(TMD_ENOMEM, "%s: out of memory", relpath);
+        char dir[PATH_MAX * 2];
+        snprintf(dir, sizeof dir, "%s%s%s", fs->root_real, dn ? "/" : "", fs->dir_rel);
+        fs->dir_state = 0;
+        if (!realpath(dir, fs->dir_real)) {
+            fs->dir_state = 1;
+            fs->dir_errno = errno;
+        } else if (!inside_root(fs, fs->dir_real)) {
+            fs->dir_state = 2;
+        }
+    }
+    if (fs->dir_state == 1) {
+        snprintf(out->reason, sizeof out->reason, "missing (%s)", strerror(fs->dir_errno));
+        return TMD_OK;
+    }
+    if (fs->dir_state == 2) {
+        out->unsafe = 1;
+        snprintf(out->reason, sizeof out->reason, "resolves outside the root");
+        return TMD_OK;
+    }
+    char path[PATH_MAX * 2];
+    int n = snprintf(path, sizeof path, "%s/%s", strcmp(fs->dir_real, "/") ? fs->dir_real : "",
+                     base);
+    if (n < 0 || (size_t)n >= PATH_MAX) {
+        snprintf(out->reason, sizeof out->reason, "missing (name too long)");
+        return TMD_OK;
+    }
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        snprintf(out->reason, sizeof out->reason, "missing (%s)", strerror(errno));
+        return TMD_OK;
+    }
+    if (S_ISLNK(st.st_mode)) { /* only a symlink needs the full walk */
+        if (!realpath(path, real)) {
+            snprintf(out->reason, sizeof out->reason, "missing (%s)", strerror(errno));
+            return TMD_OK;
+        }
+        if (!inside_root(fs, real)) {
+            real[0] = '\0';
+            out->unsafe = 1;
+            snprintf(out->reason, sizeof out->reason, "resolves outside the root");
+        }
+        return TMD_OK;
+    }
+    memcpy(real, path, (size_t)n + 1);
+    return TMD_OK;
+}
+
 int tmd_filestate_get(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
 {
     memset(out, 0, sizeof *out);
@@ -220,23 +296,11 @@ int tmd_filestate_get(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
         snprintf(out->reason, sizeof out->reason, "not a plain name below the root");
         return TMD_OK;
     }
-    size_t rn = strlen(fs->root_real), pn = strlen(relpath);
-    char *full = malloc(rn + 1 + pn + 1);
-    if (!full)
-        return tmd_error(TMD_ENOMEM, "%s: out of memory", relpath);
-    sprintf(full, "%s/%s", fs->root_real, relpath);
-
+    size_t pn = strlen(relpath);
     int rc = TMD_OK;
     char real[PATH_MAX];
-    if (!realpath(full, real)) {
-        snprintf(out->reason, sizeof out->reason, "missing (%s)", strerror(errno));
-        goto done;
-    }
-    if (strncmp(real, fs->root_real, rn) || (rn > 1 && real[rn] != '/')) {
-        out->unsafe = 1;
-        snprintf(out->reason, sizeof out->reason, "resolves outside the root");
-        goto done;
-    }
+    if ((rc = resolve(fs, relpath, real, out)) != TMD_OK || out->unsafe || !real[0])
+        return rc;
     if (tmd_file_read(&out->bytes, &out->len, real) != TMD_OK) {
         /* A directory, FIFO, device or unreadable file: testmon cannot
          * fingerprint it either; it counts as missing (changed). */
@@ -269,7 +333,6 @@ int tmd_filestate_get(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
             snprintf(out->reason, sizeof out->reason, "testmon cannot decode it");
     }
 done:
-    free(full);
     if (rc != TMD_OK)
         tmd_file_now_free(out);
     return rc;
