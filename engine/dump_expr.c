@@ -204,7 +204,7 @@ static void dump_name(walk *w, TSNode n, dump_ctx ctx, tmd_buf *out)
     /* tree-sitter lets the keywords async/await stand as names */
     if (text_is(d, n, "await") || text_is(d, n, "async"))
         dump_reject(d, n, "async/await are keywords");
-    if (ctx != CTX_LOAD)
+    if (ctx == CTX_STORE) /* 3.8 lets `del __debug__` through */
         check_bindable(d, n);
     tmd_buf_puts(out, "Name(");
     put_identifier(d, n, out);
@@ -477,6 +477,21 @@ static void dump_unary(walk *w, TSNode n, tmd_buf *out)
     tmd_buf_putc(out, ')');
 }
 
+/* An operand of `not`, `and`/`or` or the first two parts of `x if c else
+ * y` must be an `or`-level expression to CPython: a bare lambda or `:=`
+ * there is a SyntaxError; a bare conditional expression can only be a
+ * tree-sitter misreading, so it is not trusted either. */
+static void check_disjunction_operand(dumper *d, TSNode k)
+{
+    if (ts_node_is_null(k))
+        return;
+    TSSymbol s = ts_node_symbol(k);
+    if (s == d->sym->S_lambda || s == d->sym->S_named_expression)
+        dump_reject(d, k, "lambda or ':=' needs parentheses here");
+    else if (s == d->sym->S_conditional_expression)
+        dump_inexact(d, k, "conditional expression nested without parentheses");
+}
+
 static void dump_not(walk *w, TSNode n, tmd_buf *out)
 {
     TSNode arg = ts_node_child_by_field_id(n, w->d->sym->F_argument);
@@ -484,6 +499,7 @@ static void dump_not(walk *w, TSNode n, tmd_buf *out)
         missing(w, n, "not without operand");
         return;
     }
+    check_disjunction_operand(w->d, arg);
     tmd_buf_puts(out, "UnaryOp(Not(), ");
     ex(w, arg, CTX_LOAD, 0, out);
     tmd_buf_putc(out, ')');
@@ -527,10 +543,14 @@ static void dump_boolop(walk *w, TSNode n, tmd_buf *out)
         cur = ts_node_child_by_field_id(cur, s->F_left);
     }
     tmd_buf_printf(out, "BoolOp(%s, ", opsym == s->A_and ? "And()" : "Or()");
-    ex(w, ts_node_child_by_field_id(chain[0], s->F_left), CTX_LOAD, 0, out);
+    TSNode first = ts_node_child_by_field_id(chain[0], s->F_left);
+    check_disjunction_operand(d, first);
+    ex(w, first, CTX_LOAD, 0, out);
     for (size_t i = 0; i < count; i++) {
         tmd_buf_puts(out, ", ");
-        ex(w, ts_node_child_by_field_id(chain[i], s->F_right), CTX_LOAD, 0, out);
+        TSNode right = ts_node_child_by_field_id(chain[i], s->F_right);
+        check_disjunction_operand(d, right);
+        ex(w, right, CTX_LOAD, 0, out);
     }
     tmd_buf_putc(out, ')');
     if (chain != stack_nodes)
@@ -1079,6 +1099,20 @@ static void dump_type_list(walk *w, TSNode tparams, tmd_buf *out)
         tmd_buf_putc(out, ')');
 }
 
+/* A `[...]` of a generic type holding an `a:b` item (a slice). */
+static int has_constrained_item(const dumper *d, TSNode tparams)
+{
+    uint32_t k = ts_node_named_child_count(tparams);
+    for (uint32_t i = 0; i < k; i++) {
+        TSNode t = ts_node_named_child(tparams, i);
+        if (node_is(d, t, d->sym->S_type))
+            t = only_child(t);
+        if (node_is(d, t, d->sym->S_constrained_type))
+            return 1;
+    }
+    return 0;
+}
+
 static void dump_type_node(walk *w, TSNode n, unsigned allow, tmd_buf *out)
 {
     dumper *d = w->d;
@@ -1089,6 +1123,12 @@ static void dump_type_node(walk *w, TSNode n, unsigned allow, tmd_buf *out)
         TSNode tparams = ts_node_named_child(n, 1);
         if (!node_is(d, name, s->S_identifier) || !node_is(d, tparams, s->S_type_parameter)) {
             missing(w, n, "generic type of unknown shape");
+            return;
+        }
+        if (has_constrained_item(d, tparams)) {
+            /* `d[1:2]` in an annotation: tree-sitter reads the slice as a
+             * type constraint; the text is an ordinary subscript */
+            dump_expr_text(d, n, ts_node_start_byte(n), ts_node_end_byte(n), out);
             return;
         }
         tmd_buf_puts(out, "Subscript(");
@@ -1202,6 +1242,8 @@ static void dump_ifexp(walk *w, TSNode n, tmd_buf *out)
         missing(w, n, "conditional expression of unknown shape");
         return;
     }
+    check_disjunction_operand(w->d, part[0]);
+    check_disjunction_operand(w->d, part[1]);
     tmd_buf_puts(out, "IfExp(");
     ex(w, part[1], CTX_LOAD, 0, out);
     tmd_buf_puts(out, ", ");
@@ -1282,7 +1324,7 @@ static void dump_attribute(walk *w, TSNode n, dump_ctx ctx, tmd_buf *out)
         missing(w, n, "attribute of unknown shape");
         return;
     }
-    if (ctx != CTX_LOAD)
+    if (ctx == CTX_STORE)
         check_bindable(d, attr); /* 3.8: `obj.__debug__ = 1` */
     tmd_buf_puts(out, "Attribute(");
     ex(w, obj, CTX_LOAD, 0, out);
@@ -1539,7 +1581,9 @@ static void ex(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out)
                sym == s->S_splat_type || sym == s->S_constrained_type) {
         dump_type_node(w, n, allow, out);
     } else if (sym == s->S_as_pattern) {
-        dump_reject(d, n, "'as' is not an expression");
+        /* never valid inside an expression, but tree-sitter also buries a
+         * with-item's `as` in its expression (`with lambda: x as y:`) */
+        dump_inexact(d, n, "'as' inside an expression");
     } else if (sym == s->S_parenthesized_list_splat) {
         if (!before(d, 9))
             dump_reject(d, n, "cannot use starred expression here");
