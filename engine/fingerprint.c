@@ -125,7 +125,8 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
     d.status = TMD_FP_BLOCKS;
     dump_check_limits(&d, ts_tree_root_node(tree), len);
     dump_check_text(&d, ts_tree_root_node(tree), len);
-    dump_module(&d, ts_tree_root_node(tree));
+    if (d.status != TMD_FP_NO_PARSE) /* a reject is final: nothing to dump */
+        dump_module(&d, ts_tree_root_node(tree));
     ts_tree_delete(tree);
 
     int rc = TMD_OK;
