@@ -3,6 +3,7 @@
  * node IDs they define (collect_module.c), plus the questions selection asks
  * of that listing: is a stored test still collected, which tests are new. */
 #define _GNU_SOURCE /* memmem */
+#include "collect_cache.h"
 #include "collect_internal.h"
 #include "dump_symbols.h"
 #include "error.h"
@@ -511,6 +512,13 @@ int tmd_collect_project_also(tmd_collection *out, const char *root, const char *
     dedup_sorted(&w.files);
     dedup_sorted(&w.conftests);
 
+    /* collect_cache.c: the same config, walk and file bytes give the same
+     * collection; a key that cannot be made means no caching */
+    collect_key ckey;
+    int keyed = collect_cache_key(&ckey, rootabs, &w.conftests, &w.files) == 0;
+    if (keyed && collect_cache_load(out, &ckey) == 0)
+        goto done;
+
     /* fixtures and hooks first: they decide whether tests are parametrized */
     for (int pass = 0; pass < 2 && !rc; pass++) {
         strvec *list = pass == 0 ? &w.conftests : &w.files;
@@ -568,6 +576,8 @@ int tmd_collect_project_also(tmd_collection *out, const char *root, const char *
     out->nfiles = w.files.n;
     w.files.v = NULL;
     w.files.n = 0;
+    if (keyed)
+        collect_cache_save(out, &ckey);
 done:
     item_list_free(&items);
     strvec_free(&w.files);

@@ -2,10 +2,10 @@
  * database's identity and checked in full before use, else built and saved
  * (written to a temporary name, renamed into place: a reader never sees a
  * partial file). The cache keeps the few most recently used indexes. */
+#include "cache_evict.h"
 #include "depindex.h"
 #include "error.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -179,46 +179,6 @@ static int load_cached(tmd_depindex *ix, const char *path, const depindex_ident 
     return 1;
 }
 
-/* Removes all but the KEEP_INDEXES most recently used index files. */
-static void evict(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct { char name[64]; uint64_t used; } keep[KEEP_INDEXES + 1];
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len >= sizeof keep[0].name || len < 4 || strcmp(e->d_name + len - 4, ".idx"))
-            continue;
-        char path[4300];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(path, &st) != 0)
-            continue;
-        /* insertion into the newest-first list; what falls off is removed */
-        size_t at = n;
-        while (at > 0 && keep[at - 1].used < ns_of(st.st_mtim))
-            at--;
-        if (at == KEEP_INDEXES) {
-            unlink(path);
-            continue;
-        }
-        if (n == KEEP_INDEXES) {
-            char victim[4300];
-            snprintf(victim, sizeof victim, "%s/%s", dir, keep[n - 1].name);
-            unlink(victim);
-            n--;
-        }
-        memmove(&keep[at + 1], &keep[at], (n - at) * sizeof keep[0]);
-        snprintf(keep[at].name, sizeof keep[at].name, "%s", e->d_name);
-        keep[at].used = ns_of(st.st_mtim);
-        n++;
-    }
-    closedir(d);
-}
-
 /* Best effort: an index that cannot be saved is simply built again. */
 static void save(const char *dir, const char *path, const unsigned char *block, size_t size)
 {
@@ -238,7 +198,7 @@ static void save(const char *dir, const char *path, const unsigned char *block, 
         unlink(tmp);
         return;
     }
-    evict(dir);
+    cache_evict(dir, ".idx", KEEP_INDEXES);
 }
 
 int tmd_depindex_open(tmd_depindex **out, tmd_db *db, const char *db_path, int64_t env_id,

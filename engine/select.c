@@ -5,6 +5,7 @@
 #include "error.h"
 #include "select_internal.h"
 #include "depindex.h"
+#include "scan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,7 +213,7 @@ static void take_sorted(int32_t **out, size_t *n, tmd_fingerprint *fp)
 
 /* Rules 2-3, first half, for one file of interest (fps[0..n) are its
  * fingerprints): is it changed, and if so, what are its blocks now. */
-static int check_file(run *r, const tmd_db_fp *fps, size_t n)
+static int check_file(run *r, const tmd_db_fp *fps, size_t n, tmd_scan_file *scanned)
 {
     const char *filename = fps[0].filename;
     if (!tmd_filestate_name_ok(filename))
@@ -220,7 +221,7 @@ static int check_file(run *r, const tmd_db_fp *fps, size_t n)
                          "'%s' (absolute or with '..'; not from pytest-testmon; run every test)",
                          r->db_path, filename);
     tmd_file_now now;
-    int rc = tmd_filestate_get(&now, r->fs, filename);
+    int rc = tmd_scan_take(&now, scanned, r->fs, filename);
     if (rc != TMD_OK)
         return rc;
     int changed = 0;
@@ -230,6 +231,11 @@ static int check_file(run *r, const tmd_db_fp *fps, size_t n)
     if (!changed) {
         tmd_file_now_free(&now);
         return TMD_OK;
+    }
+    if (now.present && !now.bytes) { /* scanned as unchanged by another rule */
+        tmd_file_now_free(&now);
+        if ((rc = tmd_filestate_get(&now, r->fs, filename)) != TMD_OK)
+            return rc;
     }
 
     tmd_changed_file *cf = NULL;
@@ -446,13 +452,22 @@ static int select_all(run *r)
                 : tmd_db_fps_load(&fps, &nfps, r->db, r->tests, r->ntests);
     if (rc != TMD_OK)
         return rc;
-    for (size_t i = 0; i < nfps && rc == TMD_OK;) {
+    /* every file read and hashed on all cores first (scan.c); what the scan
+     * leaves undone, check_file does itself */
+    tmd_scan_file *scanned = NULL;
+    size_t nscanned = 0, k = 0;
+    if (tmd_scan_files(&scanned, &nscanned, r->fs, r->opts->root, fps, nfps, 0) != TMD_OK) {
+        scanned = NULL;
+        tmd_error_clear();
+    }
+    for (size_t i = 0; i < nfps && rc == TMD_OK; k++) {
         size_t j = i + 1;
         while (j < nfps && !strcmp(fps[j].filename, fps[i].filename))
             j++;
-        rc = check_file(r, fps + i, j - i);
+        rc = check_file(r, fps + i, j - i, scanned && k < nscanned ? &scanned[k] : NULL);
         i = j;
     }
+    tmd_scan_free(scanned, nscanned);
     if (r->dix)
         free(fps); /* its strings belong to the index */
     else

@@ -1,0 +1,427 @@
+/* collect_cache.c: collections saved under the hash of everything the
+ * collector read (collect_cache.h). A file is a head (magic, key, hash of
+ * the body) and a body of length-prefixed strings; it is parsed with every
+ * length checked, and written under a temporary name then renamed. */
+#include "cache_evict.h"
+#include "collect_cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define MAGIC "TMDCOLL1"
+#define NO_STRING UINT32_MAX
+#define MAX_INTERNED 256
+#define KEEP_COLLECTIONS 8 /* a few MB each on a large suite */
+
+/* ---- the key ------------------------------------------------------------- */
+
+static void hash_u64(XXH3_state_t *h, uint64_t v) { XXH3_128bits_update(h, &v, sizeof v); }
+
+static void hash_str(XXH3_state_t *h, const char *s)
+{
+    hash_u64(h, strlen(s));
+    XXH3_128bits_update(h, s, strlen(s));
+}
+
+/* The bytes of `path` into the hash (streamed), or a marker for "absent". */
+static int hash_file(XXH3_state_t *h, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        hash_u64(h, errno == ENOENT ? 1 : 2);
+        return 0;
+    }
+    unsigned char buf[65536];
+    uint64_t total = 0;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        XXH3_128bits_update(h, buf, (size_t)n);
+        total += (uint64_t)n;
+    }
+    close(fd);
+    if (n < 0)
+        return -1; /* a directory, or a read error: no key */
+    hash_u64(h, 3);
+    hash_u64(h, total);
+    return 0;
+}
+
+static int hash_list(XXH3_state_t *h, const char *rootabs, const strvec *list)
+{
+    hash_u64(h, list->n);
+    char path[8192];
+    for (size_t i = 0; i < list->n; i++) {
+        hash_str(h, list->v[i]);
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", rootabs, list->v[i]) >= sizeof path ||
+            hash_file(h, path) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int collect_cache_key(collect_key *key, const char *rootabs, const strvec *conftests,
+                      const strvec *files)
+{
+    static const char *const configs[] = {"pytest.ini", ".pytest.ini", "pyproject.toml",
+                                          "tox.ini", "setup.cfg"};
+    XXH3_state_t *h = XXH3_createState();
+    if (!h)
+        return -1;
+    XXH3_128bits_reset(h);
+    hash_str(h, MAGIC);
+    /* the collector's code: this executable */
+    struct stat st;
+    if (stat("/proc/self/exe", &st) != 0) {
+        XXH3_freeState(h);
+        return -1;
+    }
+    hash_u64(h, (uint64_t)st.st_dev);
+    hash_u64(h, (uint64_t)st.st_ino);
+    hash_u64(h, (uint64_t)st.st_size);
+    hash_u64(h, (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec);
+    hash_str(h, rootabs);
+    char path[8192];
+    int rc = 0;
+    for (size_t i = 0; i < sizeof configs / sizeof *configs && !rc; i++) {
+        snprintf(path, sizeof path, "%s/%s", rootabs, configs[i]);
+        rc = hash_file(h, path);
+    }
+    if (!rc)
+        rc = hash_list(h, rootabs, conftests);
+    if (!rc)
+        rc = hash_list(h, rootabs, files);
+    XXH128_hash_t v = XXH3_128bits_digest(h);
+    XXH3_freeState(h);
+    XXH128_canonical_t canon;
+    XXH128_canonicalFromHash(&canon, v);
+    memcpy(key->bytes, canon.digest, sizeof key->bytes);
+    return rc;
+}
+
+/* ---- where ------------------------------------------------------------------- */
+
+char *collect_cache_dir(void)
+{
+    const char *own = getenv("TMDIFF_COLLECT_CACHE");
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char buf[4200];
+    if (own)
+        return *own ? strdup(own) : NULL;
+    if (xdg && *xdg == '/')
+        snprintf(buf, sizeof buf, "%s/tmdiff/collect", xdg);
+    else if (home && *home)
+        snprintf(buf, sizeof buf, "%s/.cache/tmdiff/collect", home);
+    else
+        return NULL;
+    return strdup(buf);
+}
+
+static char *file_of(const collect_key *key)
+{
+    char *dir = collect_cache_dir();
+    if (!dir)
+        return NULL;
+    char name[40];
+    for (int i = 0; i < 16; i++)
+        snprintf(name + 2 * i, 3, "%02x", key->bytes[i]);
+    size_t n = strlen(dir) + 1 + 32 + 5;
+    char *path = malloc(n);
+    if (path)
+        snprintf(path, n, "%s/%s.col", dir, name);
+    free(dir);
+    return path;
+}
+
+/* ---- static strings --------------------------------------------------------- */
+
+/* `why` and `inexact` are static strings in a collection (never freed), so
+ * the ones read back are interned for the life of the process. */
+static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *interned[MAX_INTERNED];
+
+static const char *intern(const char *s, size_t n)
+{
+    const char *found = NULL;
+    pthread_mutex_lock(&intern_lock);
+    for (size_t i = 0; i < MAX_INTERNED && !found; i++) {
+        if (!interned[i]) {
+            if ((interned[i] = malloc(n + 1))) {
+                memcpy(interned[i], s, n);
+                interned[i][n] = '\0';
+                found = interned[i];
+            }
+            break;
+        }
+        if (strlen(interned[i]) == n && !memcmp(interned[i], s, n))
+            found = interned[i];
+    }
+    pthread_mutex_unlock(&intern_lock);
+    return found;
+}
+
+/* ---- writing ----------------------------------------------------------------- */
+
+typedef struct out_buf {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+} out_buf;
+
+static void put(out_buf *b, const void *data, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + n)
+            cap *= 2;
+        unsigned char *grown = realloc(b->p, cap);
+        if (!grown) {
+            b->oom = 1;
+            return;
+        }
+        b->p = grown;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, data, n);
+    b->n += n;
+}
+
+static void put_u32(out_buf *b, uint32_t v) { put(b, &v, sizeof v); }
+
+static void put_str(out_buf *b, const char *s)
+{
+    if (!s) {
+        put_u32(b, NO_STRING);
+        return;
+    }
+    size_t n = strlen(s);
+    if (n >= NO_STRING) {
+        b->oom = 1;
+        return;
+    }
+    put_u32(b, (uint32_t)n);
+    put(b, s, n);
+}
+
+void collect_cache_save(const tmd_collection *c, const collect_key *key)
+{
+    char *path = file_of(key);
+    if (!path)
+        return;
+    out_buf b = {0};
+    put(&b, MAGIC, 8);
+    put(&b, key->bytes, sizeof key->bytes);
+    uint64_t zero = 0;
+    put(&b, &zero, sizeof zero); /* the body's hash, filled in below */
+    size_t body = b.n;
+    put_str(&b, c->inexact);
+    put_u32(&b, (uint32_t)c->count);
+    for (size_t i = 0; i < c->count; i++) {
+        const tmd_collected *it = &c->items[i];
+        put_u32(&b, (uint32_t)it->kind);
+        put_str(&b, it->nodeid);
+        put_str(&b, it->why);
+        put_u32(&b, it->expect ? (uint32_t)it->nexpect : NO_STRING);
+        for (size_t k = 0; it->expect && k < it->nexpect; k++)
+            put_str(&b, it->expect[k]);
+    }
+    put_u32(&b, (uint32_t)c->nfiles);
+    for (size_t i = 0; i < c->nfiles; i++)
+        put_str(&b, c->files[i]);
+    if (!b.oom && c->count < NO_STRING && c->nfiles < NO_STRING) {
+        uint64_t h = XXH3_64bits(b.p + body, b.n - body);
+        memcpy(b.p + body - sizeof h, &h, sizeof h);
+        char *dir = collect_cache_dir();
+        if (dir) {
+            for (char *s = dir + 1; *s; s++)
+                if (*s == '/') {
+                    *s = '\0';
+                    mkdir(dir, 0700);
+                    *s = '/';
+                }
+            mkdir(dir, 0700);
+        }
+        size_t tn = strlen(path) + 32;
+        char *tmp = malloc(tn);
+        int fd = -1;
+        if (tmp) {
+            snprintf(tmp, tn, "%s.%ld.tmp", path, (long)getpid());
+            fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        }
+        if (fd >= 0) {
+            size_t done = 0;
+            ssize_t w = 0;
+            while (done < b.n && (w = write(fd, b.p + done, b.n - done)) > 0)
+                done += (size_t)w;
+            if (close(fd) != 0 || done != b.n || rename(tmp, path) != 0) {
+                unlink(tmp);
+            } else if (dir) {
+                cache_evict(dir, ".col", KEEP_COLLECTIONS);
+            }
+        }
+        free(tmp);
+        free(dir);
+    }
+    free(b.p);
+    free(path);
+}
+
+/* ---- reading ----------------------------------------------------------------- */
+
+typedef struct in_buf {
+    const unsigned char *p;
+    size_t n, at;
+    int bad;
+} in_buf;
+
+static uint32_t get_u32(in_buf *b)
+{
+    uint32_t v = 0;
+    if (b->bad || b->n - b->at < sizeof v) {
+        b->bad = 1;
+        return 0;
+    }
+    memcpy(&v, b->p + b->at, sizeof v);
+    b->at += sizeof v;
+    return v;
+}
+
+/* The next string: *s and *n point into the buffer; 0 for a NULL string. */
+static int get_str(in_buf *b, const char **s, size_t *n)
+{
+    uint32_t len = get_u32(b);
+    *s = NULL;
+    *n = 0;
+    if (b->bad || len == NO_STRING)
+        return 0;
+    if (b->n - b->at < len || memchr(b->p + b->at, 0, len)) {
+        b->bad = 1;
+        return 0;
+    }
+    *s = (const char *)b->p + b->at;
+    *n = len;
+    b->at += len;
+    return 1;
+}
+
+static char *get_copy(in_buf *b)
+{
+    const char *s;
+    size_t n;
+    if (!get_str(b, &s, &n)) {
+        b->bad = 1; /* only the static strings may be NULL */
+        return NULL;
+    }
+    char *c = malloc(n + 1);
+    if (!c) {
+        b->bad = 1;
+        return NULL;
+    }
+    memcpy(c, s, n);
+    c[n] = '\0';
+    return c;
+}
+
+static const char *get_static(in_buf *b)
+{
+    const char *s;
+    size_t n;
+    if (!get_str(b, &s, &n))
+        return NULL;
+    const char *kept = intern(s, n);
+    if (!kept)
+        b->bad = 1;
+    return kept;
+}
+
+static int parse(tmd_collection *out, in_buf *b)
+{
+    out->inexact = get_static(b);
+    uint32_t count = get_u32(b);
+    if (b->bad || count > b->n / 12) /* each item takes at least 12 bytes */
+        return -1;
+    if (!(out->items = calloc(count ? count : 1, sizeof *out->items)))
+        return -1;
+    for (uint32_t i = 0; i < count && !b->bad; i++) {
+        tmd_collected *it = &out->items[i];
+        uint32_t kind = get_u32(b);
+        it->nodeid = get_copy(b);
+        out->count = i + 1;
+        it->why = get_static(b);
+        uint32_t nexpect = get_u32(b);
+        if (kind > TMD_COLLECT_PREFIX || b->bad)
+            return -1;
+        it->kind = (tmd_collect_kind)kind;
+        if (i && strcmp(out->items[i - 1].nodeid, it->nodeid) > 0)
+            return -1; /* lookups rely on the order */
+        if (nexpect == NO_STRING)
+            continue;
+        if (nexpect > b->n / 4 || !(it->expect = calloc(nexpect ? nexpect : 1, sizeof *it->expect)))
+            return -1;
+        for (uint32_t k = 0; k < nexpect && !b->bad; k++) {
+            it->expect[k] = get_copy(b);
+            it->nexpect = k + 1;
+        }
+    }
+    uint32_t nfiles = get_u32(b);
+    if (b->bad || nfiles > b->n / 4)
+        return -1;
+    if (!(out->files = calloc(nfiles ? nfiles : 1, sizeof *out->files)))
+        return -1;
+    for (uint32_t i = 0; i < nfiles && !b->bad; i++) {
+        out->files[i] = get_copy(b);
+        out->nfiles = i + 1;
+        if (i && !b->bad && strcmp(out->files[i - 1], out->files[i]) > 0)
+            return -1;
+    }
+    return b->bad || b->at != b->n ? -1 : 0;
+}
+
+int collect_cache_load(tmd_collection *out, const collect_key *key)
+{
+    memset(out, 0, sizeof *out);
+    char *path = file_of(key);
+    if (!path)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    free(path);
+    if (fd < 0)
+        return -1;
+    futimens(fd, NULL); /* most recently used: evicted last */
+    struct stat st;
+    unsigned char *data = NULL;
+    size_t size = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 32 &&
+        st.st_size < ((off_t)1 << 31) && (data = malloc((size_t)st.st_size))) {
+        size = (size_t)st.st_size;
+        size_t done = 0;
+        ssize_t r = 0;
+        while (done < size && (r = read(fd, data + done, size - done)) > 0)
+            done += (size_t)r;
+        if (done != size)
+            size = 0;
+    }
+    close(fd);
+    uint64_t want = 0;
+    if (size)
+        memcpy(&want, data + 24, sizeof want);
+    int rc = -1;
+    if (size && !memcmp(data, MAGIC, 8) && !memcmp(data + 8, key->bytes, 16) &&
+        XXH3_64bits(data + 32, size - 32) == want) {
+        in_buf b = {data + 32, size - 32, 0, 0};
+        rc = parse(out, &b);
+    }
+    free(data);
+    if (rc != 0)
+        tmd_collection_free(out);
+    return rc;
+}

@@ -1,0 +1,142 @@
+/* scan.c: tmd_filestate_get over the files of interest on several threads
+ * (scan.h). Workers take the next file from a shared counter, so one large
+ * file does not hold up a fixed share of the list. */
+#include "scan.h"
+#include "error.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_THREADS 8
+#define CHUNK 32 /* consecutive files per turn: same folders, fewer turns */
+
+typedef struct job {
+    const tmd_db_fp *fps;
+    const size_t *first; /* first fps index of file i; first[n] = nfps */
+    tmd_scan_file *files;
+    size_t n;
+    atomic_size_t next;
+} job;
+
+typedef struct worker {
+    job *j;
+    tmd_filestate *fs;
+} worker;
+
+static int unchanged(const tmd_db_fp *fps, size_t n, const tmd_file_now *now)
+{
+    if (!now->present || !now->decodable)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!fps[i].fsha || strcmp(fps[i].fsha, now->fsha))
+            return 0;
+    return 1;
+}
+
+static void scan_one(job *j, tmd_filestate *fs, size_t i)
+{
+    const tmd_db_fp *fps = j->fps + j->first[i];
+    size_t n = j->first[i + 1] - j->first[i];
+    tmd_scan_file *f = &j->files[i];
+    if (!tmd_filestate_name_ok(fps[0].filename))
+        return; /* the caller refuses it, with its message */
+    if (tmd_filestate_get(&f->now, fs, fps[0].filename) != TMD_OK) {
+        tmd_error_clear(); /* the caller's own call reports it */
+        memset(&f->now, 0, sizeof f->now);
+        return;
+    }
+    if (unchanged(fps, n, &f->now)) {
+        tmd_file_now_free(&f->now); /* memory for changed files only */
+        f->state = SCAN_UNCHANGED;
+    } else {
+        f->state = SCAN_KEPT;
+    }
+}
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&w->j->next, CHUNK);
+        if (i >= w->j->n)
+            break;
+        for (size_t k = i; k < i + CHUNK && k < w->j->n; k++)
+            scan_one(w->j, w->fs, k);
+    }
+    return NULL;
+}
+
+int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const char *root,
+                   const tmd_db_fp *fps, size_t nfps, int threads)
+{
+    *out = NULL;
+    *nfiles = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < nfps; i++)
+        n += i == 0 || strcmp(fps[i].filename, fps[i - 1].filename);
+    size_t *first = malloc((n + 1) * sizeof *first);
+    tmd_scan_file *files = calloc(n ? n : 1, sizeof *files);
+    if (!first || !files) {
+        free(first);
+        free(files);
+        return tmd_error(TMD_ENOMEM, "scan: out of memory");
+    }
+    for (size_t i = 0, k = 0; i < nfps; i++)
+        if (i == 0 || strcmp(fps[i].filename, fps[i - 1].filename))
+            first[k++] = i;
+    first[n] = nfps;
+
+    if (threads <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cpus > 0 ? (int)cpus : 1;
+    }
+    if (threads > MAX_THREADS)
+        threads = MAX_THREADS;
+    job j = {fps, first, files, n, 0};
+    pthread_t tid[MAX_THREADS];
+    worker helpers[MAX_THREADS], self = {&j, fs};
+    int started = 0;
+    for (int t = 1; t < threads && (size_t)t * CHUNK < n; t++) {
+        worker *w = &helpers[started];
+        w->j = &j;
+        if (tmd_filestate_open(&w->fs, root) != TMD_OK) {
+            tmd_error_clear();
+            break; /* fewer helpers: the work still gets done below */
+        }
+        if (pthread_create(&tid[started], NULL, work, w) != 0) {
+            tmd_filestate_close(w->fs);
+            break;
+        }
+        started++;
+    }
+    work(&self);
+    for (int t = 0; t < started; t++) {
+        pthread_join(tid[t], NULL);
+        tmd_filestate_close(helpers[t].fs);
+    }
+    free(first);
+    *out = files;
+    *nfiles = n;
+    return TMD_OK;
+}
+
+void tmd_scan_free(tmd_scan_file *files, size_t n)
+{
+    for (size_t i = 0; files && i < n; i++)
+        if (files[i].state == SCAN_KEPT)
+            tmd_file_now_free(&files[i].now);
+    free(files);
+}
+
+int tmd_scan_take(tmd_file_now *now, tmd_scan_file *f, tmd_filestate *fs, const char *relpath)
+{
+    if (!f || f->state == SCAN_NOT_DONE)
+        return tmd_filestate_get(now, fs, relpath);
+    *now = f->now;
+    memset(&f->now, 0, sizeof f->now);
+    f->state = SCAN_NOT_DONE;
+    return TMD_OK;
+}

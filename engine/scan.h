@@ -1,0 +1,37 @@
+/* scan.h: the files of interest read and hashed on every core (internal).
+ *
+ * Deciding which files changed means reading and hashing every file the
+ * database names (hundreds of MB on a large repository) before anything
+ * else can happen; the files are independent, so workers take them in turn.
+ * Only changed files keep their bytes: memory follows the change, not the
+ * repository. Anything a worker cannot settle (an error, a refused name) is left to the caller's own
+ * tmd_filestate_get, which then reports it as before. */
+#ifndef TMD_SCAN_H
+#define TMD_SCAN_H
+
+#include "select_internal.h"
+
+enum { SCAN_NOT_DONE = 0, SCAN_UNCHANGED = 1, SCAN_KEPT = 2 };
+
+typedef struct tmd_scan_file {
+    int state;        /* SCAN_*: UNCHANGED has `now` without bytes */
+    tmd_file_now now;
+} tmd_scan_file;
+
+/* Scans the files of `fps` (sorted by filename: one entry per run of equal
+ * names, in order) with up to `threads` threads (0: one per online CPU, at
+ * most 8): the caller's `fs` on this thread, and a filestate of its own
+ * opened on `root` for each other one (a filestate is not shared). A file is unchanged when every fingerprint's fsha equals its
+ * fsha now (select.c's rule). *out has *nfiles entries; release with
+ * tmd_scan_free. */
+int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const char *root,
+                   const tmd_db_fp *fps, size_t nfps, int threads);
+void tmd_scan_free(tmd_scan_file *files, size_t n);
+
+/* The state of `relpath` into *now: the scanned one (moved out of `f`) when
+ * there is one, else tmd_filestate_get's. A moved UNCHANGED state has no
+ * bytes: a caller that finds the file changed after all calls
+ * tmd_filestate_get again. */
+int tmd_scan_take(tmd_file_now *now, tmd_scan_file *f, tmd_filestate *fs, const char *relpath);
+
+#endif

@@ -1,0 +1,183 @@
+/* test_collect_cache.c: a collection read back from the cache equals the
+ * one computed without it, field by field; any change to a test file, a
+ * conftest, the config or the set of files gives a fresh collection; a
+ * damaged cache file is never used. */
+#include "collect_cache.h"
+#include "support.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char root[256], cache[300];
+
+static void write_file(const char *rel, const char *text)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    mkdir(path, 0700);
+    *slash = '/';
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static size_t cache_files(void)
+{
+    DIR *d = opendir(cache);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strstr(e->d_name, ".col") != NULL;
+    closedir(d);
+    return n;
+}
+
+static void assert_same_collection(const tmd_collection *a, const tmd_collection *b)
+{
+    assert_int_equal(a->count, b->count);
+    assert_int_equal(a->nfiles, b->nfiles);
+    if (a->inexact || b->inexact)
+        assert_string_equal(a->inexact ? a->inexact : "(none)", b->inexact ? b->inexact : "(none)");
+    for (size_t i = 0; i < a->count; i++) {
+        const tmd_collected *x = &a->items[i], *y = &b->items[i];
+        assert_string_equal(x->nodeid, y->nodeid);
+        assert_int_equal(x->kind, y->kind);
+        assert_string_equal(x->why ? x->why : "(none)", y->why ? y->why : "(none)");
+        assert_int_equal(x->nexpect, y->nexpect);
+        assert_int_equal(x->expect == NULL, y->expect == NULL);
+        for (size_t k = 0; k < x->nexpect; k++)
+            assert_string_equal(x->expect[k], y->expect[k]);
+    }
+    for (size_t i = 0; i < a->nfiles; i++)
+        assert_string_equal(a->files[i], b->files[i]);
+}
+
+/* Collects without the cache and with it (which must agree); returns the
+ * number of items. */
+static size_t collect_both(void)
+{
+    tmd_collection plain, cached;
+    setenv("TMDIFF_COLLECT_CACHE", "", 1);
+    assert_int_equal(tmd_collect_project(&plain, root), 0);
+    setenv("TMDIFF_COLLECT_CACHE", cache, 1);
+    assert_int_equal(tmd_collect_project(&cached, root), 0);
+    assert_same_collection(&plain, &cached);
+    size_t n = plain.count;
+    tmd_collection_free(&plain);
+    tmd_collection_free(&cached);
+    return n;
+}
+
+static void setup_tree(void)
+{
+    write_file("pytest.ini", "[pytest]\ntestpaths = tests\n");
+    write_file("tests/conftest.py", "import pytest\n\n@pytest.fixture(params=[1, 2])\n"
+                                    "def num(request):\n    return request.param\n");
+    write_file("tests/test_a.py", "import pytest\n\ndef test_one():\n    pass\n\n"
+                                  "@pytest.mark.parametrize('x', [1, 'b', None])\n"
+                                  "def test_param(x):\n    pass\n\n"
+                                  "def test_fixture(num):\n    pass\n\n"
+                                  "class TestK:\n    def test_m(self):\n        pass\n");
+    write_file("tests/test_b.py", "def test_b():\n    pass\n");
+}
+
+static void cached_equals_plain(void **state)
+{
+    (void)state;
+    setup_tree();
+    size_t n = collect_both();
+    assert_true(n >= 4);
+    assert_int_equal(cache_files(), 1);
+    assert_int_equal(collect_both(), n); /* read back */
+    assert_int_equal(cache_files(), 1);
+}
+
+static void every_input_is_in_the_key(void **state)
+{
+    (void)state;
+    setup_tree();
+    size_t before = collect_both(), files = cache_files();
+    /* a test module's bytes */
+    write_file("tests/test_b.py", "def test_b():\n    pass\n\ndef test_b2():\n    pass\n");
+    assert_int_equal(collect_both(), before + 1);
+    assert_int_equal(cache_files(), ++files);
+    /* a new test file */
+    write_file("tests/test_c.py", "def test_c():\n    pass\n");
+    assert_int_equal(collect_both(), before + 2);
+    assert_int_equal(cache_files(), ++files);
+    /* a conftest */
+    write_file("tests/conftest.py", "import pytest\n");
+    collect_both();
+    assert_int_equal(cache_files(), ++files);
+    /* the config */
+    write_file("pytest.ini", "[pytest]\ntestpaths = tests\npython_functions = check_*\n");
+    collect_both();
+    assert_int_equal(cache_files(), ++files);
+    /* a deleted file */
+    char path[600];
+    snprintf(path, sizeof path, "%s/tests/test_c.py", root);
+    assert_int_equal(unlink(path), 0);
+    collect_both();
+    assert_int_equal(cache_files(), ++files);
+}
+
+static void damaged_cache_is_not_used(void **state)
+{
+    (void)state;
+    setup_tree();
+    collect_both();
+    DIR *d = opendir(cache);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strstr(e->d_name, ".col"))
+            continue;
+        char path[700];
+        snprintf(path, sizeof path, "%s/%s", cache, e->d_name);
+        size_t len = 0;
+        char *data = support_read_file(path, &len);
+        assert_non_null(data);
+        for (size_t at = 0; at < len; at += len / 9 + 1) {
+            data[at] ^= 0x41;
+            FILE *f = fopen(path, "wb");
+            assert_non_null(f);
+            fwrite(data, 1, len, f);
+            fclose(f);
+            setenv("TMDIFF_COLLECT_CACHE", cache, 1);
+            tmd_collection c;
+            assert_int_equal(collect_cache_load(&c, &(collect_key){{0}}), -1);
+            collect_both(); /* equal to the plain one, and rewrites the file */
+            data[at] ^= 0x41;
+        }
+        free(data);
+    }
+    closedir(d);
+}
+
+int main(void)
+{
+    snprintf(root, sizeof root, "/tmp/test_collect_cache.XXXXXX");
+    if (!mkdtemp(root))
+        return 1;
+    snprintf(cache, sizeof cache, "%s.cache", root);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cached_equals_plain),
+        cmocka_unit_test(every_input_is_in_the_key),
+        cmocka_unit_test(damaged_cache_is_not_used),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", root, cache);
+    if (system(cmd) != 0 && !rc)
+        rc = 1;
+    return rc;
+}
