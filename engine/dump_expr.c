@@ -24,10 +24,12 @@ typedef struct walk {
     TSTreeCursor inl[INLINE_CURSORS];
     TSTreeCursor *heap;             /* levels past INLINE_CURSORS */
     TSNode lifted;                  /* a list_splat that stands for its operand */
+    TSNode as_lifted;               /* an as_pattern that stands for its expression */
 } walk;
 
 static void ex(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out);
 static void args_of_params(walk *w, TSNode params, int is_lambda, tmd_buf *out);
+static int subtree_broken(dumper *d, TSNode n);
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -122,6 +124,7 @@ static void walk_init(walk *w, dumper *d)
     w->ninit = 0;
     w->heap = NULL;
     w->lifted = (TSNode){{0}, NULL, NULL};
+    w->as_lifted = (TSNode){{0}, NULL, NULL};
 }
 
 static void walk_free(walk *w)
@@ -1488,6 +1491,11 @@ static void ex(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out)
             dump_reject(d, n, "cannot use starred expression here");
         allow |= before(d, 9) ? EX_STAR : 0;
     }
+    if (!ts_node_is_null(w->as_lifted) && ts_node_eq(n, w->as_lifted)) {
+        /* a with-item's `as` tree-sitter buried in the expression */
+        n = ts_node_named_child(n, 0);
+        sym = ts_node_symbol(n);
+    }
     if (!ts_node_is_null(w->lifted) && ts_node_eq(n, w->lifted)) {
         /* the star was written around the whole expression already */
         n = only_child(n);
@@ -1832,6 +1840,40 @@ void dump_expr_text(dumper *d, TSNode at, uint32_t from, uint32_t to, tmd_buf *o
     if (parser)
         ts_parser_delete(parser);
     tmd_buf_free(&snippet);
+}
+
+/* ---- with-items tree-sitter misreads ---------------------------------------- */
+
+TSNode dump_expr_buried_as(const dumper *d, TSNode value)
+{
+    const dump_symbols *s = d->sym;
+    TSNode none = {{0}, NULL, NULL}, n = value;
+    for (int guard = 0; guard < DUMP_MAX_DEPTH && !ts_node_is_null(n); guard++) {
+        TSSymbol sym = ts_node_symbol(n);
+        if (sym == s->S_as_pattern)
+            return ts_node_eq(n, value) ? none : n;
+        if (sym != s->S_conditional_expression && sym != s->S_lambda &&
+            sym != s->S_boolean_operator && sym != s->S_not_operator)
+            return none;
+        uint32_t k = ts_node_named_child_count(n);
+        if (!k)
+            return none;
+        n = ts_node_named_child(n, k - 1);
+        if (ts_node_is_extra(n))
+            return none;
+    }
+    return none;
+}
+
+void dump_expr_without_as(dumper *d, TSNode value, TSNode as_node, tmd_buf *out)
+{
+    if (subtree_broken(d, value))
+        return;
+    walk w;
+    walk_init(&w, d);
+    w.as_lifted = as_node;
+    ex(&w, value, CTX_LOAD, 0, out);
+    walk_free(&w);
 }
 
 /* ---- entry points --------------------------------------------------------- */

@@ -43,4 +43,14 @@ int dump_expr_is_annotation_tail(const dumper *d, TSNode error);
  * (in parentheses); inexact when that does not parse cleanly. */
 void dump_expr_text(dumper *d, TSNode at, uint32_t from, uint32_t to, tmd_buf *out);
 
+/* tree-sitter reads `with a if b else c as x:` (or `with lambda: y as x:`)
+ * with the `as` buried at the right end of the item's expression. Returns
+ * that as_pattern (whose alias is the with-item's target), or a null node
+ * when `value` holds none (a plain as_pattern value is not "buried"). */
+TSNode dump_expr_buried_as(const dumper *d, TSNode value);
+
+/* Dumps `value` as if `as_node` (from dump_expr_buried_as) were just its
+ * expression: the with-item's context_expr. */
+void dump_expr_without_as(dumper *d, TSNode value, TSNode as_node, tmd_buf *out);
+
 #endif

@@ -11,6 +11,7 @@
 #include "tmdiff.h"
 
 #include "dump.h"
+#include "dump_expr.h"
 #include "dump_symbols.h"
 
 #include <stdio.h>
@@ -345,6 +346,49 @@ static void test_annotation_tree_sitter_splits(void **state)
     ts_parser_delete(parser);
 }
 
+/* `with open(f) if f else nullcontext() as fh:` comes from tree-sitter with
+ * the `as` inside the conditional expression; the with-item is rebuilt from
+ * dump_expr_buried_as and dump_expr_without_as (expected: CPython 3.11's
+ * withitem(context_expr, optional_vars) fields). */
+static void test_with_item_buried_as(void **state)
+{
+    (void)state;
+    static const char src[] = "with open(f) if f else nullcontext() as fh: pass\n";
+    const dump_symbols *sym = dump_symbols_get();
+    TSParser *parser = ts_parser_new();
+    assert_true(ts_parser_set_language(parser, dump_language()));
+    TSTree *tree = ts_parser_parse_string(parser, NULL, src, (uint32_t)strlen(src));
+    TSNode stmt = ts_node_named_child(ts_tree_root_node(tree), 0);
+    TSNode clause = ts_node_named_child(stmt, 0);
+    TSNode item = ts_node_named_child(clause, 0);
+    TSNode value = ts_node_child_by_field_id(item, sym->F_value);
+    assert_int_equal(ts_node_symbol(value), sym->S_conditional_expression);
+    tmd_dialect dialect = {11, 7};
+    dumper d;
+    memset(&d, 0, sizeof d);
+    d.src = src;
+    d.dialect = &dialect;
+    d.sym = sym;
+    TSNode as = dump_expr_buried_as(&d, value);
+    assert_false(ts_node_is_null(as));
+    tmd_buf ctx = TMD_BUF_INIT, target = TMD_BUF_INIT;
+    dump_expr_without_as(&d, value, as, &ctx);
+    dump_expr(&d, ts_node_named_child(ts_node_child_by_field_id(as, sym->F_alias), 0), CTX_STORE,
+              &target);
+    assert_int_equal(d.status, TMD_FP_BLOCKS);
+    assert_string_equal(ctx.data, "IfExp(Name('f', Load()), Call(Name('open', Load()), "
+                                  "Name('f', Load()), ), Call(Name('nullcontext', Load()), , ))");
+    assert_string_equal(target.data, "Name('fh', Store())");
+    /* a with-item value that is itself `a as b` is not buried; nor is a
+     * value without any `as` */
+    assert_true(ts_node_is_null(dump_expr_buried_as(&d, as)));
+    assert_true(ts_node_is_null(dump_expr_buried_as(&d, ts_node_named_child(as, 0))));
+    tmd_buf_free(&ctx);
+    tmd_buf_free(&target);
+    ts_tree_delete(tree);
+    ts_parser_delete(parser);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_deep_nesting_is_inexact),
         cmocka_unit_test(test_testmon_failures_are_inexact),
         cmocka_unit_test(test_annotation_tree_sitter_splits),
+        cmocka_unit_test(test_with_item_buried_as),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
