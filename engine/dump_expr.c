@@ -2,9 +2,18 @@
  * as CPython's ast dump (see dump.h and dump-notes.md), and the expression
  * syntax CPython's parser rejects although tree-sitter accepts it.
  *
- * Children of variable-length nodes are walked with tree cursors taken from
- * a small per-call pool (one per container nesting level, reused), so the
- * dump allocates nothing per node; fixed-shape nodes use field lookups. */
+ * tree-sitter-python 0.23 misreads a few valid forms, repaired here:
+ * `*a.b()` / `*a + b` (star bound to the first operand: lift_star), `&`
+ * ranked below `^` (and_xor_cluster), `await a ** b` (dump_await),
+ * `(*a)` as a one-element tuple, annotations `List[int]`/`A | B` as its own
+ * type nodes (dump_type_node), `d[1:2]` and `x if c else y` annotations
+ * (re-read from their text), with-items whose `as` it buries.
+ *
+ * Children of variable-length nodes are walked with tree cursors from a
+ * pool kept per top-level call (one per container nesting level, reused),
+ * so a dump allocates per call, not per node; fixed-shape nodes use field
+ * lookups. Recursion is bounded by DUMP_MAX_DEPTH; `a or b or ...` chains
+ * and `&`/`^` clusters are walked iteratively. */
 #include "dump_expr.h"
 
 #include "dump_common.h"
@@ -336,8 +345,7 @@ static int is_and_xor(const dumper *d, TSNode n)
     return op == d->sym->A_amp || op == d->sym->A_caret;
 }
 
-/* Writes a left fold `items[0] op items[1] op ...` for the operand range
- * [lo, hi) split at the given operator kind. */
+/* Writes operands [lo, hi) joined by `&` as Python's left-nested BinOps. */
 static void fold_and(walk *w, TSNode *operands, size_t lo, size_t hi, tmd_buf *out)
 {
     for (size_t i = lo + 1; i < hi; i++)
@@ -608,10 +616,8 @@ static void dump_compare(walk *w, TSNode n, tmd_buf *out)
 
 /* ---- containers ---------------------------------------------------------- */
 
-/* Elements of a list/tuple/set/expression_list or of a target list. With
- * `single_is_plain`, one element without a comma is just that element
- * (tuple_pattern `(a)` is a parenthesised target, not a tuple). Returns the
- * number of elements; *trailing_comma tells whether a comma came last. */
+/* The ", "-joined elements of a list/tuple/set/expression_list or of a
+ * target list, each in `ctx` and allowed what `allow` says. */
 static void dump_elements(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out)
 {
     dumper *d = w->d;
