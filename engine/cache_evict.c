@@ -49,7 +49,7 @@ void cache_evict(const char *dir, const char *suffix, size_t keep_n)
             n--;
         }
         memmove(&keep[at + 1], &keep[at], (n - at) * sizeof keep[0]);
-        snprintf(keep[at].name, sizeof keep[at].name, "%s", e->d_name);
+        memcpy(keep[at].name, e->d_name, len + 1); /* len < sizeof name, checked above */
         keep[at].used = ns_of(st.st_mtim);
         n++;
     }
