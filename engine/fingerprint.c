@@ -97,6 +97,27 @@ static int take_blocks(tmd_fingerprint *out, dumper *d, int want_text)
     return TMD_OK;
 }
 
+/* CPython's tokenizer reads "\r\n" and a lone "\r" as one newline. testmon
+ * replaced CRLF in the bytes already, but "\r\r\n" leaves a "\r\n" behind.
+ * Rewrites text in place; returns the new length. */
+static size_t universal_newlines(char *text, size_t len)
+{
+    char *p = memchr(text, '\r', len);
+    if (!p)
+        return len;
+    char *out = p, *end = text + len;
+    for (; p < end; p++) {
+        if (*p != '\r')
+            *out++ = *p;
+        else if (p + 1 < end && p[1] == '\n')
+            continue; /* the "\n" that follows is kept */
+        else
+            *out++ = '\n';
+    }
+    *out = '\0';
+    return (size_t)(out - text);
+}
+
 static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
                             const tmd_dialect *dialect, int flags)
 {
@@ -104,9 +125,7 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
         set_status(out, nul_status(dialect), "the source holds a NUL byte");
         return TMD_OK;
     }
-    /* CPython's tokenizer reads a lone "\r" as a newline (CRLF is gone already) */
-    for (char *p = memchr(text, '\r', len); p; p = memchr(p + 1, '\r', len - (size_t)(p + 1 - text)))
-        *p = '\n';
+    len = universal_newlines(text, len);
 
     TSParser *parser = thread_parser();
     if (!parser)

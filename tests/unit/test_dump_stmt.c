@@ -321,6 +321,23 @@ static void test_nesting_limits(void **state)
     assert_int_equal(status_of("3.11", blocks), TMD_FP_NO_PARSE);
 }
 
+/* CPython's tokenizer reads "\r\n" and a lone "\r" as one newline; testmon
+ * turned only the byte pairs CRLF into LF, so "\r\r\n" leaves "\r\n". */
+static void test_carriage_returns(void **state)
+{
+    (void)state;
+    tmd_fingerprint fp;
+    const char *text = "x = \"\"\"a\r\rb\r\n\"\"\"\r\ry = 1\r";
+    fingerprint(&fp, "3.12", text, strlen(text), 0);
+    assert_int_equal(fp.status, TMD_FP_BLOCKS);
+    assert_int_equal(fp.count, 1);
+    /* CPython 3.12.1 through testmon's own code */
+    assert_string_equal(fp.blocks[0], "0:Assign(Name('x', Store()), Constant('a\\n\\nb\\n', None), None), "
+                                      "Assign(Name('y', Store()), Constant(1, None), None)");
+    assert_int_equal(fp.checksums[0], 934523070);
+    tmd_fingerprint_free(&fp);
+}
+
 static void test_whole_text(void **state)
 {
     (void)state;
@@ -348,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_indentation),
         cmocka_unit_test(test_inexact),
         cmocka_unit_test(test_nesting_limits),
+        cmocka_unit_test(test_carriage_returns),
         cmocka_unit_test(test_whole_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
