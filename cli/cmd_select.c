@@ -147,26 +147,36 @@ static void print_list(const char **ids, size_t n, int nul)
     }
 }
 
-/* The stable tests: known, still collected, not selected. */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The stable tests: known, still collected, not selected (with --shard,
+ * not in this part either). Compared by name: a test stored twice must not
+ * be deselected under the name of the copy that is selected. */
 static int print_deselect(const tmd_selection *sel, const char **ids, size_t nids, int nul)
 {
     if (sel->everything)
         return EXIT_OK;
     const char **stable = malloc((sel->ntests + 1) * sizeof *stable);
-    if (!stable)
+    const char **mine = malloc((nids + 1) * sizeof *mine);
+    if (!stable || !mine) {
+        free(stable), free(mine);
         return cli_fail("--format deselect", "out of memory", NULL);
+    }
+    memcpy(mine, ids, nids * sizeof *mine);
+    qsort(mine, nids, sizeof *mine, cmp_str);
     size_t n = 0;
     for (size_t i = 0; i < sel->ntests; i++) {
         const tmd_test_verdict *v = &sel->tests[i];
-        /* A --shard run deselects the other parts' tests too. */
-        int in_part = 0;
-        for (size_t j = 0; v->why && j < nids && !in_part; j++)
-            in_part = ids[j] == v->node_id;
-        if (v->known && v->exists && !in_part)
+        const char *key = v->node_id;
+        if (v->known && v->exists && !bsearch(&key, mine, nids, sizeof *mine, cmp_str))
             stable[n++] = v->node_id;
     }
     print_list(stable, n, nul);
     free(stable);
+    free(mine);
     return EXIT_OK;
 }
 
