@@ -99,15 +99,34 @@ void dump_binding_name_repr(dumper *d, TSNode ident, tmd_buf *out)
  * (`import x as None`, `def None():`, a bare `and`). */
 int dump_is_keyword(const char *s, size_t len)
 {
-    static const char *const keywords[] = {
-        "False", "None", "True", "and", "as", "assert", "async", "await", "break",
-        "class", "continue", "def", "del", "elif", "else", "except", "finally", "for",
-        "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
-        "pass", "raise", "return", "try", "while", "with", "yield"};
+    /* by first letter: a name is checked against at most six words */
+    static const char *const by_letter[26][7] = {
+        ['a' - 'a'] = {"and", "as", "assert", "async", "await"},
+        ['b' - 'a'] = {"break"},
+        ['c' - 'a'] = {"class", "continue"},
+        ['d' - 'a'] = {"def", "del"},
+        ['e' - 'a'] = {"elif", "else", "except"},
+        ['f' - 'a'] = {"finally", "for", "from"},
+        ['g' - 'a'] = {"global"},
+        ['i' - 'a'] = {"if", "import", "in", "is"},
+        ['l' - 'a'] = {"lambda"},
+        ['n' - 'a'] = {"nonlocal", "not"},
+        ['o' - 'a'] = {"or"},
+        ['p' - 'a'] = {"pass"},
+        ['r' - 'a'] = {"raise", "return"},
+        ['t' - 'a'] = {"try"},
+        ['w' - 'a'] = {"while", "with"},
+        ['y' - 'a'] = {"yield"},
+    };
     if (len < 2 || len > 8)
         return 0;
-    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-        if (strlen(keywords[i]) == len && !memcmp(keywords[i], s, len))
+    if (s[0] == 'F' || s[0] == 'N' || s[0] == 'T')
+        return (len == 5 && !memcmp(s, "False", 5)) || (len == 4 && !memcmp(s, "None", 4)) ||
+               (len == 4 && !memcmp(s, "True", 4));
+    if (s[0] < 'a' || s[0] > 'z')
+        return 0;
+    for (const char *const *w = by_letter[s[0] - 'a']; *w; w++)
+        if (strlen(*w) == len && !memcmp(*w, s, len))
             return 1;
     return 0;
 }
@@ -154,6 +173,22 @@ void dump_dotted_repr(dumper *d, TSNode dotted, tmd_buf *out)
             dump_inexact(d, c, why[0] ? why : "identifier");
     }
     tmd_buf_putc(out, '\'');
+}
+
+void dump_tuple_item(dumper *d, TSNode item, tmd_buf *out)
+{
+    if (ts_node_symbol(item) != d->sym->S_list_splat) {
+        dump_expr(d, item, CTX_LOAD, out);
+        return;
+    }
+    TSNode inner = dump_first_named(item);
+    if (ts_node_is_null(inner)) {
+        dump_inexact(d, item, "starred item without an expression");
+        return;
+    }
+    tmd_buf_puts(out, "Starred(");
+    dump_expr(d, inner, CTX_LOAD, out);
+    tmd_buf_puts(out, ", Load())");
 }
 
 void dump_put_sep(tmd_buf *out, int *first)

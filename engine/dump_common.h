@@ -84,6 +84,10 @@ void dump_name_repr(dumper *d, TSNode ident, tmd_buf *out);
 void dump_binding_name_repr(dumper *d, TSNode ident, tmd_buf *out);
 /* 'a.b.c' of a dotted_name, rebuilt from its identifiers. */
 void dump_dotted_repr(dumper *d, TSNode dotted, tmd_buf *out);
+/* An item of a tuple the statement dumper builds itself (`a, *b` as an
+ * expression statement, match subjects, 3.8's `with (a, *b)`): a starred
+ * item is Starred(value, Load()). */
+void dump_tuple_item(dumper *d, TSNode item, tmd_buf *out);
 /* Writes ", " before every item but the first (*first starts at 1). */
 void dump_put_sep(tmd_buf *out, int *first);
 

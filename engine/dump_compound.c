@@ -308,7 +308,7 @@ void dump_with(dumper *d, TSNode n, tmd_buf *out)
                 return;
             }
             dump_put_sep(out, &first);
-            dump_expr(d, value, CTX_LOAD, out);
+            dump_tuple_item(d, value, out);
         }
         if (items > 1 || comma_last)
             tmd_buf_puts(out, ", Load())");
@@ -404,7 +404,10 @@ void dump_match(dumper *d, TSNode n, tmd_buf *out)
             break;
         if (ts_node_is_named(c)) {
             dump_put_sep(out, &first);
-            dump_expr(d, c, CTX_LOAD, out);
+            if (tuple)
+                dump_tuple_item(d, c, out);
+            else
+                dump_expr(d, c, CTX_LOAD, out);
         }
     }
     if (tuple)

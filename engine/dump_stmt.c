@@ -16,7 +16,7 @@ static void dump_bare_tuple(dumper *d, TSNode n, tmd_buf *out)
         if (!ts_node_is_named(c))
             continue;
         dump_put_sep(out, &first);
-        dump_expr(d, c, CTX_LOAD, out);
+        dump_tuple_item(d, c, out);
     }
     tmd_buf_puts(out, first ? "Load())" : ", Load())");
 }
