@@ -246,6 +246,29 @@ int dump_is_fstring_start(const dumper *d, TSNode string_node)
     return flags > 0 && (flags & LIT_P_F);
 }
 
+int dump_has_raw_newline(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\\')
+            i++; /* an escaped character, a backslash-newline included */
+        else if (text[i] == '\n')
+            return 1;
+    }
+    return 0;
+}
+
+/* A single-quoted token holding a raw newline: tree-sitter's scanner lets
+ * one through when it took `{...}` in a plain string for a field. */
+static int token_breaks_line(const char *tok, size_t len)
+{
+    size_t plen;
+    if (lit_prefix_flags(tok, len, &plen) < 0 || plen >= len)
+        return 0;
+    char q = tok[plen];
+    int triple = plen + 2 < len && tok[plen + 1] == q && tok[plen + 2] == q;
+    return !triple && len >= plen + 2 && dump_has_raw_newline(tok + plen + 1, len - plen - 2);
+}
+
 void dump_str_constant(dumper *d, TSNode str, tmd_buf *out)
 {
     lit_str acc = {0};
@@ -254,6 +277,8 @@ void dump_str_constant(dumper *d, TSNode str, tmd_buf *out)
     size_t len;
     if (ts_node_symbol(str) == d->sym->S_string) {
         const char *s = dump_text(d, str, &len);
+        if (token_breaks_line(s, len))
+            dump_reject(d, str, "unterminated string literal");
         rc = lit_str_append_token(&acc, s, len, d->dialect, why);
     } else {
         /* concatenated_string: few pieces, a local cursor is fine */
@@ -263,6 +288,8 @@ void dump_str_constant(dumper *d, TSNode str, tmd_buf *out)
             if (ts_node_symbol(k) != d->sym->S_string)
                 continue;
             const char *s = dump_text(d, k, &len);
+            if (token_breaks_line(s, len))
+                dump_reject(d, k, "unterminated string literal");
             rc = lit_str_append_token(&acc, s, len, d->dialect, why);
         }
         ts_tree_cursor_delete(&c);

@@ -29,6 +29,10 @@ void dump_expr_in(dumper *d, TSNode expr, dump_ctx ctx, unsigned allow, tmd_buf 
  * f-string piece: `Constant('...', kind)`. */
 void dump_str_constant(dumper *d, TSNode str, tmd_buf *out);
 
+/* Nonzero when `text` holds a newline not escaped by a backslash (what a
+ * single-quoted string may not contain). */
+int dump_has_raw_newline(const char *text, size_t len);
+
 /* Nonzero when the string token (string_start text) has an f prefix. */
 int dump_is_fstring_start(const dumper *d, TSNode string_node);
 

@@ -93,6 +93,18 @@ static void literal_span(fstr *f, TSNode at, uint32_t from, uint32_t to, int pre
     size_t before = f->acc.n;
     const char *text = f->d->src + from;
     size_t len = to - from, slashes = 0;
+    /* literal text holds braces only doubled; anything else means the tree
+     * does not cut the f-string where CPython does */
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != '{' && text[i] != '}')
+            continue;
+        if (i + 1 < len && text[i + 1] == text[i]) {
+            i++;
+            continue;
+        }
+        dump_inexact(f->d, at, "f-string text with a single brace");
+        return;
+    }
     while (slashes < len && text[len - 1 - slashes] == '\\')
         slashes++;
     /* `f'a\{x}'`: a lone backslash before a field stays a backslash */
@@ -306,6 +318,11 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
         /* debug text: from after '{' to the next token after '=' */
         uint32_t from = ts_node_start_byte(interp) + 1;
         uint32_t to = ts_node_start_byte(ts_node_is_null(after_eq) ? close : after_eq);
+        /* 3.12+ cut the debug text at a '!' inside it (`{a!=b=}` gives 'a') */
+        if (pep701(d) && memchr(d->src + from, '!', ts_node_start_byte(eq) - from)) {
+            dump_inexact(d, interp, "f-string debug text with '!' (3.12+ cut it short)");
+            return;
+        }
         char why[LIT_WHY_SIZE] = "";
         tmd_buf text = TMD_BUF_INIT;
         strip_comments(&text, d->src + from, to - from);
@@ -354,7 +371,8 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
         const char *t = dump_text(d, expr, &len);
         const char *colon = memchr(t, ':', len);
         from += colon ? (uint32_t)(colon - t) + 1 : 0;
-        fstr sub = {d, f->out, 1, {0}, 0, 0, f->all_u};
+        /* spec constants: the concatenation's kind in 3.8, None from 3.9 */
+        fstr sub = {d, f->out, 1, {0}, 0, 0, d->dialect->minor == 8 ? f->all_u : 0};
         tmd_buf_puts(f->out, "JoinedStr(");
         literal_span(&sub, expr, from, ts_node_end_byte(expr), pep701(d) ? 0 : prefix_flags);
         flush(&sub, expr);
@@ -369,6 +387,55 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
     tmd_buf_putc(f->out, ')');
 }
 
+/* The text of a replacement field's `{expr=` debug part, or 0. */
+static int debug_text(const dumper *d, TSNode field, const char **text, size_t *len)
+{
+    uint32_t n = ts_node_child_count(field);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_child(field, i);
+        if (ts_node_symbol(c) == d->sym->A_assign) {
+            *text = d->src + ts_node_start_byte(field) + 1;
+            *len = ts_node_end_byte(c) - ts_node_start_byte(field) - 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int spec_has_debug(const dumper *d, TSNode spec)
+{
+    const char *t;
+    size_t len;
+    uint32_t n = ts_node_child_count(spec);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_child(spec, i);
+        if (ts_node_symbol(c) == d->sym->S_format_expression && debug_text(d, c, &t, &len))
+            return 1;
+    }
+    return 0;
+}
+
+/* 3.13.0 gives every debug field of a format spec the first one's text;
+ * only identical texts are safe. */
+static int spec_debug_texts_differ(const dumper *d, TSNode spec)
+{
+    const char *first = NULL, *t;
+    size_t first_len = 0, len;
+    uint32_t n = ts_node_child_count(spec);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_child(spec, i);
+        if (ts_node_symbol(c) != d->sym->S_format_expression || !debug_text(d, c, &t, &len))
+            continue;
+        if (!first) {
+            first = t;
+            first_len = len;
+        } else if (len != first_len || memcmp(t, first, len)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* JoinedStr(...) of a format spec: literal spans and nested fields, up to
  * `end` (the field's closing brace: tree-sitter's spec stops before a
  * newline in a triple-quoted f-string). */
@@ -378,10 +445,21 @@ static void format_spec(fstr *f, TSNode spec, uint32_t end, int prefix_flags, in
     int quirk = d->dialect->minor == 12 && d->dialect->micro >= 0 && d->dialect->micro <= 1;
     /* 3.12+ decodes spec text as non-raw and never merges spec parts */
     int flags = pep701(d) ? prefix_flags & ~LIT_P_RAW : prefix_flags;
-    fstr sub = {d, f->out, 1, {0}, 0, 0, f->all_u};
+    /* spec constants: the concatenation's kind in 3.8, None from 3.9 */
+    fstr sub = {d, f->out, 1, {0}, 0, 0, d->dialect->minor == 8 ? f->all_u : 0};
     quote q = {0, 1}; /* quote checks were done on the whole field */
     tmd_buf_puts(f->out, "JoinedStr(");
     uint32_t pos = ts_node_start_byte(spec) + 1; /* after ':' */
+    if (f->all_u && d->dialect->minor >= 9 && !pep701(d) && spec_has_debug(d, spec)) {
+        /* 3.9-3.11 give such a spec constant kind 'u' or None by rules not
+         * pinned down here */
+        dump_inexact(d, spec, "debug field in a format spec of a u-string concatenation");
+        return;
+    }
+    if (pep701(d) && spec_debug_texts_differ(d, spec)) {
+        dump_inexact(d, spec, "several debug fields in one format spec (3.13 mixes their texts)");
+        return;
+    }
     int last_was_field = 0;
     TSTreeCursor c = ts_tree_cursor_new(spec);
     for (int ok = ts_tree_cursor_goto_first_child(&c); ok; ok = ts_tree_cursor_goto_next_sibling(&c)) {
@@ -423,6 +501,9 @@ static void fstring_piece(fstr *f, TSNode str, TSNode start, int prefix_flags)
     for (int ok = ts_tree_cursor_goto_first_child(&c); ok; ok = ts_tree_cursor_goto_next_sibling(&c)) {
         TSNode k = ts_tree_cursor_current_node(&c);
         TSSymbol ks = ts_node_symbol(k);
+        if (!q.triple && ts_node_start_byte(k) > pos &&
+            dump_has_raw_newline(d->src + pos, ts_node_start_byte(k) - pos))
+            dump_reject(d, k, "unterminated string literal");
         if (ks == s->S_interpolation) {
             literal_span(f, k, pos, ts_node_start_byte(k), prefix_flags);
             replacement_field(f, k, prefix_flags, q, 0);
@@ -438,6 +519,27 @@ static void fstring_piece(fstr *f, TSNode str, TSNode start, int prefix_flags)
         }
     }
     ts_tree_cursor_delete(&c);
+}
+
+/* tree-sitter's scanner sometimes reads `{...}` in a plain string (`u'{x}'`)
+ * as a field; when that "field" holds the string's own quote, CPython ends
+ * the token there and sees other tokens altogether. */
+static int plain_piece_misread(dumper *d, TSNode str, quote q)
+{
+    TSTreeCursor c = ts_tree_cursor_new(str);
+    int bad = 0;
+    for (int ok = ts_tree_cursor_goto_first_child(&c); ok && !bad; ok = ts_tree_cursor_goto_next_sibling(&c)) {
+        TSNode k = ts_tree_cursor_current_node(&c);
+        if (ts_node_symbol(k) != d->sym->S_interpolation)
+            continue;
+        size_t len;
+        const char *t = dump_text(d, k, &len);
+        bad = memchr(t, q.ch, len) != NULL;
+    }
+    ts_tree_cursor_delete(&c);
+    if (bad)
+        dump_inexact(d, str, "string tree-sitter split at a brace");
+    return bad;
 }
 
 static void piece(fstr *f, TSNode str, int *first_piece)
@@ -469,6 +571,11 @@ static void piece(fstr *f, TSNode str, int *first_piece)
     /* a plain piece: its whole token, one constant element */
     char why[LIT_WHY_SIZE] = "";
     const char *tok = dump_text(d, str, &len);
+    quote pq = quote_of(d, start);
+    if (plain_piece_misread(d, str, pq))
+        return;
+    if (!pq.triple && len > plen + 2 && dump_has_raw_newline(tok + plen + 1, len - plen - 2))
+        dump_reject(d, str, "unterminated string literal");
     element(f, plen && t[0] == 'u');
     lit_result(d, str, lit_str_append_token(&f->acc, tok, len, d->dialect, why), why);
     f->acc.is_bytes = 0;
