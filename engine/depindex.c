@@ -22,6 +22,7 @@ struct tmd_depindex {
     unsigned char *block; /* the whole block: mapped (mapped_size) or malloc()ed */
     size_t mapped_size;
     const depindex_head *h;
+    const depindex_test *tests;
     const int64_t *links;
     const int64_t *fpids;
     const depindex_file *files;
@@ -34,7 +35,7 @@ struct tmd_depindex {
 
 size_t depindex_block_size(const depindex_head *h)
 {
-    return sizeof *h + h->nlinks * sizeof(int64_t) + h->nfps * sizeof(int64_t) +
+    return sizeof *h + h->ntests * sizeof(depindex_test) + h->nlinks * sizeof(int64_t) + h->nfps * sizeof(int64_t) +
            h->nfiles * sizeof(depindex_file) + h->nfps * sizeof(depindex_fp) +
            h->nfps * sizeof(uint32_t) + h->nsums * sizeof(int32_t) + h->nstr;
 }
@@ -106,12 +107,13 @@ static int check_block(tmd_depindex *ix, const unsigned char *block, size_t size
     if (size < sizeof(depindex_head))
         return 0;
     const depindex_head *h = (const depindex_head *)block;
-    if (memcmp(h->magic, DEPINDEX_MAGIC, 8) || h->nlinks > size || h->nfiles > size ||
+    if (memcmp(h->magic, DEPINDEX_MAGIC, 8) || h->ntests > size || h->nlinks > size || h->nfiles > size ||
         h->nfps > size || h->nsums > size || h->nstr > size || h->nstr == 0 ||
         depindex_block_size(h) != size)
         return 0;
     ix->h = h;
-    ix->links = (const int64_t *)(block + sizeof *h);
+    ix->tests = (const depindex_test *)(block + sizeof *h);
+    ix->links = (const int64_t *)(ix->tests + h->ntests);
     ix->fpids = ix->links + h->nlinks;
     ix->files = (const depindex_file *)(ix->fpids + h->nfps);
     ix->fps = (const depindex_fp *)(ix->files + h->nfiles);
@@ -120,6 +122,9 @@ static int check_block(tmd_depindex *ix, const unsigned char *block, size_t size
     ix->str = (const char *)(ix->sums + h->nsums);
     if (ix->str[h->nstr - 1] != '\0')
         return 0;
+    for (uint64_t i = 0; i < h->ntests; i++)
+        if (ix->tests[i].name >= h->nstr || (i && ix->tests[i - 1].id >= ix->tests[i].id))
+            return 0;
     uint64_t next = 0;
     for (uint64_t i = 0; i < h->nfps; i++) {
         const depindex_fp *f = &ix->fps[i];
@@ -202,8 +207,7 @@ static void save(const char *dir, const char *path, const unsigned char *block, 
 }
 
 int tmd_depindex_open(tmd_depindex **out, tmd_db *db, const char *db_path, int64_t env_id,
-                      const tmd_db_test *tests, size_t ntests, const char *cache_dir,
-                      int use_cache)
+                      const char *cache_dir, int use_cache)
 {
     *out = NULL;
     tmd_depindex *ix = calloc(1, sizeof *ix);
@@ -224,7 +228,7 @@ int tmd_depindex_open(tmd_depindex **out, tmd_db *db, const char *db_path, int64
     unsigned char *block = NULL;
     size_t size = 0;
     if (rc == TMD_OK)
-        rc = depindex_build(&block, &size, db, tests, ntests);
+        rc = depindex_build(&block, &size, db, env_id);
     if (rc == TMD_OK) {
         depindex_head *h = (depindex_head *)block;
         h->ident = id;
@@ -260,6 +264,28 @@ void tmd_depindex_close(tmd_depindex *ix)
 }
 
 int tmd_depindex_was_cached(const tmd_depindex *ix) { return ix->cached; }
+
+int tmd_depindex_tests(const tmd_depindex *ix, tmd_db_test **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    size_t count = ix->h->ntests;
+    tmd_db_test *tests = calloc(count ? count : 1, sizeof *tests);
+    if (!tests)
+        return tmd_error(TMD_ENOMEM, "depindex: out of memory");
+    for (size_t i = 0; i < count; i++) {
+        tests[i].id = ix->tests[i].id;
+        tests[i].duration = ix->tests[i].duration;
+        tests[i].failed = ix->tests[i].failed;
+        if (!(tests[i].name = strdup(ix->str + ix->tests[i].name))) {
+            tmd_db_tests_free(tests, i);
+            return tmd_error(TMD_ENOMEM, "depindex: out of memory");
+        }
+    }
+    *out = tests;
+    *n = count;
+    return TMD_OK;
+}
 
 int tmd_depindex_fps(const tmd_depindex *ix, tmd_db_fp **out, size_t *n)
 {

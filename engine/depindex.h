@@ -23,19 +23,21 @@ struct sqlite3 *tmd_db_sqlite(tmd_db *db);
 
 typedef struct tmd_depindex tmd_depindex;
 
-/* The index of the environment whose tests are `tests` (sorted by id, as
- * tmd_db_tests_load gives them; `env_id` names the environment in the
- * cache) in the database `db` opened from `db_path`. cache_dir: tmdiff's
+/* The index of environment `env_id` of the database `db` opened from
+ * `db_path` (its tests as tmd_db_tests_load reads them, with their links). cache_dir: tmdiff's
  * cache folder (NULL: $XDG_CACHE_HOME/tmdiff or ~/.cache/tmdiff); the index
  * lives in its depindex/ subfolder. use_cache 0: built in memory only,
  * nothing read or written there. Release with tmd_depindex_close. */
 int tmd_depindex_open(tmd_depindex **out, tmd_db *db, const char *db_path, int64_t env_id,
-                      const tmd_db_test *tests, size_t ntests, const char *cache_dir,
-                      int use_cache);
+                      const char *cache_dir, int use_cache);
 void tmd_depindex_close(tmd_depindex *ix);
 
 /* 1 when the index was read from the cache (0: built by this call). */
 int tmd_depindex_was_cached(const tmd_depindex *ix);
+
+/* As tmd_db_tests_load: the environment's tests sorted by id (names
+ * copied); free with tmd_db_tests_free. */
+int tmd_depindex_tests(const tmd_depindex *ix, tmd_db_test **out, size_t *n);
 
 /* As tmd_db_fps_load: the fingerprints linked to the tests, sorted by
  * filename, then id. The strings point into the index (valid until
@@ -49,7 +51,7 @@ int tmd_depindex_links_each(const tmd_depindex *ix, const int64_t *ids, size_t n
 
 /* ---- the block layout, shared by depindex.c and depindex_build.c -------- */
 
-#define DEPINDEX_MAGIC "TMDDEPX2"
+#define DEPINDEX_MAGIC "TMDDEPX3"
 #define DEPINDEX_NONE UINT32_MAX /* a NULL fsha */
 
 /* What names a database's content: a change to the file or its WAL changes
@@ -68,8 +70,15 @@ typedef struct depindex_head {
     char magic[8];
     depindex_ident ident;
     uint64_t body_hash; /* XXH3-64 of everything after the head */
-    uint64_t nlinks, nfps, nfiles, nsums, nstr;
+    uint64_t nlinks, nfps, nfiles, nsums, nstr, ntests;
 } depindex_head;
+
+typedef struct depindex_test {
+    int64_t id;
+    double duration;
+    uint32_t name; /* string offset */
+    int32_t failed;
+} depindex_test;
 
 typedef struct depindex_file {
     uint32_t name, fp0, nfps; /* fps[fp0 .. fp0 + nfps), contiguous over files */
@@ -79,8 +88,8 @@ typedef struct depindex_fp {
     uint32_t fsha, sum0, nsums, link0, nlinks; /* links contiguous over fps */
 } depindex_fp;
 
-/* Body, in this order (8-byte arrays first): int64 links[nlinks] (test
- * ids), int64 fpids[nfps], depindex_file files[nfiles] (sorted by name),
+/* Body, in this order (8-byte arrays first): depindex_test tests[ntests]
+ * (sorted by id), int64 links[nlinks] (test ids), int64 fpids[nfps], depindex_file files[nfiles] (sorted by name),
  * depindex_fp fps[nfps] (sorted by filename, then id), uint32 byid[nfps]
  * (fps indexes in ascending id order), int32 sums[nsums], char str[nstr]
  * (NUL-ended strings). The size of a whole block with these counts: */
@@ -88,7 +97,6 @@ size_t depindex_block_size(const depindex_head *h);
 
 /* depindex_build.c: reads the rows once and returns a malloc()ed block with
  * its head filled in except ident and body_hash; the caller frees it. */
-int depindex_build(unsigned char **block, size_t *size, tmd_db *db, const tmd_db_test *tests,
-                   size_t ntests);
+int depindex_build(unsigned char **block, size_t *size, tmd_db *db, int64_t env_id);
 
 #endif

@@ -228,11 +228,15 @@ static int cmp_row_name(const void *a, const void *b)
 }
 
 /* Lays out the block from the kept rows (sorted). */
-static int lay_out(unsigned char **out, size_t *size, build *b, fp_row **kept, size_t nkept)
+static int lay_out(unsigned char **out, size_t *size, build *b, fp_row **kept, size_t nkept,
+                   const tmd_db_test *tests, size_t ntests)
 {
     depindex_head h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, DEPINDEX_MAGIC, 8);
+    h.ntests = ntests;
+    for (size_t i = 0; i < ntests; i++)
+        h.nstr += strlen(tests[i].name) + 1;
     h.nlinks = b->nlinks;
     h.nfps = nkept;
     for (size_t i = 0; i < nkept; i++) {
@@ -251,7 +255,8 @@ static int lay_out(unsigned char **out, size_t *size, build *b, fp_row **kept, s
     unsigned char *block = calloc(1, total);
     if (!block)
         return oom();
-    int64_t *links = (int64_t *)(block + sizeof h);
+    depindex_test *dtests = (depindex_test *)(block + sizeof h);
+    int64_t *links = (int64_t *)(dtests + h.ntests);
     int64_t *fpids = links + h.nlinks;
     depindex_file *files = (depindex_file *)(fpids + h.nfps);
     depindex_fp *fps = (depindex_fp *)(files + h.nfiles);
@@ -260,6 +265,15 @@ static int lay_out(unsigned char **out, size_t *size, build *b, fp_row **kept, s
     char *str = (char *)(sums + h.nsums);
 
     uint32_t nfile = 0, nsum = 0, nstr = 0, link0 = 0;
+    for (size_t i = 0; i < ntests; i++) {
+        size_t n = strlen(tests[i].name) + 1;
+        dtests[i].id = tests[i].id;
+        dtests[i].duration = tests[i].duration;
+        dtests[i].failed = tests[i].failed;
+        dtests[i].name = nstr;
+        memcpy(str + nstr, tests[i].name, n);
+        nstr += (uint32_t)n;
+    }
     for (size_t i = 0; i < nkept; i++) {
         fp_row *r = kept[i];
         if (i == 0 || strcmp(r->filename, kept[i - 1]->filename)) {
@@ -307,9 +321,13 @@ static int lay_out(unsigned char **out, size_t *size, build *b, fp_row **kept, s
     return TMD_OK;
 }
 
-int depindex_build(unsigned char **block, size_t *size, tmd_db *db, const tmd_db_test *tests,
-                   size_t ntests)
+int depindex_build(unsigned char **block, size_t *size, tmd_db *db, int64_t env_id)
 {
+    tmd_db_test *tests = NULL;
+    size_t ntests = 0;
+    int trc = tmd_db_tests_load(&tests, &ntests, db, env_id);
+    if (trc != TMD_OK)
+        return trc;
     *block = NULL;
     *size = 0;
     build b;
@@ -327,7 +345,7 @@ int depindex_build(unsigned char **block, size_t *size, tmd_db *db, const tmd_db
             if (b.rows[i].nlinks)
                 kept[nkept++] = &b.rows[i];
         qsort(kept, nkept, sizeof *kept, cmp_row_name);
-        rc = lay_out(block, size, &b, kept, nkept);
+        rc = lay_out(block, size, &b, kept, nkept, tests, ntests);
     }
     free(kept);
     for (size_t i = 0; i < b.nrows; i++)
@@ -335,5 +353,6 @@ int depindex_build(unsigned char **block, size_t *size, tmd_db *db, const tmd_db
     free(b.rows);
     free(b.link_fp);
     free(b.link_test);
+    tmd_db_tests_free(tests, ntests);
     return rc;
 }

@@ -18,13 +18,54 @@ typedef struct job {
     const size_t *first; /* first fps index of file i; first[n] = nfps */
     tmd_scan_file *files;
     size_t n;
+    const tmd_scan_fp *fpo;
     atomic_size_t next;
 } job;
 
 typedef struct worker {
     job *j;
     tmd_filestate *fs;
+    tmd_fpcache *cache; /* this worker's connection, opened at its first changed file */
+    int cache_tried;
 } worker;
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Fingerprints a changed file as select.c's checksum_file will (dedented
+ * unless git reports it unmodified; non-.py files are one block), only for
+ * the cache's sake: the results are dropped. */
+static void prefingerprint(worker *w, const char *relpath, tmd_file_now *now)
+{
+    const tmd_scan_fp *fpo = w->j->fpo;
+    if (!fpo || !now->present)
+        return;
+    if (!w->cache_tried) {
+        w->cache_tried = 1;
+        if (tmd_fpcache_open(&w->cache, fpo->cache_dir) != TMD_OK) {
+            w->cache = NULL;
+            tmd_error_clear();
+        }
+    }
+    if (!w->cache || tmd_file_now_prepare(now) != TMD_OK || !now->src.decodable) {
+        tmd_error_clear();
+        return;
+    }
+    int whole = !has_suffix(relpath, ".py");
+    for (int pass = 0; pass < 2; pass++) {
+        int flags = pass == 0 && !now->git_clean ? TMD_FP_DEDENT : 0;
+        if (pass == 1 && (now->git_clean || !fpo->precise))
+            break;
+        tmd_fingerprint fp;
+        if (tmd_fpcache_fingerprint(&fp, w->cache, &now->src, now->len, fpo->dialect, flags,
+                                    whole) == TMD_OK)
+            tmd_fingerprint_free(&fp);
+        tmd_error_clear();
+    }
+}
 
 static int unchanged(const tmd_db_fp *fps, size_t n, const tmd_file_now *now)
 {
@@ -36,14 +77,15 @@ static int unchanged(const tmd_db_fp *fps, size_t n, const tmd_file_now *now)
     return 1;
 }
 
-static void scan_one(job *j, tmd_filestate *fs, size_t i)
+static void scan_one(worker *w, size_t i)
 {
+    job *j = w->j;
     const tmd_db_fp *fps = j->fps + j->first[i];
     size_t n = j->first[i + 1] - j->first[i];
     tmd_scan_file *f = &j->files[i];
     if (!tmd_filestate_name_ok(fps[0].filename))
         return; /* the caller refuses it, with its message */
-    if (tmd_filestate_get(&f->now, fs, fps[0].filename) != TMD_OK) {
+    if (tmd_filestate_get(&f->now, w->fs, fps[0].filename) != TMD_OK) {
         tmd_error_clear(); /* the caller's own call reports it */
         memset(&f->now, 0, sizeof f->now);
         return;
@@ -53,6 +95,7 @@ static void scan_one(job *j, tmd_filestate *fs, size_t i)
         f->state = SCAN_UNCHANGED;
     } else {
         f->state = SCAN_KEPT;
+        prefingerprint(w, fps[0].filename, &f->now);
     }
 }
 
@@ -64,13 +107,13 @@ static void *work(void *arg)
         if (i >= w->j->n)
             break;
         for (size_t k = i; k < i + CHUNK && k < w->j->n; k++)
-            scan_one(w->j, w->fs, k);
+            scan_one(w, k);
     }
     return NULL;
 }
 
 int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const char *root,
-                   const tmd_db_fp *fps, size_t nfps, int threads)
+                   const tmd_db_fp *fps, size_t nfps, int threads, const tmd_scan_fp *fpo)
 {
     *out = NULL;
     *nfiles = 0;
@@ -95,12 +138,13 @@ int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const
     }
     if (threads > MAX_THREADS)
         threads = MAX_THREADS;
-    job j = {fps, first, files, n, 0};
+    job j = {fps, first, files, n, fpo, 0};
     pthread_t tid[MAX_THREADS];
-    worker helpers[MAX_THREADS], self = {&j, fs};
+    worker helpers[MAX_THREADS], self = {&j, fs, NULL, 0};
     int started = 0;
     for (int t = 1; t < threads && (size_t)t * CHUNK < n; t++) {
         worker *w = &helpers[started];
+        memset(w, 0, sizeof *w);
         w->j = &j;
         if (tmd_filestate_open(&w->fs, root) != TMD_OK) {
             tmd_error_clear();
@@ -113,9 +157,11 @@ int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const
         started++;
     }
     work(&self);
+    tmd_fpcache_close(self.cache);
     for (int t = 0; t < started; t++) {
         pthread_join(tid[t], NULL);
         tmd_filestate_close(helpers[t].fs);
+        tmd_fpcache_close(helpers[t].cache);
     }
     free(first);
     *out = files;

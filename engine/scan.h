@@ -18,14 +18,23 @@ typedef struct tmd_scan_file {
     tmd_file_now now;
 } tmd_scan_file;
 
+/* Changed files can also be fingerprinted by the workers, into the
+ * fingerprint cache: the caller's own fingerprinting then finds them there,
+ * so parsing a branch's worth of changed files uses every core too. */
+typedef struct tmd_scan_fp {
+    const tmd_dialect *dialect;
+    const char *cache_dir; /* as tmd_fpcache_open takes it */
+    int precise;           /* also the non-dedented blocks (--precise) */
+} tmd_scan_fp;
+
 /* Scans the files of `fps` (sorted by filename: one entry per run of equal
  * names, in order) with up to `threads` threads (0: one per online CPU, at
  * most 8): the caller's `fs` on this thread, and a filestate of its own
  * opened on `root` for each other one (a filestate is not shared). A file is unchanged when every fingerprint's fsha equals its
- * fsha now (select.c's rule). *out has *nfiles entries; release with
- * tmd_scan_free. */
+ * fsha now (select.c's rule). `fpo` NULL: no fingerprinting. *out has
+ * *nfiles entries; release with tmd_scan_free. */
 int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const char *root,
-                   const tmd_db_fp *fps, size_t nfps, int threads);
+                   const tmd_db_fp *fps, size_t nfps, int threads, const tmd_scan_fp *fpo);
 void tmd_scan_free(tmd_scan_file *files, size_t n);
 
 /* The state of `relpath` into *now: the scanned one (moved out of `f`) when

@@ -456,7 +456,9 @@ static int select_all(run *r)
      * leaves undone, check_file does itself */
     tmd_scan_file *scanned = NULL;
     size_t nscanned = 0, k = 0;
-    if (tmd_scan_files(&scanned, &nscanned, r->fs, r->opts->root, fps, nfps, 0) != TMD_OK) {
+    tmd_scan_fp fpo = {&r->dialect, r->opts->cache_dir, r->opts->precise};
+    if (tmd_scan_files(&scanned, &nscanned, r->fs, r->opts->root, fps, nfps, 0,
+                       r->opts->no_cache ? NULL : &fpo) != TMD_OK) {
         scanned = NULL;
         tmd_error_clear();
     }
@@ -529,15 +531,16 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
                        env_name, r.env.python_version);
     if (rc == TMD_OK)
         snprintf(r.sel->python_version, sizeof r.sel->python_version, "%s", r.env.python_version);
-    if (rc == TMD_OK)
-        rc = tmd_db_tests_load(&r.tests, &r.ntests, r.db, r.env.id);
     /* The dependency index (cached per database) reads each table once;
      * without it, db.c's queries decide and report what is wrong. */
-    if (rc == TMD_OK && tmd_depindex_open(&r.dix, r.db, path, r.env.id, r.tests, r.ntests,
-                                          opts->cache_dir, !opts->no_cache) != TMD_OK) {
+    if (rc == TMD_OK && tmd_depindex_open(&r.dix, r.db, path, r.env.id, opts->cache_dir,
+                                          !opts->no_cache) != TMD_OK) {
         r.dix = NULL;
         tmd_error_clear();
     }
+    if (rc == TMD_OK)
+        rc = r.dix ? tmd_depindex_tests(r.dix, &r.tests, &r.ntests)
+                   : tmd_db_tests_load(&r.tests, &r.ntests, r.db, r.env.id);
     if (rc == TMD_OK)
         rc = tmd_filestate_open(&r.fs, opts->root);
     if (rc == TMD_OK)

@@ -143,8 +143,18 @@ static int compare(const char *path, const char *env, const char *cache)
     describe(&want, want_fps, nwant, NULL, db, tests, ntests);
 
     tmd_depindex *ix = NULL;
-    assert_int_equal(tmd_depindex_open(&ix, db, path, e.id, tests, ntests, cache, cache != NULL),
-                     0);
+    assert_int_equal(tmd_depindex_open(&ix, db, path, e.id, cache, cache != NULL), 0);
+    tmd_db_test *itests = NULL;
+    size_t nitests = 0;
+    assert_int_equal(tmd_depindex_tests(ix, &itests, &nitests), 0);
+    assert_int_equal(nitests, ntests);
+    for (size_t i = 0; i < ntests; i++) {
+        assert_int_equal(itests[i].id, tests[i].id);
+        assert_string_equal(itests[i].name, tests[i].name);
+        assert_int_equal(itests[i].failed, tests[i].failed);
+        assert_true(itests[i].duration == tests[i].duration);
+    }
+    tmd_db_tests_free(itests, nitests);
     tmd_db_fp *got_fps = NULL;
     size_t ngot = 0;
     assert_int_equal(tmd_depindex_fps(ix, &got_fps, &ngot), 0);

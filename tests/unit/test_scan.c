@@ -113,7 +113,7 @@ static void same_as_one_thread(void **state)
     for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
         tmd_scan_file *files = NULL;
         size_t nfiles = 0;
-        assert_int_equal(tmd_scan_files(&files, &nfiles, fs, root, fps, nfps, threads[t]), 0);
+        assert_int_equal(tmd_scan_files(&files, &nfiles, fs, root, fps, nfps, threads[t], NULL), 0);
         assert_int_equal(nfiles, nfps / 2);
         for (size_t g = 0; g < nfiles; g++) {
             const tmd_db_fp *f = &fps[2 * g];
