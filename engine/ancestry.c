@@ -11,7 +11,7 @@
 #include "tmdiff.h"
 #include "error.h"
 
-#include <git2.h>
+#include "lazy_git2.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +221,9 @@ int tmd_ancestry_list(tmd_ancestry *out, const char *path, const char *rev, size
     if (depth == 0)
         return tmd_error(TMD_EINVAL, "ancestry: depth 0 (give --depth 1 or more)");
 
+    int loaded = tmd_git2_load(); /* "libgit2.so.1.5: cannot load ... (install ...)" */
+    if (loaded != 0)
+        return loaded;
     git_libgit2_init();
     git_repository *repo = NULL;
     git_commit *start = NULL;
@@ -285,6 +288,9 @@ void tmd_ancestry_free(tmd_ancestry *a)
 int tmd_ancestry_worktree_dirty(int *out, char *out_commit, int *out_is_head,
                                 const char *path, const char *rev)
 {
+    int loaded = tmd_git2_load(); /* "libgit2.so.1.5: cannot load ... (install ...)" */
+    if (loaded != 0)
+        return loaded;
     git_libgit2_init();
     git_repository *repo = NULL;
     git_commit *target = NULL, *head = NULL;

@@ -13,7 +13,7 @@
 #include "select_internal.h"
 
 #include <errno.h>
-#include <git2.h>
+#include "lazy_git2.h"
 #include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -60,8 +60,9 @@ static void open_libgit2(tmd_filestate *fs)
 {
     if (fs->libgit2_tried)
         return;
+    if (git_libgit2_init() < 0)
+        return; /* libgit2 cannot be loaded: testmon's own fsha, as outside git */
     fs->libgit2_tried = 1;
-    git_libgit2_init();
     git_repository *repo = NULL;
     if (git_repository_open_ext(&repo, fs->root_real, 0, NULL) != 0)
         return;

@@ -5,6 +5,7 @@
  * so a damaged row is dropped and recomputed, and a damaged file is replaced;
  * the oldest rows go when it holds more than FPCACHE_MAX_ROWS. Keys carry
  * the build's identity (version + hash of the executable). */
+#include "build_id.h"
 #include "error.h"
 #include "fpcache_internal.h"
 #include "tmdiff.h"
@@ -177,6 +178,11 @@ int fpcache_open_versioned(tmd_fpcache **out, const char *dir, const char *versi
  * with fresh keys instead of trusting checksums an older build computed. */
 static void build_identity(char *out, size_t size)
 {
+    char id[130];
+    if (tmd_build_id(id, sizeof id) == 0) { /* no file to read: ~1 ms less per run */
+        snprintf(out, size, "%s-%.40s", TMDIFF_VERSION, id);
+        return;
+    }
     uint8_t *exe = NULL;
     size_t n = 0;
     if (tmd_file_read(&exe, &n, "/proc/self/exe") == 0) {

@@ -10,7 +10,7 @@
 #include "store.h"
 #include "error.h"
 
-#include <curl/curl.h>
+#include "lazy_curl.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -39,6 +39,9 @@ static void init_curl(void) { curl_init_status = curl_global_init(CURL_GLOBAL_DE
  * threads may still use it). */
 static int ensure_curl(void)
 {
+    int rc = tmd_curl_load();
+    if (rc != 0)
+        return rc;
     pthread_once(&curl_once, init_curl);
     return curl_init_status == CURLE_OK ? 0 : tmd_error(TMD_ENET, "libcurl: initialisation failed");
 }
