@@ -1,15 +1,15 @@
 /* depindex.h: the dependency index of one environment (internal).
  *
- * test_execution_file_fp has no index on fingerprint_id, so asking SQLite for
- * the tests of one changed file scans every link, once per file, and the
- * list of files of interest is a DISTINCT over every link. The depindex reads
- * each table once (depindex_build.c) into one flat block: files sorted by
- * name, their (filename, fsha) pairs, their fingerprints with checksums and
- * the tests of each fingerprint. The block is saved in tmdiff's cache,
- * named by the database's identity, so a warm run maps it and touches only
- * the pages of the changed files; the database itself is never written.
- * Anything unexpected (damaged cache, odd rows) means "no depindex": the
- * caller then uses db.c's queries, which decide (and report) as before. */
+ * test_execution_file_fp has no index on fingerprint_id, so finding the
+ * tests of the changed files means reading every link; the list of files of
+ * interest needs every link too. The depindex reads each table once
+ * (depindex_build.c) into one flat block: the environment's tests, its
+ * files sorted by name, their fingerprints (fsha, checksums) and the tests
+ * of each fingerprint. The block is saved in tmdiff's cache, named by the
+ * database's identity, so a warm run maps it instead of reading millions of
+ * rows; the database itself is never written. Anything unexpected (a
+ * damaged cache, odd rows) means "no depindex": the caller then uses db.c's
+ * queries, which decide (and report) as before. */
 #ifndef TMD_DEPINDEX_H
 #define TMD_DEPINDEX_H
 
