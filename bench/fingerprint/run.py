@@ -7,7 +7,7 @@ Measures wall-clock time of whole processes over the same file list (the
 reference runs in the measured interpreter, tmdiff with --python of the same
 version): one process each (one core), then N processes each over a
 size-balanced split of the list (all cores). The best of --repeat runs counts.
-With --profile, `perf record` (user-space cycles, DWARF call graphs) of a
+With --profile, `perf record` (cpu-clock samples, DWARF call graphs) of a
 one-process tmdiff run gives the share of tree-sitter's parse
 (ts_parser_parse and everything it calls) in tmdiff's time and the biggest
 other functions.
@@ -88,7 +88,7 @@ PHASES = (
 
 def perf_profile(tmdiff, version, files, out_dir):
     """({symbol: percent incl. callees}, [(self percent, symbol)]) from perf
-    over one tmdiff process (user-space cycles, DWARF call graphs)."""
+    over one tmdiff process (cpu-clock samples, DWARF call graphs)."""
     data = os.path.join(out_dir, "perf.data")
     rec = ["perf", "record", "-q", "-F", "999", "--call-graph", "dwarf,16384", "-o", data,
            "--", tmdiff, "fingerprint", "--python", version, "--"] + files
@@ -159,7 +159,7 @@ def main(argv):
     if args.profile:
         with tempfile.TemporaryDirectory(prefix="tmdiff-bench-") as tmp:
             children, selfs = perf_profile(args.tmdiff, interp.version, files, tmp)
-        print("profile of tmdiff on one core (perf record, cycles:u, DWARF call graphs; "
+        print("profile of tmdiff on one core (perf record, cpu-clock, DWARF call graphs; "
               "share of samples in the function and its callees):")
         for label, sym in PHASES:
             if sym in children:
