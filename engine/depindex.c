@@ -6,6 +6,7 @@
 #include "depindex.h"
 #include "error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -69,6 +70,34 @@ static int identify(depindex_ident *id, const char *db_path, int64_t env_id)
     }
     id->env_id = env_id;
     return TMD_OK;
+}
+
+/* 1 when this process holds the file `id` names open: the connection reads
+ * the file that was identified, not one renamed over it since (or a private
+ * copy: db.c copies a database that has a WAL, which then gets no index). */
+static int held_open(const depindex_ident *id)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 0;
+    int found = 0;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        char path[300];
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        found = e->d_name[0] != '.' && stat(path, &st) == 0 &&
+                (uint64_t)st.st_dev == id->dev && (uint64_t)st.st_ino == id->ino;
+    }
+    closedir(d);
+    return found;
+}
+
+static int still_same(const depindex_ident *id, const char *db_path, int64_t env_id)
+{
+    depindex_ident now;
+    return identify(&now, db_path, env_id) == TMD_OK && !memcmp(&now, id, sizeof now) &&
+           held_open(&now);
 }
 
 static char *index_dir(const char *cache_dir)
@@ -216,11 +245,19 @@ int tmd_depindex_open(tmd_depindex **out, tmd_db *db, const char *db_path, int64
     depindex_ident id;
     char *dir = NULL, path[4300] = "";
     int rc = identify(&id, db_path, env_id);
+    if (rc == TMD_OK && !held_open(&id))
+        rc = tmd_error(TMD_EIO, "%s: not the file the connection reads (replaced, or a private "
+                       "copy); no dependency index", db_path);
     if (rc == TMD_OK && use_cache && (dir = index_dir(cache_dir))) {
         snprintf(path, sizeof path, "%s/%016llx.idx", dir,
                  (unsigned long long)XXH3_64bits(&id, sizeof id));
         if (load_cached(ix, path, &id)) {
             free(dir);
+            if (!still_same(&id, db_path, env_id)) {
+                tmd_depindex_close(ix);
+                return tmd_error(TMD_EIO, "%s: changed while tmdiff read it; no dependency "
+                                 "index", db_path);
+            }
             *out = ix;
             return TMD_OK;
         }
@@ -237,6 +274,10 @@ int tmd_depindex_open(tmd_depindex **out, tmd_db *db, const char *db_path, int64
             rc = tmd_error(TMD_EFORMAT, "%s: the dependency index came out inconsistent "
                            "(a tmdiff bug; the database is read directly)", db_path);
     }
+    /* a database changed while it was read is not saved under either name */
+    if (rc == TMD_OK && !still_same(&id, db_path, env_id))
+        rc = tmd_error(TMD_EIO, "%s: changed while tmdiff read it; no dependency index",
+                       db_path);
     if (rc == TMD_OK) {
         ix->block = block;
         if (dir) {

@@ -256,6 +256,32 @@ static void changed_database_rebuilds(void **state)
     assert_true(compare(path, "default", cache));
 }
 
+/* A database renamed over the opened one (tmdiff fetch installs by rename)
+ * is not what the connection reads: no index, and none saved for it. */
+static void replaced_database_gets_no_index(void **state)
+{
+    (void)state;
+    char path[512], other[512], cache[512];
+    snprintf(path, sizeof path, "%s/replaced.testmondata", tmpdir);
+    snprintf(other, sizeof other, "%s/replacement.testmondata", tmpdir);
+    snprintf(cache, sizeof cache, "%s/cache-replaced", tmpdir);
+    exec_sql(path, odd_schema);
+    exec_sql(other, odd_schema);
+    exec_sql(other, "INSERT INTO test_execution_file_fp VALUES (9, 2);");
+    tmd_db *db = NULL;
+    assert_int_equal(tmd_db_open(&db, path), 0);
+    tmd_db_env e;
+    assert_int_equal(tmd_db_env_find(&e, db, "default"), 0);
+    assert_int_equal(rename(other, path), 0);
+    tmd_depindex *ix = NULL;
+    assert_int_not_equal(tmd_depindex_open(&ix, db, path, e.id, cache, 1), 0);
+    assert_null(ix);
+    tmd_db_close(db);
+    /* the replacement, opened now, gets its own index */
+    assert_false(compare(path, "default", cache));
+    assert_true(compare(path, "default", cache));
+}
+
 static char *only_index_file(const char *cache)
 {
     char cmd[700];
@@ -316,6 +342,7 @@ int main(void)
         cmocka_unit_test(odd_rows_agree),
         cmocka_unit_test(changed_database_rebuilds),
         cmocka_unit_test(damaged_cache_is_rebuilt),
+        cmocka_unit_test(replaced_database_gets_no_index),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[300];
