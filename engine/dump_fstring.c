@@ -96,6 +96,17 @@ static void literal_span(fstr *f, TSNode at, uint32_t from, uint32_t to, int pre
     /* literal text holds braces only doubled; anything else means the tree
      * does not cut the f-string where CPython does */
     for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\\' && !(prefix_flags & LIT_P_RAW) && i + 2 < len &&
+            text[i + 1] == 'N' && text[i + 2] == '{') {
+            /* `\N{NAME}` braces belong to the escape */
+            const char *close = memchr(text + i, '}', len - i);
+            i = close ? (size_t)(close - text) : len;
+            continue;
+        }
+        if (text[i] == '\\' && i + 1 < len && text[i + 1] == '\\') {
+            i++; /* `\\N{x}` is a backslash, then text and a field */
+            continue;
+        }
         if (text[i] != '{' && text[i] != '}')
             continue;
         if (i + 1 < len && text[i + 1] == text[i]) {
