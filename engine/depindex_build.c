@@ -27,6 +27,9 @@ typedef struct build {
     tmd_db *db;
     fp_row *rows;
     size_t nrows;
+    uint32_t *by_id;    /* rows index of id min_id + i, when ids are dense */
+    int64_t min_id;
+    size_t nby_id;
     uint32_t *link_fp;  /* per link: index into rows */
     int64_t *link_test; /* per link: test id */
     size_t nlinks;
@@ -113,11 +116,31 @@ static int read_fingerprints(build *b)
     for (size_t i = 1; i < b->nrows; i++)
         if (b->rows[i].id == b->rows[i - 1].id)
             return fail("file_fp ids repeat");
+    /* testmon's ids count up from 1: a direct map beats a binary search
+     * per link (millions of them, each a string of mispredicted branches) */
+    if (b->nrows && b->nrows < UINT32_MAX) {
+        int64_t lo = b->rows[0].id, hi = b->rows[b->nrows - 1].id;
+        if (hi - lo >= 0 && (uint64_t)(hi - lo) < 4 * (uint64_t)b->nrows + 1024) {
+            b->nby_id = (size_t)(hi - lo) + 1;
+            b->min_id = lo;
+            if (!(b->by_id = malloc(b->nby_id * sizeof *b->by_id)))
+                return oom();
+            memset(b->by_id, 0xff, b->nby_id * sizeof *b->by_id);
+            for (size_t i = 0; i < b->nrows; i++)
+                b->by_id[b->rows[i].id - lo] = (uint32_t)i;
+        }
+    }
     return TMD_OK;
 }
 
 static long find_row(const build *b, int64_t id)
 {
+    if (b->by_id) {
+        if (id < b->min_id || (uint64_t)(id - b->min_id) >= b->nby_id)
+            return -1;
+        uint32_t row = b->by_id[id - b->min_id];
+        return row == UINT32_MAX ? -1 : (long)row;
+    }
     size_t lo = 0, hi = b->nrows;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -351,6 +374,7 @@ int depindex_build(unsigned char **block, size_t *size, tmd_db *db, int64_t env_
     for (size_t i = 0; i < b.nrows; i++)
         free(b.rows[i].filename), free(b.rows[i].fsha), free(b.rows[i].sums);
     free(b.rows);
+    free(b.by_id);
     free(b.link_fp);
     free(b.link_test);
     tmd_db_tests_free(tests, ntests);

@@ -214,10 +214,11 @@ static const char *odd_schema =
     " (3, 'b.py', NULL, NULL, 'bbbb'),"
     " (4, 'unused.py', X'02000000', NULL, 'cccc'),"
     " (7, 'tests/test_a.py', X'0300000004000000', NULL, 'dddd'),"
-    " (8, 'only_other_env.py', X'05000000', NULL, 'eeee');"
+    " (8, 'only_other_env.py', X'05000000', NULL, 'eeee'),"
+    " (1099511627777, 'big.py', X'09000000', NULL, 'ffff');" /* ids too sparse for a map */
     "INSERT INTO test_execution_file_fp VALUES (1, 1), (1, 2), (2, 1), (1, 7), (2, 7),"
     " (9, 3), (9, 1), (1, 1),"   /* a repeated link */
-    " (1099511627776, 3),"
+    " (1099511627776, 3), (9, 1099511627777),"
     " (5, 8), (5, 1),"           /* environment 2 */
     " (1, 99), (77, 1),"         /* no such fingerprint / test */
     " ('x', 1), (1, NULL);";     /* malformed */
