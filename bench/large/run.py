@@ -35,12 +35,24 @@ def git(repo, *args):
     subprocess.run(["git", "-C", repo] + list(args), check=True, capture_output=True)
 
 
-def measure(cmd, cwd=None, env=None):
+class Timeout(Exception):
+    pass
+
+
+def measure(cmd, cwd=None, env=None, timeout=None):
     """(wall seconds, peak RSS MiB, stdout, CPU seconds) of one whole process."""
     out = tempfile.TemporaryFile()
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
+    while True:
+        pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        if timeout and time.perf_counter() - t0 > timeout:
+            p.kill()
+            os.wait4(p.pid, 0)
+            raise Timeout()
+        time.sleep(0.001 if time.perf_counter() - t0 < 1 else 0.05)
     wall = time.perf_counter() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
     err = p.stderr.read().decode(errors="replace")
@@ -166,24 +178,38 @@ def run_scenario(args, sc, repo, db, cachebase):
     ref_ms, ref_rss = None, None
     if args.reference:
         times = []
-        for _ in range(args.ref_runs):
-            wall, ref_rss, out, cpu = measure([args.python, os.path.join(TOP, "bench", "select",
-                                                                    "reference_select.py"), repo])
-            times.append(wall)
-            ref_cpu.append(cpu)
+        try:
+            for _ in range(args.ref_runs):
+                wall, ref_rss, out, cpu = measure(
+                    [args.python, os.path.join(TOP, "bench", "select", "reference_select.py"),
+                     repo], timeout=args.ref_timeout)
+                times.append(wall)
+                ref_cpu.append(cpu)
+        except Timeout:
+            print("run.py: %s: the reference took over %d s, stopped" % (sc.name, args.ref_timeout),
+                  file=sys.stderr)
+            return finish(sc, mine, cold, warm, rss, floor, cold_cpu, warm_cpu, floor_cpu, None,
+                          None, [], args.ref_timeout * 1000)
         want = set(out.split("\n")) - {""}
         missed = want - mine
         if missed:
             sys.exit("run.py: %s: tmdiff misses %d tests the reference selects, e.g. %s" % (
                 sc.name, len(missed), sorted(missed)[:3]))
         ref_ms = median(times) * 1000
+    return finish(sc, mine, cold, warm, rss, floor, cold_cpu, warm_cpu, floor_cpu, ref_ms, ref_rss,
+                  ref_cpu, None)
+
+
+def finish(sc, mine, cold, warm, rss, floor, cold_cpu, warm_cpu, floor_cpu, ref_ms, ref_rss,
+           ref_cpu, ref_over_ms):
     return {"changed": len(sc.changed), "selected": len(mine),
             "cold_ms": median(cold) * 1000, "warm_ms": median(warm) * 1000,
             "cold_all_ms": [x * 1000 for x in cold], "warm_all_ms": [x * 1000 for x in warm],
             "peak_mib": max(rss), "floor_ms": median(floor) * 1000, "ref_ms": ref_ms,
             "ref_peak_mib": ref_rss, "cold_cpu_ms": median(cold_cpu) * 1000,
             "warm_cpu_ms": median(warm_cpu) * 1000, "floor_cpu_ms": median(floor_cpu) * 1000,
-            "ref_cpu_ms": median(ref_cpu) * 1000 if ref_cpu else None}
+            "ref_cpu_ms": median(ref_cpu) * 1000 if ref_cpu else None,
+            "ref_over_ms": ref_over_ms}
 
 
 def main():
@@ -194,6 +220,7 @@ def main():
     ap.add_argument("--scenarios", default=",".join(SCENARIOS))
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--ref-runs", type=int, default=1)
+    ap.add_argument("--ref-timeout", type=int, default=900, help="seconds; slower counts as '>'")
     ap.add_argument("--no-reference", dest="reference", action="store_false")
     ap.add_argument("--tmdiff", default=os.environ.get("TMDIFF_BIN",
                                                        os.path.join(TOP, "build/release/cli/tmdiff")))
