@@ -90,14 +90,17 @@ def plots(res, folder):
     os.makedirs(folder, exist_ok=True)
     # 1. time against changed files, largest repository measured
     big = res["sizes"][-1]
-    rows = sorted((r["changed"], r["cold_ms"], r["warm_ms"], r["ref_ms"] or 0, r["floor_ms"])
+    rows = sorted((r["changed"], r["cold_ms"], r["warm_ms"], r["ref_ms"] or 0, r["floor_ms"],
+                   r["cold_cpu_ms"], r["warm_cpu_ms"], r.get("ref_cpu_ms") or 0,
+                   r["floor_cpu_ms"])
                   for name, r in big["scenarios"].items()
                   if name in ("no_change", "one_function", "ten_files", "switch"))
     data = os.path.join(folder, "changed.dat")
     with open(data, "w") as fh:
-        fh.write("# changed cold warm reference floor (ms)\n")
+        fh.write("# changed  wall: cold warm reference floor  CPU: cold warm reference floor (ms)\n")
         for row in rows:
-            fh.write("%d %.3f %.3f %.3f %.3f\n" % ((max(row[0], 0.5),) + row[1:]))
+            fh.write("%g %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f\n" %
+                     ((max(row[0], 0.5),) + row[1:]))
     out = os.path.join(folder, "time-vs-changed.png")
     gnuplot("""set terminal pngcairo size 900,600
 set output '%s'
@@ -109,6 +112,18 @@ set key top left
 set grid
 plot '%s' u 1:2 w lp t 'tmdiff cold', '' u 1:3 w lp t 'tmdiff warm', \\
      '' u 1:4 w lp t 'Python reference', '' u 1:5 w lp t 'floor (read + one query)'
+""" % (out, big["size"], big["files"], data), out)
+    out = os.path.join(folder, "cpu-vs-changed.png")
+    gnuplot("""set terminal pngcairo size 900,600
+set output '%s'
+set title 'bench/large: %s repository (%d files), CPU time (user+sys) against changed files'
+set xlabel 'changed files (0 plotted at 0.5)'
+set ylabel 'CPU time, ms (median)'
+set logscale xy
+set key top left
+set grid
+plot '%s' u 1:6 w lp t 'tmdiff cold', '' u 1:7 w lp t 'tmdiff warm', \\
+     '' u 1:8 w lp t 'Python reference', '' u 1:9 w lp t 'floor (read + one query)'
 """ % (out, big["size"], big["files"], data), out)
     # 2. time against repository size
     data = os.path.join(folder, "size.dat")
