@@ -15,7 +15,7 @@
 #include <errno.h>
 #include "lazy_git2.h"
 #include <limits.h>
-#include <openssl/evp.h>
+#include "sha1.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,14 +164,8 @@ static int blob_id(uint8_t oid[20], const uint8_t *bytes, size_t len)
 {
     char header[32];
     int hlen = snprintf(header, sizeof header, "blob %zu", len);
-    unsigned int mdlen = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) &&
-             EVP_DigestUpdate(ctx, header, (size_t)hlen + 1) &&
-             EVP_DigestUpdate(ctx, bytes, len) && EVP_DigestFinal_ex(ctx, oid, &mdlen) &&
-             mdlen == 20;
-    EVP_MD_CTX_free(ctx);
-    return ok ? 0 : -1;
+    tmd_sha1_two(oid, header, (size_t)hlen + 1, bytes, len);
+    return 0;
 }
 
 static void hex(char out[41], const uint8_t oid[20])

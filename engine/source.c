@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include "sha1.h"
 #include <xxhash.h>
 
 #include "buf.h"
@@ -113,16 +113,8 @@ static int blob_sha1(char hex[41], size_t count, const uint8_t *bytes, size_t n)
 {
     char header[48];
     int hlen = snprintf(header, sizeof header, "blob %zu", count);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) &&
-             EVP_DigestUpdate(ctx, header, (size_t)hlen + 1) && /* with its NUL */
-             EVP_DigestUpdate(ctx, bytes, n) && EVP_DigestFinal_ex(ctx, md, &mdlen) &&
-             mdlen == 20;
-    EVP_MD_CTX_free(ctx);
-    if (!ok)
-        return tmd_error(TMD_ENOMEM, "sha1: OpenSSL failed (out of memory?)");
+    uint8_t md[20];
+    tmd_sha1_two(md, header, (size_t)hlen + 1 /* with its NUL */, bytes, n);
     static const char digits[] = "0123456789abcdef";
     for (unsigned i = 0; i < 20; i++) {
         hex[2 * i] = digits[md[i] >> 4];
