@@ -3,7 +3,8 @@
 
 Usage: gen_hostile.py OUTDIR. Deterministic (fixed random seed); files that
 are too big to commit (a 5 MB line) are made here at build time instead.
-OUTDIR/common/ feeds every target; OUTDIR/gitindex/ holds real git indexes
+OUTDIR/common/ feeds every target; OUTDIR/deep/ (nesting CPython refuses)
+the source and fingerprint targets; OUTDIR/gitindex/ holds real git indexes
 (versions 2, 3 and 4, when git is installed) and damaged ones.
 """
 import os
@@ -42,6 +43,24 @@ def common(out):
     write(f"{out}/latin1_cookie.py", b"# -*- coding: latin-1 -*-\nx = '\xe9'\n")
     write(f"{out}/strings_10k.py", b"x = (" + b"'a' " * 10000 + b")\n")
     write(f"{out}/bigint.py", b"x = " + b"9" * 5000 + b"\ny = 0x" + b"f" * 5000 + b"\n")
+    # nesting without brackets, past CPython's own parser and recursion limits
+    deep = {
+        "elif": b"if x:\n    pass\n" + b"elif x:\n    pass\n" * 8000,
+        "ifexp": b"x = " + b"1 if y else " * 8000 + b"2\n",
+        "lambda": b"x = " + b"lambda: " * 8000 + b"1\n",
+        "not": b"x = " + b"not " * 8000 + b"y\n",
+        "assign": b"a = " * 8000 + b"1\n",
+        "pow": b"x = 2" + b" ** 2" * 8000 + b"\n",
+        "await": b"async def f():\n    return " + b"await " * 8000 + b"x\n",
+        "subscript": b"x = a" + b"[0]" * 8000 + b"\n",
+        "and": b"x = a" + b" and a" * 8000 + b"\n",
+        "compare": b"x = a" + b" < a" * 8000 + b"\n",
+        "decorators": b"@d\n" * 8000 + b"def f(): pass\n",
+        "starred": b"x = " + b"*a, " * 8000 + b"\n",
+        "fstring": b"x = f'{" + b"f'{" * 3 + b"1" + b"}'" * 3 + b"}'\n",
+    }
+    for name, text in deep.items():
+        write(f"{out}/../deep/{name}.py", text)
     rnd = random.Random(20261126)
     for i in range(8):
         size = rnd.choice([16, 256, 4096, 65536])
