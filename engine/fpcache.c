@@ -85,10 +85,13 @@ static int open_db(tmd_fpcache *c)
                            &c->put, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(c->db, "UPDATE fp SET used=?2 WHERE key=?1", -1, &c->touch, NULL) != SQLITE_OK)
         return -1;
-    /* a file that is not a database fails on its first real read */
+    /* a file that is not a database fails on its first real read (one
+     * row, not count(*): that read the whole cache on every run) */
     sqlite3_stmt *probe = NULL;
-    int ok = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM fp", -1, &probe, NULL) == SQLITE_OK &&
-             sqlite3_step(probe) == SQLITE_ROW;
+    int step = SQLITE_ERROR;
+    if (sqlite3_prepare_v2(c->db, "SELECT key FROM fp LIMIT 1", -1, &probe, NULL) == SQLITE_OK)
+        step = sqlite3_step(probe);
+    int ok = step == SQLITE_ROW || step == SQLITE_DONE;
     sqlite3_finalize(probe);
     return ok ? 0 : -1;
 }

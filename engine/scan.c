@@ -156,6 +156,8 @@ int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const
         }
         started++;
     }
+    if (started == 0)
+        j.fpo = NULL; /* alone: select fingerprints them next, no cache round trip first */
     work(&self);
     tmd_fpcache_close(self.cache);
     for (int t = 0; t < started; t++) {
