@@ -7,7 +7,8 @@ Usage: differential.py TMDIFF CORPUS_DIR... [--modified] [--versions 3.12.1,...]
 Every corpus file is copied to a temporary NAME.py and fingerprinted by both,
 in each pyenv Python. tmdiff may answer '!' (inexact: everything depending on
 the file runs); any other answer must equal the reference's line exactly.
-Prints each disagreement (version, file, both answers) and exits 1 if any.
+Prints each disagreement (version, file, both answers) and exits 1 if any;
+77 (skip) when none of the pyenv interpreters is installed.
 The reference's own '!' (its interpreter fails) accepts any tmdiff answer
 but '!' is the only safe one, so those are listed too, as warnings.
 """
@@ -66,7 +67,13 @@ def main():
                 files[dst] = src
     paths = sorted(files)
     bad = warn = 0
-    for v in args.versions.split(","):
+    versions = [v for v in args.versions.split(",")
+                if os.access(os.path.expanduser("~/.pyenv/versions/%s/bin/python" % v), os.X_OK)]
+    if not versions or not paths:
+        print("no pyenv interpreter (%s) or no input: skipped" % args.versions)
+        shutil.rmtree(tmp)
+        return 77
+    for v in versions:
         py = os.path.expanduser("~/.pyenv/versions/%s/bin/python" % v)
         mod_t = ["--modified"] if args.modified else []
         mod_r = ["--dedent"] if args.modified else []
@@ -86,7 +93,7 @@ def main():
                 print("%s %s %s: tmdiff %r reference %r" % (kind, v, files[p], a[:120], b[:120]))
     shutil.rmtree(tmp)
     print("%d files x %d versions: %d disagreements, %d warnings"
-          % (len(paths), len(args.versions.split(",")), bad, warn))
+          % (len(paths), len(versions), bad, warn))
     return 1 if bad else 0
 
 

@@ -1,0 +1,2 @@
+def f():
+    x = [0x1for x in y]
