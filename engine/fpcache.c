@@ -4,7 +4,7 @@
  * let concurrent runs share it; every row carries a CRC-32 of its content,
  * so a damaged row is dropped and recomputed, and a damaged file is replaced;
  * the oldest rows go when it holds more than FPCACHE_MAX_ROWS. Keys carry
- * the build's identity (version + hash of the executable). */
+ * the build's identity (version + GNU build ID, or a hash of the executable). */
 #include "build_id.h"
 #include "error.h"
 #include "fpcache_internal.h"
