@@ -101,12 +101,25 @@ static void dump_stmt_list(dumper *d, TSNode parent, tmd_buf *out)
 {
     dump_check_indent(d, parent);
     TSTreeCursor c = ts_tree_cursor_new(parent);
-    int first = 1;
+    int first = 1, semicolon = 0;
+    uint32_t prev_end_row = 0;
     if (ts_tree_cursor_goto_first_child(&c)) {
         do {
             TSNode n = ts_tree_cursor_current_node(&c);
+            if (ts_node_symbol(n) == d->sym->A_semicolon)
+                semicolon = 1;
             if (!ts_node_is_named(n) || ts_node_is_extra(n))
                 continue; /* ";" separators, comments */
+            /* tree-sitter splits `2 {0} 3` into three statements: on one
+             * line CPython needs a ";" between them */
+            if (!first && !semicolon && ts_node_start_point(n).row == prev_end_row) {
+                if (ts_node_has_error(parent))
+                    dump_inexact(d, n, "two statements on one line beside a parse error");
+                else
+                    dump_reject(d, n, "two statements on one line without a semicolon");
+            }
+            semicolon = 0;
+            prev_end_row = ts_node_end_point(n).row;
             dump_put_sep(out, &first);
             if (ts_node_start_point(n).row != ts_node_end_point(n).row)
                 check_logical_lines(d, n);

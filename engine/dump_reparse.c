@@ -258,6 +258,12 @@ void dump_type_params_text(dumper *d, TSNode params, tmd_buf *out)
         return;
     }
     int first = 1;
+    size_t a0 = open + 1, b0 = close;
+    trim(text, &a0, &b0);
+    if (a0 == b0) {
+        dump_reject(d, params, "type parameter list cannot be empty");
+        return;
+    }
     for (size_t from = open + 1; from < close;) {
         size_t comma = find_top(text, from, close, ',');
         size_t a = from, b = comma;
