@@ -39,8 +39,15 @@ static void check_python(const tmd_source *src, const tmd_dialect *d, int dedent
         FUZZ_CHECK(with.count == 0, "status %d with %zu blocks", (int)with.status, with.count);
         FUZZ_CHECK(with.reason[0] != '\0', "status %d without a reason", (int)with.status);
     }
+    /* Known open bug (pending/README.md): tree-sitter-python's scanner
+     * keeps state across parses, so a thread's first parse of a broken file
+     * may say INEXACT and later ones NO_PARSE. FUZZ_ALLOW_STALE_PARSER=1
+     * lets a fuzzing session look past that pair to find other bugs. */
+    int stale_ok = getenv("FUZZ_ALLOW_STALE_PARSER") != NULL;
     if (tmd_fingerprint_python(&without, src, d, flags) == TMD_OK) {
-        FUZZ_CHECK(without.status == with.status, "3.%d dedent=%d: status %d vs %d with text",
+        FUZZ_CHECK(without.status == with.status ||
+                       (stale_ok && without.status != TMD_FP_BLOCKS &&
+                        with.status != TMD_FP_BLOCKS), "3.%d dedent=%d: status %d vs %d with text",
                    d->minor, dedent, (int)without.status, (int)with.status);
         FUZZ_CHECK(without.count == with.count && without.blocks == NULL,
                    "3.%d: %zu blocks vs %zu with text", d->minor, without.count, with.count);
