@@ -238,6 +238,10 @@ static void test_statement_rejects(void **state)
     assert_int_equal(status_of("3.11", "match x:\n    case {**_}:\n        pass\n"), TMD_FP_NO_PARSE);
     assert_int_equal(status_of("3.11", "match x:\n    case *a:\n        pass\n"), TMD_FP_NO_PARSE);
     assert_int_equal(status_of("3.11", "def broken(:\n    return 1\n"), TMD_FP_NO_PARSE);
+    assert_int_equal(status_of("3.13", "def f[](): ...\n"), TMD_FP_NO_PARSE);
+    assert_int_equal(status_of("3.11", "import None\n"), TMD_FP_NO_PARSE);
+    assert_int_equal(status_of("3.11", "x = 5\\\n"), TMD_FP_NO_PARSE);
+    assert_int_equal(status_of("3.11", "not\vbroken\n"), TMD_FP_NO_PARSE);
 }
 
 /* tree-sitter accepts indentation CPython refuses. */
