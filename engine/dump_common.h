@@ -105,6 +105,10 @@ size_t dump_skip_string(const char *text, size_t len, size_t i);
 /* Type parameters tree-sitter cannot parse (PEP 696 defaults, 3.13), read
  * from the source text of the `[...]` node instead (dump_reparse.c). */
 void dump_type_params_text(dumper *d, TSNode params, tmd_buf *out);
+/* The deepest bracket nesting of a text by a string- and comment-aware
+ * scan (dump_limits.c), to refuse before parsing what tree-sitter 0.20.7
+ * cannot survive (65536 open brackets: a double free in ts_tree_delete). */
+unsigned dump_scan_brackets(const char *text, size_t len);
 /* Characters between tokens that CPython's tokenizer refuses and
  * tree-sitter skips (dump_text.c). */
 void dump_check_text(dumper *d, TSNode root, size_t len);

@@ -77,6 +77,21 @@ static int has_case_body(const dumper *d, TSNode match)
            !ts_node_is_null(ts_node_child_by_field_id(first, d->sym->F_consequence));
 }
 
+/* The node has an error none of its visible children shows: a MISSING
+ * hidden token (a _newline) the cursor never visits. */
+static int hides_error(TSNode n)
+{
+    if (!ts_node_has_error(n))
+        return 0;
+    uint32_t count = ts_node_child_count(n);
+    for (uint32_t i = 0; i < count; i++) {
+        TSNode c = ts_node_child(n, i);
+        if (ts_node_has_error(c) || ts_node_is_missing(c) || ts_node_symbol(c) == (TSSymbol)-1)
+            return 0;
+    }
+    return 1;
+}
+
 int dump_check_errors(dumper *d, TSNode root)
 {
     int unexplained = 0;
@@ -93,6 +108,8 @@ int dump_check_errors(dumper *d, TSNode root)
         if ((is_error || ts_node_is_missing(n)) && !unexplained &&
             !(d->dialect->minor >= 13 && in_declared_type_params(d, n)))
             unexplained = 1; /* 3.13 reads type parameters from the text */
+        if (!unexplained && !is_error && !ts_node_is_missing(n) && hides_error(n))
+            unexplained = 1;
         if (ts_node_is_missing(n)) {
             missing_closer |= is_close(s, t);
             descend = 0;

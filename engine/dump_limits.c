@@ -91,6 +91,13 @@ static void scan_text(const char *text, size_t len, scan *out)
     }
 }
 
+unsigned dump_scan_brackets(const char *text, size_t len)
+{
+    scan sc;
+    scan_text(text, len, &sc);
+    return sc.brackets;
+}
+
 /* The tree's real figures: bracket tokens outside strings, and blocks that
  * open a new indentation level (their first statement starts a line). */
 static void walk_tree(const dumper *d, TSNode root, unsigned *brackets, unsigned *levels)

@@ -4,10 +4,12 @@
 #include "dump_symbols.h"
 #include "error.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+
+/* Far beyond CPython's 200: no valid file comes near. */
+#define BRACKETS_NOT_PARSED 5000
 
 int32_t tmd_checksum(const char *bytes, size_t len)
 {
@@ -23,23 +25,14 @@ int32_t tmd_checksum(const char *bytes, size_t len)
     return (int32_t)(uint32_t)crc;
 }
 
-/* One parser per thread, reused across files (creating one is not free). */
-static pthread_key_t parser_key;
-static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
-
-static void parser_delete(void *p) { ts_parser_delete(p); }
-static void parser_key_create(void) { pthread_key_create(&parser_key, parser_delete); }
-
-static TSParser *thread_parser(void)
+/* A fresh parser per file: tree-sitter-python 0.23.6's scanner does not
+ * reset its `inside_f_string` flag when a reused parser starts over
+ * (deserialize with length 0), so one file's unterminated f-string changed
+ * how the next file parsed. A parser costs microseconds; a parse far more. */
+static TSParser *new_parser(void)
 {
-    pthread_once(&parser_once, parser_key_create);
-    TSParser *p = pthread_getspecific(parser_key);
-    if (p)
-        return p;
-    p = ts_parser_new();
-    if (!p)
-        return NULL;
-    if (!ts_parser_set_language(p, dump_language()) || pthread_setspecific(parser_key, p)) {
+    TSParser *p = ts_parser_new();
+    if (p && !ts_parser_set_language(p, dump_language())) {
         ts_parser_delete(p);
         return NULL;
     }
@@ -127,12 +120,19 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
     }
     len = universal_newlines(text, len);
 
-    TSParser *parser = thread_parser();
-    if (!parser)
-        return tmd_error(TMD_ENOMEM, "fingerprint: cannot create a tree-sitter parser (out of memory?)");
+    /* CPython stops at 200 nested brackets; tree-sitter 0.20.7 frees memory
+     * twice on a tree 65536 brackets deep, so absurd nesting is not parsed */
+    if (dump_scan_brackets(text, len) > BRACKETS_NOT_PARSED) {
+        set_status(out, TMD_FP_INEXACT, "brackets nested too deeply to parse safely");
+        return TMD_OK;
+    }
     if (len > UINT32_MAX)
         return tmd_error(TMD_EINVAL, "fingerprint: source of %zu bytes is too large to parse", len);
+    TSParser *parser = new_parser();
+    if (!parser)
+        return tmd_error(TMD_ENOMEM, "fingerprint: cannot create a tree-sitter parser (out of memory?)");
     TSTree *tree = ts_parser_parse_string(parser, NULL, text, (uint32_t)len);
+    ts_parser_delete(parser);
     if (!tree)
         return tmd_error(TMD_ENOMEM, "fingerprint: tree-sitter failed to parse (out of memory?)");
 
