@@ -7,14 +7,12 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 tmdiff=${TMDIFF:-}
 if [ -z "$tmdiff" ]; then
-    tmdiff=$(command -v tmdiff || true)
-    for b in "$here"/../build*/cli/tmdiff; do
-        [ -z "$tmdiff" ] && [ -x "$b" ] && tmdiff=$b
-    done
-fi
-if [ -z "$tmdiff" ] || [ ! -x "$tmdiff" ]; then
-    echo "demo.sh: no tmdiff found (build it, or set TMDIFF=/path/to/tmdiff)" >&2
-    exit 2
+    # Install what this machine lacks and build (incremental after the first run).
+    root=$(cd "$here/.." && pwd)
+    "$root/tests/setup-debian.sh"
+    cmake -G Ninja -S "$root" -B "$root/build/release" >/dev/null
+    ninja -C "$root/build/release" tmdiff >/dev/null
+    tmdiff=$root/build/release/cli/tmdiff
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tmdiff-demo-XXXXXX")

@@ -8,8 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
 for variant in release asan; do
   build="$root/build/$variant"
-  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
-  [ "$variant" = asan ] && flags=(-DCMAKE_BUILD_TYPE=Debug -DTMDIFF_SANITIZE=ON)
+  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON)
+  [ "$variant" = asan ] && flags=(-DCMAKE_BUILD_TYPE=Debug -DTMDIFF_SANITIZE=ON -DBUILD_TESTING=ON)
   cmake -G Ninja -S "$root" -B "$build" "${flags[@]}" >/dev/null
   ninja -C "$build" -j "$jobs"
   echo "== ctest ($variant)"
