@@ -10,6 +10,7 @@
  * every error lies where tmdiff reads the text itself (3.13's type
  * parameter defaults), so the tree is otherwise trustworthy. */
 #include "dump_common.h"
+#include "dump_expr.h"
 #include "dump_symbols.h"
 
 #define MAX_PAIRS 256
@@ -106,8 +107,10 @@ int dump_check_errors(dumper *d, TSNode root)
         int descend = 1;
         int is_error = t == (TSSymbol)-1 /* ERROR */;
         if ((is_error || ts_node_is_missing(n)) && !unexplained &&
-            !(d->dialect->minor >= 13 && in_declared_type_params(d, n)))
-            unexplained = 1; /* 3.13 reads type parameters from the text */
+            !(d->dialect->minor >= 13 && in_declared_type_params(d, n)) &&
+            !(is_error && dump_expr_is_annotation_tail(d, n)))
+            unexplained = 1; /* 3.13 reads type parameters from the text,
+                                dump_arguments an annotation's IfExp tail */
         if (!unexplained && !is_error && !ts_node_is_missing(n) && hides_error(n))
             unexplained = 1;
         if (ts_node_is_missing(n)) {
