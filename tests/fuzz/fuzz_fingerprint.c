@@ -39,7 +39,7 @@ static void check_python(const tmd_source *src, const tmd_dialect *d, int dedent
         FUZZ_CHECK(with.count == 0, "status %d with %zu blocks", (int)with.status, with.count);
         FUZZ_CHECK(with.reason[0] != '\0', "status %d without a reason", (int)with.status);
     }
-    /* Known open bug (pending/README.md): tree-sitter-python's scanner
+    /* Known bug, fixed by ee7a5f5 (regressions/fingerprint): tree-sitter-python's scanner
      * keeps state across parses, so a thread's first parse of a broken file
      * may say INEXACT and later ones NO_PARSE. FUZZ_ALLOW_STALE_PARSER=1
      * lets a fuzzing session look past that pair to find other bugs. */

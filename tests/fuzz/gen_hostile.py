@@ -24,9 +24,9 @@ def write(path, data):
 
 def common(out):
     write(f"{out}/parens_100k.py", b"x = " + b"(" * 100000 + b"1" + b")" * 100000 + b"\n")
-    # 65536 and more unclosed brackets corrupt tree-sitter 0.20.7's heap (see
-    # the fuzz report); 60000 still exercises the deep error recovery
-    write(f"{out}/parens_unclosed_60k.py", b"x = " + b"(" * 60000 + b"\n")
+    # 65536 and more unclosed brackets once made tree-sitter 0.20.7 free
+    # memory twice (fixed in engine/fingerprint.c by a scan before parsing)
+    write(f"{out}/parens_unclosed_100k.py", b"x = " + b"(" * 100000 + b"\n")
     write(f"{out}/lists_10k.py", b"x = " + b"[" * 10000 + b"]" * 10000 + b"\n")
     write(f"{out}/calls_10k.py", b"x = " + b"f(" * 10000 + b")" * 10000 + b"\n")
     write(f"{out}/attrs_100k.py", b"x = a" + b".b" * 100000 + b"\n")
