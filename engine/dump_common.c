@@ -1,5 +1,6 @@
 /* dump_common.c: the dumper's verdicts (reject, inexact) and its blocks. */
 #include "dump_common.h"
+#include "dump_expr.h"
 #include "dump_symbols.h"
 #include "pyliteral.h"
 
@@ -178,7 +179,11 @@ void dump_dotted_repr(dumper *d, TSNode dotted, tmd_buf *out)
 void dump_tuple_item(dumper *d, TSNode item, tmd_buf *out)
 {
     if (ts_node_symbol(item) != d->sym->S_list_splat) {
-        dump_expr(d, item, CTX_LOAD, out);
+        const char *at = d->src + ts_node_start_byte(item);
+        if (at[0] == '*' && at[1] != '*') /* `*a.b`, `*a | b`: a star tree-sitter */
+            dump_expr_in(d, item, CTX_LOAD, EX_STAR, out); /* bound to `a` only */
+        else
+            dump_expr(d, item, CTX_LOAD, out);
         return;
     }
     TSNode inner = dump_first_named(item);

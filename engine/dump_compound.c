@@ -282,7 +282,10 @@ void dump_with(dumper *d, TSNode n, tmd_buf *out)
         if (ts_node_symbol(c) == d->sym->S_with_item) {
             items++;
             TSNode value = ts_node_child_by_field_id(c, d->sym->F_value);
-            starred |= !ts_node_is_null(value) && ts_node_symbol(value) == d->sym->S_list_splat;
+            /* `*a.b` is no list_splat: tree-sitter binds the star to `a` */
+            starred |= !ts_node_is_null(value) && (ts_node_symbol(value) == d->sym->S_list_splat ||
+                                                   (d->src[ts_node_start_byte(value)] == '*' &&
+                                                    d->src[ts_node_start_byte(value) + 1] != '*'));
         }
         if (ts_node_symbol(c) != d->sym->A_rparen)
             comma_last = ts_node_symbol(c) == d->sym->A_comma;

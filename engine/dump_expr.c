@@ -1416,6 +1416,8 @@ static int lift_star(walk *w, TSNode n, TSSymbol sym, dump_ctx ctx, unsigned all
         dump_reject(d, n, "cannot use starred expression here");
     else if (!(allow & EX_STAR_ANY) && !bitwise_or_level(d, n))
         dump_reject(d, n, "starred operand needs parentheses here");
+    else if (ctx == CTX_DEL && !before(d, 9)) /* as dump_target's `del *a` */
+        dump_reject(d, n, "cannot delete starred");
     TSNode saved = w->lifted;
     w->lifted = base;
     tmd_buf_puts(out, "Starred(");

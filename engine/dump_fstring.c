@@ -31,6 +31,7 @@ typedef struct fstr {
     int run_open;     /* 3.12+: a run of constants has started (maybe empty) */
     int run_kind_u;   /* 3.12+: kind of the run's first constant */
     int all_u;        /* 3.8-3.11: the concatenation starts with a u token */
+    int one_line;     /* the piece being read is single-quoted */
 } fstr;
 
 static int pep701(const dumper *d) { return d->dialect->minor >= 12; }
@@ -220,6 +221,10 @@ static void check_old_field(dumper *d, TSNode interp, TSNode expr_end_at, quote 
     if (has_comment_char(s, expr_len))
         dump_reject(d, interp, "f-string expression part cannot include '#' (before 3.12)");
     for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\\' && i >= expr_len) {
+            i++; /* an escape in the format spec: part of the string token */
+            continue;
+        }
         if (s[i] == '\n' && !q.triple)
             dump_reject(d, interp, "newline inside a single-quoted f-string (before 3.12)");
         if (s[i] == q.ch && (!q.triple || (i + 2 < len && s[i + 1] == q.ch && s[i + 2] == q.ch)))
@@ -383,7 +388,11 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
         const char *colon = memchr(t, ':', len);
         from += colon ? (uint32_t)(colon - t) + 1 : 0;
         /* spec constants: the concatenation's kind in 3.8, None from 3.9 */
-        fstr sub = {d, f->out, 1, {0}, 0, 0, d->dialect->minor == 8 ? f->all_u : 0};
+        fstr sub = {d, f->out, 1, {0}, 0, 0, d->dialect->minor == 8 ? f->all_u : 0, f->one_line};
+        if (pep701(d) && f->one_line && dump_has_raw_newline(d->src + from, ts_node_end_byte(expr) - from)) {
+            dump_inexact(d, expr, "newline in the format spec of a single-quoted f-string");
+            return;
+        }
         tmd_buf_puts(f->out, "JoinedStr(");
         literal_span(&sub, expr, from, ts_node_end_byte(expr), pep701(d) ? 0 : prefix_flags);
         flush(&sub, expr);
@@ -447,6 +456,38 @@ static int spec_debug_texts_differ(const dumper *d, TSNode spec)
     return 0;
 }
 
+/* 3.12+ end the format spec of a single-quoted f-string at a raw newline
+ * (the tokenizer goes back to expression mode, where the newline and any
+ * blanks before the closing brace are skipped). Moves *end to that newline;
+ * 0 (inexact) when anything but blanks follows it, or when the spec holds
+ * nested fields (3.12.1 and 3.13 disagree there). The scan is O(spec);
+ * specs are short and rarely hold a newline. */
+static int spec_end_at_newline(dumper *d, TSNode spec, uint32_t *end)
+{
+    uint32_t from = ts_node_start_byte(spec) + 1, nl = from;
+    for (; nl < *end; nl++) {
+        if (d->src[nl] == '\\')
+            nl++;
+        else if (d->src[nl] == '\n')
+            break;
+    }
+    if (nl >= *end)
+        return 1;
+    for (uint32_t i = nl; i < *end; i++)
+        if (d->src[i] != '\n' && d->src[i] != ' ' && d->src[i] != '\t') {
+            dump_inexact(d, spec, "text after a newline in the format spec of a single-quoted f-string");
+            return 0;
+        }
+    uint32_t kids = ts_node_child_count(spec);
+    for (uint32_t i = 0; i < kids; i++)
+        if (ts_node_symbol(ts_node_child(spec, i)) == d->sym->S_format_expression) {
+            dump_inexact(d, spec, "newline in a format spec with fields (3.12.1 and 3.13 differ)");
+            return 0;
+        }
+    *end = nl;
+    return 1;
+}
+
 /* JoinedStr(...) of a format spec: literal spans and nested fields, up to
  * `end` (the field's closing brace: tree-sitter's spec stops before a
  * newline in a triple-quoted f-string). */
@@ -457,8 +498,10 @@ static void format_spec(fstr *f, TSNode spec, uint32_t end, int prefix_flags, in
     /* 3.12+ decodes spec text as non-raw and never merges spec parts */
     int flags = pep701(d) ? prefix_flags & ~LIT_P_RAW : prefix_flags;
     /* spec constants: the concatenation's kind in 3.8, None from 3.9 */
-    fstr sub = {d, f->out, 1, {0}, 0, 0, d->dialect->minor == 8 ? f->all_u : 0};
+    fstr sub = {d, f->out, 1, {0}, 0, 0, d->dialect->minor == 8 ? f->all_u : 0, f->one_line};
     quote q = {0, 1}; /* quote checks were done on the whole field */
+    if (pep701(d) && f->one_line && !spec_end_at_newline(d, spec, &end))
+        return;
     tmd_buf_puts(f->out, "JoinedStr(");
     uint32_t pos = ts_node_start_byte(spec) + 1; /* after ':' */
     if (f->all_u && d->dialect->minor >= 9 && !pep701(d) && spec_has_debug(d, spec)) {
@@ -507,6 +550,7 @@ static void fstring_piece(fstr *f, TSNode str, TSNode start, int prefix_flags)
     dumper *d = f->d;
     const dump_symbols *s = d->sym;
     quote q = quote_of(d, start);
+    f->one_line = !q.triple;
     uint32_t pos = ts_node_end_byte(start);
     TSTreeCursor c = ts_tree_cursor_new(str);
     for (int ok = ts_tree_cursor_goto_first_child(&c); ok; ok = ts_tree_cursor_goto_next_sibling(&c)) {
@@ -598,7 +642,7 @@ void dump_joined_str(dumper *d, TSNode str, tmd_buf *out)
         dump_inexact(d, str, "tree-sitter could not parse this f-string");
         return;
     }
-    fstr f = {d, out, 1, {0}, 0, 0, 0};
+    fstr f = {d, out, 1, {0}, 0, 0, 0, 0};
     int first_piece = 1;
     tmd_buf_puts(out, "JoinedStr(");
     if (ts_node_symbol(str) == d->sym->S_string) {

@@ -206,7 +206,37 @@ static const expr_case cases[] = {
     {"3.11.7", "f'{x!r }'",
      NULL},
     {"3.12.1", "f'{x!r }'",
-     "0:Expr(JoinedStr(FormattedValue(Name('x', Load()), 114, None)))"},
+     "0:Expr(JoinedStr(FormattedValue(Name('x', Load()), 114, None)))"},    /* a star tree-sitter binds to the first operand only, in the tuples the
+     * statement dumper builds (match subjects, bare and with-item tuples) */
+    {"3.11.7", "match *a.b, c:\n    case _: pass",
+     "0:Match(Tuple(Starred(Attribute(Name('a', Load()), 'b', Load()), Load()), Name('c', Load()), Load()), match_case(MatchAs(None, None), None, Pass()))"},
+    {"3.10.13", "match *a[0], b | c:\n    case _: pass",
+     "0:Match(Tuple(Starred(Subscript(Name('a', Load()), Constant(0, None), Load()), Load()), BinOp(Name('b', Load()), BitOr(), Name('c', Load())), Load()), match_case(MatchAs(None, None), None, Pass()))"},
+    {"3.11.7", "match *a or b, c:\n    case _: pass",
+     NULL},
+    {"3.11.7", "*a.b(), c",
+     "0:Expr(Tuple(Starred(Call(Attribute(Name('a', Load()), 'b', Load()), , ), Load()), Name('c', Load()), Load()))"},
+    {"3.11.7", "with (*a.b, c): pass",
+     "0:With(withitem(Tuple(Starred(Attribute(Name('a', Load()), 'b', Load()), Load()), Name('c', Load()), Load()), None), Pass(), None)"},
+    {"3.8.18", "with (*a.b, c): pass",
+     "0:With(withitem(Tuple(Starred(Attribute(Name('a', Load()), 'b', Load()), Load()), Name('c', Load()), Load()), None), Pass(), None)"},
+    /* `del` of such a star: only 3.8's parser lets it through */
+    {"3.11.7", "del *a.b, c",
+     NULL},
+    {"3.8.18", "del *a.b, c",
+     "0:Delete(Starred(Attribute(Name('a', Load()), 'b', Del()), Del()), Name('c', Del()))"},
+    /* 3.12+ end a single-quoted f-string's format spec at a newline */
+    {"3.12.1", "f'__{x:d\n}__'",
+     "0:Expr(JoinedStr(Constant('__', None), FormattedValue(Name('x', Load()), -1, JoinedStr(Constant('d', None))), Constant('__', None)))"},
+    {"3.13.0", "f'{x!r:>4\n  \n }'",
+     "0:Expr(JoinedStr(FormattedValue(Name('x', Load()), 114, JoinedStr(Constant('>4', None)))))"},
+    {"3.11.7", "f'{x:d\n}'",
+     NULL},
+    /* before 3.12 a format spec may hold escapes (the token goes on) */
+    {"3.11.7", "f'{x:d\\\n}'",
+     "0:Expr(JoinedStr(FormattedValue(Name('x', Load()), -1, JoinedStr(Constant('d', None)))))"},
+    {"3.11.7", "f'{x:\\'}'",
+     "0:Expr(JoinedStr(FormattedValue(Name('x', Load()), -1, JoinedStr(Constant(\"'\", None)))))"},
 };
 
 /* Fingerprints `text` in `python`; *out must be freed with tmd_fingerprint_free. */
@@ -324,6 +354,14 @@ static void test_testmon_failures_are_inexact(void **state)
     /* 3.13.0 merges the debug text into the spec instead */
     fingerprint(&fp, "3.13.0", "f'{x:{y=}}'\n");
     assert_int_equal(fp.status, TMD_FP_BLOCKS);
+    tmd_fingerprint_free(&fp);
+    /* a newline in a spec with fields: 3.12.1 keeps an empty Constant where
+     * 3.13.0 raises SyntaxError; text after the newline is not read */
+    fingerprint(&fp, "3.12.1", "f'{x:{y}\n}'\n");
+    assert_int_equal(fp.status, TMD_FP_INEXACT);
+    tmd_fingerprint_free(&fp);
+    fingerprint(&fp, "3.13.0", "f'{x:d\n e}'\n");
+    assert_int_equal(fp.status, TMD_FP_INEXACT);
     tmd_fingerprint_free(&fp);
 }
 
