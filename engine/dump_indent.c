@@ -70,16 +70,23 @@ static int same(const indent *a, const indent *b)
 static void check_clauses(dumper *d, TSNode stmt, const indent *own)
 {
     const dump_symbols *s = d->sym;
-    DUMP_EACH_CHILD(stmt, c) {
-        TSSymbol t = ts_node_symbol(c);
-        if (t != s->S_elif_clause && t != s->S_else_clause && t != s->S_except_clause &&
-            t != s->S_except_group_clause && t != s->S_finally_clause && t != s->S_decorator &&
-            t != s->S_function_definition && t != s->S_class_definition)
-            continue;
-        indent ci;
-        if (line_indent(d, ts_node_start_byte(c), &ci) && !same(&ci, own))
-            unequal(d, c, &ci, own);
+    /* a cursor: ts_node_child(i) restarts from the first child (O(i)) */
+    TSTreeCursor cur = ts_tree_cursor_new(stmt);
+    if (ts_tree_cursor_goto_first_child(&cur)) {
+        do {
+            TSNode c = ts_tree_cursor_current_node(&cur);
+            TSSymbol t = ts_node_symbol(c);
+            if (ts_node_is_extra(c) ||
+                (t != s->S_elif_clause && t != s->S_else_clause && t != s->S_except_clause &&
+                 t != s->S_except_group_clause && t != s->S_finally_clause && t != s->S_decorator &&
+                 t != s->S_function_definition && t != s->S_class_definition))
+                continue;
+            indent ci;
+            if (line_indent(d, ts_node_start_byte(c), &ci) && !same(&ci, own))
+                unequal(d, c, &ci, own);
+        } while (ts_tree_cursor_goto_next_sibling(&cur));
     }
+    ts_tree_cursor_delete(&cur);
 }
 
 /* The case clauses of a match statement: one level deeper, all alike. */
