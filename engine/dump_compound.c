@@ -1,6 +1,7 @@
 /* dump_compound.c: if/elif/else, for, while, try/except(*)/finally, with and
  * match statements as CPython's ast dump (their bodies stay inline). */
 #include "dump_common.h"
+#include "dump_expr.h"
 #include "dump_symbols.h"
 
 #include <string.h>
@@ -240,16 +241,30 @@ static void dump_withitem(dumper *d, TSNode item, int alone, tmd_buf *out)
     TSNode as = value;
     if (!ts_node_is_null(as) && ts_node_symbol(as) == d->sym->S_parenthesized_expression) {
         TSNode inner = dump_first_named(as);
-        if (!ts_node_is_null(inner) && ts_node_symbol(inner) == d->sym->S_as_pattern) {
+        if (!ts_node_is_null(inner) && (ts_node_symbol(inner) == d->sym->S_as_pattern ||
+                                        !ts_node_is_null(dump_expr_buried_as(d, inner)))) {
             if (d->dialect->minor < 9 || !alone) {
                 dump_reject(d, inner, "parenthesized with-items need Python 3.9 and must hold them all");
                 return;
             }
-            as = inner;
+            as = value = inner;
         }
     }
+    /* `with a if b else c as x:`: tree-sitter buries the `as` in the
+     * expression's last operand; the item is rebuilt around it */
+    TSNode buried = ts_node_is_null(as) ? as : dump_expr_buried_as(d, as);
     tmd_buf_puts(out, "withitem(");
-    if (!ts_node_is_null(as) && ts_node_symbol(as) == d->sym->S_as_pattern) {
+    if (!ts_node_is_null(buried)) {
+        TSNode alias = ts_node_child_by_field_id(buried, d->sym->F_alias);
+        TSNode target = ts_node_is_null(alias) ? alias : dump_first_named(alias);
+        if (ts_node_is_null(target)) {
+            dump_inexact(d, buried, "with-item target");
+            return;
+        }
+        dump_expr_without_as(d, value, buried, out);
+        tmd_buf_puts(out, ", ");
+        dump_expr(d, target, CTX_STORE, out);
+    } else if (!ts_node_is_null(as) && ts_node_symbol(as) == d->sym->S_as_pattern) {
         TSNode ctx = dump_first_named(as);
         TSNode alias = ts_node_child_by_field_id(as, d->sym->F_alias);
         TSNode target = ts_node_is_null(alias) ? alias : dump_first_named(alias);
