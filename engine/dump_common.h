@@ -116,6 +116,20 @@ void dump_check_text(dumper *d, TSNode root, size_t len);
  * CPython rejects too; 1 if every error is one tmdiff works around
  * (dump_errors.c). */
 int dump_check_errors(dumper *d, TSNode root);
+/* Unparenthesized tuples with a starred item tree-sitter cannot read
+ * (`match *[a], b:`, `x = *(a), b`; dump_star_tuple.c): the text d->src
+ * (`len` bytes) with up to `max_spans` such tuples wrapped in "(...)",
+ * malloc'd (the caller frees it), NUL-terminated, of *out_len bytes;
+ * spans[0..*nspans) say where the parenthesized tuples lie in it. NULL when
+ * there is none (or no memory). */
+typedef struct dump_span {
+    uint32_t from, to;
+} dump_span;
+char *dump_star_tuple_fix(const dumper *d, TSNode root, size_t len, size_t *out_len, dump_span *spans,
+                          unsigned max_spans, unsigned *nspans);
+/* Nonzero when the tree of that new text reads every such tuple cleanly in
+ * its place: a match subject, an assigned, returned or yielded value. */
+int dump_star_tuple_fixed(const dumper *d, TSNode root, const dump_span *spans, unsigned nspans);
 
 /* Statement parts (dump_stmt.c, dump_compound.c, dump_def.c). */
 void dump_function_def(dumper *d, TSNode def, TSNode decorated, tmd_buf *out);

@@ -10,6 +10,11 @@
 
 /* Far beyond CPython's 200: no valid file comes near. */
 #define BRACKETS_NOT_PARSED 5000
+/* Star tuples: rounds of fixes per file (each costs a parse of the whole
+ * file; a nested one may show only once its outer one is fixed), tuples
+ * fixed per round. */
+#define STAR_TUPLE_FIXES 4
+#define STAR_TUPLES_PER_ROUND 64
 
 int32_t tmd_checksum(const char *bytes, size_t len)
 {
@@ -111,6 +116,30 @@ static size_t universal_newlines(char *text, size_t len)
     return (size_t)(out - text);
 }
 
+/* Parses `text` and dumps it into *d (blocks: dump_free_blocks); *tree is
+ * the caller's to delete. d->src points into `text`. */
+static int parse_and_dump(dumper *d, TSTree **tree, const char *text, size_t len, const tmd_dialect *dialect)
+{
+    TSParser *parser = new_parser();
+    if (!parser)
+        return tmd_error(TMD_ENOMEM, "fingerprint: cannot create a tree-sitter parser (out of memory?)");
+    *tree = ts_parser_parse_string(parser, NULL, text, (uint32_t)len);
+    ts_parser_delete(parser);
+    if (!*tree)
+        return tmd_error(TMD_ENOMEM, "fingerprint: tree-sitter failed to parse (out of memory?)");
+    memset(d, 0, sizeof *d);
+    d->src = text;
+    d->dialect = dialect;
+    d->sym = dump_symbols_get();
+    d->status = TMD_FP_BLOCKS;
+    TSNode root = ts_tree_root_node(*tree);
+    dump_check_limits(d, root, len);
+    dump_check_text(d, root, len);
+    if (d->status != TMD_FP_NO_PARSE) /* a reject is final: nothing to dump */
+        dump_module(d, root);
+    return TMD_OK;
+}
+
 static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
                             const tmd_dialect *dialect, int flags)
 {
@@ -128,27 +157,48 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
     }
     if (len > UINT32_MAX)
         return tmd_error(TMD_EINVAL, "fingerprint: source of %zu bytes is too large to parse", len);
-    TSParser *parser = new_parser();
-    if (!parser)
-        return tmd_error(TMD_ENOMEM, "fingerprint: cannot create a tree-sitter parser (out of memory?)");
-    TSTree *tree = ts_parser_parse_string(parser, NULL, text, (uint32_t)len);
-    ts_parser_delete(parser);
-    if (!tree)
-        return tmd_error(TMD_ENOMEM, "fingerprint: tree-sitter failed to parse (out of memory?)");
-
     dumper d;
-    memset(&d, 0, sizeof d);
-    d.src = text;
-    d.dialect = dialect;
-    d.sym = dump_symbols_get();
-    d.status = TMD_FP_BLOCKS;
-    dump_check_limits(&d, ts_tree_root_node(tree), len);
-    dump_check_text(&d, ts_tree_root_node(tree), len);
-    if (d.status != TMD_FP_NO_PARSE) /* a reject is final: nothing to dump */
-        dump_module(&d, ts_tree_root_node(tree));
+    TSTree *tree = NULL;
+    int rc = parse_and_dump(&d, &tree, text, len, dialect);
+    if (rc != TMD_OK)
+        return rc;
+    /* tuples such as `match *[a], b:` need parentheses to parse: up to a
+     * few, each fixed in a copy of the text that is parsed again */
+    char *fixed = NULL;
+    for (int round = 0; round < STAR_TUPLE_FIXES && d.status == TMD_FP_INEXACT &&
+                        ts_node_has_error(ts_tree_root_node(tree)); round++) {
+        size_t next_len;
+        dump_span spans[STAR_TUPLES_PER_ROUND];
+        unsigned nspans;
+        char *next = dump_star_tuple_fix(&d, ts_tree_root_node(tree), len, &next_len, spans,
+                                         STAR_TUPLES_PER_ROUND, &nspans);
+        if (!next)
+            break;
+        dumper again;
+        TSTree *again_tree = NULL;
+        if (parse_and_dump(&again, &again_tree, next, next_len, dialect) != TMD_OK ||
+            again.status == TMD_FP_NO_PARSE ||
+            !dump_star_tuple_fixed(&again, ts_tree_root_node(again_tree), spans, nspans)) {
+            /* out of memory, not the tuple we meant, or a reject the bare
+             * text may not deserve (CPython's 200-bracket limit): the file
+             * stays inexact */
+            if (again_tree) {
+                dump_free_blocks(&again);
+                ts_tree_delete(again_tree);
+            }
+            free(next);
+            break;
+        }
+        dump_free_blocks(&d);
+        ts_tree_delete(tree);
+        free(fixed);
+        d = again;
+        tree = again_tree;
+        fixed = next;
+        len = next_len;
+    }
     ts_tree_delete(tree);
 
-    int rc = TMD_OK;
     if (d.status == TMD_FP_INEXACT && !strcmp(d.reason, DUMP_OOM_REASON))
         rc = tmd_error(TMD_ENOMEM, "fingerprint: out of memory while dumping");
     else if (d.status != TMD_FP_BLOCKS)
@@ -156,6 +206,7 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
     else
         rc = take_blocks(out, &d, flags & TMD_FP_WANT_TEXT);
     dump_free_blocks(&d);
+    free(fixed);
     return rc;
 }
 
