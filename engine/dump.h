@@ -31,6 +31,9 @@ typedef struct dumper {
     tmd_fp_status status;        /* TMD_FP_BLOCKS until a reject/inexact */
     char reason[160];
     unsigned depth;
+    /* the statement the innermost statement list is dumping (null: none);
+     * dump_check_indent finds a block's owner below it (dump_block.c) */
+    TSNode stmt;
 } dumper;
 
 /* The whole module: records every block. */

@@ -101,6 +101,7 @@ static void dump_stmt_list(dumper *d, TSNode parent, tmd_buf *out)
 {
     dump_check_indent(d, parent);
     TSTreeCursor c = ts_tree_cursor_new(parent);
+    TSNode outer = d->stmt; /* restored below: the enclosing list's statement */
     int first = 1, semicolon = 0;
     uint32_t prev_end_row = 0;
     if (ts_tree_cursor_goto_first_child(&c)) {
@@ -123,10 +124,12 @@ static void dump_stmt_list(dumper *d, TSNode parent, tmd_buf *out)
             dump_put_sep(out, &first);
             if (ts_node_start_point(n).row != ts_node_end_point(n).row)
                 check_logical_lines(d, n);
+            d->stmt = n;
             dump_stmt(d, n, out);
         } while (ts_tree_cursor_goto_next_sibling(&c));
     }
     ts_tree_cursor_delete(&c);
+    d->stmt = outer;
     if (first) {
         if (ts_node_has_error(ts_node_parent(parent)))
             dump_inexact(d, parent, "empty block beside a parse error");

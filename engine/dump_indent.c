@@ -112,6 +112,44 @@ static void check_cases(dumper *d, TSNode match, const indent *own)
     }
 }
 
+/* The node `list` (a block) is a child of. Its owner is d->stmt, the
+ * statement the enclosing list is dumping, or one of that statement's
+ * clauses a level or two down: a cursor finds it there in a few steps.
+ * tree-sitter 0.20's ts_node_parent instead walks down from the root past
+ * every earlier sibling at each level (quadratic over a long class or
+ * module); it remains the fallback when `list` is not found below d->stmt
+ * (a dumper copied for a re-parsed snippet, an unexpected shape). */
+static TSNode owner_of(const dumper *d, TSNode list)
+{
+    TSNode top = d->stmt;
+    uint32_t start = ts_node_start_byte(list), end = ts_node_end_byte(list);
+    if (ts_node_is_null(top) || top.tree != list.tree || ts_node_start_byte(top) > start ||
+        ts_node_end_byte(top) < end)
+        return ts_node_parent(list);
+    TSTreeCursor c = ts_tree_cursor_new(top);
+    TSNode owner = {0}, at = top;
+    for (int level = 0; level < 8 && ts_node_is_null(owner) && ts_tree_cursor_goto_first_child(&c);
+         level++) {
+        int inside = 0;
+        do {
+            TSNode k = ts_tree_cursor_current_node(&c);
+            if (ts_node_eq(k, list)) {
+                owner = at; /* the cursor's path holds visible nodes only */
+                break;
+            }
+            if (ts_node_start_byte(k) <= start && end <= ts_node_end_byte(k)) {
+                inside = 1; /* descend into the first child spanning `list` */
+                at = k;
+                break;
+            }
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+        if (!inside)
+            break;
+    }
+    ts_tree_cursor_delete(&c);
+    return ts_node_is_null(owner) ? ts_node_parent(list) : owner;
+}
+
 /* Checks the statements of a module or block (called once per list before
  * it is dumped): every statement that starts a line is indented like the
  * first one, which is deeper than the owner's line (column 0 in a module). */
@@ -121,7 +159,7 @@ void dump_check_indent(dumper *d, TSNode list)
     indent owner = {0, 0, 0}, first = {0, 0, 0};
     int is_module = ts_node_symbol(list) == s->S_module, have = 0;
     if (!is_module) {
-        TSNode parent = ts_node_parent(list);
+        TSNode parent = owner_of(d, list);
         indent pi;
         if (ts_node_is_null(parent))
             return;
