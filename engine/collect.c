@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "collect_cache.h"
 #include "collect_internal.h"
+#include "parse_guard.h"
 #include "dump_symbols.h"
 #include "error.h"
 
@@ -88,6 +89,8 @@ void tmd_collection_free(tmd_collection *c)
 
 TSTree *collect_parse(const char *src, size_t len)
 {
+    if (parse_guard_too_deep(src, len))
+        return NULL; /* tree-sitter would crash on it */
     TSParser *p = ts_parser_new();
     if (!p)
         return NULL;

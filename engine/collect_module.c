@@ -8,6 +8,7 @@
  * decorators, conditional definitions) the item is a PREFIX, never a guess. */
 #define _GNU_SOURCE /* memmem */
 #include "collect_internal.h"
+#include "parse_guard.h"
 #include "dump_symbols.h"
 #include "error.h"
 #include "pyliteral.h"
@@ -992,6 +993,8 @@ static int scope_listed(const strvec *dirs, const char *relpath)
 int collect_module(item_list *out, const char *relpath, const char *src, size_t len,
                    const pytest_config *cfg, const collect_facts *facts)
 {
+    if (parse_guard_too_deep(src, len))
+        return item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX, TMD_COLLECT_WHY_NO_PARSE, NULL);
     TSTree *tree = collect_parse(src, len);
     if (!tree)
         return tmd_error(TMD_ENOMEM, "%s: tree-sitter could not parse (out of memory?)", relpath);

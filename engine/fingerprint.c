@@ -1,6 +1,7 @@
 /* fingerprint.c: testmon's block checksums of a prepared Python text: parse
  * with tree-sitter, dump as CPython's ast would (dump_*.c), CRC-32 each block. */
 #include "dump_common.h"
+#include "parse_guard.h"
 #include "dump_symbols.h"
 #include "error.h"
 
@@ -151,7 +152,7 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
 
     /* CPython stops at 200 nested brackets; tree-sitter 0.20.7 frees memory
      * twice on a tree 65536 brackets deep, so absurd nesting is not parsed */
-    if (dump_scan_brackets(text, len) > BRACKETS_NOT_PARSED) {
+    if (dump_scan_brackets(text, len) > BRACKETS_NOT_PARSED || parse_guard_too_deep(text, len)) {
         set_status(out, TMD_FP_INEXACT, "brackets nested too deeply to parse safely");
         return TMD_OK;
     }

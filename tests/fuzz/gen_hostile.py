@@ -27,6 +27,11 @@ def common(out):
     # 65536 and more unclosed brackets once made tree-sitter 0.20.7 free
     # memory twice (fixed in engine/fingerprint.c by a scan before parsing)
     write(f"{out}/parens_unclosed_100k.py", b"x = " + b"(" * 100000 + b"\n")
+    # ... also when they sit in an unterminated string, which the bracket
+    # scan of the dumper skips (engine/parse_guard.c catches them)
+    write(f"{out}/parens_in_open_string_70k.py", b"x = '" + b"(" * 70000 + b"\n")
+    write(f"{out}/parens_in_open_triple_string_70k.py", b'x = """' + b"(" * 70000 + b"\n")
+    write(f"{out}/parens_in_fstring_field_70k.py", b"x = f'{" + b"(" * 70000 + b"\n")
     write(f"{out}/lists_10k.py", b"x = " + b"[" * 10000 + b"]" * 10000 + b"\n")
     write(f"{out}/calls_10k.py", b"x = " + b"f(" * 10000 + b")" * 10000 + b"\n")
     write(f"{out}/attrs_100k.py", b"x = a" + b".b" * 100000 + b"\n")
