@@ -51,9 +51,11 @@ static int text_is(const scan *s, TSNode n, const char *word)
     return len == strlen(word) && !memcmp(s->text + ts_node_start_byte(n), word, len);
 }
 
+/* `n` starts a line: the token before it (a string may span lines) ends
+ * on an earlier one. */
 static int first_on_line(TSNode n, TSNode before)
 {
-    return ts_node_is_null(before) || ts_node_start_point(before).row < ts_node_start_point(n).row;
+    return ts_node_is_null(before) || ts_node_end_point(before).row < ts_node_start_point(n).row;
 }
 
 /* A token that may begin such a tuple: after `=`, `return`, `yield`, or a

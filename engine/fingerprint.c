@@ -163,10 +163,12 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
     int rc = parse_and_dump(&d, &tree, text, len, dialect);
     if (rc != TMD_OK)
         return rc;
-    /* tuples such as `match *[a], b:` need parentheses to parse: up to a
-     * few, each fixed in a copy of the text that is parsed again */
+    /* tuples such as `match *[a], b:` need parentheses to parse: fixed in
+     * a copy of the text that is parsed again. The broken tree may also
+     * have led to a reject (`case _: pass` read as `_: pass`); the fixed
+     * text means the same, so its clean dump is the answer. */
     char *fixed = NULL;
-    for (int round = 0; round < STAR_TUPLE_FIXES && d.status == TMD_FP_INEXACT &&
+    for (int round = 0; round < STAR_TUPLE_FIXES && d.status != TMD_FP_BLOCKS &&
                         ts_node_has_error(ts_tree_root_node(tree)); round++) {
         size_t next_len;
         dump_span spans[STAR_TUPLES_PER_ROUND];

@@ -159,6 +159,24 @@ static void test_cpython_answers(void **state)
                         "Load()), Name('y', Load()), Load()))))");
     tmd_fingerprint_free(&fp);
 
+    /* the broken tree read `case _: pass` as an annotation naming the
+     * keyword `pass` (a reject); the fixed text is valid */
+    fingerprint(&fp, "3.12.1", "def f():\n    match *[a], b:\n        case _: pass\n    return *[a], b\n");
+    assert_int_equal(fp.status, TMD_FP_BLOCKS);
+    assert_int_equal(fp.count, 2);
+    assert_string_equal(fp.blocks[0],
+                        "0:Match(Tuple(Starred(List(Name('a', Load()), Load()), Load()), Name('b', Load()), "
+                        "Load()), match_case(MatchAs(None, None), None, Pass())), Return(Tuple(Starred(List("
+                        "Name('a', Load()), Load()), Load()), Name('b', Load()), Load()))");
+    tmd_fingerprint_free(&fp);
+    /* a string spanning lines does not end the tuple */
+    fingerprint(&fp, "3.12.1", "c = *[a], '''x\ny''', z\n");
+    assert_int_equal(fp.status, TMD_FP_BLOCKS);
+    assert_int_equal(fp.count, 1);
+    assert_string_equal(fp.blocks[0], "0:Assign(Name('c', Store()), Tuple(Starred(List(Name('a', Load()), "
+                                      "Load()), Load()), Constant('x\\ny', None), Name('z', Load()), Load()), None)");
+    tmd_fingerprint_free(&fp);
+
     /* rejected by CPython: still no checksums */
     fingerprint(&fp, "3.11.7", "x = *[a], *b or c\n");
     assert_int_not_equal(fp.status, TMD_FP_BLOCKS);
