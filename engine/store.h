@@ -8,6 +8,10 @@
 
 #include <zstd.h>
 
+/* Writes all n bytes to fd, retrying after EINTR and short writes; -1 on
+ * failure (errno says why). Defined in store_zstd.c. */
+int tmd_store_write_all(int fd, const void *bytes, size_t n);
+
 /* Which form of a commit's database a store holds. */
 enum { TMD_FORM_NONE = 0, TMD_FORM_PLAIN = 1, TMD_FORM_ZST = 2 };
 

@@ -120,20 +120,6 @@ int tmd_store_dir_upload(char **out_where, const char *dir, const char *commit,
     return rc;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int tmd_copy_file(const char *dst, const char *src)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);
@@ -158,7 +144,7 @@ int tmd_copy_file(const char *dst, const char *src)
             rc = tmd_error(TMD_EIO, "%s: %s", src, strerror(errno));
         else if (got == 0)
             break;
-        else if (write_all(out, buf, (size_t)got) != 0)
+        else if (tmd_store_write_all(out, buf, (size_t)got) != 0)
             rc = tmd_error(TMD_EIO, "%s: %s (check free space)", dst, strerror(errno));
     }
     if (rc == 0 && fsync(out) != 0)

@@ -15,7 +15,7 @@
  * the time CI would spend. */
 enum { PUBLISH_LEVEL = 9 };
 
-static int write_all(int fd, const void *bytes, size_t n)
+int tmd_store_write_all(int fd, const void *bytes, size_t n)
 {
     const unsigned char *p = bytes;
     while (n > 0) {
@@ -69,7 +69,7 @@ int tmd_sink_write(tmd_sink *s, const void *bytes, size_t n)
     if (!s->z) {
         if (over_limit(s, n))
             return too_large(s);
-        if (write_all(s->fd, bytes, n) != 0)
+        if (tmd_store_write_all(s->fd, bytes, n) != 0)
             return tmd_error(TMD_EIO, "%s: cannot write the cache file: %s (check free space)",
                              s->source, strerror(errno));
     } else {
@@ -83,7 +83,7 @@ int tmd_sink_write(tmd_sink *s, const void *bytes, size_t n)
             s->z_last = r;
             if (over_limit(s, out.pos))
                 return too_large(s);
-            if (write_all(s->fd, s->out, out.pos) != 0)
+            if (tmd_store_write_all(s->fd, s->out, out.pos) != 0)
                 return tmd_error(TMD_EIO, "%s: cannot write the cache file: %s (check free space)",
                                  s->source, strerror(errno));
         }
@@ -158,7 +158,7 @@ int tmd_zstd_compress_file(const char *dst, const char *src)
                 rc = tmd_error(TMD_EIO, "%s: zstd: %s", src, ZSTD_getErrorName(remaining));
                 break;
             }
-            if (write_all(out, ob, zout.pos) != 0) {
+            if (tmd_store_write_all(out, ob, zout.pos) != 0) {
                 rc = tmd_error(TMD_EIO, "%s: %s", dst, strerror(errno));
                 break;
             }

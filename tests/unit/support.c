@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 char *support_read_file(const char *path, size_t *len)
 {
@@ -40,4 +41,32 @@ const char *support_shared_path(const char *rel)
     const char *dir = getenv("TMDIFF_SHARED_DIR");
     snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : TMDIFF_SHARED_DIR, rel);
     return path;
+}
+
+int support_sh(char *out, size_t cap, const char *dir, const char *home, const char *fmt, ...)
+{
+    char cmd[4096], body[3500];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=t "
+             "GIT_COMMITTER_EMAIL=t@e GIT_CONFIG_NOSYSTEM=1 HOME='%s' sh -c '%s' 2>/dev/null",
+             dir, home, body);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t n = 0;
+    char line[256];
+    while (fgets(line, sizeof line, p)) {
+        size_t len = strlen(line);
+        if (out && n + len < cap) {
+            memcpy(out + n, line, len);
+            n += len;
+        }
+    }
+    if (out)
+        out[n] = '\0';
+    return pclose(p);
 }

@@ -13,6 +13,11 @@ char *support_read_file(const char *path, size_t *len);
 /* "<shared>/<rel>" in a static buffer; the shared/ folder is TMDIFF_SHARED_DIR
  * or $TMDIFF_SHARED_DIR. */
 const char *support_shared_path(const char *rel);
+/* Runs `sh -c CMD` in dir with a throw-away git identity and HOME=home,
+ * stderr discarded; the first cap-1 bytes of stdout go to out (may be NULL).
+ * Returns pclose()'s status (0: success). */
+int support_sh(char *out, size_t cap, const char *dir, const char *home, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* Exit code that ctest counts as "skipped" (SKIP_RETURN_CODE). */
 #define SUPPORT_SKIP 77
 

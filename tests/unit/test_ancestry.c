@@ -14,31 +14,7 @@ static char tmp[256];
 
 /* Runs a shell command in `dir` with fixed identities; its stdout is kept in
  * `out` (may be NULL). Returns the exit status. */
-static int sh(char *out, size_t cap, const char *dir, const char *fmt, ...)
-{
-    char cmd[4096], body[3500];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(body, sizeof body, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=t "
-             "GIT_COMMITTER_EMAIL=t@e GIT_CONFIG_NOSYSTEM=1 HOME='%s' sh -c '%s' 2>/dev/null",
-             dir, tmp, body);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    size_t n = 0;
-    char line[256];
-    while (fgets(line, sizeof line, p))
-        if (out && n + strlen(line) < cap) {
-            memcpy(out + n, line, strlen(line));
-            n += strlen(line);
-        }
-    if (out)
-        out[n] = '\0';
-    return pclose(p);
-}
+#define sh(out, cap, dir, ...) support_sh(out, cap, dir, tmp, __VA_ARGS__)
 
 /* A commit touching `file` with both dates set to `when`. */
 static void commit_at(const char *repo, const char *file, long when)

@@ -14,31 +14,8 @@
 static char tmp[256], repo[300], store[300], cache[300];
 static char ids[4][41]; /* ids[0] = HEAD, ids[3] the root */
 
-static int sh(char *out, size_t cap, const char *fmt, ...)
-{
-    char cmd[4096], body[1800];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(body, sizeof body, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=t "
-             "GIT_COMMITTER_EMAIL=t@e GIT_CONFIG_NOSYSTEM=1 HOME='%s' sh -c '%s' 2>/dev/null",
-             repo, tmp, body);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    size_t n = 0;
-    char line[256];
-    while (fgets(line, sizeof line, p))
-        if (out && n + strlen(line) < cap) {
-            memcpy(out + n, line, strlen(line));
-            n += strlen(line);
-        }
-    if (out)
-        out[n] = '\0';
-    return pclose(p);
-}
+/* A shell command in the test repository. */
+#define sh(out, cap, ...) support_sh(out, cap, repo, tmp, __VA_ARGS__)
 
 /* A database whose one test is named after `marker`. */
 static void make_db(const char *path, const char *marker)
