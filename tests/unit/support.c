@@ -1,6 +1,8 @@
 /* support.c: helpers shared by the cmocka unit tests. */
 #include "support.h"
 
+#include "tmdiff.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,4 +71,14 @@ int support_sh(char *out, size_t cap, const char *dir, const char *home, const c
     if (out)
         out[n] = '\0';
     return pclose(p);
+}
+
+void support_fingerprint(tmd_fingerprint *out, const char *python, const char *text)
+{
+    tmd_dialect dialect;
+    assert_int_equal(tmd_dialect_parse(&dialect, python), TMD_OK);
+    tmd_source src;
+    assert_int_equal(tmd_source_prepare(&src, (const uint8_t *)text, strlen(text)), TMD_OK);
+    assert_int_equal(tmd_fingerprint_python(out, &src, &dialect, TMD_FP_WANT_TEXT), TMD_OK);
+    tmd_source_free(&src);
 }

@@ -18,6 +18,10 @@ const char *support_shared_path(const char *rel);
  * Returns pclose()'s status (0: success). */
 int support_sh(char *out, size_t cap, const char *dir, const char *home, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* Fingerprints `text` with Python `python` ("3.11.7"), block texts kept;
+ * fails the test on any engine error. Free *out with tmd_fingerprint_free. */
+struct tmd_fingerprint;
+void support_fingerprint(struct tmd_fingerprint *out, const char *python, const char *text);
 /* Exit code that ctest counts as "skipped" (SKIP_RETURN_CODE). */
 #define SUPPORT_SKIP 77
 

@@ -256,16 +256,7 @@ static const expr_case cases[] = {
      "0:Assign(Name('x', Store()), Constant('\\n\\n', None), None)"},
 };
 
-/* Fingerprints `text` in `python`; *out must be freed with tmd_fingerprint_free. */
-static void fingerprint(tmd_fingerprint *out, const char *python, const char *text)
-{
-    tmd_dialect dialect;
-    assert_int_equal(tmd_dialect_parse(&dialect, python), TMD_OK);
-    tmd_source src;
-    assert_int_equal(tmd_source_prepare(&src, (const uint8_t *)text, strlen(text)), TMD_OK);
-    assert_int_equal(tmd_fingerprint_python(out, &src, &dialect, TMD_FP_WANT_TEXT), TMD_OK);
-    tmd_source_free(&src);
-}
+#define fingerprint support_fingerprint
 
 static void test_cpython_answers(void **state)
 {

@@ -118,15 +118,7 @@ static void test_leaves_alone(void **state)
     }
 }
 
-static void fingerprint(tmd_fingerprint *out, const char *python, const char *text)
-{
-    tmd_dialect dialect;
-    assert_int_equal(tmd_dialect_parse(&dialect, python), TMD_OK);
-    tmd_source src;
-    assert_int_equal(tmd_source_prepare(&src, (const uint8_t *)text, strlen(text)), TMD_OK);
-    assert_int_equal(tmd_fingerprint_python(out, &src, &dialect, TMD_FP_WANT_TEXT), TMD_OK);
-    tmd_source_free(&src);
-}
+#define fingerprint support_fingerprint
 
 /* Through tmd_fingerprint_python: CPython's blocks for the whole file. */
 static void test_cpython_answers(void **state)
