@@ -5,7 +5,6 @@
 #define _GNU_SOURCE /* memmem */
 #include "collect_cache.h"
 #include "collect_internal.h"
-#include "parse_guard.h"
 #include "dump_symbols.h"
 #include "error.h"
 
@@ -87,19 +86,6 @@ void tmd_collection_free(tmd_collection *c)
 
 /* ---- reading and parsing sources ---------------------------------------------- */
 
-TSTree *collect_parse(const char *src, size_t len)
-{
-    if (parse_guard_too_deep(src, len))
-        return NULL; /* tree-sitter would crash on it */
-    TSParser *p = ts_parser_new();
-    if (!p)
-        return NULL;
-    TSTree *t = NULL;
-    if (ts_parser_set_language(p, dump_language()) && len <= UINT32_MAX)
-        t = ts_parser_parse_string(p, NULL, src, (uint32_t)len);
-    ts_parser_delete(p);
-    return t;
-}
 
 /* The PEP 263 cookie of one line, lower-cased, or "" (none). */
 static void cookie_of(char *out, size_t outsz, const char *line, size_t len)

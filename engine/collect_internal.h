@@ -132,7 +132,5 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
  * NULL when it cannot be read or declares another encoding (*why says). */
 char *collect_read_source(const char *path, size_t *len, const char **why);
 
-/* Parses src with tree-sitter-python. ts_tree_delete the result. */
-TSTree *collect_parse(const char *src, size_t len);
 
 #endif

@@ -993,9 +993,9 @@ static int scope_listed(const strvec *dirs, const char *relpath)
 int collect_module(item_list *out, const char *relpath, const char *src, size_t len,
                    const pytest_config *cfg, const collect_facts *facts)
 {
-    if (parse_guard_too_deep(src, len))
+    if (parse_guard_too_deep(src, len)) /* tree-sitter would crash on it */
         return item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX, TMD_COLLECT_WHY_NO_PARSE, NULL);
-    TSTree *tree = collect_parse(src, len);
+    TSTree *tree = parse_guard_parse(src, len);
     if (!tree)
         return tmd_error(TMD_ENOMEM, "%s: tree-sitter could not parse (out of memory?)", relpath);
     TSNode root = ts_tree_root_node(tree);
@@ -1161,7 +1161,7 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
 int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char *src, size_t len,
                           int is_conftest)
 {
-    TSTree *tree = collect_parse(src, len);
+    TSTree *tree = parse_guard_parse(src, len);
     if (!tree)
         return tmd_error(TMD_ENOMEM, "%s: tree-sitter could not parse (out of memory?)", relpath);
     int odd_name = 0;

@@ -10,6 +10,7 @@
  *   [*|**]name [: bound] [= default], bound and default parsed alone. */
 #define _GNU_SOURCE /* memmem */
 #include "dump_common.h"
+#include "parse_guard.h"
 #include "dump_symbols.h"
 
 #include <stdlib.h>
@@ -51,10 +52,7 @@ void dump_reparse_type_stmt(dumper *d, TSNode stmt, tmd_buf *out)
     tmd_buf_puts(&snippet, SHADOW);
     tmd_buf_put(&snippet, text + 4, len - 4);
     tmd_buf_putc(&snippet, '\n');
-    TSParser *parser = snippet.oom ? NULL : ts_parser_new();
-    TSTree *tree = NULL;
-    if (parser && ts_parser_set_language(parser, dump_language()))
-        tree = ts_parser_parse_string(parser, NULL, snippet.data, (uint32_t)snippet.len);
+    TSTree *tree = snippet.oom ? NULL : parse_guard_parse(snippet.data, snippet.len);
     if (!tree) {
         dump_inexact(d, stmt, DUMP_OOM_REASON);
         goto done;
@@ -82,8 +80,6 @@ void dump_reparse_type_stmt(dumper *d, TSNode stmt, tmd_buf *out)
 done:
     if (tree)
         ts_tree_delete(tree);
-    if (parser)
-        ts_parser_delete(parser);
     tmd_buf_free(&snippet);
     tmd_buf_free(&dumped);
 }
@@ -100,10 +96,7 @@ static void dump_snippet_expr(dumper *d, TSNode at, const char *text, size_t len
     tmd_buf_putc(&snippet, starred ? '[' : '(');
     tmd_buf_put(&snippet, text, len);
     tmd_buf_puts(&snippet, starred ? "]\n" : ")\n");
-    TSParser *parser = snippet.oom ? NULL : ts_parser_new();
-    TSTree *tree = NULL;
-    if (parser && ts_parser_set_language(parser, dump_language()))
-        tree = ts_parser_parse_string(parser, NULL, snippet.data, (uint32_t)snippet.len);
+    TSTree *tree = snippet.oom ? NULL : parse_guard_parse(snippet.data, snippet.len);
     if (!tree) {
         dump_inexact(d, at, DUMP_OOM_REASON);
         goto done;
@@ -149,8 +142,6 @@ static void dump_snippet_expr(dumper *d, TSNode at, const char *text, size_t len
 done:
     if (tree)
         ts_tree_delete(tree);
-    if (parser)
-        ts_parser_delete(parser);
     tmd_buf_free(&snippet);
 }
 
