@@ -215,6 +215,8 @@ static int parse_index(tmd_gitindex *ix, const uint8_t *d, size_t n, int *need_l
             if (off > end)
                 goto bad;
         }
+        if (plen == 0)
+            goto bad; /* git refuses an entry without a path */
         path[plen] = '\0';
         prev = path;
         prevlen = plen;

@@ -90,11 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!strcmp(tmd_gitindex_prefix(ix), ""), "prefix '%s' at the work tree root",
                    tmd_gitindex_prefix(ix));
         uint8_t oid[20];
-        /* An entry with an empty path (which git refuses) is still loaded
-         * today: open bug, tests/fuzz/pending/gitindex/. Set
-         * FUZZ_STRICT_GITINDEX to check for it. */
-        if (getenv("FUZZ_STRICT_GITINDEX"))
-            FUZZ_CHECK(tmd_gitindex_lookup(ix, "", oid) == 0, "the empty path is tracked");
+        /* git refuses an entry with an empty path; so must the reader. */
+        FUZZ_CHECK(tmd_gitindex_lookup(ix, "", oid) == 0, "the empty path is tracked");
         const uint8_t *want = NULL;
         const char *path = lone_entry(data, size, &want);
         if (path) {
