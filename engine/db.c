@@ -166,9 +166,15 @@ static int check_schema(tmd_db *db)
                              "pytest-testmon database; run every test)", db->path,
                              required[i][0], required[i][1]);
     }
-    /* Every fingerprint blob must be packed 32-bit checksums of a sane size,
-     * checked up front (length() does not read the blobs) so a damaged row
-     * fails the run even when its file is unchanged. */
+    return TMD_OK;
+}
+
+/* Every fingerprint blob must be packed 32-bit checksums of a sane size,
+ * checked up front (length() does not read the blobs) so a damaged row
+ * fails the run even when its file is unchanged. */
+int tmd_db_check_fingerprints(tmd_db *db)
+{
+    sqlite3_stmt *st = NULL;
     char sql[300];
     snprintf(sql, sizeof sql, "SELECT id, length(method_checksums) FROM file_fp WHERE "
              "typeof(method_checksums) NOT IN ('blob', 'null') OR length(method_checksums) %% 4 "
@@ -176,7 +182,7 @@ static int check_schema(tmd_db *db)
              MAX_CHECKSUM_BLOB);
     if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
         return sql_fail(db, TMD_EFORMAT, "checking file_fp");
-    rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);
     long long bad_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     long long bad_len = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
     sqlite3_finalize(st);
@@ -190,6 +196,16 @@ static int check_schema(tmd_db *db)
 }
 
 int tmd_db_open(tmd_db **out, const char *path)
+{
+    int rc = tmd_db_open_unchecked(out, path);
+    if (rc == TMD_OK && (rc = tmd_db_check_fingerprints(*out)) != TMD_OK) {
+        tmd_db_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int tmd_db_open_unchecked(tmd_db **out, const char *path)
 {
     *out = NULL;
     struct stat st;

@@ -96,7 +96,10 @@ typedef struct depindex_fp {
 size_t depindex_block_size(const depindex_head *h);
 
 /* depindex_build.c: reads the rows once and returns a malloc()ed block with
- * its head filled in except ident and body_hash; the caller frees it. */
+ * its head filled in except ident and body_hash; the caller frees it.
+ * Contract select.c relies on: it fails on every file_fp row (linked or not)
+ * that tmd_db_check_fingerprints refuses, so a database that has an index
+ * needs no such check (tests/unit/test_db.c holds it to this). */
 int depindex_build(unsigned char **block, size_t *size, tmd_db *db, int64_t env_id);
 
 #endif

@@ -36,6 +36,7 @@ typedef struct run {
     tmd_filestate *fs;
     tmd_db_test *tests; /* sorted by id; tests[i] <-> sel->tests[i] until the end */
     size_t ntests;
+    int dense_ids;      /* 1: tests[i].id == tests[0].id + i (testmon counts up) */
     tmd_fpcache *cache; /* opened at the first changed file */
     int cache_tried;
     file_blocks *blocks; /* parallel to sel->files */
@@ -114,6 +115,11 @@ static int checksum_file(run *r, tmd_changed_file *cf, tmd_file_now *now, int fl
 
 static int find_test(const run *r, int64_t id)
 {
+    if (r->dense_ids) {
+        /* unsigned: an id below tests[0].id wraps to a large offset */
+        uint64_t at = (uint64_t)id - (uint64_t)r->tests[0].id;
+        return at < r->ntests ? (int)at : -1;
+    }
     size_t lo = 0, hi = r->ntests;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -325,12 +331,102 @@ static int check_links(run *r)
     return rc;
 }
 
-static int cmp_verdict(const void *a, const void *b)
+/* A verdict's place in the name order, for the sort below. */
+typedef struct by_name {
+    const char *name;
+    size_t at;
+} by_name;
+
+static int cmp_by_name(const void *a, const void *b)
 {
-    return strcmp(((const tmd_test_verdict *)a)->node_id, ((const tmd_test_verdict *)b)->node_id);
+    const by_name *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->at > y->at) - (x->at < y->at);
 }
 
-/* Rule 5 and existence: asks the static collector. */
+/* Sorts v[0..n) by node_id (strcmp). testmon numbers tests as pytest runs
+ * them, often the name order already: one pass proves that, and only
+ * otherwise are (name, index) pairs sorted and the verdicts moved once. */
+static int sort_verdicts(tmd_test_verdict *v, size_t n)
+{
+    size_t i = 1;
+    while (i < n && strcmp(v[i - 1].node_id, v[i].node_id) <= 0)
+        i++;
+    if (i >= n)
+        return TMD_OK;
+    by_name *order = malloc(n * sizeof *order);
+    tmd_test_verdict *moved = malloc(n * sizeof *moved);
+    if (!order || !moved) {
+        free(order), free(moved);
+        return oom("selection");
+    }
+    for (i = 0; i < n; i++) {
+        order[i].name = v[i].node_id;
+        order[i].at = i;
+    }
+    qsort(order, n, sizeof *order, cmp_by_name);
+    for (i = 0; i < n; i++)
+        moved[i] = v[order[i].at];
+    memcpy(v, moved, n * sizeof *v);
+    free(order);
+    free(moved);
+    return TMD_OK;
+}
+
+/* v[0..nleft) and v[nleft..n) are each sorted by node_id: one merge makes
+ * the whole sorted (the few new tests among the known ones). */
+static int merge_verdicts(tmd_test_verdict *v, size_t nleft, size_t n)
+{
+    if (nleft == 0 || nleft == n || strcmp(v[nleft - 1].node_id, v[nleft].node_id) <= 0)
+        return TMD_OK;
+    tmd_test_verdict *out = malloc(n * sizeof *out);
+    if (!out)
+        return oom("selection");
+    size_t a = 0, b = nleft, k = 0;
+    while (a < nleft && b < n)
+        out[k++] = strcmp(v[b].node_id, v[a].node_id) < 0 ? v[b++] : v[a++];
+    while (a < nleft)
+        out[k++] = v[a++];
+    while (b < n)
+        out[k++] = v[b++];
+    memcpy(v, out, n * sizeof *v);
+    free(out);
+    return TMD_OK;
+}
+
+/* Existence by one merge of the stored tests (sorted by name) with the
+ * collection (sorted by nodeid): a name equal to an item is collected (YES
+ * or MAYBE); only the others need tmd_collection_lookup's prefix search.
+ * Returns 1 when every item is EXACT and equal to a stored name: then no
+ * collected test is new, and tmd_collection_new_tests need not run. */
+static int mark_existing(tmd_selection *sel, const tmd_collection *col)
+{
+    size_t j = 0;
+    int hit = 0, all_known = 1;
+    for (size_t i = 0; i < sel->ntests; i++) {
+        tmd_test_verdict *v = &sel->tests[i];
+        int c = -1;
+        while (j < col->count && (c = strcmp(col->items[j].nodeid, v->node_id)) < 0) {
+            all_known &= hit;
+            hit = 0;
+            j++;
+        }
+        if (j < col->count && c == 0) {
+            hit = 1;
+            all_known &= col->items[j].kind == TMD_COLLECT_EXACT;
+            v->exists = 1;
+        } else {
+            v->exists = tmd_collection_lookup(col, v->node_id) != TMD_COLLECTED_NO;
+        }
+    }
+    /* the item under j, then every one after it, met no stored name */
+    if (j < col->count && (!hit || j + 1 < col->count))
+        all_known = 0;
+    return all_known;
+}
+
+/* Rule 5 and existence: asks the static collector. sel->tests must be
+ * sorted by node_id; the new tests are appended, sorted among themselves. */
 static int apply_collection(run *r)
 {
     tmd_collection col;
@@ -339,17 +435,17 @@ static int apply_collection(run *r)
     if (rc != TMD_OK)
         return rc;
     tmd_selection *sel = r->sel;
-    const char **stored = malloc((sel->ntests ? sel->ntests : 1) * sizeof *stored);
+    const char **stored = NULL;
     char **fresh = NULL;
     size_t nfresh = 0;
-    if (!stored) {
+    if (mark_existing(sel, &col))
+        goto done;
+    if (!(stored = malloc((sel->ntests ? sel->ntests : 1) * sizeof *stored))) {
         rc = oom("collection");
         goto done;
     }
-    for (size_t i = 0; i < sel->ntests; i++) {
-        stored[i] = sel->tests[i].node_id;
-        sel->tests[i].exists = tmd_collection_lookup(&col, sel->tests[i].node_id) != TMD_COLLECTED_NO;
-    }
+    for (size_t i = 0; i < sel->ntests; i++)
+        stored[i] = sel->tests[i].node_id; /* sorted */
     if ((rc = tmd_collection_new_tests(&fresh, &nfresh, &col, stored, sel->ntests)) != TMD_OK)
         goto done;
     if (nfresh) {
@@ -479,14 +575,17 @@ static int select_all(run *r)
     if (rc != TMD_OK)
         return rc;
 
+    if ((rc = sort_verdicts(sel->tests, sel->ntests)) != TMD_OK)
+        return rc;
+    size_t nknown = sel->ntests;
     if (r->opts->collect) {
         if ((rc = apply_collection(r)) != TMD_OK)
             return rc;
     } else {
         check_home_files(r);
     }
-    if (sel->ntests)
-        qsort(sel->tests, sel->ntests, sizeof *sel->tests, cmp_verdict);
+    if ((rc = merge_verdicts(sel->tests, nknown, sel->ntests)) != TMD_OK)
+        return rc;
     for (size_t i = 0; i < sel->ntests; i++) {
         tmd_test_verdict *v = &sel->tests[i];
         if (sel->everything)
@@ -522,7 +621,7 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
     }
     const char *env_name = opts->env_name ? opts->env_name : "default";
     r.db_path = path;
-    int rc = tmd_db_open(&r.db, path);
+    int rc = tmd_db_open_unchecked(&r.db, path);
     if (rc == TMD_OK)
         rc = choose_environment(&r, env_name);
     if (rc == TMD_OK && tmd_dialect_parse(&r.dialect, r.env.python_version) != TMD_OK)
@@ -538,9 +637,15 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
         r.dix = NULL;
         tmd_error_clear();
     }
+    /* An index exists only for a database whose every file_fp row passed
+     * (depindex.h): without one, the rows are checked before any is read. */
+    if (rc == TMD_OK && !r.dix)
+        rc = tmd_db_check_fingerprints(r.db);
     if (rc == TMD_OK)
         rc = r.dix ? tmd_depindex_tests(r.dix, &r.tests, &r.ntests)
                    : tmd_db_tests_load(&r.tests, &r.ntests, r.db, r.env.id);
+    r.dense_ids = r.ntests && (uint64_t)r.tests[r.ntests - 1].id - (uint64_t)r.tests[0].id ==
+                                  r.ntests - 1;
     if (rc == TMD_OK)
         rc = tmd_filestate_open(&r.fs, opts->root);
     if (rc == TMD_OK)

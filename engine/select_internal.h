@@ -7,6 +7,17 @@
 
 /* ---- db.c: rows of one environment --------------------------------------- */
 
+/* tmd_db_open without its check of every file_fp row (a full scan of the
+ * table: the largest part of opening a big database). The caller must run
+ * tmd_db_check_fingerprints before reading any row, unless a dependency index
+ * of this very database is used: depindex_build refuses every row the check
+ * refuses, so an index exists only for a database that passed it.
+ * Release with tmd_db_close. */
+int tmd_db_open_unchecked(tmd_db **out, const char *path);
+/* TMD_EFORMAT naming the first file_fp row whose filename is not text or
+ * whose method_checksums are not packed 32-bit checksums of a sane size. */
+int tmd_db_check_fingerprints(tmd_db *db);
+
 typedef struct tmd_db_test {
     int64_t id;
     char *name;

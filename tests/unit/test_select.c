@@ -470,6 +470,133 @@ static void test_select__null_fsha_is_changed(void **state)
     tmd_selection_free(sel);
 }
 
+static tmd_selection *select_collected(int no_cache)
+{
+    char root[300], cache[320];
+    snprintf(root, sizeof root, "%s/proj", dir);
+    snprintf(cache, sizeof cache, "%s/cache", dir);
+    tmd_select_options o = TMD_SELECT_OPTIONS_INIT;
+    o.root = root;
+    o.env_check = 0;
+    o.collect = 1;
+    o.cache_dir = cache;
+    o.no_cache = no_cache;
+    tmd_selection *sel = NULL;
+    if (tmd_select_run(&sel, &o) != TMD_OK)
+        fail_msg("select: %s", tmd_error_message());
+    return sel;
+}
+
+static void assert_sorted_by_name(const tmd_selection *sel)
+{
+    for (size_t i = 1; i < sel->ntests; i++)
+        if (strcmp(sel->tests[i - 1].node_id, sel->tests[i].node_id) > 0)
+            fail_msg("not sorted: %s before %s", sel->tests[i - 1].node_id,
+                     sel->tests[i].node_id);
+}
+
+/* Stored tests in no name order (ids as testmon gave them), tests that are
+ * gone, a new one and a parametrized one (a PREFIX item): the verdicts come
+ * out sorted by name, each with the collector's answer. */
+static void test_select__collection_merges_with_stored_tests(void **state)
+{
+    (void)state;
+    make_project();
+    write_file("proj/test_z.py", "def test_b():\n    pass\n\n\ndef test_a():\n    pass\n");
+    write_file("proj/test_p.py", "import pytest\n\n\n@pytest.mark.parametrize('x', [1, 2])\n"
+                                 "def test_p(x):\n    pass\n");
+    char path[600];
+    snprintf(path, sizeof path, "%s/proj/.testmondata", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "INSERT INTO test_execution VALUES (5, 1, 'test_z.py::test_b', 0, 0, 0);"
+        "INSERT INTO test_execution VALUES (6, 1, 'test_lib.py::test_zz', 0, 0, 0);"
+        "INSERT INTO test_execution VALUES (7, 1, 'test_a_gone.py::test_x', 0, 0, 0);"
+        "INSERT INTO test_execution VALUES (8, 1, 'test_p.py::test_p[2]', 0, 0, 0);"
+        "INSERT INTO test_execution VALUES (9, 1, 'test_p.py::test_p[1]', 0, 0, 0);",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    for (int no_cache = 1; no_cache >= 0; no_cache--) {
+        tmd_selection *sel = select_collected(no_cache);
+        assert_sorted_by_name(sel);
+        assert_int_equal(sel->nknown, 8);
+        const tmd_test_verdict *v = verdict(sel, "test_z.py::test_a");
+        assert_true(v->why == TMD_WHY_NEW && v->exists && !v->known);
+        v = verdict(sel, "test_z.py::test_b");
+        assert_true(v->why == 0 && v->exists && v->known);
+        assert_false(verdict(sel, "test_lib.py::test_zz")->exists);
+        assert_false(verdict(sel, "test_a_gone.py::test_x")->exists);
+        assert_false(verdict(sel, "test_lib.py::test_old")->exists);
+        assert_true(verdict(sel, "test_p.py::test_p[1]")->exists); /* under the PREFIX */
+        assert_true(verdict(sel, "test_p.py::test_p[2]")->exists);
+        assert_true(verdict(sel, "test_lib.py::test_add")->exists);
+        /* the parametrized function is reported as new only if its IDs are
+         * not provably all stored: either way nothing known is lost */
+        size_t fresh = 0;
+        for (size_t i = 0; i < sel->ntests; i++)
+            fresh += !sel->tests[i].known;
+        assert_true(fresh >= 1 && sel->ntests == 8 + fresh);
+        tmd_selection_free(sel);
+    }
+}
+
+/* Every collected test stored (and one stored test gone): no new test. */
+static void test_select__collection_of_known_tests_only(void **state)
+{
+    (void)state;
+    make_project();
+    tmd_selection *sel = select_collected(1);
+    assert_sorted_by_name(sel);
+    assert_int_equal(sel->ntests, 3);
+    assert_true(verdict(sel, "test_lib.py::test_add")->exists);
+    assert_true(verdict(sel, "test_lib.py::test_mul")->exists);
+    assert_false(verdict(sel, "test_lib.py::test_old")->exists);
+    assert_int_equal(sel->nselected, 0); /* test_old failed, but is gone */
+    tmd_selection_free(sel);
+    /* a test the database does not know is new */
+    write_file("proj/test_lib.py", "from lib import add, mul\n\n\ndef test_add():\n    "
+                                   "assert add(1, 2) == 3\n\n\ndef test_mul():\n    "
+                                   "assert mul(2, 3) == 6\n\n\ndef test_more():\n    pass\n");
+    sel = select_collected(1);
+    assert_sorted_by_name(sel);
+    assert_int_equal(sel->ntests, 4);
+    assert_int_equal(verdict(sel, "test_lib.py::test_more")->why & TMD_WHY_NEW, TMD_WHY_NEW);
+    tmd_selection_free(sel);
+}
+
+/* A damaged file_fp row no test links to still fails the run, whether the
+ * dependency index is cached or built in memory (the check it replaces). */
+static void test_select__damaged_unlinked_row_fails_the_run(void **state)
+{
+    (void)state;
+    make_project();
+    char path[600];
+    snprintf(path, sizeof path, "%s/proj/.testmondata", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO file_fp VALUES (77, 'lib.py', X'0102030405', "
+                                      "NULL, 'x');", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    char root[300], cache[320];
+    snprintf(root, sizeof root, "%s/proj", dir);
+    snprintf(cache, sizeof cache, "%s/cache-damaged", dir);
+    for (int no_cache = 0; no_cache <= 1; no_cache++) {
+        for (int again = 0; again < 2; again++) {
+            tmd_select_options o = TMD_SELECT_OPTIONS_INIT;
+            o.root = root;
+            o.env_check = 0;
+            o.collect = 0;
+            o.cache_dir = cache;
+            o.no_cache = no_cache;
+            tmd_selection *sel = NULL;
+            assert_int_equal(tmd_select_run(&sel, &o), TMD_EFORMAT);
+            assert_null(sel);
+            assert_non_null(strstr(tmd_error_message(), "file_fp row 77"));
+            assert_non_null(strstr(tmd_error_message(), "5 bytes"));
+        }
+    }
+}
 
 /* ---- gitindex.c against git itself ---------------------------------------- */
 
@@ -599,6 +726,9 @@ int main(void)
         cmocka_unit_test(test_select__whitespace_only_edit_changes_nothing),
         cmocka_unit_test(test_select__precise_drops_the_dedent_quirk),
         cmocka_unit_test(test_select__null_fsha_is_changed),
+        cmocka_unit_test(test_select__collection_merges_with_stored_tests),
+        cmocka_unit_test(test_select__collection_of_known_tests_only),
+        cmocka_unit_test(test_select__damaged_unlinked_row_fails_the_run),
         cmocka_unit_test(test_select__index_versions_conflicts_and_intent_to_add),
         cmocka_unit_test(test_select__subdirectory_roots_worktrees_and_filters),
     };
