@@ -3,16 +3,21 @@
  * testmon asks `git ls-files --stage -m`: a file git tracks and reports
  * unmodified gets the blob id from git's index, any other file testmon's own
  * fsha. tmdiff decides "unmodified" by content (the work-tree bytes hashed as
- * a git blob against the index entry), never by timestamps. The
- * index is read by gitindex.c; libgit2 (whose start-up costs more than a
- * small selection) is only started for what that reader leaves to it.
+ * a git blob against the index entry), never by timestamps; contents seen
+ * before find their blob id in the blob cache (blobcache.h) by a cheaper
+ * hash of the same bytes, read now. The index is read by gitindex.c;
+ * libgit2 (whose start-up costs more than a small selection) is only
+ * started for what that reader leaves to it.
  * Files are only ever opened below the root: names that are absolute, hold
  * "..", or resolve (through symlinks) outside it are refused and count as
- * changed. */
+ * changed. Each directory is opened once and checked inside the root; its
+ * files are opened relative to it without following symlinks, and only a
+ * symlink takes the full realpath() walk. */
 #include "error.h"
-#include "select_internal.h"
+#include "filestate_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include "lazy_git2.h"
 #include <limits.h>
 #include "sha1.h"
@@ -20,6 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* As tmd_file_read: a larger file is no source file tmdiff fingerprints. */
+#define FILE_MAX ((size_t)256 << 20)
+/* A read buffer grown past this for one large file is not kept for the next. */
+#define BUF_KEEP ((size_t)8 << 20)
 
 struct tmd_filestate {
     char *root_real;       /* realpath of the root, no trailing '/' */
@@ -29,12 +40,17 @@ struct tmd_filestate {
     git_repository *repo;  /* libgit2's view; NULL: none */
     git_index *index;
     char *git_prefix;      /* the root relative to the work tree, "" or "dir/" */
-    /* The directory of the last file asked for, resolved once for all its
-     * files (they come sorted by name): fewer realpath() walks. */
+    /* The directory of the last file asked for, resolved and opened once
+     * for all its files (they come sorted by name). */
     char *dir_rel;         /* relative, without the trailing '/'; "" = root */
     char dir_real[PATH_MAX];
+    int dir_fd;            /* open on dir_real when dir_state is 0, else -1 */
     int dir_state;         /* 0 resolved inside the root, 1 missing, 2 outside */
     int dir_errno;
+    uint8_t *buf;          /* the read buffer peeked states point into */
+    size_t cap;            /* its size, without the byte for a NUL */
+    blobcache *bc;         /* shared with other filestates; not ours */
+    blobcache_pending pending; /* ids computed here, for bc */
 };
 
 int tmd_filestate_name_ok(const char *relpath)
@@ -106,6 +122,8 @@ int tmd_filestate_open(tmd_filestate **out, const char *root)
         return tmd_error(TMD_ENOTFOUND, "%s: cannot use it as the root: %s (pass the project "
                          "directory with --root)", root, strerror(errno));
     tmd_filestate *fs = calloc(1, sizeof *fs);
+    if (fs)
+        fs->dir_fd = -1;
     if (!fs || !(fs->root_real = strdup(real))) {
         free(fs);
         return tmd_error(TMD_ENOMEM, "%s: out of memory", root);
@@ -136,6 +154,10 @@ void tmd_filestate_close(tmd_filestate *fs)
         git_libgit2_shutdown();
     free(fs->git_prefix);
     free(fs->dir_rel);
+    if (fs->dir_fd >= 0)
+        close(fs->dir_fd);
+    free(fs->buf);
+    blobcache_pending_free(&fs->pending);
     free(fs->root_real);
     free(fs);
 }
@@ -159,13 +181,21 @@ int tmd_file_now_prepare(tmd_file_now *f)
     return rc;
 }
 
-/* git's blob id of `bytes`: SHA-1 of "blob <len>\0" + bytes. */
-static int blob_id(uint8_t oid[20], const uint8_t *bytes, size_t len)
+/* git's blob id of `bytes` (SHA-1 of "blob <len>\0" + bytes), from the
+ * blob cache when these bytes were seen before. */
+static void blob_id(tmd_filestate *fs, uint8_t oid[20], const uint8_t *bytes, size_t len)
 {
+    uint8_t key[16];
+    if (fs->bc) {
+        blobcache_key(fs->bc, bytes, len, key);
+        if (blobcache_lookup(fs->bc, key, oid))
+            return;
+    }
     char header[32];
     int hlen = snprintf(header, sizeof header, "blob %zu", len);
     tmd_sha1_two(oid, header, (size_t)hlen + 1, bytes, len);
-    return 0;
+    if (fs->bc)
+        blobcache_pending_add(&fs->pending, key, oid);
 }
 
 static void hex(char out[41], const uint8_t oid[20])
@@ -188,6 +218,18 @@ static int libgit2_same(tmd_filestate *fs, const char *gitpath, const uint8_t *b
     const git_index_entry *e = git_index_get_bypath(fs->index, gitpath, 0);
     if (!e || (e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD))
         return 0;
+    char want[80];
+    git_oid_tostr(want, sizeof want, &e->id);
+    if (fs->bc && strlen(want) == 40) { /* a SHA-1 repository: the cache's ids */
+        uint8_t have[20];
+        char have_hex[41];
+        blob_id(fs, have, bytes, len);
+        hex(have_hex, have);
+        if (strcmp(have_hex, want))
+            return 0;
+        memcpy(fsha, want, 41);
+        return 1;
+    }
     git_oid oid;
     int same = git_odb_hash(&oid, bytes, len, GIT_OBJECT_BLOB) == 0 && git_oid_equal(&oid, &e->id);
     if (same)
@@ -208,7 +250,8 @@ static int same_as_index(tmd_filestate *fs, const char *gitpath, const uint8_t *
     uint8_t want[20], have[20];
     if (!tmd_gitindex_lookup(fs->ix, gitpath, want))
         return 0;
-    if (blob_id(have, bytes, len) == 0 && !memcmp(have, want, 20)) {
+    blob_id(fs, have, bytes, len);
+    if (!memcmp(have, want, 20)) {
         hex(fsha, want);
         return 1;
     }
@@ -223,29 +266,132 @@ static int inside_root(const tmd_filestate *fs, const char *real)
     return !strncmp(real, fs->root_real, rn) && (real[rn] == '/' || real[rn] == '\0');
 }
 
-/* The real path of `relpath` below the root into real[], or "" with
- * out->reason (missing) or out->unsafe (resolves outside the root). */
-static int resolve(tmd_filestate *fs, const char *relpath, char real[PATH_MAX],
-                   tmd_file_now *out)
+/* Where the open directory `fd` is, from the kernel (one readlink, no race
+ * with a rename between checking a path and opening it); realpath(path)
+ * where /proc is not mounted. */
+static int dir_where(char real[PATH_MAX], int fd, const char *path)
 {
-    real[0] = '\0';
-    const char *slash = strrchr(relpath, '/');
-    size_t dn = slash ? (size_t)(slash - relpath) : 0;
-    const char *base = slash ? slash + 1 : relpath;
-    if (!fs->dir_rel || strlen(fs->dir_rel) != dn || strncmp(fs->dir_rel, relpath, dn)) {
-        free(fs->dir_rel);
-        if (!(fs->dir_rel = strndup(relpath, dn)))
-            return tmd_error(TMD_ENOMEM, "%s: out of memory", relpath);
-        char dir[PATH_MAX * 2];
-        snprintf(dir, sizeof dir, "%s%s%s", fs->root_real, dn ? "/" : "", fs->dir_rel);
-        fs->dir_state = 0;
-        if (!realpath(dir, fs->dir_real)) {
-            fs->dir_state = 1;
-            fs->dir_errno = errno;
-        } else if (!inside_root(fs, fs->dir_real)) {
-            fs->dir_state = 2;
-        }
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, real, PATH_MAX);
+    if (n > 0 && n < PATH_MAX && real[0] == '/') {
+        real[n] = '\0';
+        return 0;
     }
+    return realpath(path, real) ? 0 : -1;
+}
+
+/* Opens the directory `dn` bytes of relpath name, once per run of files in
+ * it: fs->dir_state says whether it is inside the root. */
+static int enter_dir(tmd_filestate *fs, const char *relpath, size_t dn)
+{
+    if (fs->dir_rel && strlen(fs->dir_rel) == dn && !strncmp(fs->dir_rel, relpath, dn))
+        return TMD_OK;
+    if (fs->dir_fd >= 0)
+        close(fs->dir_fd);
+    fs->dir_fd = -1;
+    free(fs->dir_rel);
+    if (!(fs->dir_rel = strndup(relpath, dn)))
+        return tmd_error(TMD_ENOMEM, "%s: out of memory", relpath);
+    char dir[PATH_MAX * 2];
+    snprintf(dir, sizeof dir, "%s%s%s", fs->root_real, dn ? "/" : "", fs->dir_rel);
+    fs->dir_state = 0;
+    /* the directory's own symlinks are followed; where it ends up is checked */
+    fs->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fs->dir_fd < 0 || dir_where(fs->dir_real, fs->dir_fd, dir) != 0) {
+        fs->dir_state = 1;
+        fs->dir_errno = errno;
+    } else if (!inside_root(fs, fs->dir_real)) {
+        fs->dir_state = 2;
+    }
+    if (fs->dir_state != 0 && fs->dir_fd >= 0) {
+        close(fs->dir_fd);
+        fs->dir_fd = -1;
+    }
+    return TMD_OK;
+}
+
+static const char *kind_of(mode_t mode)
+{
+    return S_ISDIR(mode)                     ? "a directory"
+           : S_ISFIFO(mode)                  ? "a FIFO"
+           : S_ISCHR(mode) || S_ISBLK(mode)  ? "a device"
+                                             : "a special file";
+}
+
+/* Reads the open file `fd` (named `path` in messages) into fs->buf, as
+ * tmd_file_read would: regular files of at most FILE_MAX bytes, NUL after
+ * the last byte. A refusal is a reason in out->reason and *len = SIZE_MAX. */
+static int read_into_buf(tmd_filestate *fs, int fd, const char *path, size_t *len,
+                         tmd_file_now *out)
+{
+    *len = SIZE_MAX;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        snprintf(out->reason, sizeof out->reason, "%.100s: cannot stat: %s", path,
+                 strerror(errno));
+        return TMD_OK;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(out->reason, sizeof out->reason, "%.80s: not a regular file but %s (only "
+                 "regular files are read)", path, kind_of(st.st_mode));
+        return TMD_OK;
+    }
+    if ((uint64_t)st.st_size > FILE_MAX) {
+        snprintf(out->reason, sizeof out->reason, "%.100s: %lld bytes is over the 256 MiB limit",
+                 path, (long long)st.st_size);
+        return TMD_OK;
+    }
+    /* st_size is a hint: the file may grow or shrink while it is read */
+    size_t want = (size_t)st.st_size + 1, got = 0;
+    if (fs->cap > BUF_KEEP && want <= BUF_KEEP) {
+        free(fs->buf); /* one large file does not keep its buffer for the rest */
+        fs->buf = NULL;
+        fs->cap = 0;
+    }
+    for (;;) {
+        if (got == fs->cap || want > fs->cap) {
+            if (fs->cap > FILE_MAX) {
+                snprintf(out->reason, sizeof out->reason,
+                         "%.100s: grew over the 256 MiB limit while being read", path);
+                return TMD_OK;
+            }
+            size_t bigger = want > fs->cap ? want : fs->cap * 2;
+            bigger = (bigger + 0xffff) & ~(size_t)0xffff;
+            if (bigger > FILE_MAX + 1)
+                bigger = FILE_MAX + 1;
+            uint8_t *p = realloc(fs->buf, bigger + 1);
+            if (!p)
+                return tmd_error(TMD_ENOMEM, "%s: out of memory reading %zu bytes (free memory)",
+                                 path, bigger);
+            fs->buf = p;
+            fs->cap = bigger;
+        }
+        ssize_t r = read(fd, fs->buf + got, fs->cap - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            snprintf(out->reason, sizeof out->reason, "%.100s: read failed: %s", path,
+                     strerror(errno));
+            return TMD_OK;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    fs->buf[got] = 0; /* as tmd_file_read: a NUL after the bytes, not counted */
+    *len = got;
+    return TMD_OK;
+}
+
+/* Opens relpath (its base name `base` in the directory entered) without
+ * following a symlink; a symlink takes the realpath() walk and is refused
+ * when it leads outside the root. *fd = -1 with out->reason or out->unsafe
+ * when there is nothing to read; `path` names the file for messages. */
+static int open_file(tmd_filestate *fs, const char *base, int *fd, char path[PATH_MAX],
+                     tmd_file_now *out)
+{
+    *fd = -1;
     if (fs->dir_state == 1) {
         snprintf(out->reason, sizeof out->reason, "missing (%s)", strerror(fs->dir_errno));
         return TMD_OK;
@@ -255,35 +401,42 @@ static int resolve(tmd_filestate *fs, const char *relpath, char real[PATH_MAX],
         snprintf(out->reason, sizeof out->reason, "resolves outside the root");
         return TMD_OK;
     }
-    char path[PATH_MAX * 2];
-    int n = snprintf(path, sizeof path, "%s/%s", strcmp(fs->dir_real, "/") ? fs->dir_real : "",
+    int n = snprintf(path, PATH_MAX, "%s/%s", strcmp(fs->dir_real, "/") ? fs->dir_real : "",
                      base);
-    if (n < 0 || (size_t)n >= PATH_MAX) {
+    if (n < 0 || n >= PATH_MAX) {
         snprintf(out->reason, sizeof out->reason, "missing (name too long)");
         return TMD_OK;
     }
-    struct stat st;
-    if (lstat(path, &st) != 0) {
-        snprintf(out->reason, sizeof out->reason, "missing (%s)", strerror(errno));
-        return TMD_OK;
-    }
-    if (S_ISLNK(st.st_mode)) { /* only a symlink needs the full walk */
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused
+     * after fstat); reads of regular files ignore it */
+    int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    *fd = openat(fs->dir_fd, base, flags | O_NOFOLLOW);
+    if (*fd < 0 && errno == ELOOP) { /* a symlink: the full walk, then a check */
+        char real[PATH_MAX];
         if (!realpath(path, real)) {
             snprintf(out->reason, sizeof out->reason, "missing (%s)", strerror(errno));
             return TMD_OK;
         }
         if (!inside_root(fs, real)) {
-            real[0] = '\0';
             out->unsafe = 1;
             snprintf(out->reason, sizeof out->reason, "resolves outside the root");
+            return TMD_OK;
         }
-        return TMD_OK;
+        memcpy(path, real, strlen(real) + 1);
+        *fd = open(path, flags);
     }
-    memcpy(real, path, (size_t)n + 1);
+    if (*fd < 0) {
+        int err = errno;
+        if (err == ENOENT || err == ENOTDIR)
+            snprintf(out->reason, sizeof out->reason, "missing (%s)", strerror(err));
+        else
+            snprintf(out->reason, sizeof out->reason, "%.100s: cannot open: %s", path,
+                     strerror(err));
+    }
     return TMD_OK;
 }
 
-int tmd_filestate_get(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
+int filestate_peek(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
 {
     memset(out, 0, sizeof *out);
     if (!tmd_filestate_name_ok(relpath)) {
@@ -291,44 +444,83 @@ int tmd_filestate_get(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
         snprintf(out->reason, sizeof out->reason, "not a plain name below the root");
         return TMD_OK;
     }
-    size_t pn = strlen(relpath);
-    int rc = TMD_OK;
-    char real[PATH_MAX];
-    if ((rc = resolve(fs, relpath, real, out)) != TMD_OK || out->unsafe || !real[0])
+    const char *slash = strrchr(relpath, '/');
+    size_t dn = slash ? (size_t)(slash - relpath) : 0;
+    int rc = enter_dir(fs, relpath, dn);
+    if (rc != TMD_OK)
         return rc;
-    if (tmd_file_read(&out->bytes, &out->len, real) != TMD_OK) {
-        /* A directory, FIFO, device or unreadable file: testmon cannot
-         * fingerprint it either; it counts as missing (changed). */
-        snprintf(out->reason, sizeof out->reason, "%.150s", tmd_error_message());
-        tmd_error_clear();
-        goto done;
-    }
+    int fd;
+    char path[PATH_MAX];
+    if ((rc = open_file(fs, slash ? slash + 1 : relpath, &fd, path, out)) != TMD_OK || fd < 0)
+        return rc;
+    size_t len;
+    rc = read_into_buf(fs, fd, path, &len, out);
+    close(fd);
+    if (rc != TMD_OK || len == SIZE_MAX)
+        return rc; /* unreadable as a regular file: counts as missing (changed) */
+    out->bytes = fs->buf;
+    out->len = len;
     out->present = 1;
     out->decodable = 1;
 
     if (fs->ix || fs->index) {
-        size_t gn = strlen(fs->git_prefix);
-        char *gitpath = malloc(gn + pn + 1);
+        size_t gn = strlen(fs->git_prefix), pn = strlen(relpath);
+        char small[PATH_MAX], *gitpath = gn + pn < sizeof small ? small : malloc(gn + pn + 1);
         if (!gitpath) {
-            rc = tmd_error(TMD_ENOMEM, "%s: out of memory", relpath);
-            goto done;
+            filestate_drop(out);
+            return tmd_error(TMD_ENOMEM, "%s: out of memory", relpath);
         }
         memcpy(gitpath, fs->git_prefix, gn);
         memcpy(gitpath + gn, relpath, pn + 1);
         out->git_clean = same_as_index(fs, gitpath, out->bytes, out->len, out->fsha);
-        free(gitpath);
+        if (gitpath != small)
+            free(gitpath);
     }
     if (!out->git_clean) {
-        if ((rc = tmd_file_now_prepare(out)) != TMD_OK)
-            goto done;
+        if ((rc = tmd_file_now_prepare(out)) != TMD_OK) {
+            filestate_drop(out);
+            return rc;
+        }
         out->decodable = out->src.decodable;
         if (out->src.decodable)
             memcpy(out->fsha, out->src.fsha, sizeof out->fsha);
         else
             snprintf(out->reason, sizeof out->reason, "testmon cannot decode it");
     }
-done:
-    if (rc != TMD_OK)
-        tmd_file_now_free(out);
-    return rc;
+    return TMD_OK;
+}
+
+int filestate_keep(tmd_file_now *out)
+{
+    if (!out->bytes)
+        return TMD_OK;
+    uint8_t *own = malloc(out->len + 1);
+    if (!own) {
+        filestate_drop(out);
+        return tmd_error(TMD_ENOMEM, "out of memory keeping %zu bytes (free memory)", out->len);
+    }
+    memcpy(own, out->bytes, out->len);
+    own[out->len] = 0;
+    out->bytes = own;
+    return TMD_OK;
+}
+
+void filestate_drop(tmd_file_now *out)
+{
+    out->bytes = NULL; /* the filestate's buffer */
+    tmd_file_now_free(out);
+}
+
+int tmd_filestate_get(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
+{
+    int rc = filestate_peek(out, fs, relpath);
+    return rc == TMD_OK ? filestate_keep(out) : rc;
+}
+
+void filestate_use_blobcache(tmd_filestate *fs, blobcache *bc)
+{
+    if (!bc && fs->bc)
+        blobcache_merge(fs->bc, &fs->pending);
+    blobcache_pending_free(&fs->pending);
+    fs->bc = bc;
 }

@@ -2,7 +2,9 @@
  * (scan.h). Workers take the next file from a shared counter, so one large
  * file does not hold up a fixed share of the list. */
 #include "scan.h"
+#include "blobcache.h"
 #include "error.h"
+#include "filestate_internal.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -12,6 +14,9 @@
 
 #define MAX_THREADS 8
 #define CHUNK 32 /* consecutive files per turn: same folders, fewer turns */
+/* Fewer files than this are hashed without the blob cache: loading it
+ * costs more than the SHA-1 it would save. */
+#define BLOBCACHE_MIN_FILES 128
 
 typedef struct job {
     const tmd_db_fp *fps;
@@ -85,18 +90,24 @@ static void scan_one(worker *w, size_t i)
     tmd_scan_file *f = &j->files[i];
     if (!tmd_filestate_name_ok(fps[0].filename))
         return; /* the caller refuses it, with its message */
-    if (tmd_filestate_get(&f->now, w->fs, fps[0].filename) != TMD_OK) {
+    /* peeked: the bytes stay in the filestate's read buffer unless kept */
+    if (filestate_peek(&f->now, w->fs, fps[0].filename) != TMD_OK) {
         tmd_error_clear(); /* the caller's own call reports it */
         memset(&f->now, 0, sizeof f->now);
         return;
     }
     if (unchanged(fps, n, &f->now)) {
-        tmd_file_now_free(&f->now); /* memory for changed files only */
+        filestate_drop(&f->now); /* memory for changed files only */
         f->state = SCAN_UNCHANGED;
-    } else {
-        f->state = SCAN_KEPT;
-        prefingerprint(w, fps[0].filename, &f->now);
+        return;
     }
+    if (filestate_keep(&f->now) != TMD_OK) {
+        tmd_error_clear(); /* out of memory: the caller tries again and reports it */
+        memset(&f->now, 0, sizeof f->now);
+        return;
+    }
+    f->state = SCAN_KEPT;
+    prefingerprint(w, fps[0].filename, &f->now);
 }
 
 static void *work(void *arg)
@@ -138,6 +149,12 @@ int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const
     }
     if (threads > MAX_THREADS)
         threads = MAX_THREADS;
+    /* fpo NULL is --no-cache: no blob cache either */
+    blobcache *bc = NULL;
+    if (fpo && n >= BLOBCACHE_MIN_FILES && blobcache_open(&bc, fpo->cache_dir) != TMD_OK) {
+        tmd_error_clear(); /* no cache folder known: every id by SHA-1 */
+        bc = NULL;
+    }
     job j = {fps, first, files, n, fpo, 0};
     pthread_t tid[MAX_THREADS];
     worker helpers[MAX_THREADS], self = {&j, fs, NULL, 0};
@@ -150,6 +167,7 @@ int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const
             tmd_error_clear();
             break; /* fewer helpers: the work still gets done below */
         }
+        filestate_use_blobcache(w->fs, bc);
         if (pthread_create(&tid[started], NULL, work, w) != 0) {
             tmd_filestate_close(w->fs);
             break;
@@ -158,13 +176,19 @@ int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const
     }
     if (started == 0)
         j.fpo = NULL; /* alone: select fingerprints them next, no cache round trip first */
+    filestate_use_blobcache(fs, bc);
     work(&self);
+    filestate_use_blobcache(fs, NULL); /* merges the ids this thread computed */
     tmd_fpcache_close(self.cache);
     for (int t = 0; t < started; t++) {
         pthread_join(tid[t], NULL);
+        filestate_use_blobcache(helpers[t].fs, NULL);
         tmd_filestate_close(helpers[t].fs);
         tmd_fpcache_close(helpers[t].cache);
     }
+    if (bc)
+        (void)blobcache_save(bc); /* best effort: a failed write costs SHA-1s next run */
+    blobcache_close(bc);
     free(first);
     *out = files;
     *nfiles = n;
