@@ -75,6 +75,11 @@ void tmd_collection_free(tmd_collection *c)
 {
     if (!c)
         return;
+    if (c->arena) { /* one block holds everything (collect_cache.c) */
+        free(c->arena);
+        memset(c, 0, sizeof *c);
+        return;
+    }
     for (size_t i = 0; i < c->count; i++)
         item_free(&c->items[i]);
     free(c->items);
@@ -508,38 +513,13 @@ int tmd_collect_project_also(tmd_collection *out, const char *root, const char *
     if (keyed && collect_cache_load(out, &ckey) == 0)
         goto done;
 
-    /* fixtures and hooks first: they decide whether tests are parametrized */
-    for (int pass = 0; pass < 2 && !rc; pass++) {
-        strvec *list = pass == 0 ? &w.conftests : &w.files;
-        for (size_t i = 0; i < list->n && !rc; i++) {
-            char *abs = absolute(&w, list->v[i]);
-            const char *why;
-            size_t len;
-            char *src = abs ? collect_read_source(abs, &len, &why) : NULL;
-            /* a test module without the word defines no fixture: one parse saved */
-            if (src && (pass == 0 || memmem(src, len, "fixture", 7)))
-                rc = collect_scan_fixtures(&facts, list->v[i], src, len, pass == 0);
-            else if (pass == 0)
-                out->inexact = "a conftest.py tmdiff cannot read";
-            free(src);
-            free(abs);
-        }
-    }
-    if (!rc)
-        rc = collect_facts_finish(&facts);
-    for (size_t i = 0; i < w.files.n && !rc; i++) {
-        char *abs = absolute(&w, w.files.v[i]);
-        const char *why = NULL;
-        size_t len;
-        char *src = abs ? collect_read_source(abs, &len, &why) : NULL;
-        if (src)
-            rc = collect_module(&items, w.files.v[i], src, len, &cfg, &facts);
-        else
-            rc = item_list_add(&items, w.files.v[i], strlen(w.files.v[i]), TMD_COLLECT_PREFIX,
-                               why ? why : "cannot be read", NULL);
-        free(src);
-        free(abs);
-    }
+    /* collect_parse.c: fixtures and hooks first (they decide whether tests
+     * are parametrized), then every module's items; on every core */
+    int conftest_unreadable = 0;
+    rc = collect_parse_all(&items, &facts, &conftest_unreadable, rootabs, &w.conftests, &w.files,
+                           &cfg);
+    if (conftest_unreadable)
+        out->inexact = "a conftest.py tmdiff cannot read";
     if (rc)
         goto done;
 
@@ -647,43 +627,65 @@ static int surely_exists(const char *why)
     return 0;
 }
 
+/* Whether the names are in strcmp order (select.c passes them sorted). */
+static int is_sorted(const char *const *names, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(names[i - 1], names[i]) > 0)
+            return 0;
+    return 1;
+}
+
 int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collection *c,
                              const char *const *stored, size_t nstored)
 {
     *out = NULL;
     *out_count = 0;
-    const char **sorted = malloc((nstored ? nstored : 1) * sizeof *sorted);
+    const char **sorted = NULL;
     strvec found = {0};
     int rc = 0;
-    if (!sorted)
-        return tmd_error(TMD_ENOMEM, "collect: out of memory");
-    if (nstored)
+    if (!is_sorted(stored, nstored)) {
+        if (!(sorted = malloc(nstored * sizeof *sorted)))
+            return tmd_error(TMD_ENOMEM, "collect: out of memory");
         memcpy(sorted, stored, nstored * sizeof *sorted);
-    qsort(sorted, nstored, sizeof *sorted, cmp_cstr);
+        qsort(sorted, nstored, sizeof *sorted, cmp_cstr);
+        stored = sorted;
+    }
+    /* one merge: items (tmd_collect_project sorts them) and stored names
+     * both in strcmp order, so each item's lower bound among the names only
+     * moves forward; items in another order are searched for */
+    int merge = 1;
+    for (size_t i = 1; i < c->count && merge; i++)
+        merge = strcmp(c->items[i - 1].nodeid, c->items[i].nodeid) <= 0;
+    size_t at = 0;
     for (size_t i = 0; i < c->count && !rc; i++) {
         const tmd_collected *it = &c->items[i];
-        /* lower bound of the item's ID among the stored names */
-        size_t lo = 0, hi = nstored;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (strcmp(sorted[mid], it->nodeid) < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
+        if (!merge) {
+            size_t hi = nstored;
+            at = 0;
+            while (at < hi) {
+                size_t mid = at + (hi - at) / 2;
+                if (strcmp(stored[mid], it->nodeid) < 0)
+                    at = mid + 1;
+                else
+                    hi = mid;
+            }
         }
+        while (at < nstored && strcmp(stored[at], it->nodeid) < 0)
+            at++;
         if (it->kind == TMD_COLLECT_EXACT) {
-            if (lo >= nstored || strcmp(sorted[lo], it->nodeid))
+            if (at >= nstored || strcmp(stored[at], it->nodeid))
                 rc = strvec_push(&found, it->nodeid);
             continue;
         }
         size_t under = 0, matched = 0;
         size_t plen = strlen(it->nodeid);
-        for (size_t j = lo; j < nstored && !strncmp(sorted[j], it->nodeid, plen); j++) {
-            if (!covers(it->nodeid, sorted[j]))
+        for (size_t j = at; j < nstored && !strncmp(stored[j], it->nodeid, plen); j++) {
+            if (!covers(it->nodeid, stored[j]))
                 continue;
             under++;
             for (size_t e = 0; e < it->nexpect; e++)
-                if (!strcmp(it->expect[e], sorted[j])) {
+                if (!strcmp(it->expect[e], stored[j])) {
                     matched++;
                     break;
                 }

@@ -1,7 +1,10 @@
 /* collect_cache.c: collections saved under the hash of everything the
  * collector read (collect_cache.h). A file is a head (magic, key, hash of
- * the body) and a body of length-prefixed strings; it is parsed with every
- * length checked, and written under a temporary name then renamed. */
+ * the rest, the counts) and a body of length-prefixed, NUL-ended strings; it
+ * is written under a temporary name then renamed. A warm run reads it into
+ * one block that becomes the collection (tmd_collection.arena): the strings
+ * are used where they lie, every length and the order checked, so 100,000
+ * items cost no allocation each. */
 #include "cache_evict.h"
 #include "collect_cache.h"
 
@@ -16,7 +19,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#define MAGIC "TMDCOLL1"
+#define MAGIC "TMDCOLL2"
+#define HEAD_SIZE 48 /* magic, key, hash, count, nfiles, nexpect, pad */
 #define NO_STRING UINT32_MAX
 #define MAX_INTERNED 256
 #define KEEP_COLLECTIONS 8 /* a few MB each on a large suite */
@@ -209,7 +213,7 @@ static void put_str(out_buf *b, const char *s)
         return;
     }
     put_u32(b, (uint32_t)n);
-    put(b, s, n);
+    put(b, s, n + 1); /* with its NUL: read back in place */
 }
 
 void collect_cache_save(const tmd_collection *c, const collect_key *key)
@@ -218,13 +222,19 @@ void collect_cache_save(const tmd_collection *c, const collect_key *key)
     if (!path)
         return;
     out_buf b = {0};
+    size_t nexpect = 0;
+    for (size_t i = 0; i < c->count; i++)
+        nexpect += c->items[i].expect ? c->items[i].nexpect : 0;
     put(&b, MAGIC, 8);
     put(&b, key->bytes, sizeof key->bytes);
     uint64_t zero = 0;
-    put(&b, &zero, sizeof zero); /* the body's hash, filled in below */
-    size_t body = b.n;
-    put_str(&b, c->inexact);
+    put(&b, &zero, sizeof zero); /* the hash of the rest, filled in below */
+    size_t hashed = b.n;
     put_u32(&b, (uint32_t)c->count);
+    put_u32(&b, (uint32_t)c->nfiles);
+    put_u32(&b, (uint32_t)nexpect);
+    put_u32(&b, 0);
+    put_str(&b, c->inexact);
     for (size_t i = 0; i < c->count; i++) {
         const tmd_collected *it = &c->items[i];
         put_u32(&b, (uint32_t)it->kind);
@@ -234,12 +244,11 @@ void collect_cache_save(const tmd_collection *c, const collect_key *key)
         for (size_t k = 0; it->expect && k < it->nexpect; k++)
             put_str(&b, it->expect[k]);
     }
-    put_u32(&b, (uint32_t)c->nfiles);
     for (size_t i = 0; i < c->nfiles; i++)
         put_str(&b, c->files[i]);
-    if (!b.oom && c->count < NO_STRING && c->nfiles < NO_STRING) {
-        uint64_t h = XXH3_64bits(b.p + body, b.n - body);
-        memcpy(b.p + body - sizeof h, &h, sizeof h);
+    if (!b.oom && c->count < NO_STRING && c->nfiles < NO_STRING && nexpect < NO_STRING) {
+        uint64_t h = XXH3_64bits(b.p + hashed, b.n - hashed);
+        memcpy(b.p + hashed - sizeof h, &h, sizeof h);
         char *dir = collect_cache_dir();
         if (dir) {
             for (char *s = dir + 1; *s; s++)
@@ -295,47 +304,39 @@ static uint32_t get_u32(in_buf *b)
     return v;
 }
 
-/* The next string: *s and *n point into the buffer; 0 for a NULL string. */
-static int get_str(in_buf *b, const char **s, size_t *n)
+/* The next string, pointing into the buffer (NUL-ended there, no other
+ * NUL inside); NULL for a NULL string. */
+static const char *get_str(in_buf *b, size_t *n)
 {
     uint32_t len = get_u32(b);
-    *s = NULL;
     *n = 0;
     if (b->bad || len == NO_STRING)
-        return 0;
-    if (b->n - b->at < len || memchr(b->p + b->at, 0, len)) {
+        return NULL;
+    const char *s = (const char *)b->p + b->at;
+    if (b->n - b->at <= len || s[len] != '\0' || memchr(s, 0, len)) {
         b->bad = 1;
-        return 0;
+        return NULL;
     }
-    *s = (const char *)b->p + b->at;
     *n = len;
-    b->at += len;
-    return 1;
+    b->at += (size_t)len + 1;
+    return s;
 }
 
-static char *get_copy(in_buf *b)
+/* A string that must be there (only the static ones may be NULL). */
+static const char *get_used(in_buf *b)
 {
-    const char *s;
     size_t n;
-    if (!get_str(b, &s, &n)) {
-        b->bad = 1; /* only the static strings may be NULL */
-        return NULL;
-    }
-    char *c = malloc(n + 1);
-    if (!c) {
+    const char *s = get_str(b, &n);
+    if (!s)
         b->bad = 1;
-        return NULL;
-    }
-    memcpy(c, s, n);
-    c[n] = '\0';
-    return c;
+    return s;
 }
 
 static const char *get_static(in_buf *b)
 {
-    const char *s;
     size_t n;
-    if (!get_str(b, &s, &n))
+    const char *s = get_str(b, &n);
+    if (!s)
         return NULL;
     const char *kept = intern(s, n);
     if (!kept)
@@ -343,47 +344,50 @@ static const char *get_static(in_buf *b)
     return kept;
 }
 
-static int parse(tmd_collection *out, in_buf *b)
+/* Fills `out` (whose items, files and expect pointers are already carved
+ * out of its arena) from the body; the strings stay where they are. */
+static int parse(tmd_collection *out, in_buf *b, char **expect, size_t nexpect)
 {
     out->inexact = get_static(b);
-    uint32_t count = get_u32(b);
-    if (b->bad || count > b->n / 12) /* each item takes at least 12 bytes */
-        return -1;
-    if (!(out->items = calloc(count ? count : 1, sizeof *out->items)))
-        return -1;
-    for (uint32_t i = 0; i < count && !b->bad; i++) {
+    size_t used = 0;
+    for (size_t i = 0; i < out->count && !b->bad; i++) {
         tmd_collected *it = &out->items[i];
         uint32_t kind = get_u32(b);
-        it->nodeid = get_copy(b);
-        out->count = i + 1;
+        it->nodeid = (char *)get_used(b);
         it->why = get_static(b);
-        uint32_t nexpect = get_u32(b);
+        uint32_t n = get_u32(b);
         if (kind > TMD_COLLECT_PREFIX || b->bad)
             return -1;
         it->kind = (tmd_collect_kind)kind;
         if (i && strcmp(out->items[i - 1].nodeid, it->nodeid) > 0)
             return -1; /* lookups rely on the order */
-        if (nexpect == NO_STRING)
+        if (n == NO_STRING)
             continue;
-        if (nexpect > b->n / 4 || !(it->expect = calloc(nexpect ? nexpect : 1, sizeof *it->expect)))
+        if (n > nexpect - used)
             return -1;
-        for (uint32_t k = 0; k < nexpect && !b->bad; k++) {
-            it->expect[k] = get_copy(b);
-            it->nexpect = k + 1;
-        }
+        it->expect = expect + used;
+        it->nexpect = n;
+        for (uint32_t k = 0; k < n && !b->bad; k++)
+            expect[used++] = (char *)get_used(b);
     }
-    uint32_t nfiles = get_u32(b);
-    if (b->bad || nfiles > b->n / 4)
+    if (used != nexpect)
         return -1;
-    if (!(out->files = calloc(nfiles ? nfiles : 1, sizeof *out->files)))
-        return -1;
-    for (uint32_t i = 0; i < nfiles && !b->bad; i++) {
-        out->files[i] = get_copy(b);
-        out->nfiles = i + 1;
+    for (size_t i = 0; i < out->nfiles && !b->bad; i++) {
+        out->files[i] = (char *)get_used(b);
         if (i && !b->bad && strcmp(out->files[i - 1], out->files[i]) > 0)
             return -1;
     }
     return b->bad || b->at != b->n ? -1 : 0;
+}
+
+/* Reads the whole of fd (size bytes) at `into`: 0, or -1. */
+static int read_all(int fd, unsigned char *into, size_t size)
+{
+    size_t done = 0;
+    ssize_t r = 0;
+    while (done < size && (r = pread(fd, into + done, size - done, (off_t)done)) > 0)
+        done += (size_t)r;
+    return done == size ? 0 : -1;
 }
 
 int collect_cache_load(tmd_collection *out, const collect_key *key)
@@ -398,29 +402,44 @@ int collect_cache_load(tmd_collection *out, const collect_key *key)
         return -1;
     futimens(fd, NULL); /* most recently used: evicted last */
     struct stat st;
-    unsigned char *data = NULL;
-    size_t size = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 32 &&
-        st.st_size < ((off_t)1 << 31) && (data = malloc((size_t)st.st_size))) {
-        size = (size_t)st.st_size;
-        size_t done = 0;
-        ssize_t r = 0;
-        while (done < size && (r = read(fd, data + done, size - done)) > 0)
-            done += (size_t)r;
-        if (done != size)
-            size = 0;
+    unsigned char head[HEAD_SIZE];
+    uint32_t count = 0, nfiles = 0, nexpect = 0;
+    int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= HEAD_SIZE &&
+             st.st_size < ((off_t)1 << 31) && read_all(fd, head, HEAD_SIZE) == 0 &&
+             !memcmp(head, MAGIC, 8) && !memcmp(head + 8, key->bytes, 16);
+    size_t size = ok ? (size_t)st.st_size : 0;
+    if (ok) {
+        memcpy(&count, head + 32, 4);
+        memcpy(&nfiles, head + 36, 4);
+        memcpy(&nexpect, head + 40, 4);
+        /* each item takes at least 14 bytes, each string 5 */
+        ok = count <= size / 14 && nfiles <= size / 5 && nexpect <= size / 5;
+    }
+    /* one block: item structs, then file and expect pointers, then the file */
+    size_t carve = (size_t)count * sizeof(tmd_collected) + ((size_t)nfiles + nexpect) * sizeof(char *);
+    unsigned char *arena = ok ? malloc(carve + size + 1) : NULL;
+    unsigned char *data = arena ? arena + carve : NULL;
+    if (!data || read_all(fd, data, size) != 0 || memcmp(data, head, HEAD_SIZE)) {
+        close(fd);
+        free(arena);
+        return -1;
     }
     close(fd);
-    uint64_t want = 0;
-    if (size)
-        memcpy(&want, data + 24, sizeof want);
+    uint64_t want;
+    memcpy(&want, data + 24, sizeof want);
     int rc = -1;
-    if (size && !memcmp(data, MAGIC, 8) && !memcmp(data + 8, key->bytes, 16) &&
-        XXH3_64bits(data + 32, size - 32) == want) {
-        in_buf b = {data + 32, size - 32, 0, 0};
-        rc = parse(out, &b);
+    if (XXH3_64bits(data + 32, size - 32) == want) {
+        memset(arena, 0, carve);
+        out->arena = arena;
+        out->items = (tmd_collected *)arena;
+        out->count = count;
+        out->files = (char **)(out->items + count);
+        out->nfiles = nfiles;
+        in_buf b = {data + HEAD_SIZE, size - HEAD_SIZE, 0, 0};
+        rc = parse(out, &b, out->files + nfiles, nexpect);
+    } else {
+        free(arena);
     }
-    free(data);
     if (rc != 0)
         tmd_collection_free(out);
     return rc;

@@ -132,5 +132,15 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
  * NULL when it cannot be read or declares another encoding (*why says). */
 char *collect_read_source(const char *path, size_t *len, const char **why);
 
+/* ---- collect_parse.c -------------------------------------------------------- */
+
+/* Reads the conftests and test files (relative to `rootabs`), adds their
+ * fixtures and hooks to `facts` (finished), then appends every file's items
+ * to `items` in the order of `files`: the same as one thread doing so in
+ * order, done on every core. *conftest_unreadable: a conftest could not be
+ * read. */
+int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unreadable,
+                      const char *rootabs, const strvec *conftests, const strvec *files,
+                      const pytest_config *cfg);
 
 #endif

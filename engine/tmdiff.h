@@ -310,6 +310,8 @@ typedef struct tmd_collection {
     const char *inexact;   /* static, or NULL: a config option or conftest hook
                               tmdiff cannot follow, so the listing may miss
                               tests ("addopts --doctest-modules", ...) */
+    void *arena;           /* internal (collect_cache.c): when set, items, files
+                              and their strings all live in this one block */
 } tmd_collection;
 
 /* What `pytest` run in `root` (its rootdir) would collect, from the pytest

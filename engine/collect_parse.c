@@ -1,0 +1,258 @@
+/* collect_parse.c: reads and parses the walk's conftests and test modules on
+ * every core. Files are independent: each gets its own facts (first phase)
+ * and its own items (second phase), merged in the walk's order, so the result
+ * is exactly what one thread reading them in order would produce. A large
+ * suite's 2,000 test modules took over a second of one core to parse. */
+#define _GNU_SOURCE /* memmem */
+#include "collect_internal.h"
+#include "error.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_THREADS 8
+#define CHUNK 4          /* files per turn: test modules are a few KB each */
+#define MIN_PER_THREAD 16 /* fewer files than this per extra thread: stay alone */
+
+typedef struct source {
+    char *text; /* NULL: unreadable, `why` says why */
+    size_t len;
+    const char *why;
+} source;
+
+typedef struct job {
+    const char *rootabs;
+    const strvec *conftests, *files;
+    const pytest_config *cfg;
+    const collect_facts *facts; /* merged: read only during the second phase */
+    int phase;                  /* 1: fixtures, 2: items */
+    size_t n;                   /* units of the phase: conftests + files, or files */
+    collect_facts *part;        /* phase 1, per unit */
+    source *src;                /* per test file, read in phase 1, freed in phase 2 */
+    unsigned char *conftest_unreadable; /* per conftest */
+    item_list *items;           /* phase 2, per test file */
+    atomic_size_t next;
+    atomic_int stop;
+    pthread_mutex_t lock; /* guards the first error below */
+    size_t err_at;        /* unit index of the first (lowest) failure, or SIZE_MAX */
+    int err_rc;
+    char err_msg[512];
+} job;
+
+static char *absolute(const char *rootabs, const char *rel)
+{
+    size_t a = strlen(rootabs), b = strlen(rel);
+    char *s = malloc(a + b + 2);
+    if (s) {
+        memcpy(s, rootabs, a);
+        s[a] = '/';
+        memcpy(s + a + 1, rel, b + 1);
+    }
+    return s;
+}
+
+/* Keeps the failure of the lowest unit: the one a serial run stops at. */
+static void record_error(job *j, size_t unit, int rc)
+{
+    pthread_mutex_lock(&j->lock);
+    if (unit < j->err_at) {
+        j->err_at = unit;
+        j->err_rc = rc;
+        snprintf(j->err_msg, sizeof j->err_msg, "%s", tmd_error_message());
+    }
+    pthread_mutex_unlock(&j->lock);
+    atomic_store(&j->stop, 1);
+}
+
+static int fixtures_of(job *j, size_t unit)
+{
+    size_t nconf = j->conftests->n;
+    int conftest = unit < nconf;
+    const char *rel = conftest ? j->conftests->v[unit] : j->files->v[unit - nconf];
+    char *abs = absolute(j->rootabs, rel);
+    if (!abs)
+        return tmd_error(TMD_ENOMEM, "%s: out of memory while listing test files", rel);
+    source s = {NULL, 0, NULL};
+    s.text = collect_read_source(abs, &s.len, &s.why);
+    free(abs);
+    int rc = 0;
+    /* a test module without the word defines no fixture: one parse saved */
+    if (s.text && (conftest || memmem(s.text, s.len, "fixture", 7)))
+        rc = collect_scan_fixtures(&j->part[unit], rel, s.text, s.len, conftest);
+    else if (conftest)
+        j->conftest_unreadable[unit] = 1;
+    if (conftest)
+        free(s.text);
+    else
+        j->src[unit - nconf] = s; /* parsed again for its items */
+    return rc;
+}
+
+static int items_of(job *j, size_t i)
+{
+    const char *rel = j->files->v[i];
+    source *s = &j->src[i];
+    int rc;
+    if (s->text)
+        rc = collect_module(&j->items[i], rel, s->text, s->len, j->cfg, j->facts);
+    else
+        rc = item_list_add(&j->items[i], rel, strlen(rel), TMD_COLLECT_PREFIX,
+                           s->why ? s->why : "cannot be read", NULL);
+    free(s->text);
+    s->text = NULL;
+    return rc;
+}
+
+static void *work(void *arg)
+{
+    job *j = arg;
+    while (!atomic_load(&j->stop)) {
+        size_t at = atomic_fetch_add(&j->next, CHUNK);
+        if (at >= j->n)
+            break;
+        for (size_t u = at; u < at + CHUNK && u < j->n; u++) {
+            int rc = j->phase == 1 ? fixtures_of(j, u) : items_of(j, u);
+            if (rc) {
+                record_error(j, u, rc);
+                break;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Runs one phase over j->n units on up to `threads` threads (this one too). */
+static int run_phase(job *j, int phase, size_t n, int threads)
+{
+    j->phase = phase;
+    j->n = n;
+    atomic_store(&j->next, 0);
+    pthread_t tid[MAX_THREADS];
+    int started = 0;
+    for (int t = 1; t < threads && (size_t)t * MIN_PER_THREAD < n; t++) {
+        if (pthread_create(&tid[started], NULL, work, j) != 0)
+            break; /* fewer helpers: the work still gets done below */
+        started++;
+    }
+    work(j);
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    if (j->err_at != SIZE_MAX)
+        return tmd_error(j->err_rc, "%s", j->err_msg);
+    return 0;
+}
+
+/* Moves every string of `from` to the end of `to`. */
+static int strvec_append_moved(strvec *to, strvec *from)
+{
+    if (!from->n)
+        return 0;
+    if (to->n + from->n > to->cap) {
+        size_t cap = to->cap ? to->cap : 16;
+        while (cap < to->n + from->n)
+            cap *= 2;
+        char **grown = realloc(to->v, cap * sizeof *grown);
+        if (!grown)
+            return TMD_ENOMEM;
+        to->v = grown;
+        to->cap = cap;
+    }
+    memcpy(to->v + to->n, from->v, from->n * sizeof *from->v);
+    to->n += from->n;
+    from->n = 0;
+    return 0;
+}
+
+static int facts_merge(collect_facts *to, collect_facts *from)
+{
+    to->make_id_hook |= from->make_id_hook;
+    if (strvec_append_moved(&to->param_fixtures, &from->param_fixtures) ||
+        strvec_append_moved(&to->fixture_edges, &from->fixture_edges) ||
+        strvec_append_moved(&to->autouse, &from->autouse) ||
+        strvec_append_moved(&to->generate_dirs, &from->generate_dirs) ||
+        strvec_append_moved(&to->uncertain_dirs, &from->uncertain_dirs))
+        return tmd_error(TMD_ENOMEM, "collect: out of memory");
+    return 0;
+}
+
+static int items_merge(item_list *to, item_list *from)
+{
+    if (!from->n)
+        return 0;
+    if (to->n + from->n > to->cap) {
+        size_t cap = to->cap ? to->cap : 64;
+        while (cap < to->n + from->n)
+            cap *= 2;
+        tmd_collected *grown = realloc(to->v, cap * sizeof *grown);
+        if (!grown)
+            return tmd_error(TMD_ENOMEM, "collect: out of memory");
+        to->v = grown;
+        to->cap = cap;
+    }
+    memcpy(to->v + to->n, from->v, from->n * sizeof *from->v);
+    to->n += from->n;
+    free(from->v);
+    memset(from, 0, sizeof *from);
+    return 0;
+}
+
+static int threads_to_use(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int t = cpus > 0 ? (int)cpus : 1;
+    return t > MAX_THREADS ? MAX_THREADS : t;
+}
+
+int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unreadable,
+                      const char *rootabs, const strvec *conftests, const strvec *files,
+                      const pytest_config *cfg)
+{
+    *conftest_unreadable = 0;
+    size_t nunits = conftests->n + files->n;
+    job j;
+    memset(&j, 0, sizeof j);
+    j.rootabs = rootabs;
+    j.conftests = conftests;
+    j.files = files;
+    j.cfg = cfg;
+    j.facts = facts;
+    j.err_at = SIZE_MAX;
+    pthread_mutex_init(&j.lock, NULL);
+    j.part = calloc(nunits ? nunits : 1, sizeof *j.part);
+    j.src = calloc(files->n ? files->n : 1, sizeof *j.src);
+    j.items = calloc(files->n ? files->n : 1, sizeof *j.items);
+    j.conftest_unreadable = calloc(conftests->n ? conftests->n : 1, 1);
+    int threads = threads_to_use();
+    int rc = 0;
+    if (!j.part || !j.src || !j.items || !j.conftest_unreadable)
+        rc = tmd_error(TMD_ENOMEM, "collect: out of memory");
+    /* fixtures and hooks first: they decide whether tests are parametrized */
+    if (!rc)
+        rc = run_phase(&j, 1, nunits, threads);
+    for (size_t u = 0; u < nunits && !rc; u++)
+        rc = facts_merge(facts, &j.part[u]);
+    for (size_t u = 0; u < conftests->n; u++)
+        *conftest_unreadable |= j.conftest_unreadable[u];
+    if (!rc)
+        rc = collect_facts_finish(facts);
+    if (!rc)
+        rc = run_phase(&j, 2, files->n, threads);
+    for (size_t i = 0; i < files->n && !rc; i++)
+        rc = items_merge(items, &j.items[i]);
+    for (size_t u = 0; j.part && u < nunits; u++)
+        collect_facts_free(&j.part[u]);
+    for (size_t i = 0; j.src && i < files->n; i++)
+        free(j.src[i].text);
+    for (size_t i = 0; j.items && i < files->n; i++)
+        item_list_free(&j.items[i]);
+    free(j.part);
+    free(j.src);
+    free(j.items);
+    free(j.conftest_unreadable);
+    pthread_mutex_destroy(&j.lock);
+    return rc;
+}
