@@ -25,9 +25,30 @@ typedef struct changed_fp {
     size_t file;      /* index into sel->files */
 } changed_fp;
 
+/* What tmd_select_run hands out: the public selection and the blocks its
+ * names and changes are carved from, freed with it rather than one by one
+ * (100,000 tests are 100,000 allocations otherwise). */
+typedef struct selection_store {
+    tmd_selection pub;       /* first: the tmd_selection * the caller sees */
+    char *names;             /* the known tests' node_ids (from the index) */
+    size_t names_size;
+    tmd_dep_change *changes; /* every verdict's changes */
+    int32_t *missing;        /* every change's missing checksums */
+} selection_store;
+
+/* One link that makes a test affected, gathered during the pass over the
+ * links and laid out per test afterwards. */
+typedef struct link_hit {
+    size_t test;     /* index into sel->tests (still in id order) */
+    size_t file;     /* index into sel->files */
+    size_t miss0;    /* its missing checksums: run.miss[miss0 .. + nmissing) */
+    size_t nmissing;
+} link_hit;
+
 typedef struct run {
     const tmd_select_options *opts;
-    tmd_selection *sel;
+    selection_store *store;
+    tmd_selection *sel;       /* &store->pub */
     tmd_db *db;
     tmd_depindex *dix; /* the dependency index, or NULL: db.c's queries */
     const char *db_path;
@@ -42,9 +63,32 @@ typedef struct run {
     file_blocks *blocks; /* parallel to sel->files */
     changed_fp *cfps;    /* sorted by id before the pass */
     size_t ncfps, cfps_cap;
+    link_hit *hits;
+    size_t nhits, hits_cap;
+    int32_t *miss;       /* moves to the store once the pass is over */
+    size_t nmiss, miss_cap;
 } run;
 
 static int oom(const char *what) { return tmd_error(TMD_ENOMEM, "%s: out of memory", what); }
+
+/* Makes room for `need` elements of `size` bytes in *arr (capacity *cap),
+ * doubling; 0, or -1 when out of memory (or the size overflows). */
+static int reserve(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap *= 2;
+    if (ncap > SIZE_MAX / size)
+        return -1;
+    void *grown = realloc(*arr, ncap * size);
+    if (!grown)
+        return -1;
+    *arr = grown;
+    *cap = ncap;
+    return 0;
+}
 
 static int cmp_int32(const void *a, const void *b)
 {
@@ -163,22 +207,19 @@ static int on_link(void *ctx, int64_t test_id, size_t which, const int32_t *chec
     if (fb->nalt && all_present(checksums, count, fb->alt, fb->nalt))
         return 0; /* --precise: the exact recorded code is still there */
 
-    tmd_test_verdict *v = &r->sel->tests[ti];
-    tmd_dep_change *grown = realloc(v->changes, (v->nchanges + 1) * sizeof *grown);
-    if (!grown)
+    if (count > SIZE_MAX - 1 - r->nmiss ||
+        reserve((void **)&r->hits, &r->hits_cap, r->nhits + 1, sizeof *r->hits) != 0 ||
+        reserve((void **)&r->miss, &r->miss_cap, r->nmiss + count + 1, sizeof *r->miss) != 0)
         return oom(cf->filename);
-    v->changes = grown;
-    tmd_dep_change *dc = &v->changes[v->nchanges];
-    dc->file = fi;
-    dc->nmissing = 0;
-    dc->missing = malloc((count ? count : 1) * sizeof *dc->missing);
-    if (!dc->missing)
-        return oom(cf->filename);
-    v->nchanges++;
+    link_hit *h = &r->hits[r->nhits++];
+    h->test = (size_t)ti;
+    h->file = fi;
+    h->miss0 = r->nmiss;
     for (size_t i = 0; i < count; i++)
         if (!nhave || !bsearch(&checksums[i], fb->have, nhave, sizeof(int32_t), cmp_int32))
-            dc->missing[dc->nmissing++] = checksums[i];
-    v->why |= TMD_WHY_AFFECTED;
+            r->miss[r->nmiss++] = checksums[i];
+    h->nmissing = r->nmiss - h->miss0;
+    r->sel->tests[ti].why |= TMD_WHY_AFFECTED;
     return 0;
 }
 
@@ -309,6 +350,45 @@ static int cmp_change(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Lays the hits out as each test's changes (sorted by file, as before):
+ * one array for all of them, grouped by test with a counting sort. */
+static int attach_changes(run *r)
+{
+    tmd_selection *sel = r->sel;
+    if (!r->nhits)
+        return TMD_OK;
+    size_t *end = calloc(sel->ntests + 1, sizeof *end);
+    tmd_dep_change *changes = malloc(r->nhits * sizeof *changes);
+    if (!end || !changes) {
+        free(end), free(changes);
+        return oom("selection");
+    }
+    for (size_t i = 0; i < r->nhits; i++)
+        end[r->hits[i].test + 1]++;
+    for (size_t t = 0; t < sel->ntests; t++)
+        end[t + 1] += end[t];
+    /* end[t] is test t's first slot; filling moves it to the slot after t */
+    for (size_t i = 0; i < r->nhits; i++) {
+        const link_hit *h = &r->hits[i];
+        tmd_dep_change *dc = &changes[end[h->test]++];
+        dc->file = h->file;
+        dc->nmissing = h->nmissing;
+        dc->missing = r->miss + h->miss0;
+    }
+    for (size_t t = 0, begin = 0; t < sel->ntests; begin = end[t], t++) {
+        tmd_test_verdict *v = &sel->tests[t];
+        v->nchanges = end[t] - begin;
+        v->changes = v->nchanges ? changes + begin : NULL;
+        if (v->nchanges > 1)
+            qsort(v->changes, v->nchanges, sizeof *v->changes, cmp_change);
+    }
+    free(end);
+    r->store->changes = changes;
+    r->store->missing = r->miss; /* the changes point into it */
+    r->miss = NULL;
+    return TMD_OK;
+}
+
 /* Rules 2-3, second half: one pass over the links of the changed files'
  * fingerprints, each tested against its file's blocks. */
 static int check_links(run *r)
@@ -324,11 +404,7 @@ static int check_links(run *r)
     int rc = r->dix ? tmd_depindex_links_each(r->dix, ids, r->ncfps, on_link, r)
                     : tmd_db_links_each(r->db, r->tests, r->ntests, ids, r->ncfps, on_link, r);
     free(ids);
-    for (size_t i = 0; i < r->sel->ntests; i++)
-        if (r->sel->tests[i].nchanges > 1)
-            qsort(r->sel->tests[i].changes, r->sel->tests[i].nchanges,
-                  sizeof *r->sel->tests[i].changes, cmp_change);
-    return rc;
+    return rc == TMD_OK ? attach_changes(r) : rc;
 }
 
 /* A verdict's place in the name order, for the sort below. */
@@ -606,14 +682,15 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
     run r;
     memset(&r, 0, sizeof r);
     r.opts = opts;
-    if (!(r.sel = calloc(1, sizeof *r.sel)))
+    if (!(r.store = calloc(1, sizeof *r.store)))
         return oom("selection");
+    r.sel = &r.store->pub;
 
     char *db_path = NULL;
     const char *path = opts->db_path;
     if (!path) {
         if (!(db_path = malloc(strlen(opts->root) + 16))) {
-            free(r.sel);
+            free(r.store);
             return oom("selection");
         }
         sprintf(db_path, "%s/.testmondata", opts->root);
@@ -642,7 +719,8 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
     if (rc == TMD_OK && !r.dix)
         rc = tmd_db_check_fingerprints(r.db);
     if (rc == TMD_OK)
-        rc = r.dix ? tmd_depindex_tests(r.dix, &r.tests, &r.ntests)
+        rc = r.dix ? tmd_depindex_tests_packed(r.dix, &r.tests, &r.ntests, &r.store->names,
+                                               &r.store->names_size)
                    : tmd_db_tests_load(&r.tests, &r.ntests, r.db, r.env.id);
     r.dense_ids = r.ntests && (uint64_t)r.tests[r.ntests - 1].id - (uint64_t)r.tests[0].id ==
                                   r.ntests - 1;
@@ -656,8 +734,13 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
         free(r.blocks[i].have), free(r.blocks[i].alt);
     free(r.blocks);
     free(r.cfps);
+    free(r.hits);
+    free(r.miss);
     tmd_filestate_close(r.fs);
-    tmd_db_tests_free(r.tests, r.ntests);
+    if (r.store->names)
+        free(r.tests); /* the names are the store's */
+    else
+        tmd_db_tests_free(r.tests, r.ntests);
     tmd_depindex_close(r.dix);
     tmd_db_close(r.db);
     free(db_path);
@@ -673,12 +756,14 @@ void tmd_selection_free(tmd_selection *sel)
 {
     if (!sel)
         return;
-    for (size_t i = 0; i < sel->ntests; i++) {
-        for (size_t j = 0; j < sel->tests[i].nchanges; j++)
-            free(sel->tests[i].changes[j].missing);
-        free(sel->tests[i].changes);
-        free(sel->tests[i].node_id);
-    }
+    selection_store *store = (selection_store *)sel; /* tmd_select_run made it */
+    uintptr_t names = (uintptr_t)store->names;
+    for (size_t i = 0; i < sel->ntests; i++)
+        if ((uintptr_t)sel->tests[i].node_id - names >= store->names_size)
+            free(sel->tests[i].node_id); /* a new test's, or one read by db.c */
+    free(store->names);
+    free(store->changes);
+    free(store->missing);
     free(sel->tests);
     for (size_t i = 0; i < sel->nfiles; i++)
         free(sel->files[i].filename), free(sel->files[i].checksums);
