@@ -4,8 +4,12 @@
  * database names (hundreds of MB on a large repository) before anything
  * else can happen; the files are independent, so workers take them in turn.
  * Only changed files keep their bytes: memory follows the change, not the
- * repository. Anything a worker cannot settle (an error, a refused name) is left to the caller's own
- * tmd_filestate_get, which then reports it as before. */
+ * repository: each worker reads into one reusable buffer (filestate_peek) and
+ * copies out only a changed file's bytes. Git blob ids of contents seen
+ * before come from the blob cache (blobcache.h), so a warm scan reads and
+ * XXH3-hashes every file but computes SHA-1 only for new contents. Anything
+ * a worker cannot settle (an error, a refused name) is left to the caller's
+ * own tmd_filestate_get, which then reports it as before. */
 #ifndef TMD_SCAN_H
 #define TMD_SCAN_H
 
@@ -31,8 +35,9 @@ typedef struct tmd_scan_fp {
  * names, in order) with up to `threads` threads (0: one per online CPU, at
  * most 8): the caller's `fs` on this thread, and a filestate of its own
  * opened on `root` for each other one (a filestate is not shared). A file is unchanged when every fingerprint's fsha equals its
- * fsha now (select.c's rule). `fpo` NULL: no fingerprinting. *out has
- * *nfiles entries; release with tmd_scan_free. */
+ * fsha now (select.c's rule). `fpo` NULL (--no-cache): no fingerprinting
+ * and no blob cache; else both use fpo->cache_dir. *out has *nfiles
+ * entries; release with tmd_scan_free. */
 int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const char *root,
                    const tmd_db_fp *fps, size_t nfps, int threads, const tmd_scan_fp *fpo);
 void tmd_scan_free(tmd_scan_file *files, size_t n);

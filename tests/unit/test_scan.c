@@ -98,29 +98,23 @@ static size_t make_tree(tmd_db_fp *fps, char names[][64], size_t max)
     return n;
 }
 
-static void same_as_one_thread(void **state)
+/* Scans with 1, 2 and 8 threads and checks every file against
+ * tmd_filestate_get's answer; adds the kept/unchanged/refused counts. */
+static void scan_rounds(tmd_filestate *fs, const tmd_db_fp *fps, size_t nfps,
+                        const tmd_scan_fp *fpo, size_t seen[3])
 {
-    (void)state;
-    static tmd_db_fp fps[1000];
-    static char names[500][64];
-    size_t nfps = make_tree(fps, names, 1000);
-    assert_true(nfps > 500);
-
-    tmd_filestate *fs = NULL;
-    assert_int_equal(tmd_filestate_open(&fs, root), 0);
     static const int threads[] = {1, 2, 8};
-    size_t kept_seen = 0, unchanged_seen = 0, refused_seen = 0;
     for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
         tmd_scan_file *files = NULL;
         size_t nfiles = 0;
-        assert_int_equal(tmd_scan_files(&files, &nfiles, fs, root, fps, nfps, threads[t], NULL), 0);
+        assert_int_equal(tmd_scan_files(&files, &nfiles, fs, root, fps, nfps, threads[t], fpo), 0);
         assert_int_equal(nfiles, nfps / 2);
         for (size_t g = 0; g < nfiles; g++) {
             const tmd_db_fp *f = &fps[2 * g];
             tmd_scan_file *sf = &files[g];
             if (!tmd_filestate_name_ok(f->filename)) {
                 assert_int_equal(sf->state, SCAN_NOT_DONE);
-                refused_seen++;
+                seen[2]++;
                 continue;
             }
             tmd_file_now want;
@@ -135,13 +129,13 @@ static void same_as_one_thread(void **state)
             if (same) {
                 assert_int_equal(sf->state, SCAN_UNCHANGED);
                 assert_null(sf->now.bytes);
-                unchanged_seen++;
+                seen[1]++;
             } else {
                 assert_int_equal(sf->state, SCAN_KEPT);
                 assert_int_equal(sf->now.len, want.len);
                 if (want.len)
                     assert_memory_equal(sf->now.bytes, want.bytes, want.len);
-                kept_seen++;
+                seen[0]++;
             }
             /* take moves the state out, once */
             tmd_file_now got;
@@ -153,10 +147,55 @@ static void same_as_one_thread(void **state)
         }
         tmd_scan_free(files, nfiles);
     }
+}
+
+static void same_as_one_thread(void **state)
+{
+    (void)state;
+    static tmd_db_fp fps[1000];
+    static char names[500][64];
+    size_t nfps = make_tree(fps, names, 1000);
+    assert_true(nfps > 500);
+
+    tmd_filestate *fs = NULL;
+    assert_int_equal(tmd_filestate_open(&fs, root), 0);
+    size_t seen[3] = {0}; /* kept, unchanged, refused */
+    scan_rounds(fs, fps, nfps, NULL, seen);
     /* modified x2, deleted, untracked, missing, NULL fsha: 6 per round */
-    assert_int_equal(kept_seen, 3 * 6);
-    assert_int_equal(refused_seen, 3);
-    assert_true(unchanged_seen > 3 * 280);
+    assert_int_equal(seen[0], 3 * 6);
+    assert_int_equal(seen[2], 3);
+    assert_true(seen[1] > 3 * 280);
+
+    /* With the caches (fpo set): the first round fills the blob cache, the
+     * next two find every tracked content there; same answers. */
+    char cache[300], path[340];
+    snprintf(cache, sizeof cache, "%s/../cache", root);
+    snprintf(path, sizeof path, "%s/blobids.bin", cache);
+    tmd_dialect d = {11, 2};
+    tmd_scan_fp fpo = {&d, cache, 0};
+    size_t cached[3] = {0};
+    scan_rounds(fs, fps, nfps, &fpo, cached);
+    assert_memory_equal(cached, seen, sizeof seen);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    /* the 299 tracked files still there (one deleted), each its own
+     * content (two of them modified): one 40-byte entry each */
+    assert_int_equal(st.st_size, 40 + 299 * 40);
+
+    /* a file edited back to another file's committed content is changed */
+    write_file("pkg1/mod001.py", "def f8():\n    return 8\n");
+    tmd_scan_file *files = NULL;
+    size_t nfiles = 0;
+    assert_int_equal(tmd_scan_files(&files, &nfiles, fs, root, fps, nfps, 2, &fpo), 0);
+    int found = 0;
+    for (size_t g = 0; g < nfiles; g++)
+        if (!strcmp(fps[2 * g].filename, "pkg1/mod001.py")) {
+            assert_int_equal(files[g].state, SCAN_KEPT);
+            assert_false(files[g].now.git_clean);
+            found = 1;
+        }
+    assert_true(found);
+    tmd_scan_free(files, nfiles);
     tmd_filestate_close(fs);
 }
 
