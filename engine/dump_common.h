@@ -130,6 +130,25 @@ char *dump_star_tuple_fix(const dumper *d, TSNode root, size_t len, size_t *out_
 /* Nonzero when the tree of that new text reads every such tuple cleanly in
  * its place: a match subject, an assigned, returned or yielded value. */
 int dump_star_tuple_fixed(const dumper *d, TSNode root, const dump_span *spans, unsigned nspans);
+/* Two more texts tree-sitter misreads (dump_respell.c): `from __future__
+ * import *` (the module renamed to a placeholder of the same length) and a
+ * line inside brackets indented less than its statement (spaces put before
+ * it). dump_respell_fix returns the respelled text like
+ * dump_star_tuple_fix (malloc'd, the caller frees it; NULL: nothing to do,
+ * more than max_sites sites, or no memory), sites[0..*nsites) where each
+ * respelling lies in it, in order. dump_respell_fixed: nonzero when the new
+ * tree is clean with each respelling in its place. dump_respell_restore:
+ * on the final blocks, the placeholder back to '__future__' (`renamed`
+ * renamings over all rounds); inexact if it appears in any other form. */
+enum { DUMP_RESPELL_PAD, DUMP_RESPELL_FUTURE };
+typedef struct dump_respelling {
+    uint32_t from, to;
+    int kind;
+} dump_respelling;
+char *dump_respell_fix(const dumper *d, TSNode root, size_t len, size_t *out_len, dump_respelling *sites,
+                       unsigned max_sites, unsigned *nsites);
+int dump_respell_fixed(const dumper *d, TSNode root, const dump_respelling *sites, unsigned nsites);
+void dump_respell_restore(dumper *d, unsigned renamed);
 
 /* Statement parts (dump_stmt.c, dump_compound.c, dump_def.c). */
 void dump_function_def(dumper *d, TSNode def, TSNode decorated, tmd_buf *out);

@@ -16,6 +16,8 @@
  * fixed per round. */
 #define STAR_TUPLE_FIXES 4
 #define STAR_TUPLES_PER_ROUND 64
+/* dump_respell.c's sites per round (one round must fix them all) */
+#define RESPELLINGS_PER_ROUND 256
 
 int32_t tmd_checksum(const char *bytes, size_t len)
 {
@@ -168,6 +170,7 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
      * have led to a reject (`case _: pass` read as `_: pass`); the fixed
      * text means the same, so its clean dump is the answer. */
     char *fixed = NULL;
+    unsigned renamed = 0; /* `from __future__ import *` respelled */
     for (int round = 0; round < STAR_TUPLE_FIXES && d.status != TMD_FP_BLOCKS &&
                         ts_node_has_error(ts_tree_root_node(tree)); round++) {
         size_t next_len;
@@ -175,13 +178,20 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
         unsigned nspans;
         char *next = dump_star_tuple_fix(&d, ts_tree_root_node(tree), len, &next_len, spans,
                                          STAR_TUPLES_PER_ROUND, &nspans);
+        /* else what dump_respell.c respells: the new tree must be clean */
+        dump_respelling sites[RESPELLINGS_PER_ROUND];
+        unsigned nsites = 0;
+        if (!next)
+            next = dump_respell_fix(&d, ts_tree_root_node(tree), len, &next_len, sites, RESPELLINGS_PER_ROUND,
+                                    &nsites);
         if (!next)
             break;
         dumper again;
         TSTree *again_tree = NULL;
         if (parse_and_dump(&again, &again_tree, next, next_len, dialect) != TMD_OK ||
             again.status == TMD_FP_NO_PARSE ||
-            !dump_star_tuple_fixed(&again, ts_tree_root_node(again_tree), spans, nspans)) {
+            !(nsites ? dump_respell_fixed(&again, ts_tree_root_node(again_tree), sites, nsites)
+                     : dump_star_tuple_fixed(&again, ts_tree_root_node(again_tree), spans, nspans))) {
             /* out of memory, not the tuple we meant, or a reject the bare
              * text may not deserve (CPython's 200-bracket limit): the file
              * stays inexact */
@@ -199,8 +209,12 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
         tree = again_tree;
         fixed = next;
         len = next_len;
+        for (unsigned k = 0; k < nsites; k++)
+            renamed += sites[k].kind == DUMP_RESPELL_FUTURE;
     }
     ts_tree_delete(tree);
+    if (renamed && d.status == TMD_FP_BLOCKS)
+        dump_respell_restore(&d, renamed);
 
     if (d.status == TMD_FP_INEXACT && !strcmp(d.reason, DUMP_OOM_REASON))
         rc = tmd_error(TMD_ENOMEM, "fingerprint: out of memory while dumping");
