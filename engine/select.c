@@ -23,7 +23,12 @@ typedef struct file_blocks {
 typedef struct changed_fp {
     int64_t id;
     size_t file;      /* index into sel->files */
+    int verdict;      /* FP_UNSEEN until its first link, then the same for every link */
+    size_t miss0;     /* FP_AFFECTED: its missing checksums, run.miss[miss0 .. + nmissing) */
+    size_t nmissing;
 } changed_fp;
+
+enum { FP_UNSEEN = 0, FP_UNCHANGED, FP_AFFECTED };
 
 /* What tmd_select_run hands out: the public selection and the blocks its
  * names and changes are carved from, freed with it rather than one by one
@@ -186,39 +191,57 @@ static int all_present(const int32_t *checksums, size_t count, const int32_t *ha
     return 1;
 }
 
-static int on_link(void *ctx, int64_t test_id, size_t which, const int32_t *checksums,
-                   size_t count)
+/* Decides fingerprint `cfp` (its checksums) against its file's blocks now;
+ * an affected one gets its missing checksums in run.miss, shared by every
+ * test linked to it. */
+static int judge_fp(run *r, changed_fp *cfp, const int32_t *checksums, size_t count)
 {
-    run *r = ctx;
-    size_t fi = r->cfps[which].file;
-    const tmd_changed_file *cf = &r->sel->files[fi];
-    const file_blocks *fb = &r->blocks[fi];
-    int ti = find_test(r, test_id);
-    if (ti < 0)
-        return 0;
-
+    const tmd_changed_file *cf = &r->sel->files[cfp->file];
+    const file_blocks *fb = &r->blocks[cfp->file];
     /* Every fingerprint of a changed file is checked, also one whose fsha
      * equals the current one (testmon joins on the file name). A missing,
      * unparsable or inexact file has no blocks: every dependant is
      * affected. Otherwise a set test: order and count do not matter. */
     size_t nhave = cf->state == TMD_FILE_BLOCKS ? fb->nhave : 0;
+    cfp->verdict = FP_UNCHANGED;
     if (nhave && all_present(checksums, count, fb->have, nhave))
-        return 0;
+        return TMD_OK;
     if (fb->nalt && all_present(checksums, count, fb->alt, fb->nalt))
-        return 0; /* --precise: the exact recorded code is still there */
-
+        return TMD_OK; /* --precise: the exact recorded code is still there */
     if (count > SIZE_MAX - 1 - r->nmiss ||
-        reserve((void **)&r->hits, &r->hits_cap, r->nhits + 1, sizeof *r->hits) != 0 ||
         reserve((void **)&r->miss, &r->miss_cap, r->nmiss + count + 1, sizeof *r->miss) != 0)
         return oom(cf->filename);
-    link_hit *h = &r->hits[r->nhits++];
-    h->test = (size_t)ti;
-    h->file = fi;
-    h->miss0 = r->nmiss;
+    cfp->verdict = FP_AFFECTED;
+    cfp->miss0 = r->nmiss;
     for (size_t i = 0; i < count; i++)
         if (!nhave || !bsearch(&checksums[i], fb->have, nhave, sizeof(int32_t), cmp_int32))
             r->miss[r->nmiss++] = checksums[i];
-    h->nmissing = r->nmiss - h->miss0;
+    cfp->nmissing = r->nmiss - cfp->miss0;
+    return TMD_OK;
+}
+
+/* One link: the walk gives the same checksums for every link of a
+ * fingerprint, so each fingerprint is judged once, at its first link. */
+static int on_link(void *ctx, int64_t test_id, size_t which, const int32_t *checksums,
+                   size_t count)
+{
+    run *r = ctx;
+    changed_fp *cfp = &r->cfps[which];
+    int rc;
+    if (cfp->verdict == FP_UNSEEN && (rc = judge_fp(r, cfp, checksums, count)) != TMD_OK)
+        return rc;
+    if (cfp->verdict != FP_AFFECTED)
+        return 0;
+    int ti = find_test(r, test_id);
+    if (ti < 0)
+        return 0;
+    if (reserve((void **)&r->hits, &r->hits_cap, r->nhits + 1, sizeof *r->hits) != 0)
+        return oom(r->sel->files[cfp->file].filename);
+    link_hit *h = &r->hits[r->nhits++];
+    h->test = (size_t)ti;
+    h->file = cfp->file;
+    h->miss0 = cfp->miss0;
+    h->nmissing = cfp->nmissing;
     r->sel->tests[ti].why |= TMD_WHY_AFFECTED;
     return 0;
 }
@@ -328,6 +351,7 @@ static int check_file(run *r, const tmd_db_fp *fps, size_t n, tmd_scan_file *sca
             r->cfps = grown;
             r->cfps_cap = ncap;
         }
+        memset(&r->cfps[r->ncfps], 0, sizeof *r->cfps);
         r->cfps[r->ncfps].id = fps[i].id;
         r->cfps[r->ncfps++].file = fi;
     }
