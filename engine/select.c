@@ -81,6 +81,7 @@ typedef struct run {
     tmd_fpcache *cache; /* opened at the first changed file */
     int cache_tried;
     file_blocks *blocks; /* parallel to sel->files */
+    size_t files_cap;    /* of both */
     changed_fp *cfps;    /* sorted by id before the pass */
     size_t ncfps, cfps_cap;
     link_hit *hits;
@@ -91,21 +92,28 @@ typedef struct run {
 
 static int oom(const char *what) { return tmd_error(TMD_ENOMEM, "%s: out of memory", what); }
 
-/* Makes room for `need` elements of `size` bytes in *arr (capacity *cap),
- * doubling; 0, or -1 when out of memory (or the size overflows). */
-static int reserve(void **arr, size_t *cap, size_t need, size_t size)
+/* Makes room for `need` elements of `size` bytes in the array whose
+ * pointer is at `arrp` (a T **; capacity *cap), doubling; 0, or -1 when out
+ * of memory or the size overflows. The pointer is read and written with
+ * memcpy, so any T * may be passed. */
+static int reserve(void *arrp, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
         return 0;
     size_t ncap = *cap ? *cap : 64;
-    while (ncap < need)
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2)
+            return -1;
         ncap *= 2;
+    }
     if (ncap > SIZE_MAX / size)
         return -1;
-    void *grown = realloc(*arr, ncap * size);
+    void *arr;
+    memcpy(&arr, arrp, sizeof arr);
+    void *grown = realloc(arr, ncap * size);
     if (!grown)
         return -1;
-    *arr = grown;
+    memcpy(arrp, &grown, sizeof grown);
     *cap = ncap;
     return 0;
 }
@@ -224,7 +232,7 @@ static int judge_fp(run *r, changed_fp *cfp, const int32_t *checksums, size_t co
     if (fb->nalt && all_present(checksums, count, fb->alt, fb->nalt))
         return TMD_OK; /* --precise: the exact recorded code is still there */
     if (count > SIZE_MAX - 1 - r->nmiss ||
-        reserve((void **)&r->miss, &r->miss_cap, r->nmiss + count + 1, sizeof *r->miss) != 0)
+        reserve(&r->miss, &r->miss_cap, r->nmiss + count + 1, sizeof *r->miss) != 0)
         return oom(cf->filename);
     cfp->verdict = FP_AFFECTED;
     cfp->miss0 = r->nmiss;
@@ -250,7 +258,7 @@ static int on_link(void *ctx, int64_t test_id, size_t which, const int32_t *chec
     int ti = find_test(r, test_id);
     if (ti < 0)
         return 0;
-    if (reserve((void **)&r->hits, &r->hits_cap, r->nhits + 1, sizeof *r->hits) != 0)
+    if (reserve(&r->hits, &r->hits_cap, r->nhits + 1, sizeof *r->hits) != 0)
         return oom(r->sel->files[cfp->file].filename);
     link_hit *h = &r->hits[r->nhits++];
     h->test = (size_t)ti;
@@ -264,14 +272,11 @@ static int on_link(void *ctx, int64_t test_id, size_t which, const int32_t *chec
 static int add_changed_file(run *r, const char *filename, tmd_changed_file **out)
 {
     tmd_selection *sel = r->sel;
-    tmd_changed_file *grown = realloc(sel->files, (sel->nfiles + 1) * sizeof *grown);
-    if (!grown)
+    /* doubling: a branch switch changes thousands of files */
+    size_t cap = r->files_cap;
+    if (reserve(&sel->files, &cap, sel->nfiles + 1, sizeof *sel->files) != 0 ||
+        reserve(&r->blocks, &r->files_cap, sel->nfiles + 1, sizeof *r->blocks) != 0)
         return oom(filename);
-    sel->files = grown;
-    file_blocks *bgrown = realloc(r->blocks, (sel->nfiles + 1) * sizeof *bgrown);
-    if (!bgrown)
-        return oom(filename);
-    r->blocks = bgrown;
     memset(&r->blocks[sel->nfiles], 0, sizeof *r->blocks);
     tmd_changed_file *cf = &sel->files[sel->nfiles];
     memset(cf, 0, sizeof *cf);
