@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 static char root[256], cache[300];
 
@@ -163,6 +164,119 @@ static void damaged_cache_is_not_used(void **state)
     closedir(d);
 }
 
+/* The one cache file of the tree (its path in a static buffer). */
+static const char *only_cache_file(void)
+{
+    static char path[700];
+    DIR *d = opendir(cache);
+    assert_non_null(d);
+    struct dirent *e;
+    int found = 0;
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, ".col")) {
+            snprintf(path, sizeof path, "%s/%s", cache, e->d_name);
+            found++;
+        }
+    closedir(d);
+    assert_int_equal(found, 1);
+    return path;
+}
+
+/* Writes data with its hash made right again, then loads it under its key. */
+static int load_forged(const char *path, unsigned char *data, size_t len)
+{
+    uint64_t h = XXH3_64bits(data + 32, len - 32);
+    memcpy(data + 24, &h, sizeof h);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    collect_key key;
+    memcpy(key.bytes, data + 8, sizeof key.bytes);
+    tmd_collection c;
+    int rc = collect_cache_load(&c, &key);
+    if (rc == 0) {
+        assert_non_null(c.arena);
+        assert_true(c.count > 0);
+        tmd_collection_free(&c);
+    } else {
+        assert_null(c.items); /* nothing half-filled is handed out */
+        assert_int_equal(c.count, 0);
+    }
+    return rc;
+}
+
+static void put32(unsigned char *at, uint32_t v) { memcpy(at, &v, 4); }
+static uint32_t get32(const unsigned char *at)
+{
+    uint32_t v;
+    memcpy(&v, at, 4);
+    return v;
+}
+
+/* A file whose hash is right but whose body lies (as a bug or an attacker
+ * could write it): counts, strings without their NUL, a short body, items
+ * out of order. Never used, nothing read out of bounds (ASan). */
+static void forged_cache_is_refused(void **state)
+{
+    (void)state;
+    setup_tree();
+    write_file("tests/test_c.py", "import pytest\n\n"
+                                  "@pytest.mark.parametrize('o', [Thing(1), Thing(2)])\n"
+                                  "def test_obj(o):\n    pass\n");
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", cache);
+    assert_int_equal(system(cmd), 0);
+    collect_both();
+    const char *path = only_cache_file();
+    size_t len = 0;
+    unsigned char *good = (unsigned char *)support_read_file(path, &len);
+    assert_non_null(good);
+    assert_true(len > 64);
+    unsigned char *data = malloc(len);
+    assert_non_null(data);
+    memcpy(data, good, len);
+    assert_int_equal(load_forged(path, data, len), 0); /* the control: as written */
+
+    static const struct {
+        size_t at;
+        int delta;
+    } counts[] = {{32, 1}, {32, -1}, {36, 1}, {36, -1}, {40, 1}, {40, -1}};
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        memcpy(data, good, len);
+        put32(data + counts[i].at, get32(data + counts[i].at) + (uint32_t)counts[i].delta);
+        assert_int_equal(load_forged(path, data, len), -1);
+    }
+    memcpy(data, good, len);
+    put32(data + 32, 0xFFFFFFFFu); /* more items than bytes */
+    assert_int_equal(load_forged(path, data, len), -1);
+    memcpy(data, good, len);
+    assert_int_equal(load_forged(path, data, len - 1), -1); /* the last NUL cut off */
+
+    /* the first item's id: without its NUL, or longer than the file */
+    size_t inexact = 48 + 4 + (get32(good + 48) == 0xFFFFFFFFu ? 0 : get32(good + 48) + 1);
+    size_t id_len_at = inexact + 4, id_at = id_len_at + 4;
+    uint32_t id_len = get32(good + id_len_at);
+    assert_true(id_at + id_len < len);
+    memcpy(data, good, len);
+    data[id_at + id_len] = 'x';
+    assert_int_equal(load_forged(path, data, len), -1);
+    memcpy(data, good, len);
+    put32(data + id_len_at, 0x7FFFFFF0u);
+    assert_int_equal(load_forged(path, data, len), -1);
+    memcpy(data, good, len);
+    data[id_at] = '\0'; /* a NUL inside it */
+    assert_int_equal(load_forged(path, data, len), -1);
+    memcpy(data, good, len);
+    data[id_at] = '~'; /* sorts after the next item */
+    assert_int_equal(load_forged(path, data, len), -1);
+
+    memcpy(data, good, len);
+    assert_int_equal(load_forged(path, data, len), 0); /* and the good one still is */
+    free(data);
+    free(good);
+}
+
 int main(void)
 {
     snprintf(root, sizeof root, "/tmp/test_collect_cache.XXXXXX");
@@ -173,6 +287,7 @@ int main(void)
         cmocka_unit_test(cached_equals_plain),
         cmocka_unit_test(every_input_is_in_the_key),
         cmocka_unit_test(damaged_cache_is_not_used),
+        cmocka_unit_test(forged_cache_is_refused),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[700];

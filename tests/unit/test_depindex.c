@@ -257,6 +257,41 @@ static void odd_rows_agree(void **state)
     assert_true(compare(path, "default", cache));
 }
 
+/* Links whose rowids span more than depindex_build's split point: read by
+ * two connections on two threads (the rowid range halved) and by one, the
+ * same answers as db.c's; names sharing prefixes, non-ASCII ones, several
+ * fingerprints per file, dangling and malformed links among them. */
+static void split_read_agrees(void **state)
+{
+    (void)state;
+    char path[512], cache[512];
+    snprintf(path, sizeof path, "%s/split.testmondata", tmpdir);
+    snprintf(cache, sizeof cache, "%s/cache-split", tmpdir);
+    exec_sql(path, odd_schema);
+    exec_sql(path,
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8000)"
+             " INSERT INTO test_execution SELECT 100 + i, 1 + (i % 9 = 0),"
+             " printf('tests/test_%03d.py::t%d', i % 50, i), 0.01 * i, i % 7 = 0, 0"
+             " FROM n WHERE i <= 400;"
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8000)"
+             " INSERT INTO file_fp SELECT 100 + i, printf('pkg/m%02d/\xC3\xA9%d.py', i % 13, i % 40),"
+             " CASE WHEN i % 5 = 0 THEN NULL ELSE zeroblob(4 * (i % 4)) END, NULL,"
+             " CASE WHEN i % 11 = 0 THEN NULL ELSE printf('%040d', i) END FROM n WHERE i <= 300;"
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8000)"
+             " INSERT INTO test_execution_file_fp (rowid, test_execution_id, fingerprint_id)"
+             " SELECT 1000 + 40 * i, 100 + 1 + i % 400,"
+             " CASE WHEN i % 97 = 0 THEN 99999 ELSE 100 + 1 + (7 * i) % 300 END FROM n;");
+    assert_false(compare(path, "default", NULL));
+    assert_false(compare(path, "default", cache));
+    assert_true(compare(path, "default", cache));
+    assert_false(compare(path, "other", NULL));
+    /* the same links in a narrow rowid range: one reader */
+    exec_sql(path, "UPDATE test_execution_file_fp SET rowid = rowid + 3000000;"
+                   "UPDATE test_execution_file_fp SET rowid = 3000000 + (rowid - 3000000) / 40"
+                   " WHERE rowid >= 3001000;");
+    assert_false(compare(path, "default", NULL));
+}
+
 /* A changed database is a different database: never the old index. */
 static void changed_database_rebuilds(void **state)
 {
@@ -356,6 +391,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kit_databases_agree),
         cmocka_unit_test(odd_rows_agree),
+        cmocka_unit_test(split_read_agrees),
         cmocka_unit_test(changed_database_rebuilds),
         cmocka_unit_test(damaged_cache_is_rebuilt),
         cmocka_unit_test(replaced_database_gets_no_index),
