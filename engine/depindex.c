@@ -328,38 +328,30 @@ int tmd_depindex_tests(const tmd_depindex *ix, tmd_db_test **out, size_t *n)
     return TMD_OK;
 }
 
-int tmd_depindex_tests_packed(const tmd_depindex *ix, tmd_db_test **out, size_t *n,
-                              char **names, size_t *names_size)
+int tmd_depindex_tests_view(const tmd_depindex *ix, tmd_db_test **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    *names = NULL;
-    *names_size = 0;
-    size_t count = ix->h->ntests, total = 0;
-    for (size_t i = 0; i < count; i++)
-        total += strlen(ix->str + ix->tests[i].name) + 1; /* NUL-ended: check_block */
+    size_t count = ix->h->ntests;
     tmd_db_test *tests = malloc((count ? count : 1) * sizeof *tests);
-    char *block = malloc(total ? total : 1);
-    if (!tests || !block) {
-        free(tests), free(block);
+    if (!tests)
         return tmd_error(TMD_ENOMEM, "depindex: out of memory");
-    }
-    char *at = block;
     for (size_t i = 0; i < count; i++) {
-        const char *name = ix->str + ix->tests[i].name;
-        size_t len = strlen(name) + 1;
-        memcpy(at, name, len);
         tests[i].id = ix->tests[i].id;
         tests[i].duration = ix->tests[i].duration;
         tests[i].failed = ix->tests[i].failed;
-        tests[i].name = at;
-        at += len;
+        /* read only: the strings live in the (possibly mapped) block */
+        tests[i].name = (char *)(ix->str + ix->tests[i].name);
     }
     *out = tests;
     *n = count;
-    *names = block;
-    *names_size = total;
     return TMD_OK;
+}
+
+int tmd_depindex_holds(const tmd_depindex *ix, const void *p)
+{
+    size_t size = ix->mapped_size ? ix->mapped_size : depindex_block_size(ix->h);
+    return (uintptr_t)p - (uintptr_t)ix->block < size;
 }
 
 int tmd_depindex_fps(const tmd_depindex *ix, tmd_db_fp **out, size_t *n)

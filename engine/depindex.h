@@ -38,11 +38,11 @@ int tmd_depindex_was_cached(const tmd_depindex *ix);
 /* As tmd_db_tests_load: the environment's tests sorted by id (names
  * copied); free with tmd_db_tests_free. */
 int tmd_depindex_tests(const tmd_depindex *ix, tmd_db_test **out, size_t *n);
-/* The same with every name copied into one block *names of *names_size
- * bytes (one allocation instead of one per test): free() *out and *names,
- * never a single name. */
-int tmd_depindex_tests_packed(const tmd_depindex *ix, tmd_db_test **out, size_t *n,
-                              char **names, size_t *names_size);
+/* The same without copying the names: they point into the index (valid
+ * until tmd_depindex_close, never to be written or freed): free() only *out. */
+int tmd_depindex_tests_view(const tmd_depindex *ix, tmd_db_test **out, size_t *n);
+/* 1 when `p` points into the index's memory (a name it handed out). */
+int tmd_depindex_holds(const tmd_depindex *ix, const void *p);
 
 /* As tmd_db_fps_load: the fingerprints linked to the tests, sorted by
  * filename, then id. The strings point into the index (valid until

@@ -36,8 +36,7 @@ enum { FP_UNSEEN = 0, FP_UNCHANGED, FP_AFFECTED };
  * (100,000 tests are 100,000 allocations otherwise). */
 typedef struct selection_store {
     tmd_selection pub;       /* first: the tmd_selection * the caller sees */
-    char *names;             /* the known tests' node_ids (from the index) */
-    size_t names_size;
+    tmd_depindex *dix;       /* the index the known tests' node_ids point into */
     tmd_dep_change *changes; /* every verdict's changes */
     int32_t *missing;        /* every change's missing checksums */
 } selection_store;
@@ -636,23 +635,27 @@ done:
 }
 
 /* Without collection, a test whose home file is gone cannot be run. */
-static void check_home_files(run *r)
+static int check_home_files(run *r)
 {
+    char *home = NULL; /* the node_id up to "::" (node_ids may be read only) */
+    size_t cap = 0;
     for (size_t i = 0; i < r->sel->ntests; i++) {
         tmd_test_verdict *v = &r->sel->tests[i];
-        char *sep = strstr(v->node_id, "::");
-        char saved = 0;
-        if (sep) {
-            saved = *sep;
-            *sep = '\0';
+        const char *sep = strstr(v->node_id, "::");
+        size_t len = sep ? (size_t)(sep - v->node_id) : strlen(v->node_id);
+        if (reserve(&home, &cap, len + 1, 1) != 0) {
+            free(home);
+            return oom("selection");
         }
+        memcpy(home, v->node_id, len);
+        home[len] = '\0';
         tmd_file_now now;
-        v->exists = tmd_filestate_get(&now, r->fs, v->node_id) != TMD_OK || now.present;
+        v->exists = tmd_filestate_get(&now, r->fs, home) != TMD_OK || now.present;
         tmd_file_now_free(&now);
         tmd_error_clear();
-        if (sep)
-            *sep = saved;
     }
+    free(home);
+    return TMD_OK;
 }
 
 /* Rule 1. testmon keeps one environment row per (name, packages, Python)
@@ -743,8 +746,8 @@ static int select_all(run *r)
     if (r->opts->collect) {
         if ((rc = apply_collection(r)) != TMD_OK)
             return rc;
-    } else {
-        check_home_files(r);
+    } else if ((rc = check_home_files(r)) != TMD_OK) {
+        return rc;
     }
     if ((rc = merge_verdicts(sel->tests, nknown, sel->ntests)) != TMD_OK)
         return rc;
@@ -808,8 +811,7 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
     if (rc == TMD_OK && !r.dix)
         rc = tmd_db_check_fingerprints(r.db);
     if (rc == TMD_OK)
-        rc = r.dix ? tmd_depindex_tests_packed(r.dix, &r.tests, &r.ntests, &r.store->names,
-                                               &r.store->names_size)
+        rc = r.dix ? tmd_depindex_tests_view(r.dix, &r.tests, &r.ntests)
                    : tmd_db_tests_load(&r.tests, &r.ntests, r.db, r.env.id);
     r.dense_ids = r.ntests && (uint64_t)r.tests[r.ntests - 1].id - (uint64_t)r.tests[0].id ==
                                   r.ntests - 1;
@@ -827,11 +829,11 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
     free(r.hits);
     free(r.miss);
     tmd_filestate_close(r.fs);
-    if (r.store->names)
-        free(r.tests); /* the names are the store's */
+    if (r.dix)
+        free(r.tests); /* the names are the index's */
     else
         tmd_db_tests_free(r.tests, r.ntests);
-    tmd_depindex_close(r.dix);
+    r.store->dix = r.dix; /* the node_ids point into it: freed with the selection */
     tmd_db_close(r.db);
     free(db_path);
     if (rc != TMD_OK) {
@@ -847,11 +849,10 @@ void tmd_selection_free(tmd_selection *sel)
     if (!sel)
         return;
     selection_store *store = (selection_store *)sel; /* tmd_select_run made it */
-    uintptr_t names = (uintptr_t)store->names;
     for (size_t i = 0; i < sel->ntests; i++)
-        if ((uintptr_t)sel->tests[i].node_id - names >= store->names_size)
+        if (!store->dix || !tmd_depindex_holds(store->dix, sel->tests[i].node_id))
             free(sel->tests[i].node_id); /* a new test's, or one read by db.c */
-    free(store->names);
+    tmd_depindex_close(store->dix);
     free(store->changes);
     free(store->missing);
     free(sel->tests);
