@@ -44,8 +44,45 @@ struct blobcache {
     const blobcache_entry *e; /* sorted by key, unique; into file */
     size_t n;
     _Atomic unsigned char *hit; /* n flags: entry i used by this run */
+    /* Keys are uniform: their top `bits` bits index `bucket`, whose entries
+     * b and b+1 bound the entries with that prefix (about one each). */
+    uint32_t *bucket;
+    unsigned bits;
     blobcache_pending added;  /* merged from the workers */
 };
+
+static uint64_t top64(const uint8_t key[16])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | key[i];
+    return v;
+}
+
+static size_t prefix_of(const blobcache *c, const uint8_t key[16])
+{
+    return c->bits ? (size_t)(top64(key) >> (64 - c->bits)) : 0;
+}
+
+/* The bucket table over c->e[0..n); -1 without memory. */
+static int index_buckets(blobcache *c)
+{
+    unsigned bits = 0;
+    while (bits < 20 && ((size_t)2 << bits) <= c->n)
+        bits++;
+    size_t nb = (size_t)1 << bits;
+    if (!(c->bucket = malloc((nb + 1) * sizeof *c->bucket)))
+        return -1;
+    c->bits = bits;
+    size_t i = 0;
+    for (size_t b = 0; b < nb; b++) {
+        while (i < c->n && prefix_of(c, c->e[i].key) < b)
+            i++;
+        c->bucket[b] = (uint32_t)i;
+    }
+    c->bucket[nb] = (uint32_t)c->n;
+    return 0;
+}
 
 static uint64_t new_seed(void)
 {
@@ -116,10 +153,17 @@ static void load(blobcache *c)
             goto out; /* lookups need strictly ascending keys */
     if (n && !(c->hit = calloc(n, 1)))
         goto out;
-    c->file = bytes;
-    bytes = NULL;
     c->e = e;
     c->n = n;
+    if (index_buckets(c) != 0) {
+        c->e = NULL;
+        c->n = 0;
+        free((void *)c->hit);
+        c->hit = NULL;
+        goto out;
+    }
+    c->file = bytes;
+    bytes = NULL;
     c->seed = h.seed;
 out:
     free(bytes);
@@ -179,6 +223,7 @@ void blobcache_close(blobcache *c)
     free(c->path);
     free(c->file);
     free((void *)c->hit);
+    free(c->bucket);
     blobcache_pending_free(&c->added);
     free(c);
 }
@@ -192,19 +237,18 @@ void blobcache_key(const blobcache *c, const void *bytes, size_t n, uint8_t key[
 
 int blobcache_lookup(blobcache *c, const uint8_t key[16], uint8_t oid[20])
 {
-    size_t lo = 0, hi = c->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = memcmp(key, c->e[mid].key, 16);
+    if (!c->n)
+        return 0;
+    size_t b = prefix_of(c, key);
+    for (size_t i = c->bucket[b]; i < c->bucket[b + 1]; i++) {
+        int cmp = memcmp(key, c->e[i].key, 16);
         if (cmp == 0) {
-            memcpy(oid, c->e[mid].oid, 20);
-            atomic_store_explicit(&c->hit[mid], 1, memory_order_relaxed);
+            memcpy(oid, c->e[i].oid, 20);
+            atomic_store_explicit(&c->hit[i], 1, memory_order_relaxed);
             return 1;
         }
         if (cmp < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+            break;
     }
     return 0;
 }

@@ -35,6 +35,7 @@
 struct tmd_filestate {
     char *root_real;       /* realpath of the root, no trailing '/' */
     tmd_gitindex *ix;      /* the index read directly, or NULL */
+    int ix_borrowed;       /* 1: ix is another filestate's (a sibling's) */
     int use_libgit2;       /* 1: the repository is libgit2's to read */
     int libgit2_tried;     /* libgit2 opened (or failed to) already */
     git_repository *repo;  /* libgit2's view; NULL: none */
@@ -143,11 +144,33 @@ int tmd_filestate_open(tmd_filestate **out, const char *root)
     return TMD_OK;
 }
 
+int filestate_open_sibling(tmd_filestate **out, const tmd_filestate *parent)
+{
+    *out = NULL;
+    tmd_filestate *fs = calloc(1, sizeof *fs);
+    if (!fs)
+        return tmd_error(TMD_ENOMEM, "%s: out of memory", parent->root_real);
+    fs->dir_fd = -1;
+    fs->ix = parent->ix;
+    fs->ix_borrowed = 1;
+    fs->use_libgit2 = parent->use_libgit2;
+    if (!(fs->root_real = strdup(parent->root_real)) ||
+        (parent->git_prefix && !(fs->git_prefix = strdup(parent->git_prefix)))) {
+        tmd_filestate_close(fs);
+        return tmd_error(TMD_ENOMEM, "%s: out of memory", parent->root_real);
+    }
+    if (fs->use_libgit2)
+        open_libgit2(fs); /* libgit2's index is not shared between threads */
+    *out = fs;
+    return TMD_OK;
+}
+
 void tmd_filestate_close(tmd_filestate *fs)
 {
     if (!fs)
         return;
-    tmd_gitindex_free(fs->ix);
+    if (!fs->ix_borrowed)
+        tmd_gitindex_free(fs->ix);
     git_index_free(fs->index);
     git_repository_free(fs->repo);
     if (fs->libgit2_tried)

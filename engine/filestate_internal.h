@@ -21,6 +21,12 @@ int filestate_peek(tmd_file_now *out, tmd_filestate *fs, const char *relpath);
 int filestate_keep(tmd_file_now *out);
 void filestate_drop(tmd_file_now *out);
 
+/* A filestate for another thread, on the root of `parent`: git's index as
+ * `parent` read it (shared, read-only; `parent` must outlive it), its own
+ * read buffer, directory and libgit2 handles. Release with
+ * tmd_filestate_close. */
+int filestate_open_sibling(tmd_filestate **out, const tmd_filestate *parent);
+
 /* Lets `fs` find blob ids in `bc` (shared, read-only) and collect the ids it
  * computes; NULL merges what it collected into the cache attached before
  * (one thread at a time) and detaches it. */

@@ -163,7 +163,7 @@ int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const
         worker *w = &helpers[started];
         memset(w, 0, sizeof *w);
         w->j = &j;
-        if (tmd_filestate_open(&w->fs, root) != TMD_OK) {
+        if (filestate_open_sibling(&w->fs, fs) != TMD_OK) {
             tmd_error_clear();
             break; /* fewer helpers: the work still gets done below */
         }

@@ -33,8 +33,10 @@ typedef struct tmd_scan_fp {
 
 /* Scans the files of `fps` (sorted by filename: one entry per run of equal
  * names, in order) with up to `threads` threads (0: one per online CPU, at
- * most 8): the caller's `fs` on this thread, and a filestate of its own
- * opened on `root` for each other one (a filestate is not shared). A file is unchanged when every fingerprint's fsha equals its
+ * most 8): the caller's `fs` on this thread, and a sibling of it (git's
+ * index shared, read-only; buffers and handles its own) for each other one.
+ * `root` is fs's root (kept for the callers; the siblings take fs's). A
+ * file is unchanged when every fingerprint's fsha equals its
  * fsha now (select.c's rule). `fpo` NULL (--no-cache): no fingerprinting
  * and no blob cache; else both use fpo->cache_dir. *out has *nfiles
  * entries; release with tmd_scan_free. */

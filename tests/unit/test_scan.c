@@ -197,6 +197,18 @@ static void same_as_one_thread(void **state)
     assert_true(found);
     tmd_scan_free(files, nfiles);
     tmd_filestate_close(fs);
+
+    /* A repository gitindex.c leaves to libgit2 (a sparse-checkout key in
+     * its config): the helpers open libgit2 each, and the blob cache serves
+     * libgit2's comparison too; same answers with and without it. */
+    sh("git config core.sparseCheckout false");
+    assert_int_equal(tmd_filestate_open(&fs, root), 0);
+    size_t plain2[3] = {0}, cached2[3] = {0};
+    scan_rounds(fs, fps, nfps, NULL, plain2);
+    scan_rounds(fs, fps, nfps, &fpo, cached2);
+    assert_memory_equal(plain2, cached2, sizeof plain2);
+    assert_true(plain2[1] > 3 * 280);
+    tmd_filestate_close(fs);
 }
 
 int main(void)
