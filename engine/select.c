@@ -7,7 +7,6 @@
 #include "depindex.h"
 #include "scan.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,22 +49,10 @@ typedef struct link_hit {
     size_t nmissing;
 } link_hit;
 
-/* The static collection needs only the root: it runs on a thread of its
- * own from the start, beside the database reads and the scan, instead of
- * after them. */
-typedef struct collect_job {
-    const char *root;
-    pthread_t tid;
-    int started;         /* 1: the thread runs (or ran) it */
-    int done;            /* 1: col and rc hold the result */
-    tmd_collection col;  /* freed by collect_job_end */
-    int rc;
-    char msg[1024];      /* the thread's error message (per-thread in error.c) */
-} collect_job;
-
 typedef struct run {
     const tmd_select_options *opts;
-    collect_job collect;
+    tmd_collect_job *collect; /* the collection, running on its own thread from
+                                 the start (it needs only the root), or NULL */
     selection_store *store;
     tmd_selection *sel;       /* &store->pub */
     tmd_db *db;
@@ -544,57 +531,17 @@ static int mark_existing(tmd_selection *sel, const tmd_collection *col)
     return all_known;
 }
 
-static void *collect_thread(void *arg)
-{
-    collect_job *j = arg;
-    j->rc = tmd_collect_project(&j->col, j->root);
-    if (j->rc != TMD_OK)
-        snprintf(j->msg, sizeof j->msg, "%s", tmd_error_message());
-    return NULL;
-}
-
-static void collect_job_start(collect_job *j, const char *root)
-{
-    memset(j, 0, sizeof *j);
-    j->root = root;
-    j->started = pthread_create(&j->tid, NULL, collect_thread, j) == 0;
-}
-
-/* The collection: the thread's, once it is done, or computed here when no
- * thread could be started. */
-static int collect_job_wait(collect_job *j)
-{
-    if (!j->done) {
-        if (j->started) {
-            pthread_join(j->tid, NULL);
-        } else {
-            j->rc = tmd_collect_project(&j->col, j->root);
-            if (j->rc != TMD_OK)
-                snprintf(j->msg, sizeof j->msg, "%s", tmd_error_message());
-        }
-        j->done = 1;
-    }
-    return j->rc == TMD_OK ? TMD_OK : tmd_error(j->rc, "%s", j->msg);
-}
-
-/* Waits for a thread still running (a run that failed before it needed the
- * collection) and frees the collection. */
-static void collect_job_end(collect_job *j)
-{
-    if (j->started && !j->done)
-        pthread_join(j->tid, NULL);
-    j->done = 1;
-    tmd_collection_free(&j->col);
-}
-
 /* Rule 5 and existence: asks the static collector. sel->tests must be
  * sorted by node_id; the new tests are appended, sorted among themselves. */
 static int apply_collection(run *r)
 {
-    int rc = collect_job_wait(&r->collect);
+    tmd_collection owned;
+    int rc = r->collect ? tmd_collect_finish(r->collect, &owned)
+                        : tmd_collect_project(&owned, r->opts->root);
+    r->collect = NULL; /* finished */
     if (rc != TMD_OK)
         return rc;
-    const tmd_collection *col = &r->collect.col;
+    const tmd_collection *col = &owned;
     tmd_selection *sel = r->sel;
     const char **stored = NULL;
     char **fresh = NULL;
@@ -630,7 +577,7 @@ done:
         free(fresh[i]);
     free(fresh);
     free(stored);
-    collect_job_end(&r->collect); /* no longer needed: free it before the output */
+    tmd_collection_free(&owned);
     return rc;
 }
 
@@ -774,14 +721,16 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
     if (!(r.store = calloc(1, sizeof *r.store)))
         return oom("selection");
     r.sel = &r.store->pub;
-    if (opts->collect)
-        collect_job_start(&r.collect, opts->root);
+    if (opts->collect && tmd_collect_start(&r.collect, opts->root, NULL, 0) != TMD_OK) {
+        r.collect = NULL; /* collected when needed instead */
+        tmd_error_clear();
+    }
 
     char *db_path = NULL;
     const char *path = opts->db_path;
     if (!path) {
         if (!(db_path = malloc(strlen(opts->root) + 16))) {
-            collect_job_end(&r.collect);
+            tmd_collect_finish(r.collect, NULL);
             free(r.store);
             return oom("selection");
         }
@@ -820,7 +769,7 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
     if (rc == TMD_OK)
         rc = select_all(&r);
 
-    collect_job_end(&r.collect);
+    tmd_collect_finish(r.collect, NULL); /* a run that failed before it needed it */
     tmd_fpcache_close(r.cache);
     for (size_t i = 0; r.blocks && i < r.sel->nfiles; i++)
         free(r.blocks[i].have), free(r.blocks[i].alt);
