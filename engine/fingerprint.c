@@ -1,6 +1,7 @@
 /* fingerprint.c: testmon's block checksums of a prepared Python text: parse
  * with tree-sitter, dump as CPython's ast would (dump_*.c), CRC-32 each block. */
 #include "dump_common.h"
+#include "parse_arena.h"
 #include "parse_guard.h"
 #include "dump_symbols.h"
 #include "error.h"
@@ -197,13 +198,13 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
              * stays inexact */
             if (again_tree) {
                 dump_free_blocks(&again);
-                ts_tree_delete(again_tree);
+                parse_arena_tree_delete(again_tree);
             }
             free(next);
             break;
         }
         dump_free_blocks(&d);
-        ts_tree_delete(tree);
+        parse_arena_tree_delete(tree);
         free(fixed);
         d = again;
         tree = again_tree;
@@ -212,7 +213,7 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
         for (unsigned k = 0; k < nsites; k++)
             renamed += sites[k].kind == DUMP_RESPELL_FUTURE;
     }
-    ts_tree_delete(tree);
+    parse_arena_tree_delete(tree);
     if (renamed && d.status == TMD_FP_BLOCKS)
         dump_respell_restore(&d, renamed);
 
@@ -249,7 +250,11 @@ int tmd_fingerprint_python(tmd_fingerprint *out, const tmd_source *src,
         memcpy(text, src->text, src->len + 1);
         len = src->len;
     }
+    /* tree-sitter's memory for this file comes from an arena and goes
+     * at once (parse_arena.h) */
+    int arena = parse_arena_begin();
     int rc = fingerprint_text(out, text, len, dialect, flags);
+    parse_arena_end(arena);
     free(text);
     if (rc != TMD_OK)
         tmd_fingerprint_free(out);
