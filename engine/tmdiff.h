@@ -341,6 +341,18 @@ int tmd_collection_lookup(const tmd_collection *c, const char *nodeid);
 int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collection *c,
                              const char *const *stored, size_t nstored);
 
+/* tmd_collect_project_also started on a thread of its own (collect_async.c),
+ * so the caller can read the database meanwhile: without a cache, a large
+ * suite's collection is about a second of CPU that needs nothing from the
+ * database. `root` and `also` are copied. tmd_collect_finish waits for it and
+ * fills `out` as tmd_collect_project_also would (same result, same errors),
+ * or, with out NULL, only waits and discards it; either way it frees the
+ * job. Every started job must be finished exactly once. */
+typedef struct tmd_collect_job tmd_collect_job;
+int tmd_collect_start(tmd_collect_job **out, const char *root, const char *const *also,
+                      size_t nalso);
+int tmd_collect_finish(tmd_collect_job *job, tmd_collection *out);
+
 /* ---- incremental fingerprint cache (fpcache.c) --------------------------- */
 
 /* Checksums of files already seen, keyed by the raw bytes' XXH3 and size,

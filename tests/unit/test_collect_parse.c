@@ -2,7 +2,9 @@
  * threads (collect_parse.c) gives exactly the items pytest's rules give, in
  * order, every time: fixtures from a conftest and from the modules
  * themselves, a folder whose conftest changes collection, unreadable
- * modules. */
+ * modules. tmd_collect_start/finish (collect_async.c) give the same
+ * collection, and the same error, as tmd_collect_project. */
+#include "error.h"
 #include "support.h"
 #include "tmdiff.h"
 
@@ -114,6 +116,55 @@ static void many_modules_as_pytest_collects(void **state)
     free(w);
 }
 
+static void started_collection_is_the_same(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    want *w = make_suite(&n);
+    setenv("TMDIFF_COLLECT_CACHE", "", 1);
+    tmd_collect_job *job = NULL;
+    assert_int_equal(tmd_collect_start(&job, root, NULL, 0), 0);
+    assert_non_null(job);
+    tmd_collection c;
+    assert_int_equal(tmd_collect_finish(job, &c), 0);
+    assert_collection(&c, w, n);
+    tmd_collection_free(&c);
+    /* `also` is copied: the caller's strings may go before the thread reads them */
+    char *also = strdup("elsewhere/helper_checks.py");
+    assert_non_null(also);
+    write_file("elsewhere/helper_checks.py", "def test_h():\n    pass\n");
+    assert_int_equal(tmd_collect_start(&job, root, (const char *const *)&also, 1), 0);
+    free(also);
+    assert_int_equal(tmd_collect_finish(job, &c), 0);
+    assert_int_equal(c.count, n + 1);
+    assert_int_equal(tmd_collection_lookup(&c, "elsewhere/helper_checks.py::test_h"),
+                     TMD_COLLECTED_YES);
+    tmd_collection_free(&c);
+    /* finished without a result: waited for and released */
+    assert_int_equal(tmd_collect_start(&job, root, NULL, 0), 0);
+    assert_int_equal(tmd_collect_finish(job, NULL), 0);
+    free(w);
+}
+
+static void started_collection_fails_the_same(void **state)
+{
+    (void)state;
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/no/such/folder", root);
+    tmd_collection c;
+    int sync_rc = tmd_collect_project(&c, missing);
+    assert_int_not_equal(sync_rc, 0);
+    char sync_msg[600];
+    snprintf(sync_msg, sizeof sync_msg, "%s", tmd_error_message());
+    tmd_error_clear();
+    tmd_collect_job *job = NULL;
+    assert_int_equal(tmd_collect_start(&job, missing, NULL, 0), 0);
+    assert_int_equal(tmd_collect_finish(job, &c), sync_rc);
+    assert_string_equal(tmd_error_message(), sync_msg);
+    assert_int_equal(c.count, 0);
+    assert_null(c.items);
+}
+
 int main(void)
 {
     snprintf(root, sizeof root, "/tmp/test_collect_parse.XXXXXX");
@@ -121,6 +172,8 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(many_modules_as_pytest_collects),
+        cmocka_unit_test(started_collection_is_the_same),
+        cmocka_unit_test(started_collection_fails_the_same),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[300];
