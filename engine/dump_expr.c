@@ -1261,7 +1261,10 @@ static void dump_lambda(walk *w, TSNode n, tmd_buf *out)
     tmd_buf_putc(out, ')');
 }
 
-static void dump_ifexp(walk *w, TSNode n, tmd_buf *out)
+/* `allow`: where the conditional stands. tree-sitter binds `:=` tighter
+ * than `if`: `(x := a if b else c)` comes as a conditional whose body is
+ * `x := a`, while CPython's NamedExpr holds the whole conditional. */
+static void dump_ifexp(walk *w, TSNode n, unsigned allow, tmd_buf *out)
 {
     TSNode part[3];
     int np = 0;
@@ -1278,6 +1281,18 @@ static void dump_ifexp(walk *w, TSNode n, tmd_buf *out)
         missing(w, n, "conditional expression of unknown shape");
         return;
     }
+    int walrus = (allow & EX_WALRUS) && ts_node_symbol(part[0]) == w->d->sym->S_named_expression;
+    if (walrus) {
+        TSNode name = ts_node_child_by_field_id(part[0], w->d->sym->F_name);
+        part[0] = ts_node_child_by_field_id(part[0], w->d->sym->F_value);
+        if (ts_node_is_null(name) || ts_node_is_null(part[0])) {
+            missing(w, n, "assignment expression of unknown shape");
+            return;
+        }
+        tmd_buf_puts(out, "NamedExpr(");
+        dump_name(w, name, CTX_STORE, out);
+        tmd_buf_puts(out, ", ");
+    }
     check_disjunction_operand(w->d, part[0]);
     check_disjunction_operand(w->d, part[1]);
     tmd_buf_puts(out, "IfExp(");
@@ -1286,7 +1301,7 @@ static void dump_ifexp(walk *w, TSNode n, tmd_buf *out)
     ex(w, part[0], CTX_LOAD, 0, out);
     tmd_buf_puts(out, ", ");
     ex(w, part[2], CTX_LOAD, 0, out);
-    tmd_buf_putc(out, ')');
+    tmd_buf_puts(out, walrus ? "))" : ")");
 }
 
 static void dump_walrus(walk *w, TSNode n, tmd_buf *out)
@@ -1579,7 +1594,7 @@ static void ex(walk *w, TSNode n, dump_ctx ctx, unsigned allow, tmd_buf *out)
     } else if (sym == s->S_comparison_operator) {
         dump_compare(w, n, out);
     } else if (sym == s->S_conditional_expression) {
-        dump_ifexp(w, n, out);
+        dump_ifexp(w, n, allow, out);
     } else if (sym == s->S_lambda) {
         dump_lambda(w, n, out);
     } else if (sym == s->S_named_expression) {
@@ -1936,7 +1951,10 @@ static unsigned slot_allows(dumper *d, TSNode n)
         if (!starred)
             return allow;
     } else if (sym != s->S_named_expression && sym != s->S_list_splat &&
-               d->src[ts_node_start_byte(n)] != '*') {
+               d->src[ts_node_start_byte(n)] != '*' &&
+               /* `if x := a if b else c:` (tree-sitter nests it: dump_ifexp) */
+               !(sym == s->S_conditional_expression &&
+                 ts_node_symbol(ts_node_named_child(n, 0)) == s->S_named_expression)) {
         return allow;
     }
     TSNode parent = ts_node_parent(n);

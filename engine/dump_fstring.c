@@ -233,9 +233,9 @@ static void check_old_field(dumper *d, TSNode interp, TSNode expr_end_at, quote 
 }
 
 /* A ':' outside brackets and strings in a field's expression can only be
- * a lambda's that tree-sitter took in (`{1, lambda: x}`); CPython starts
- * the format spec there. */
-static int top_level_colon(const dumper *d, TSNode expr)
+ * a lambda's that tree-sitter took in (`{1, lambda: x}`), or with `walrus`
+ * the ':' of a `:=` (`{a, x := 1}`); CPython starts the format spec there. */
+static int top_level_colon(const dumper *d, TSNode expr, int walrus)
 {
     size_t len;
     const char *s = dump_text(d, expr, &len);
@@ -248,7 +248,7 @@ static int top_level_colon(const dumper *d, TSNode expr)
             depth++;
         } else if (c == ')' || c == ']' || c == '}') {
             depth--;
-        } else if (c == ':' && depth == 0 && (i + 1 >= len || s[i + 1] != '=')) {
+        } else if (c == ':' && depth == 0 && walrus == (i + 1 < len && s[i + 1] == '=')) {
             return 1;
         } else if (c == '\'' || c == '"') {
             int triple = i + 2 < len && s[i + 1] == c && s[i + 2] == c;
@@ -320,7 +320,12 @@ static void replacement_field(fstr *f, TSNode interp, int prefix_flags, quote q,
         dump_inexact(d, interp, "f-string field with ':=' of unknown meaning");
         return;
     }
-    if (es == s->S_lambda || top_level_colon(d, expr))
+    if (!walrus_spec && top_level_colon(d, expr, 1)) {
+        /* inside a tuple or an operand: x, then a spec tmdiff does not cut */
+        dump_inexact(d, interp, "f-string field with ':=' of unknown meaning");
+        return;
+    }
+    if (es == s->S_lambda || top_level_colon(d, expr, 0))
         dump_reject(d, expr, "f-string: lambda expressions need parentheses");
 
     if (!ts_node_is_null(eq) && level > 0 &&
