@@ -313,15 +313,27 @@ static void mkdirs(const char *path)
     free(p);
 }
 
+/* 1 when an entry this run used was last saved as used a day or more ago:
+ * its stamp is refreshed (one write a day) so that the bound does not evict
+ * a repository's entries merely because its contents stopped changing. */
+static int stale_hits(const blobcache *c, uint32_t now)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (atomic_load_explicit(&c->hit[i], memory_order_relaxed) &&
+            c->e[i].used + BLOBCACHE_REFRESH_SECS <= now)
+            return 1;
+    return 0;
+}
+
 int blobcache_save(blobcache *c)
 {
-    if (!c->added.n)
+    uint32_t now = (uint32_t)time(NULL);
+    if (!c->added.n && !stale_hits(c, now))
         return 0;
     size_t total = c->n + c->added.n;
-    blobcache_entry *all = malloc(total * sizeof *all);
+    blobcache_entry *all = malloc((total ? total : 1) * sizeof *all);
     if (!all)
         return -1;
-    uint32_t now = (uint32_t)time(NULL);
     for (size_t i = 0; i < c->n; i++) {
         all[i] = c->e[i];
         if (atomic_load_explicit(&c->hit[i], memory_order_relaxed))
@@ -374,8 +386,10 @@ int blobcache_save(blobcache *c)
     free(tmp);
     free(all);
     if (rc == 0) {
-        /* the added entries are saved: a second save writes nothing */
+        /* saved: a second save writes nothing */
         blobcache_pending_free(&c->added);
+        for (size_t i = 0; i < c->n; i++)
+            atomic_store_explicit(&c->hit[i], 0, memory_order_relaxed);
     }
     return rc;
 }

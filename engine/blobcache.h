@@ -12,7 +12,8 @@
  * folder): a header and entries sorted by key, read in one go. A file that
  * is damaged, truncated, foreign or not private to its owner is ignored
  * and replaced. New entries are written back (temp file + rename) only
- * when a run found some; the BLOBCACHE_MAX_ENTRIES most recently used stay.
+ * when a run found some (or, once a day, to mark entries used); the
+ * BLOBCACHE_MAX_ENTRIES most recently used stay.
  *
  * Threads: after blobcache_open, any number of threads may call
  * blobcache_key and blobcache_lookup at once; each keeps the ids it had to
@@ -27,6 +28,9 @@
 #define BLOBCACHE_FILE "blobids.bin"
 /* 40 bytes each: 5 MiB, the files of several large repositories. */
 #define BLOBCACHE_MAX_ENTRIES 131072
+/* A run that only finds entries still rewrites the file when one of them
+ * was last marked used this long ago (keeps the eviction order true). */
+#define BLOBCACHE_REFRESH_SECS 86400u
 
 typedef struct blobcache blobcache;
 
@@ -63,7 +67,8 @@ void blobcache_pending_free(blobcache_pending *p);
 /* Moves p's entries into the cache (one thread at a time); p is emptied. */
 void blobcache_merge(blobcache *c, blobcache_pending *p);
 
-/* Writes the cache back when entries were added since it was loaded:
+/* Writes the cache back when entries were added since it was loaded (or
+ * an entry used was last marked so BLOBCACHE_REFRESH_SECS ago):
  * atomically (temp file + rename), the most recently used first when over
  * the bound. Best effort: 0, or -1 when it could not (the cache stays
  * usable; the next run computes those ids again). */

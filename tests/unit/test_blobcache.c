@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -203,24 +204,17 @@ static void test_blobcache__damaged_files_are_ignored(void **state)
     assert_int_equal(support_sh(NULL, 0, dir, NULL, "test -d %s && ls | wc -l | grep -qx 1", f), 0);
 }
 
-/* Two entries swapped and the checksum made to match (a file consistent in
- * every other way): binary search would miss keys, so it is not used. */
-static void test_blobcache__unsorted_entries_are_ignored(void **state)
+/* Rewrites the cache file of `dir` after `edit` changed its bytes, with
+ * the checksum made to match (a file consistent in every other way). The
+ * head: magic 8, entry size 4, byte order 4, count 8, seed 8, check 8. */
+static void rewrite_consistent(void (*edit)(uint8_t *d, size_t n))
 {
-    (void)state;
-    empty_dir();
-    save_contents(0, 20, BLOBCACHE_MAX_ENTRIES);
     char path[200];
     snprintf(path, sizeof path, "%s/%s", dir, BLOBCACHE_FILE);
     size_t n = 0;
     uint8_t *d = (uint8_t *)support_read_file(path, &n);
     assert_non_null(d);
-    assert_int_equal(n, 40 + 20 * 40);
-    uint8_t tmp[40];
-    memcpy(tmp, d + 40, 40);
-    memcpy(d + 40, d + 80, 40);
-    memcpy(d + 80, tmp, 40);
-    /* the head: magic 8, entry size 4, byte order 4, count 8, seed 8, check 8 */
+    edit(d, n);
     memset(d + 32, 0, 8);
     uint64_t check = XXH3_64bits(d, n);
     memcpy(d + 32, &check, 8);
@@ -229,29 +223,96 @@ static void test_blobcache__unsorted_entries_are_ignored(void **state)
     assert_int_equal(fwrite(d, 1, n, f), n);
     fclose(f);
     free(d);
+}
+
+static void swap_first_two(uint8_t *d, size_t n)
+{
+    assert_true(n >= 120);
+    uint8_t tmp[40];
+    memcpy(tmp, d + 40, 40);
+    memcpy(d + 40, d + 80, 40);
+    memcpy(d + 80, tmp, 40);
+}
+
+static void no_edit(uint8_t *d, size_t n)
+{
+    (void)d, (void)n;
+}
+
+/* Every entry's "used" stamp (its last 4 bytes) two days back. */
+static void age_two_days(uint8_t *d, size_t n)
+{
+    uint32_t old = (uint32_t)time(NULL) - 2 * 86400;
+    for (size_t at = 40; at + 40 <= n; at += 40)
+        memcpy(d + at + 36, &old, 4);
+}
+
+/* Binary search would miss keys in an unsorted file: it is not used. */
+static void test_blobcache__unsorted_entries_are_ignored(void **state)
+{
+    (void)state;
+    empty_dir();
+    save_contents(0, 20, BLOBCACHE_MAX_ENTRIES);
+    rewrite_consistent(swap_first_two);
     blobcache *c = NULL;
     assert_int_equal(blobcache_open(&c, dir), TMD_OK);
     assert_int_equal(blobcache_count(c), 0);
     blobcache_close(c);
 
-    /* the same edit without the swap is accepted: the check above is the
-     * key order, not a wrong checksum */
+    /* the same rewrite without the swap is accepted: what refused the file
+     * above is the key order, not the checksum */
     empty_dir();
     save_contents(0, 20, BLOBCACHE_MAX_ENTRIES);
-    d = (uint8_t *)support_read_file(path, &n);
-    assert_non_null(d);
-    memset(d + 32, 0, 8);
-    check = XXH3_64bits(d, n);
-    memcpy(d + 32, &check, 8);
-    f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(d, 1, n, f), n);
-    fclose(f);
-    free(d);
+    rewrite_consistent(no_edit);
     assert_int_equal(blobcache_open(&c, dir), TMD_OK);
     assert_int_equal(blobcache_count(c), 20);
     assert_true(knows(c, 7));
     blobcache_close(c);
+}
+
+static ino_t inode_of_cache(void)
+{
+    char path[200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, BLOBCACHE_FILE);
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_ino;
+}
+
+/* A run that only finds entries writes nothing, unless an entry it used
+ * was marked used a day or more ago: then it is rewritten once. */
+static void test_blobcache__hits_alone_write_once_a_day(void **state)
+{
+    (void)state;
+    empty_dir();
+    save_contents(0, 10, BLOBCACHE_MAX_ENTRIES);
+    ino_t before = inode_of_cache();
+    blobcache *c = NULL;
+    assert_int_equal(blobcache_open(&c, dir), TMD_OK);
+    assert_true(knows(c, 3));
+    assert_int_equal(blobcache_save(c), 0);
+    blobcache_close(c);
+    assert_true(inode_of_cache() == before); /* fresh stamps: not rewritten */
+
+    rewrite_consistent(age_two_days);
+    before = inode_of_cache();
+    assert_int_equal(blobcache_open(&c, dir), TMD_OK);
+    assert_false(knows(c, 10)); /* a miss alone does not write either */
+    assert_int_equal(blobcache_save(c), 0);
+    blobcache_close(c);
+    assert_true(inode_of_cache() == before);
+    assert_int_equal(blobcache_open(&c, dir), TMD_OK);
+    assert_true(knows(c, 3));
+    assert_int_equal(blobcache_save(c), 0);
+    blobcache_close(c);
+    ino_t after = inode_of_cache();
+    assert_true(after != before); /* renamed over: rewritten */
+    assert_int_equal(blobcache_open(&c, dir), TMD_OK);
+    assert_int_equal(blobcache_count(c), 10);
+    assert_true(knows(c, 3));
+    assert_int_equal(blobcache_save(c), 0); /* 3 is fresh now; the others were not used */
+    blobcache_close(c);
+    assert_true(inode_of_cache() == after);
 }
 
 static void test_blobcache__bound_keeps_the_latest_used(void **state)
@@ -353,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_blobcache__seed_is_per_cache),
         cmocka_unit_test(test_blobcache__damaged_files_are_ignored),
         cmocka_unit_test(test_blobcache__unsorted_entries_are_ignored),
+        cmocka_unit_test(test_blobcache__hits_alone_write_once_a_day),
         cmocka_unit_test(test_blobcache__bound_keeps_the_latest_used),
         cmocka_unit_test(test_blobcache__workers_share_one_cache),
     };
