@@ -61,21 +61,24 @@ static int is_token(const walk *w, TSNode n)
 }
 
 /* The scanner's indentation of the line where `at` starts (' ' counts 1,
- * '\t' 8, '\f' restarts), or -1 when anything but blanks precedes `at` on
- * that line. */
-static long indent_before(const char *text, uint32_t at)
+ * '\t' 8, '\f' restarts), or -1 when the previous token or anything but
+ * blanks precedes `at` on that line. Reads only the gap after the previous
+ * token: linear over the file. */
+static long indent_before(const walk *w, uint32_t at)
 {
-    uint32_t i = at;
-    while (i > 0 && text[i - 1] != '\n')
-        i--;
+    if (at < w->prev_end)
+        return -1; /* tokens overlap: never in a tree-sitter tree */
+    const char *gap = w->text + w->prev_end;
+    const char *nl = memrchr(gap, '\n', at - w->prev_end);
+    if (!nl && w->prev_end > 0)
+        return -1;
     long n = 0;
-    for (; i < at; i++) {
-        char c = text[i];
-        if (c == ' ')
+    for (const char *p = nl ? nl + 1 : gap; p < w->text + at; p++) {
+        if (*p == ' ')
             n++;
-        else if (c == '\t')
+        else if (*p == '\t')
             n += 8;
-        else if (c == '\f')
+        else if (*p == '\f')
             n = 0;
         else
             return -1;
@@ -86,7 +89,7 @@ static long indent_before(const char *text, uint32_t at)
 /* A backslash continuation between the previous token and `at`. */
 static int continued(const walk *w, uint32_t at)
 {
-    return w->prev_end > 0 && memchr(w->text + w->prev_end, '\\', at - w->prev_end) != NULL;
+    return w->prev_end > 0 && at >= w->prev_end && memchr(w->text + w->prev_end, '\\', at - w->prev_end) != NULL;
 }
 
 static void add_site(walk *w, uint32_t from, uint32_t to, int kind)
@@ -144,7 +147,7 @@ static void token(walk *w, TSNode n, int checking)
     const dump_symbols *y = w->d->sym;
     uint32_t at = ts_node_start_byte(n);
     TSSymbol t = ts_node_symbol(n);
-    long indent = indent_before(w->text, at);
+    long indent = indent_before(w, at);
     int is_comment = t == y->S_comment;
     if (indent >= 0 && w->depth == 0 && !is_comment && !continued(w, at))
         w->target = indent; /* a new logical line */
