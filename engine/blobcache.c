@@ -3,6 +3,7 @@
  * order, checksum and key order check out, and only when it is a regular
  * file private to the user running tmdiff; anything else starts afresh. */
 #include "blobcache.h"
+#include "build_id.h"
 #include "error.h"
 #include "store.h"
 #include "tmdiff.h"
@@ -40,6 +41,7 @@ struct blobcache {
     char *dir, *path;
     size_t max_entries;
     uint64_t seed;
+    uint64_t fsha_domain;     /* this build's identity hashed, 0: none */
     void *file;               /* the file's bytes as read: head + entries */
     const blobcache_entry *e; /* sorted by key, unique; into file */
     size_t n;
@@ -203,6 +205,9 @@ int blobcache_open_bounded(blobcache **out, const char *dir, size_t max_entries)
     }
     snprintf(c->path, pn, "%s/%s", c->dir, BLOBCACHE_FILE);
     c->max_entries = max_entries ? max_entries : 1;
+    char id[130];
+    if (tmd_build_id(id, sizeof id) == 0)
+        c->fsha_domain = XXH3_64bits(id, strlen(id)) | 1;
     load(c);
     if (!c->file)
         c->seed = new_seed();
@@ -233,6 +238,16 @@ void blobcache_key(const blobcache *c, const void *bytes, size_t n, uint8_t key[
     XXH128_canonical_t canon;
     XXH128_canonicalFromHash(&canon, XXH3_128bits_withSeed(bytes, n, c->seed));
     memcpy(key, canon.digest, 16);
+}
+
+int blobcache_key_fsha(const blobcache *c, const void *bytes, size_t n, uint8_t key[16])
+{
+    if (!c->fsha_domain)
+        return 0;
+    XXH128_canonical_t canon;
+    XXH128_canonicalFromHash(&canon, XXH3_128bits_withSeed(bytes, n, c->seed ^ c->fsha_domain));
+    memcpy(key, canon.digest, 16);
+    return 1;
 }
 
 int blobcache_lookup(blobcache *c, const uint8_t key[16], uint8_t oid[20])

@@ -8,6 +8,9 @@
  * bytes are still read and hashed on every run: only the SHA-1 of a content
  * already seen is skipped, never the look at the content itself.
  *
+ * Testmon's own fsha (files git does not report unmodified, or no git at
+ * all) is kept the same way, under keys of another seed.
+ *
  * One flat file, $XDG_CACHE_HOME/tmdiff/blobids.bin (or the --cache-dir
  * folder): a header and entries sorted by key, read in one go. A file that
  * is damaged, truncated, foreign or not private to its owner is ignored
@@ -56,8 +59,13 @@ int blobcache_open(blobcache **out, const char *dir);
 int blobcache_open_bounded(blobcache **out, const char *dir, size_t max_entries);
 void blobcache_close(blobcache *c);
 
-/* The key of `n` bytes under this cache's seed. */
+/* The key of `n` bytes under this cache's seed, for their git blob id. */
 void blobcache_key(const blobcache *c, const void *bytes, size_t n, uint8_t key[16]);
+/* The key of `n` bytes for testmon's own fsha of them (a file git does not
+ * report unmodified). That fsha comes from tmdiff's decoding, so the key
+ * also holds this build's identity: a rebuild starts afresh. 0 when the
+ * build has no identity (then that fsha is not cached), else 1. */
+int blobcache_key_fsha(const blobcache *c, const void *bytes, size_t n, uint8_t key[16]);
 /* 1 and the blob id in oid when `key` is known, else 0. Thread-safe. */
 int blobcache_lookup(blobcache *c, const uint8_t key[16], uint8_t oid[20]);
 

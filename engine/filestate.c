@@ -459,6 +459,43 @@ static int open_file(tmd_filestate *fs, const char *base, int *fd, char path[PAT
     return TMD_OK;
 }
 
+static int unhex(uint8_t out[20], const char hexdigits[41])
+{
+    for (int i = 0; i < 40; i++) {
+        char ch = hexdigits[i];
+        int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+        if (v < 0)
+            return -1;
+        out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] << 4 | v : v);
+    }
+    return 0;
+}
+
+/* testmon's own fsha of a present file: from the blob cache when these
+ * bytes were decoded before (by this build), else by preparing the text
+ * (which later fingerprinting reuses). An undecodable file is never cached. */
+static int own_fsha(tmd_filestate *fs, tmd_file_now *out)
+{
+    uint8_t key[16], raw[20];
+    int cacheable = fs->bc && blobcache_key_fsha(fs->bc, out->bytes, out->len, key);
+    if (cacheable && blobcache_lookup(fs->bc, key, raw)) {
+        hex(out->fsha, raw); /* decodable, as it was when saved */
+        return TMD_OK;
+    }
+    int rc = tmd_file_now_prepare(out);
+    if (rc != TMD_OK)
+        return rc;
+    out->decodable = out->src.decodable;
+    if (!out->src.decodable) {
+        snprintf(out->reason, sizeof out->reason, "testmon cannot decode it");
+        return TMD_OK;
+    }
+    memcpy(out->fsha, out->src.fsha, sizeof out->fsha);
+    if (cacheable && unhex(raw, out->fsha) == 0)
+        blobcache_pending_add(&fs->pending, key, raw);
+    return TMD_OK;
+}
+
 int filestate_peek(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
 {
     memset(out, 0, sizeof *out);
@@ -499,18 +536,9 @@ int filestate_peek(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
         if (gitpath != small)
             free(gitpath);
     }
-    if (!out->git_clean) {
-        if ((rc = tmd_file_now_prepare(out)) != TMD_OK) {
-            filestate_drop(out);
-            return rc;
-        }
-        out->decodable = out->src.decodable;
-        if (out->src.decodable)
-            memcpy(out->fsha, out->src.fsha, sizeof out->fsha);
-        else
-            snprintf(out->reason, sizeof out->reason, "testmon cannot decode it");
-    }
-    return TMD_OK;
+    if (!out->git_clean && (rc = own_fsha(fs, out)) != TMD_OK)
+        filestate_drop(out);
+    return rc;
 }
 
 int filestate_keep(tmd_file_now *out)

@@ -239,7 +239,8 @@ static void test_filestate__cache_never_hides_a_change(void **state)
     for (size_t i = 0; i < N; i++)
         state_of(&plain[i], names[i]);
     size_t count = states_with_cache(cold, names, N);
-    assert_int_equal(count, 4); /* the tracked contents; the untracked file is not looked up */
+    /* the blob ids of the 4 tracked contents, testmon's fsha of new.py */
+    assert_int_equal(count, 5);
     assert_int_equal(states_with_cache(warm, names, N), count); /* all found: nothing new */
     for (size_t i = 0; i < N; i++) {
         assert_int_equal(cold[i].git_clean, i < N - 1);
@@ -265,7 +266,7 @@ static void test_filestate__cache_never_hides_a_change(void **state)
     struct utimbuf old = {st.st_atime, st.st_mtime};
     assert_int_equal(utime(path, &old), 0);
     count = states_with_cache(warm, names, N);
-    assert_int_equal(count, 5); /* c's new content */
+    assert_int_equal(count, 9); /* c's new content (blob id), own fsha of a, b, c */
     for (size_t i = 0; i < N; i++) {
         char now_blob[41];
         git_blob_id(names[i], now_blob);
@@ -285,7 +286,72 @@ static void test_filestate__cache_never_hides_a_change(void **state)
         assert_true(warm[i].git_clean);
         tmd_file_now_free(&warm[i]);
     }
-    assert_int_equal(count, 6); /* new.py's content, now tracked */
+    assert_int_equal(count, 10); /* new.py's blob id, now tracked */
+}
+
+/* Outside git every file gets testmon's own fsha (decoded text): the cache
+ * gives the same answers as decoding, never for an undecodable file, and
+ * an edit is seen. */
+static void test_filestate__own_fsha_outside_git(void **state)
+{
+    (void)state;
+    char plain_root[200];
+    snprintf(plain_root, sizeof plain_root, "%s/nogit", base);
+    static const char *const names[] = {"lf.py", "crlf.py", "latin1.py", "unknown_codec.py"};
+    static const char *const texts[] = {
+        "x = 1\n", "x = 1\r\ny = 2\r\n",
+        "# -*- coding: latin-1 -*-\ns = '\xe9t\xe9'\n",
+        "# -*- coding: no-such-codec -*-\nx = 1\n"};
+    enum { N = sizeof names / sizeof *names };
+    for (size_t i = 0; i < N; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "../nogit/%s", names[i]);
+        write_text(rel, texts[i]);
+    }
+    tmd_file_now want[N];
+    tmd_filestate *fs = NULL;
+    assert_int_equal(tmd_filestate_open(&fs, plain_root), TMD_OK);
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(tmd_filestate_get(&want[i], fs, names[i]), TMD_OK);
+    tmd_filestate_close(fs);
+    assert_false(want[3].decodable);
+    assert_string_not_equal(want[0].fsha, want[1].fsha);
+
+    /* cold: the 3 decodable contents are added; warm: all found, nothing
+     * added, same answers; after an edit of the same size: its new content */
+    static const size_t added_per_round[] = {3, 0, 1};
+    for (int round = 0; round < 3; round++) {
+        if (round == 2) {
+            write_text("../nogit/lf.py", "x = 2\n");
+            tmd_file_now_free(&want[0]);
+            assert_int_equal(tmd_filestate_open(&fs, plain_root), TMD_OK);
+            assert_int_equal(tmd_filestate_get(&want[0], fs, names[0]), TMD_OK);
+            tmd_filestate_close(fs);
+        }
+        blobcache *bc = NULL;
+        assert_int_equal(blobcache_open(&bc, cache), TMD_OK);
+        size_t before = blobcache_count(bc);
+        assert_int_equal(tmd_filestate_open(&fs, plain_root), TMD_OK);
+        filestate_use_blobcache(fs, bc);
+        for (size_t i = 0; i < N; i++) {
+            tmd_file_now got;
+            assert_int_equal(filestate_peek(&got, fs, names[i]), TMD_OK);
+            assert_true(got.present);
+            assert_false(got.git_clean);
+            assert_int_equal(got.decodable, want[i].decodable);
+            assert_string_equal(got.fsha, want[i].fsha);
+            filestate_drop(&got);
+        }
+        filestate_use_blobcache(fs, NULL);
+        tmd_filestate_close(fs);
+        uint8_t probe[16];
+        int fsha_cached = blobcache_key_fsha(bc, "", 0, probe); /* 0: a build without an ID */
+        assert_int_equal(blobcache_count(bc) - before, fsha_cached ? added_per_round[round] : 0);
+        assert_int_equal(blobcache_save(bc), 0);
+        blobcache_close(bc);
+    }
+    for (size_t i = 0; i < N; i++)
+        tmd_file_now_free(&want[i]);
 }
 
 int main(void)
@@ -295,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_filestate__only_regular_files_are_read),
         cmocka_unit_test(test_filestate__read_buffer_is_reused_safely),
         cmocka_unit_test(test_filestate__cache_never_hides_a_change),
+        cmocka_unit_test(test_filestate__own_fsha_outside_git),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
