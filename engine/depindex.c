@@ -31,14 +31,24 @@ struct tmd_depindex {
     const uint32_t *byid;
     const int32_t *sums;
     const char *str;
+    const uint64_t *linkhash;
     int cached;
+    char *path; /* the cached file it was read from, or NULL */
 };
+
+/* Where linkhash[] starts: after the strings, 8-byte aligned. */
+static size_t linkhash_offset(const depindex_head *h)
+{
+    size_t end = sizeof *h + h->ntests * sizeof(depindex_test) + h->nlinks * sizeof(int64_t) +
+                 h->nfps * sizeof(int64_t) + h->nfiles * sizeof(depindex_file) +
+                 h->nfps * sizeof(depindex_fp) + h->nfps * sizeof(uint32_t) +
+                 h->nsums * sizeof(int32_t) + h->nstr;
+    return (end + 7) & ~(size_t)7;
+}
 
 size_t depindex_block_size(const depindex_head *h)
 {
-    return sizeof *h + h->ntests * sizeof(depindex_test) + h->nlinks * sizeof(int64_t) + h->nfps * sizeof(int64_t) +
-           h->nfiles * sizeof(depindex_file) + h->nfps * sizeof(depindex_fp) +
-           h->nfps * sizeof(uint32_t) + h->nsums * sizeof(int32_t) + h->nstr;
+    return linkhash_offset(h) + h->nfps * sizeof(uint64_t);
 }
 
 static uint64_t ns_of(struct timespec t) { return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec; }
@@ -149,6 +159,7 @@ static int check_block(tmd_depindex *ix, const unsigned char *block, size_t size
     ix->byid = (const uint32_t *)(ix->fps + h->nfps);
     ix->sums = (const int32_t *)(ix->byid + h->nfps);
     ix->str = (const char *)(ix->sums + h->nsums);
+    ix->linkhash = (const uint64_t *)(block + linkhash_offset(h));
     if (ix->str[h->nstr - 1] != '\0')
         return 0;
     for (uint64_t i = 0; i < h->ntests; i++)
@@ -179,9 +190,35 @@ static int check_block(tmd_depindex *ix, const unsigned char *block, size_t size
     return next == h->nfps;
 }
 
-static uint64_t body_hash(const unsigned char *block, size_t size)
+/* The hash of a checked block (check_block set ix's pointers) without its
+ * links and sums: every other byte after the head. 0 when out of memory
+ * (a body_hash of 0 is then never taken as a match: see its callers). */
+static uint64_t body_hash(const tmd_depindex *ix, size_t size)
 {
-    return XXH3_64bits(block + sizeof(depindex_head), size - sizeof(depindex_head));
+    const unsigned char *block = (const unsigned char *)ix->h;
+    const unsigned char *links = (const unsigned char *)ix->links,
+                        *links_end = (const unsigned char *)(ix->links + ix->h->nlinks),
+                        *sums = (const unsigned char *)ix->sums,
+                        *sums_end = (const unsigned char *)(ix->sums + ix->h->nsums);
+    XXH3_state_t *st = XXH3_createState();
+    if (!st)
+        return 0;
+    XXH3_64bits_reset(st);
+    XXH3_64bits_update(st, block + sizeof(depindex_head),
+                       (size_t)(links - block) - sizeof(depindex_head));
+    XXH3_64bits_update(st, links_end, (size_t)(sums - links_end));
+    XXH3_64bits_update(st, sums_end, size - (size_t)(sums_end - block));
+    uint64_t h = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    return h;
+}
+
+/* The hash of fingerprint i's links and checksums. */
+static uint64_t fp_hash(const tmd_depindex *ix, size_t i)
+{
+    const depindex_fp *f = &ix->fps[i];
+    uint64_t seed = XXH3_64bits(ix->links + f->link0, f->nlinks * sizeof *ix->links);
+    return XXH3_64bits_withSeed(ix->sums + f->sum0, f->nsums * sizeof *ix->sums, seed);
 }
 
 /* The cached index for `id`, or 0. */
@@ -202,7 +239,7 @@ static int load_cached(tmd_depindex *ix, const char *path, const depindex_ident 
     size_t size = (size_t)st.st_size;
     const depindex_head *h = map;
     if (memcmp(&h->ident, id, sizeof *id) || !check_block(ix, map, size) ||
-        h->body_hash != body_hash(map, size)) {
+        !h->body_hash || h->body_hash != body_hash(ix, size) || !(ix->path = strdup(path))) {
         munmap(map, size);
         memset(ix, 0, sizeof *ix);
         return 0;
@@ -269,10 +306,16 @@ int tmd_depindex_open(tmd_depindex **out, tmd_db *db, const char *db_path, int64
     if (rc == TMD_OK) {
         depindex_head *h = (depindex_head *)block;
         h->ident = id;
-        h->body_hash = body_hash(block, size);
-        if (!check_block(ix, block, size))
+        if (!check_block(ix, block, size)) {
             rc = tmd_error(TMD_EFORMAT, "%s: the dependency index came out inconsistent "
                            "(a tmdiff bug; the database is read directly)", db_path);
+        } else {
+            uint64_t *linkhash = (uint64_t *)(block + linkhash_offset(h));
+            for (size_t i = 0; i < h->nfps; i++)
+                linkhash[i] = fp_hash(ix, i);
+            if (!(h->body_hash = body_hash(ix, size)))
+                rc = tmd_error(TMD_ENOMEM, "depindex: out of memory");
+        }
     }
     /* a database changed while it was read is not saved under either name */
     if (rc == TMD_OK && !still_same(&id, db_path, env_id))
@@ -297,6 +340,7 @@ void tmd_depindex_close(tmd_depindex *ix)
 {
     if (!ix)
         return;
+    free(ix->path);
     if (ix->mapped_size)
         munmap(ix->block, ix->mapped_size);
     else
@@ -394,16 +438,35 @@ static long find_fp(const tmd_depindex *ix, int64_t id)
     return -1;
 }
 
+int tmd_depindex_links_check(const tmd_depindex *ix, const int64_t *ids, size_t nids)
+{
+    if (!ix->cached)
+        return TMD_OK; /* built by this process, in its own memory */
+    for (size_t which = 0; which < nids; which++) {
+        long at = find_fp(ix, ids[which]);
+        if (at >= 0 && ix->linkhash[at] != fp_hash(ix, (size_t)at)) {
+            unlink(ix->path); /* the next run builds it again */
+            return tmd_error(TMD_EFORMAT, "%s: the cached dependency index is damaged (the "
+                             "links of fingerprint %lld); the database is read directly",
+                             ix->path, (long long)ids[which]);
+        }
+    }
+    return TMD_OK;
+}
+
 int tmd_depindex_links_each(const tmd_depindex *ix, const int64_t *ids, size_t nids,
                             tmd_db_link_fn fn, void *ctx)
 {
+    int rc = tmd_depindex_links_check(ix, ids, nids);
+    if (rc != TMD_OK)
+        return rc;
     for (size_t which = 0; which < nids; which++) {
         long at = find_fp(ix, ids[which]);
         if (at < 0)
             continue; /* linked to no test of the environment */
         const depindex_fp *fp = &ix->fps[at];
         for (uint32_t l = 0; l < fp->nlinks; l++) {
-            int rc = fn(ctx, ix->links[fp->link0 + l], which, ix->sums + fp->sum0, fp->nsums);
+            rc = fn(ctx, ix->links[fp->link0 + l], which, ix->sums + fp->sum0, fp->nsums);
             if (rc != 0)
                 return rc;
         }

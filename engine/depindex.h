@@ -50,13 +50,20 @@ int tmd_depindex_holds(const tmd_depindex *ix, const void *p);
 int tmd_depindex_fps(const tmd_depindex *ix, tmd_db_fp **out, size_t *n);
 
 /* As tmd_db_links_each: fn for every link between a test and one of the
- * fingerprints `ids` (sorted ascending). */
+ * fingerprints `ids` (sorted ascending). Checks them first as
+ * tmd_depindex_links_check does, and calls fn for none when one fails. */
 int tmd_depindex_links_each(const tmd_depindex *ix, const int64_t *ids, size_t nids,
                             tmd_db_link_fn fn, void *ctx);
+/* TMD_EFORMAT when the links or checksums of one of the fingerprints `ids`
+ * are not what the index was saved with (a cached file damaged since: it is
+ * deleted, and the caller reads the links from the database instead). Only
+ * the fingerprints a run reads are checked; the rest of a cached index is
+ * checked when it is opened. */
+int tmd_depindex_links_check(const tmd_depindex *ix, const int64_t *ids, size_t nids);
 
 /* ---- the block layout, shared by depindex.c and depindex_build.c -------- */
 
-#define DEPINDEX_MAGIC "TMDDEPX3"
+#define DEPINDEX_MAGIC "TMDDEPX4"
 #define DEPINDEX_NONE UINT32_MAX /* a NULL fsha */
 
 /* What names a database's content: a change to the file or its WAL changes
@@ -74,7 +81,8 @@ typedef struct depindex_ident {
 typedef struct depindex_head {
     char magic[8];
     depindex_ident ident;
-    uint64_t body_hash; /* XXH3-64 of everything after the head */
+    uint64_t body_hash; /* XXH3-64 of everything after the head but links[]
+                           and sums[] (each fingerprint's are in linkhash[]) */
     uint64_t nlinks, nfps, nfiles, nsums, nstr, ntests;
 } depindex_head;
 
@@ -97,7 +105,12 @@ typedef struct depindex_fp {
  * (sorted by id), int64 links[nlinks] (test ids), int64 fpids[nfps], depindex_file files[nfiles] (sorted by name),
  * depindex_fp fps[nfps] (sorted by filename, then id), uint32 byid[nfps]
  * (fps indexes in ascending id order), int32 sums[nsums], char str[nstr]
- * (NUL-ended strings). The size of a whole block with these counts: */
+ * (NUL-ended strings), zeros up to a multiple of 8 bytes from the block's
+ * start, uint64 linkhash[nfps] (each fingerprint's links and sums hashed;
+ * depindex_build leaves them zero, depindex.c fills them in). The links
+ * are most of a large index and a run reads those of the changed files
+ * only: they are checked per fingerprint, when read, instead of all at
+ * every open. The size of a whole block with these counts: */
 size_t depindex_block_size(const depindex_head *h);
 
 /* depindex_build.c: reads the rows once and returns a malloc()ed block with

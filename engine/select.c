@@ -431,8 +431,17 @@ static int check_links(run *r)
         return oom("selection");
     for (size_t i = 0; i < r->ncfps; i++)
         ids[i] = r->cfps[i].id;
-    int rc = r->dix ? tmd_depindex_links_each(r->dix, ids, r->ncfps, on_link, r)
-                    : tmd_db_links_each(r->db, r->tests, r->ntests, ids, r->ncfps, on_link, r);
+    int rc = TMD_OK, use_index = r->dix != NULL;
+    if (use_index && tmd_depindex_links_check(r->dix, ids, r->ncfps) != TMD_OK) {
+        /* a cached index damaged in its links since it was saved: the
+         * database's links instead (its rows passed when the index was built
+         * from it, which the rest of the index, checked at open, proves) */
+        tmd_error_clear();
+        use_index = 0;
+    }
+    if (rc == TMD_OK)
+        rc = use_index ? tmd_depindex_links_each(r->dix, ids, r->ncfps, on_link, r)
+                       : tmd_db_links_each(r->db, r->tests, r->ntests, ids, r->ncfps, on_link, r);
     free(ids);
     return rc == TMD_OK ? attach_changes(r) : rc;
 }

@@ -346,7 +346,50 @@ static char *only_index_file(const char *cache)
     return name;
 }
 
-/* Any byte of the cached file changed: not used (rebuilt, same answers). */
+static int count_links(void *ctx, int64_t test_id, size_t which, const int32_t *c, size_t n)
+{
+    (void)test_id, (void)which, (void)c, (void)n;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+/* The cached index has a flipped byte in fingerprint links or checksums
+ * (checked when read, not at open): it opens, but refuses the links of
+ * every fingerprint, passes none on, and deletes the file. */
+static void damaged_links_are_refused(const char *path, const char *cache, const char *idx)
+{
+    tmd_db *db = NULL;
+    assert_int_equal(tmd_db_open(&db, path), 0);
+    tmd_db_env e;
+    assert_int_equal(tmd_db_env_find(&e, db, "default"), 0);
+    tmd_depindex *ix = NULL;
+    assert_int_equal(tmd_depindex_open(&ix, db, path, e.id, cache, 1), 0);
+    assert_true(tmd_depindex_was_cached(ix));
+    tmd_db_fp *fps = NULL;
+    size_t nfps = 0, calls = 0;
+    assert_int_equal(tmd_depindex_fps(ix, &fps, &nfps), 0);
+    int64_t *ids = malloc((nfps ? nfps : 1) * sizeof *ids);
+    assert_non_null(ids);
+    for (size_t i = 0; i < nfps; i++)
+        ids[i] = fps[i].id;
+    for (size_t i = 1; i < nfps; i++) /* ascending, as select.c passes them */
+        for (size_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+            int64_t t = ids[j];
+            ids[j] = ids[j - 1];
+            ids[j - 1] = t;
+        }
+    assert_int_equal(tmd_depindex_links_each(ix, ids, nfps, count_links, &calls), TMD_EFORMAT);
+    assert_int_equal(calls, 0);
+    assert_int_not_equal(access(idx, F_OK), 0); /* deleted: the next run rebuilds */
+    free(ids);
+    free(fps);
+    tmd_depindex_close(ix);
+    tmd_db_close(db);
+}
+
+/* Any byte of the cached file changed: never used. In the part checked at
+ * open it is rebuilt at once; in a fingerprint's links or checksums it is
+ * refused when they are read. Either way the next answers are the same. */
 static void damaged_cache_is_rebuilt(void **state)
 {
     (void)state;
@@ -359,16 +402,33 @@ static void damaged_cache_is_rebuilt(void **state)
     size_t len = 0;
     unsigned char *data = (unsigned char *)support_read_file(idx, &len);
     assert_non_null(data);
-    for (size_t at = 0; at < len; at += len / 7 + 1) {
+    depindex_head h;
+    assert_true(len >= sizeof h);
+    memcpy(&h, data, sizeof h);
+    size_t links0 = sizeof h + h.ntests * sizeof(depindex_test);
+    size_t links1 = links0 + h.nlinks * sizeof(int64_t);
+    size_t sums0 = links1 + h.nfps * (sizeof(int64_t) + sizeof(depindex_fp) + sizeof(uint32_t)) +
+                   h.nfiles * sizeof(depindex_file);
+    size_t sums1 = sums0 + h.nsums * sizeof(int32_t);
+    assert_true(h.nlinks > 0 && h.nsums > 0 && sums1 < len);
+    size_t at[16], nat = 0;
+    for (size_t p = 0; p < len && nat < 12; p += len / 7 + 1)
+        at[nat++] = p;
+    at[nat++] = links0;     /* the first link */
+    at[nat++] = sums1 - 1;  /* the last checksum */
+    at[nat++] = len - 1;    /* the last fingerprint's link hash */
+    for (size_t k = 0; k < nat; k++) {
         unsigned char *copy = malloc(len);
         assert_non_null(copy);
         memcpy(copy, data, len);
-        copy[at] ^= 0x20;
+        copy[at[k]] ^= 0x20;
         FILE *f = fopen(idx, "wb");
         assert_non_null(f);
         fwrite(copy, 1, len, f);
         fclose(f);
         free(copy);
+        if ((at[k] >= links0 && at[k] < links1) || (at[k] >= sums0 && at[k] < sums1))
+            damaged_links_are_refused(path, cache, idx);
         assert_false(compare(path, "default", cache)); /* rewritten by this call */
         assert_true(compare(path, "default", cache));
     }

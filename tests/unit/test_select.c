@@ -1,6 +1,7 @@
 /* test_select.c: file state (git index by content, root confinement) and the
  * selection rules on small synthetic projects. The conformance scenarios run
  * end to end in tests/e2e/select_conformance.py; these pin single rules. */
+#include "depindex.h"
 #include "select_internal.h"
 #include "support.h"
 
@@ -565,6 +566,58 @@ static void test_select__collection_of_known_tests_only(void **state)
     tmd_selection_free(sel);
 }
 
+/* A cached dependency index whose links were damaged after it was saved
+ * (checked only when read): the database's links decide, the same answer. */
+static void test_select__damaged_index_links_fall_back_to_the_database(void **state)
+{
+    (void)state;
+    make_project();
+    write_file("proj/lib.py", lib_v2);
+    char root[300], cache[320], cmd[700];
+    snprintf(root, sizeof root, "%s/proj", dir);
+    snprintf(cache, sizeof cache, "%s/cache-links", dir);
+    assert_int_equal(sh("rm -rf '%s'", cache), 0);
+    for (int round = 0; round < 3; round++) {
+        tmd_select_options o = TMD_SELECT_OPTIONS_INIT;
+        o.root = root;
+        o.env_check = 0;
+        o.collect = 0;
+        o.cache_dir = cache;
+        tmd_selection *sel = NULL;
+        if (tmd_select_run(&sel, &o) != TMD_OK)
+            fail_msg("select: %s", tmd_error_message());
+        assert_int_equal(verdict(sel, "test_lib.py::test_add")->why, 0);
+        const tmd_test_verdict *mul = verdict(sel, "test_lib.py::test_mul");
+        assert_int_equal(mul->why, TMD_WHY_AFFECTED);
+        assert_int_equal(mul->nchanges, 1);
+        assert_int_equal(mul->changes[0].nmissing, 1);
+        tmd_selection_free(sel);
+        if (round == 0) {
+            /* every link's test id turned into one no test has */
+            snprintf(cmd, sizeof cmd, "ls '%s'/depindex/*.idx", cache);
+            FILE *p = popen(cmd, "r");
+            char idx[600] = "";
+            assert_non_null(fgets(idx, sizeof idx, p));
+            pclose(p);
+            idx[strcspn(idx, "\n")] = '\0';
+            size_t len = 0;
+            unsigned char *data = (unsigned char *)support_read_file(idx, &len);
+            assert_non_null(data);
+            depindex_head h;
+            memcpy(&h, data, sizeof h);
+            size_t links0 = sizeof h + h.ntests * sizeof(depindex_test);
+            assert_true(h.nlinks > 0 && links0 + h.nlinks * sizeof(int64_t) <= len);
+            for (size_t i = 0; i < h.nlinks; i++)
+                data[links0 + i * sizeof(int64_t) + 6] ^= 0x40;
+            FILE *f = fopen(idx, "wb");
+            assert_non_null(f);
+            assert_int_equal(fwrite(data, 1, len, f), len);
+            fclose(f);
+            free(data);
+        }
+    }
+}
+
 /* A damaged file_fp row no test links to still fails the run, whether the
  * dependency index is cached or built in memory (the check it replaces). */
 static void test_select__damaged_unlinked_row_fails_the_run(void **state)
@@ -729,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_select__collection_merges_with_stored_tests),
         cmocka_unit_test(test_select__collection_of_known_tests_only),
         cmocka_unit_test(test_select__damaged_unlinked_row_fails_the_run),
+        cmocka_unit_test(test_select__damaged_index_links_fall_back_to_the_database),
         cmocka_unit_test(test_select__index_versions_conflicts_and_intent_to_add),
         cmocka_unit_test(test_select__subdirectory_roots_worktrees_and_filters),
     };
