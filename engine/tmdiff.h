@@ -204,7 +204,8 @@ typedef struct tmd_dep_change {
 
 typedef struct tmd_test_verdict {
     char *node_id;      /* as pytest writes it; for a NEW test maybe a prefix
-                           or a bare file path (every test in that file) */
+                           or a bare file path (every test in that file).
+                           Read only: it may point into a mapped index */
     unsigned why;       /* TMD_WHY_* bits; 0: deselected */
     int known;          /* 1: stored in the database */
     int exists;         /* 1: collected now (or not checked); 0: gone */
