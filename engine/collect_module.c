@@ -24,10 +24,10 @@ static int is(TSNode n, const char *type)
     return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0;
 }
 
-static TSNode field(TSNode n, const char *name)
-{
-    return ts_node_child_by_field_name(n, name, (uint32_t)strlen(name));
-}
+/* A child by field (a bare field name: field(n, left)), by the id resolved
+ * once in dump_symbols.c: by name, tree-sitter compares the name against
+ * every field of the grammar on each call. */
+#define field(n, name) ts_node_child_by_field_id((n), dump_symbols_get()->F_##name)
 
 /* The named children of a node, in order, through a cursor: tree-sitter's
  * ts_node_named_child(n, i) walks from the first child each time, which is
@@ -102,7 +102,7 @@ static int text_is(const struct ctx *c, TSNode n, const char *want)
 static TSNode definition_of(TSNode stmt)
 {
     if (is(stmt, "decorated_definition"))
-        return field(stmt, "definition");
+        return field(stmt, definition);
     return stmt;
 }
 
@@ -118,8 +118,8 @@ typedef enum deco_kind {
 
 static deco_kind classify_decorator(const struct ctx *c, TSNode expr, TSNode *call_args)
 {
-    TSNode target = is(expr, "call") ? field(expr, "function") : expr;
-    *call_args = is(expr, "call") ? field(expr, "arguments") : (TSNode){{0}, NULL, NULL};
+    TSNode target = is(expr, "call") ? field(expr, function) : expr;
+    *call_args = is(expr, "call") ? field(expr, arguments) : (TSNode){{0}, NULL, NULL};
     size_t len;
     const char *t = text(c, target, &len);
     char buf[128];
@@ -235,7 +235,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
 {
     TSNode fn = definition_of(def_stmt);
     size_t nlen;
-    const char *name = text(c, field(fn, "name"), &nlen);
+    const char *name = text(c, field(fn, name), &nlen);
     tmd_buf id = TMD_BUF_INIT;
     put_id(c, &id, prefix, name, nlen);
     if (id.oom)
@@ -277,7 +277,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
         }
     }
     /* arguments that name a parametrized fixture */
-    TSNode params = field(fn, "parameters");
+    TSNode params = field(fn, parameters);
     uint32_t np = ts_node_named_child_count(params);
     for (uint32_t k = 0; k < np && !unknown; k++) {
         TSNode p = ts_node_named_child(params, k);
@@ -460,7 +460,7 @@ static int bind_targets(const struct ctx *c, struct namespace *ns, TSNode target
 static int is_main_guard(const struct ctx *c, TSNode if_stmt)
 {
     size_t len;
-    const char *t = text(c, field(if_stmt, "condition"), &len);
+    const char *t = text(c, field(if_stmt, condition), &len);
     return memmem(t, len, "__name__", 8) && memmem(t, len, "__main__", 8);
 }
 
@@ -485,7 +485,7 @@ static int read_namespace(const struct ctx *c, struct namespace *ns, TSNode body
             int rc = 0;
             if (is(def, "function_definition") || is(def, "class_definition")) {
                 size_t len;
-                const char *nm = text(c, field(def, "name"), &len);
+                const char *nm = text(c, field(def, name), &len);
                 rc = ns_bind(ns, nm, len, is(def, "class_definition") ? B_CLASS : B_FUNC, s,
                              it.conditional, 0);
             } else if (!strcmp(type, "expression_statement")) {
@@ -493,14 +493,14 @@ static int read_namespace(const struct ctx *c, struct namespace *ns, TSNode body
                 for (uint32_t k = 0; k < m && !rc; k++) {
                     TSNode e = ts_node_named_child(s, k);
                     while (is(e, "assignment") || is(e, "augmented_assignment")) {
-                        rc = bind_targets(c, ns, field(e, "left"), it.conditional);
-                        e = field(e, "right"); /* a = b = value */
+                        rc = bind_targets(c, ns, field(e, left), it.conditional);
+                        e = field(e, right); /* a = b = value */
                         if (rc)
                             break;
                     }
                 }
             } else if (!strcmp(type, "import_from_statement") || !strcmp(type, "import_statement")) {
-                TSNode from = field(s, "module_name");
+                TSNode from = field(s, module_name);
                 if (text_is(c, from, "unittest") || text_is(c, from, "pytest") ||
                     text_is(c, from, "unittest.mock"))
                     continue; /* TestCase & co.: collected empty, nothing to list */
@@ -511,9 +511,9 @@ static int read_namespace(const struct ctx *c, struct namespace *ns, TSNode body
                         ns->wildcard = 1;
                         continue;
                     }
-                    if (ts_node_eq(nm, field(s, "module_name")))
+                    if (ts_node_eq(nm, field(s, module_name)))
                         continue;
-                    TSNode bound = is(nm, "aliased_import") ? field(nm, "alias") : nm;
+                    TSNode bound = is(nm, "aliased_import") ? field(nm, alias) : nm;
                     if (is(bound, "dotted_name"))
                         bound = !strcmp(type, "import_statement") ? ts_node_named_child(bound, 0)
                                                                    : ts_node_named_child(bound, ts_node_named_child_count(bound) - 1);
@@ -551,7 +551,7 @@ static int read_namespace(const struct ctx *c, struct namespace *ns, TSNode body
                     }
                 }
                 if (!strcmp(type, "for_statement") || !strcmp(type, "with_statement"))
-                    rc = bind_targets(c, ns, field(s, "left"), 1);
+                    rc = bind_targets(c, ns, field(s, left), 1);
             }
             if (rc) {
                 free(kids);
@@ -654,7 +654,7 @@ static const char *class_chain(const struct ctx *c, const struct namespace *modu
         if (*nchain >= MAX_CLASS_DEPTH)
             return "class hierarchy too deep";
         chain[(*nchain)++] = k;
-        TSNode supers = field(k, "superclasses");
+        TSNode supers = field(k, superclasses);
         if (ts_node_is_null(supers))
             continue;
         uint32_t n = ts_node_named_child_count(supers);
@@ -695,7 +695,7 @@ static int class_members(const struct ctx *c, struct namespace *members, TSNode 
 {
     for (int i = 0; i < nchain; i++) {
         struct namespace one = {0};
-        int rc = read_namespace(c, &one, field(chain[i], "body"));
+        int rc = read_namespace(c, &one, field(chain[i], body));
         for (size_t k = 0; k < one.n && !rc; k++)
             if (!ns_find(members, one.v[k].name, one.v[k].len))
                 rc = ns_bind(members, one.v[k].name, one.v[k].len, one.v[k].kind, one.v[k].stmt,
@@ -714,7 +714,7 @@ static int dunder_test(const struct ctx *c, const struct namespace *members)
     if (!b)
         return 0;
     TSNode asg = ts_node_parent(b->stmt);
-    if (is(asg, "assignment") && text_is(c, field(asg, "right"), "False") && !b->conditional)
+    if (is(asg, "assignment") && text_is(c, field(asg, right), "False") && !b->conditional)
         return 1;
     return -1;
 }
@@ -724,7 +724,7 @@ static int own_test_methods(const struct ctx *c, TSNode cls)
 {
     struct namespace own = {0};
     int found = 0;
-    if (read_namespace(c, &own, field(cls, "body")) == 0)
+    if (read_namespace(c, &own, field(cls, body)) == 0)
         for (size_t i = 0; i < own.n && !found; i++)
             found = own.v[i].kind == B_FUNC && own.v[i].len >= 4 && !memcmp(own.v[i].name, "test", 4);
     ns_free(&own);
@@ -785,7 +785,7 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
         struct class_job job = jobs[--nj];
         TSNode cls = definition_of(job.stmt);
         size_t nlen;
-        const char *name = text(c, field(cls, "name"), &nlen);
+        const char *name = text(c, field(cls, name), &nlen);
         tmd_buf prefix = TMD_BUF_INIT;
         put_id(c, &prefix, job.prefix ? job.prefix : "", name, nlen);
         TSNode chain[MAX_CLASS_DEPTH];
@@ -889,7 +889,7 @@ static int module_constants(const struct ctx *c, struct namespace *consts, const
         TSNode a = ts_node_named_child(top[i], 0);
         if (!is(a, "assignment"))
             continue;
-        TSNode left = field(a, "left"), right = field(a, "right");
+        TSNode left = field(a, left), right = field(a, right);
         if (!is(left, "identifier") || ts_node_is_null(right) || is(right, "assignment"))
             continue;
         size_t len;
@@ -915,18 +915,18 @@ static int module_constants(const struct ctx *c, struct namespace *consts, const
                 TSNode parent = ts_node_parent(node);
                 TSNode gp = ts_node_parent(parent);
                 const char *pt = ts_node_type(parent);
-                int is_def = is(parent, "assignment") && ts_node_eq(field(parent, "right"), b->stmt) &&
-                             ts_node_eq(field(parent, "left"), node);
+                int is_def = is(parent, "assignment") && ts_node_eq(field(parent, right), b->stmt) &&
+                             ts_node_eq(field(parent, left), node);
                 int changes = 0;
                 if (is_def)
                     changes = 0;
                 else if (!strcmp(pt, "attribute"))
-                    changes = ts_node_eq(field(parent, "object"), node); /* X.append(...) */
+                    changes = ts_node_eq(field(parent, object), node); /* X.append(...) */
                 else if (!strcmp(pt, "subscript"))
                     changes = (is(gp, "assignment") || is(gp, "augmented_assignment")) &&
-                              ts_node_eq(field(gp, "left"), parent);
+                              ts_node_eq(field(gp, left), parent);
                 else if (!strcmp(pt, "assignment") || !strcmp(pt, "augmented_assignment"))
-                    changes = ts_node_eq(field(parent, "left"), node);
+                    changes = ts_node_eq(field(parent, left), node);
                 else if (!strcmp(pt, "keyword_argument"))
                     changes = 0; /* f(X=...) names a parameter */
                 else if (!strcmp(pt, "global_statement") || !strcmp(pt, "nonlocal_statement") ||
@@ -1025,7 +1025,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     uint32_t n;
     TSNode *top = named_children(root, &n);
     for (uint32_t i = 0; top && i < n; i++)
-        if (is(top[i], "import_from_statement") && text_is(&c, field(top[i], "module_name"), "unittest"))
+        if (is(top[i], "import_from_statement") && text_is(&c, field(top[i], module_name), "unittest"))
             c.unittest_names = 1;
     free(top);
     if (ns.wildcard) {
@@ -1115,7 +1115,7 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
 {
     TSNode fn = definition_of(stmt);
     size_t nl;
-    const char *name = text(c, field(fn, "name"), &nl);
+    const char *name = text(c, field(fn, name), &nl);
     int params = 0, autouse = 0;
     if (!ts_node_is_null(deco_args)) {
         uint32_t n = ts_node_named_child_count(deco_args);
@@ -1123,7 +1123,7 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
             TSNode a = ts_node_named_child(deco_args, i);
             if (!is(a, "keyword_argument"))
                 continue;
-            TSNode k = field(a, "name"), v = field(a, "value");
+            TSNode k = field(a, name), v = field(a, value);
             if (text_is(c, k, "params"))
                 params = 1;
             else if (text_is(c, k, "autouse") && !text_is(c, v, "False"))
@@ -1143,7 +1143,7 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
         rc = strvec_push_n(&f->param_fixtures, name, nl);
     if (!rc && autouse)
         rc = push_pair(&f->autouse, scope, scope_len, name, nl);
-    TSNode ps = field(fn, "parameters");
+    TSNode ps = field(fn, parameters);
     uint32_t np = ts_node_named_child_count(ps);
     for (uint32_t i = 0; i < np && !rc; i++) {
         TSNode p = ts_node_named_child(ps, i);
@@ -1185,13 +1185,13 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
             TSNode def = definition_of(s);
             if (is(def, "class_definition")) {
                 if (nb < 64)
-                    blocks[nb++] = field(def, "body");
+                    blocks[nb++] = field(def, body);
                 continue;
             }
             if (is(s, "expression_statement") && is_conftest) {
                 TSNode e = ts_node_named_child(s, 0);
                 if (is(e, "assignment")) {
-                    TSNode l = field(e, "left");
+                    TSNode l = field(e, left);
                     if (text_is(&c, l, "collect_ignore") || text_is(&c, l, "collect_ignore_glob"))
                         rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
                 }
@@ -1199,7 +1199,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
             }
             if (!is(def, "function_definition"))
                 continue;
-            TSNode name = field(def, "name");
+            TSNode name = field(def, name);
             if (text_is(&c, name, "pytest_generate_tests") && is_conftest)
                 rc = strvec_push_n(&facts->generate_dirs, relpath, scope_len);
             else if (text_is(&c, name, "pytest_make_parametrize_id") && is_conftest)
