@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "collect_internal.h"
 #include "error.h"
+#include "parse_arena.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -115,7 +116,11 @@ static void *work(void *arg)
         if (at >= j->n)
             break;
         for (size_t u = at; u < at + CHUNK && u < j->n; u++) {
+            /* tree-sitter's memory for this file from the thread's arena,
+             * dropped at once (parse_arena.h): the items are copies */
+            int arena = parse_arena_begin();
             int rc = j->phase == 1 ? fixtures_of(j, u) : items_of(j, u);
+            parse_arena_end(arena);
             if (rc) {
                 record_error(j, u, rc);
                 break;
