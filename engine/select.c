@@ -681,7 +681,9 @@ static int select_all(run *r)
     }
     for (size_t i = 0; i < nfps && rc == TMD_OK; k++) {
         size_t j = i + 1;
-        while (j < nfps && !strcmp(fps[j].filename, fps[i].filename))
+        /* the index hands out one pointer per file name */
+        while (j < nfps && (fps[j].filename == fps[i].filename ||
+                            !strcmp(fps[j].filename, fps[i].filename)))
             j++;
         rc = check_file(r, fps + i, j - i, scanned && k < nscanned ? &scanned[k] : NULL);
         i = j;
