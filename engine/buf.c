@@ -29,20 +29,6 @@ int tmd_buf_grow(tmd_buf *b, size_t extra)
     return 0;
 }
 
-void tmd_buf_put(tmd_buf *b, const void *bytes, size_t n)
-{
-    if (tmd_buf_grow(b, n))
-        return;
-    if (n)
-        memcpy(b->data + b->len, bytes, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void tmd_buf_puts(tmd_buf *b, const char *s) { tmd_buf_put(b, s, strlen(s)); }
-
-void tmd_buf_putc(tmd_buf *b, char c) { tmd_buf_put(b, &c, 1); }
-
 void tmd_buf_printf(tmd_buf *b, const char *fmt, ...)
 {
     va_list ap;

@@ -32,7 +32,7 @@ typedef struct dumper {
     char reason[160];
     unsigned depth;
     /* the statement the innermost statement list is dumping (null: none);
-     * dump_check_indent finds a block's owner below it (dump_block.c) */
+     * dump_check_indent_begin finds a block's owner below it (dump_indent.c) */
     TSNode stmt;
 } dumper;
 

@@ -99,7 +99,8 @@ static void check_logical_lines(dumper *d, TSNode stmt)
  * can hold thousands of statements. */
 static void dump_stmt_list(dumper *d, TSNode parent, tmd_buf *out)
 {
-    dump_check_indent(d, parent);
+    dump_indent_list indent;
+    dump_check_indent_begin(d, parent, &indent);
     TSTreeCursor c = ts_tree_cursor_new(parent);
     TSNode outer = d->stmt; /* restored below: the enclosing list's statement */
     int first = 1, semicolon = 0;
@@ -119,6 +120,7 @@ static void dump_stmt_list(dumper *d, TSNode parent, tmd_buf *out)
                 else
                     dump_reject(d, n, "two statements on one line without a semicolon");
             }
+            dump_check_indent_stmt(d, &indent, n);
             semicolon = 0;
             prev_end_row = ts_node_end_point(n).row;
             dump_put_sep(out, &first);

@@ -40,10 +40,55 @@ static inline TSNode dump_kids_next(dump_kids *k)
     return (TSNode){0};
 }
 
+/* DUMP_EACH_CHILD's walk. ts_node_child(i) walks from the first child, so
+ * a loop over it is quadratic on long lists (elif chains, except clauses,
+ * imported names): past a few children a tree cursor steps instead. The
+ * cleanup attribute deletes the cursor however the loop is left (break,
+ * return). */
+#define DUMP_KIDS_BY_INDEX 4
+typedef struct dump_kid_walk {
+    dump_kids k;      /* index steps: few children */
+    TSTreeCursor cur; /* cursor steps: many (cur.tree set) */
+    int state;        /* cursor: 0 before the first child, 1 on one, 2 done */
+} dump_kid_walk;
+
+static inline dump_kid_walk dump_kid_walk_of(TSNode parent)
+{
+    dump_kid_walk w = {dump_kids_of(parent), {0}, 0};
+    if (w.k.n > DUMP_KIDS_BY_INDEX)
+        w.cur = ts_tree_cursor_new(parent);
+    return w;
+}
+
+static inline void dump_kid_walk_end(dump_kid_walk *w)
+{
+    if (w->cur.tree)
+        ts_tree_cursor_delete(&w->cur);
+}
+
+static inline TSNode dump_kid_walk_next(dump_kid_walk *w)
+{
+    if (!w->cur.tree)
+        return dump_kids_next(&w->k);
+    while (w->state != 2) {
+        int ok = w->state == 0 ? ts_tree_cursor_goto_first_child(&w->cur)
+                               : ts_tree_cursor_goto_next_sibling(&w->cur);
+        w->state = ok ? 1 : 2;
+        if (ok) {
+            TSNode c = ts_tree_cursor_current_node(&w->cur);
+            if (!ts_node_is_extra(c))
+                return c;
+        }
+    }
+    return (TSNode){0};
+}
+
 /* for each non-extra child `c` of `parent` (break and continue work) */
-#define DUMP_EACH_CHILD(parent, c)                                                   \
-    for (dump_kids c##_kids = dump_kids_of(parent); c##_kids.live; c##_kids.live = 0) \
-        for (TSNode c = dump_kids_next(&c##_kids); !ts_node_is_null(c); c = dump_kids_next(&c##_kids))
+#define DUMP_EACH_CHILD(parent, c)                                                          \
+    for (dump_kid_walk c##_kids __attribute__((cleanup(dump_kid_walk_end))) =               \
+             dump_kid_walk_of(parent);                                                      \
+         c##_kids.k.live; c##_kids.k.live = 0)                                              \
+        for (TSNode c = dump_kid_walk_next(&c##_kids); !ts_node_is_null(c); c = dump_kid_walk_next(&c##_kids))
 
 /* The first named non-extra child (null node if none). */
 static inline TSNode dump_first_named(TSNode n)
@@ -93,8 +138,21 @@ void dump_put_sep(tmd_buf *out, int *first);
 
 /* CPython's indentation rules over the statements of a module or block
  * (dump_indent.c): reject (or inexact where tabs make tree-sitter's columns
- * differ) what tree-sitter let through. */
-void dump_check_indent(dumper *d, TSNode list);
+ * differ) what tree-sitter let through. Checked while dump_stmt_list walks
+ * the list (walking a long list costs as much as dumping it): begin once,
+ * then each statement (named, non-extra child) in order. */
+typedef struct dump_indent {
+    unsigned col;    /* tabs to the next multiple of 8 */
+    unsigned altcol; /* tabs as 1 column */
+    int mixed;       /* a space before a tab: tree-sitter's columns differ */
+} dump_indent;
+typedef struct dump_indent_list {
+    dump_indent owner, first;
+    int is_module, have_first;
+    int off; /* the owner's line gave no indentation: nothing to check */
+} dump_indent_list;
+void dump_check_indent_begin(dumper *d, TSNode list, dump_indent_list *il);
+void dump_check_indent_stmt(dumper *d, dump_indent_list *il, TSNode stmt);
 /* CPython's nesting limits (brackets, indentation levels) over the prepared
  * text of `len` bytes and its tree (dump_limits.c). */
 void dump_check_limits(dumper *d, TSNode root, size_t len);

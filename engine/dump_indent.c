@@ -6,11 +6,7 @@
 #include "dump_common.h"
 #include "dump_symbols.h"
 
-typedef struct indent {
-    unsigned col;    /* tabs to the next multiple of 8 */
-    unsigned altcol; /* tabs as 1 column */
-    int mixed;       /* a space before a tab: tree-sitter's columns differ */
-} indent;
+typedef dump_indent indent;
 
 /* The indentation of the line holding byte `at`; 0 if something other than
  * spaces and tabs precedes `at` on its logical line. */
@@ -150,52 +146,53 @@ static TSNode owner_of(const dumper *d, TSNode list)
     return ts_node_is_null(owner) ? ts_node_parent(list) : owner;
 }
 
-/* Checks the statements of a module or block (called once per list before
- * it is dumped): every statement that starts a line is indented like the
- * first one, which is deeper than the owner's line (column 0 in a module). */
-void dump_check_indent(dumper *d, TSNode list)
+/* Starts the checks of the statements of a module or block: every
+ * statement that starts a line is indented like the first one, which is
+ * deeper than the owner's line (column 0 in a module). */
+void dump_check_indent_begin(dumper *d, TSNode list, dump_indent_list *il)
 {
+    il->owner = (indent){0, 0, 0};
+    il->first = il->owner;
+    il->is_module = ts_node_symbol(list) == d->sym->S_module;
+    il->have_first = 0;
+    il->off = 0;
+    if (il->is_module)
+        return;
+    TSNode parent = owner_of(d, list);
+    if (ts_node_is_null(parent)) {
+        il->off = 1;
+        return;
+    }
+    /* the owner's own line, even when it does not start it */
+    uint32_t at = ts_node_start_byte(parent);
+    while (at > 0 && d->src[at - 1] != '\n')
+        at--;
+    while (d->src[at] == ' ' || d->src[at] == '\t')
+        at++;
+    il->off = !line_indent(d, at, &il->owner);
+}
+
+/* One statement of the list, in order. A reject settles the file; after an
+ * inexact verdict the checks go on, since a reject would replace it. */
+void dump_check_indent_stmt(dumper *d, dump_indent_list *il, TSNode n)
+{
+    indent ni;
+    if (il->off || d->status == TMD_FP_NO_PARSE || !line_indent(d, ts_node_start_byte(n), &ni))
+        return;
     const dump_symbols *s = d->sym;
-    indent owner = {0, 0, 0}, first = {0, 0, 0};
-    int is_module = ts_node_symbol(list) == s->S_module, have = 0;
-    if (!is_module) {
-        TSNode parent = owner_of(d, list);
-        indent pi;
-        if (ts_node_is_null(parent))
-            return;
-        /* the owner's own line, even when it does not start it */
-        uint32_t at = ts_node_start_byte(parent);
-        while (at > 0 && d->src[at - 1] != '\n')
-            at--;
-        while (d->src[at] == ' ' || d->src[at] == '\t')
-            at++;
-        if (!line_indent(d, at, &pi))
-            return;
-        owner = pi;
+    if (!il->have_first) {
+        il->have_first = 1;
+        il->first = ni;
+        if (il->is_module ? !same(&ni, &il->owner)
+                          : (ni.col <= il->owner.col || ni.altcol <= il->owner.altcol))
+            unequal(d, n, &ni, &il->owner);
+    } else if (!same(&ni, &il->first)) {
+        unequal(d, n, &ni, &il->first);
     }
-    TSTreeCursor c = ts_tree_cursor_new(list);
-    if (ts_tree_cursor_goto_first_child(&c)) {
-        do {
-            TSNode n = ts_tree_cursor_current_node(&c);
-            indent ni;
-            if (!ts_node_is_named(n) || ts_node_is_extra(n) || !line_indent(d, ts_node_start_byte(n), &ni))
-                continue;
-            if (!have) {
-                have = 1;
-                first = ni;
-                if (is_module ? !same(&ni, &owner)
-                              : (ni.col <= owner.col || ni.altcol <= owner.altcol))
-                    unequal(d, n, &ni, &owner);
-            } else if (!same(&ni, &first)) {
-                unequal(d, n, &ni, &first);
-            }
-            TSSymbol t = ts_node_symbol(n);
-            if (t == s->S_match_statement)
-                check_cases(d, n, &ni);
-            else if (t == s->S_if_statement || t == s->S_for_statement || t == s->S_while_statement ||
-                     t == s->S_try_statement || t == s->S_decorated_definition)
-                check_clauses(d, n, &ni);
-        } while (d->status == TMD_FP_BLOCKS && ts_tree_cursor_goto_next_sibling(&c));
-    }
-    ts_tree_cursor_delete(&c);
+    TSSymbol t = ts_node_symbol(n);
+    if (t == s->S_match_statement)
+        check_cases(d, n, &ni);
+    else if (t == s->S_if_statement || t == s->S_for_statement || t == s->S_while_statement ||
+             t == s->S_try_statement || t == s->S_decorated_definition)
+        check_clauses(d, n, &ni);
 }
