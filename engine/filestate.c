@@ -10,27 +10,18 @@
  * started for what that reader leaves to it.
  * Files are only ever opened below the root: names that are absolute, hold
  * "..", or resolve (through symlinks) outside it are refused and count as
- * changed. Each directory is opened once and checked inside the root; its
- * files are opened relative to it without following symlinks, and only a
- * symlink takes the full realpath() walk. */
+ * changed (fileread.c opens them). */
 #include "error.h"
+#include "fileread.h"
 #include "filestate_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include "lazy_git2.h"
 #include <limits.h>
 #include "sha1.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-/* As tmd_file_read: a larger file is no source file tmdiff fingerprints. */
-#define FILE_MAX ((size_t)256 << 20)
-/* A read buffer grown past this for one large file is not kept for the next. */
-#define BUF_KEEP ((size_t)8 << 20)
 
 struct tmd_filestate {
     char *root_real;       /* realpath of the root, no trailing '/' */
@@ -41,15 +32,9 @@ struct tmd_filestate {
     git_repository *repo;  /* libgit2's view; NULL: none */
     git_index *index;
     char *git_prefix;      /* the root relative to the work tree, "" or "dir/" */
-    /* The directory of the last file asked for, resolved and opened once
-     * for all its files (they come sorted by name). */
-    char *dir_rel;         /* relative, without the trailing '/'; "" = root */
-    char dir_real[PATH_MAX];
-    int dir_fd;            /* open on dir_real when dir_state is 0, else -1 */
-    int dir_state;         /* 0 resolved inside the root, 1 missing, 2 outside */
-    int dir_errno;
-    uint8_t *buf;          /* the read buffer peeked states point into */
-    size_t cap;            /* its size, without the byte for a NUL */
+    /* Opens and reads the files (fileread.h); peeked states point into its
+     * buffer. Files come sorted by name: one directory serves a run. */
+    file_reader reader;
     blobcache *bc;         /* shared with other filestates; not ours */
     blobcache_pending pending; /* ids computed here, for bc */
 };
@@ -123,12 +108,11 @@ int tmd_filestate_open(tmd_filestate **out, const char *root)
         return tmd_error(TMD_ENOTFOUND, "%s: cannot use it as the root: %s (pass the project "
                          "directory with --root)", root, strerror(errno));
     tmd_filestate *fs = calloc(1, sizeof *fs);
-    if (fs)
-        fs->dir_fd = -1;
     if (!fs || !(fs->root_real = strdup(real))) {
         free(fs);
         return tmd_error(TMD_ENOMEM, "%s: out of memory", root);
     }
+    file_reader_init(&fs->reader, fs->root_real);
     int rc = tmd_gitindex_open(&fs->ix, &fs->use_libgit2, fs->root_real);
     if (rc != TMD_OK) {
         tmd_filestate_close(fs);
@@ -150,7 +134,6 @@ int filestate_open_sibling(tmd_filestate **out, const tmd_filestate *parent)
     tmd_filestate *fs = calloc(1, sizeof *fs);
     if (!fs)
         return tmd_error(TMD_ENOMEM, "%s: out of memory", parent->root_real);
-    fs->dir_fd = -1;
     fs->ix = parent->ix;
     fs->ix_borrowed = 1;
     fs->use_libgit2 = parent->use_libgit2;
@@ -159,6 +142,7 @@ int filestate_open_sibling(tmd_filestate **out, const tmd_filestate *parent)
         tmd_filestate_close(fs);
         return tmd_error(TMD_ENOMEM, "%s: out of memory", parent->root_real);
     }
+    file_reader_init(&fs->reader, fs->root_real);
     if (fs->use_libgit2)
         open_libgit2(fs); /* libgit2's index is not shared between threads */
     *out = fs;
@@ -176,10 +160,7 @@ void tmd_filestate_close(tmd_filestate *fs)
     if (fs->libgit2_tried)
         git_libgit2_shutdown();
     free(fs->git_prefix);
-    free(fs->dir_rel);
-    if (fs->dir_fd >= 0)
-        close(fs->dir_fd);
-    free(fs->buf);
+    file_reader_free(&fs->reader);
     blobcache_pending_free(&fs->pending);
     free(fs->root_real);
     free(fs);
@@ -281,184 +262,6 @@ static int same_as_index(tmd_filestate *fs, const char *gitpath, const uint8_t *
     return 0;
 }
 
-static int inside_root(const tmd_filestate *fs, const char *real)
-{
-    size_t rn = strlen(fs->root_real);
-    if (rn == 1) /* the root is "/" */
-        return 1;
-    return !strncmp(real, fs->root_real, rn) && (real[rn] == '/' || real[rn] == '\0');
-}
-
-/* Where the open directory `fd` is, from the kernel (one readlink, no race
- * with a rename between checking a path and opening it); realpath(path)
- * where /proc is not mounted. */
-static int dir_where(char real[PATH_MAX], int fd, const char *path)
-{
-    char link[64];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, real, PATH_MAX);
-    if (n > 0 && n < PATH_MAX && real[0] == '/') {
-        real[n] = '\0';
-        return 0;
-    }
-    return realpath(path, real) ? 0 : -1;
-}
-
-/* Opens the directory `dn` bytes of relpath name, once per run of files in
- * it: fs->dir_state says whether it is inside the root. */
-static int enter_dir(tmd_filestate *fs, const char *relpath, size_t dn)
-{
-    if (fs->dir_rel && strlen(fs->dir_rel) == dn && !strncmp(fs->dir_rel, relpath, dn))
-        return TMD_OK;
-    if (fs->dir_fd >= 0)
-        close(fs->dir_fd);
-    fs->dir_fd = -1;
-    free(fs->dir_rel);
-    if (!(fs->dir_rel = strndup(relpath, dn)))
-        return tmd_error(TMD_ENOMEM, "%s: out of memory", relpath);
-    char dir[PATH_MAX * 2];
-    snprintf(dir, sizeof dir, "%s%s%s", fs->root_real, dn ? "/" : "", fs->dir_rel);
-    fs->dir_state = 0;
-    /* the directory's own symlinks are followed; where it ends up is checked */
-    fs->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fs->dir_fd < 0 || dir_where(fs->dir_real, fs->dir_fd, dir) != 0) {
-        fs->dir_state = 1;
-        fs->dir_errno = errno;
-    } else if (!inside_root(fs, fs->dir_real)) {
-        fs->dir_state = 2;
-    }
-    if (fs->dir_state != 0 && fs->dir_fd >= 0) {
-        close(fs->dir_fd);
-        fs->dir_fd = -1;
-    }
-    return TMD_OK;
-}
-
-static const char *kind_of(mode_t mode)
-{
-    return S_ISDIR(mode)                     ? "a directory"
-           : S_ISFIFO(mode)                  ? "a FIFO"
-           : S_ISCHR(mode) || S_ISBLK(mode)  ? "a device"
-                                             : "a special file";
-}
-
-/* Reads the open file `fd` (named `path` in messages) into fs->buf, as
- * tmd_file_read would: regular files of at most FILE_MAX bytes, NUL after
- * the last byte. A refusal is a reason in out->reason and *len = SIZE_MAX. */
-static int read_into_buf(tmd_filestate *fs, int fd, const char *path, size_t *len,
-                         tmd_file_now *out)
-{
-    *len = SIZE_MAX;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        snprintf(out->reason, sizeof out->reason, "%.100s: cannot stat: %s", path,
-                 strerror(errno));
-        return TMD_OK;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(out->reason, sizeof out->reason, "%.80s: not a regular file but %s (only "
-                 "regular files are read)", path, kind_of(st.st_mode));
-        return TMD_OK;
-    }
-    if ((uint64_t)st.st_size > FILE_MAX) {
-        snprintf(out->reason, sizeof out->reason, "%.100s: %lld bytes is over the 256 MiB limit",
-                 path, (long long)st.st_size);
-        return TMD_OK;
-    }
-    /* st_size is a hint: the file may grow or shrink while it is read */
-    size_t want = (size_t)st.st_size + 1, got = 0;
-    if (fs->cap > BUF_KEEP && want <= BUF_KEEP) {
-        free(fs->buf); /* one large file does not keep its buffer for the rest */
-        fs->buf = NULL;
-        fs->cap = 0;
-    }
-    for (;;) {
-        if (got == fs->cap || want > fs->cap) {
-            if (fs->cap > FILE_MAX) {
-                snprintf(out->reason, sizeof out->reason,
-                         "%.100s: grew over the 256 MiB limit while being read", path);
-                return TMD_OK;
-            }
-            size_t bigger = want > fs->cap ? want : fs->cap * 2;
-            bigger = (bigger + 0xffff) & ~(size_t)0xffff;
-            if (bigger > FILE_MAX + 1)
-                bigger = FILE_MAX + 1;
-            uint8_t *p = realloc(fs->buf, bigger + 1);
-            if (!p)
-                return tmd_error(TMD_ENOMEM, "%s: out of memory reading %zu bytes (free memory)",
-                                 path, bigger);
-            fs->buf = p;
-            fs->cap = bigger;
-        }
-        ssize_t r = read(fd, fs->buf + got, fs->cap - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            snprintf(out->reason, sizeof out->reason, "%.100s: read failed: %s", path,
-                     strerror(errno));
-            return TMD_OK;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    fs->buf[got] = 0; /* as tmd_file_read: a NUL after the bytes, not counted */
-    *len = got;
-    return TMD_OK;
-}
-
-/* Opens relpath (its base name `base` in the directory entered) without
- * following a symlink; a symlink takes the realpath() walk and is refused
- * when it leads outside the root. *fd = -1 with out->reason or out->unsafe
- * when there is nothing to read; `path` names the file for messages. */
-static int open_file(tmd_filestate *fs, const char *base, int *fd, char path[PATH_MAX],
-                     tmd_file_now *out)
-{
-    *fd = -1;
-    if (fs->dir_state == 1) {
-        snprintf(out->reason, sizeof out->reason, "missing (%s)", strerror(fs->dir_errno));
-        return TMD_OK;
-    }
-    if (fs->dir_state == 2) {
-        out->unsafe = 1;
-        snprintf(out->reason, sizeof out->reason, "resolves outside the root");
-        return TMD_OK;
-    }
-    int n = snprintf(path, PATH_MAX, "%s/%s", strcmp(fs->dir_real, "/") ? fs->dir_real : "",
-                     base);
-    if (n < 0 || n >= PATH_MAX) {
-        snprintf(out->reason, sizeof out->reason, "missing (name too long)");
-        return TMD_OK;
-    }
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused
-     * after fstat); reads of regular files ignore it */
-    int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    *fd = openat(fs->dir_fd, base, flags | O_NOFOLLOW);
-    if (*fd < 0 && errno == ELOOP) { /* a symlink: the full walk, then a check */
-        char real[PATH_MAX];
-        if (!realpath(path, real)) {
-            snprintf(out->reason, sizeof out->reason, "missing (%s)", strerror(errno));
-            return TMD_OK;
-        }
-        if (!inside_root(fs, real)) {
-            out->unsafe = 1;
-            snprintf(out->reason, sizeof out->reason, "resolves outside the root");
-            return TMD_OK;
-        }
-        memcpy(path, real, strlen(real) + 1);
-        *fd = open(path, flags);
-    }
-    if (*fd < 0) {
-        int err = errno;
-        if (err == ENOENT || err == ENOTDIR)
-            snprintf(out->reason, sizeof out->reason, "missing (%s)", strerror(err));
-        else
-            snprintf(out->reason, sizeof out->reason, "%.100s: cannot open: %s", path,
-                     strerror(err));
-    }
-    return TMD_OK;
-}
-
 static int unhex(uint8_t out[20], const char hexdigits[41])
 {
     for (int i = 0; i < 40; i++) {
@@ -504,21 +307,11 @@ int filestate_peek(tmd_file_now *out, tmd_filestate *fs, const char *relpath)
         snprintf(out->reason, sizeof out->reason, "not a plain name below the root");
         return TMD_OK;
     }
-    const char *slash = strrchr(relpath, '/');
-    size_t dn = slash ? (size_t)(slash - relpath) : 0;
-    int rc = enter_dir(fs, relpath, dn);
-    if (rc != TMD_OK)
-        return rc;
-    int fd;
-    char path[PATH_MAX];
-    if ((rc = open_file(fs, slash ? slash + 1 : relpath, &fd, path, out)) != TMD_OK || fd < 0)
-        return rc;
     size_t len;
-    rc = read_into_buf(fs, fd, path, &len, out);
-    close(fd);
+    int rc = file_reader_read(&fs->reader, relpath, &len, out);
     if (rc != TMD_OK || len == SIZE_MAX)
-        return rc; /* unreadable as a regular file: counts as missing (changed) */
-    out->bytes = fs->buf;
+        return rc; /* missing, refused or unreadable as a regular file: changed */
+    out->bytes = fs->reader.buf;
     out->len = len;
     out->present = 1;
     out->decodable = 1;
