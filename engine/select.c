@@ -296,6 +296,8 @@ static int check_file(run *r, const tmd_db_fp *fps, size_t n, tmd_scan_file *sca
         return tmd_error(TMD_EUNSAFE, "%s: the database names a file outside the project: "
                          "'%s' (absolute or with '..'; not from pytest-testmon; run every test)",
                          r->db_path, filename);
+    if (scanned && scanned->state == SCAN_UNCHANGED)
+        return TMD_OK; /* the scan compared every fsha, by the rule below */
     tmd_file_now now;
     int rc = tmd_scan_take(&now, scanned, r->fs, filename);
     if (rc != TMD_OK)
