@@ -8,17 +8,24 @@
  * holds in strings, far below the depth that crashes tree-sitter. */
 #define RAW_BRACKET_DEPTH_MAX 30000
 
+/* +1 for an opening bracket, -1 for a closing one. */
+static const signed char BRACKET_STEP[256] = {['('] = 1, ['['] = 1, ['{'] = 1,
+                                              [')'] = -1, [']'] = -1, ['}'] = -1};
+
 int parse_guard_too_deep(const char *text, size_t len)
 {
-    size_t depth = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-        if (c == '(' || c == '[' || c == '{') {
-            if (++depth > RAW_BRACKET_DEPTH_MAX)
-                return 1;
-        } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
-            depth--;
+    /* branch-free over each chunk (this runs over every byte of every
+     * fingerprinted file): a closing bracket at depth 0 keeps it at 0 */
+    long depth = 0, deepest = 0;
+    for (size_t i = 0; i < len;) {
+        size_t end = len - i > 4096 ? i + 4096 : len;
+        for (; i < end; i++) {
+            depth += BRACKET_STEP[(unsigned char)text[i]];
+            depth = depth < 0 ? 0 : depth;
+            deepest = depth > deepest ? depth : deepest;
         }
+        if (deepest > RAW_BRACKET_DEPTH_MAX)
+            return 1;
     }
     return 0;
 }
