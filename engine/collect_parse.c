@@ -33,7 +33,6 @@ typedef struct job {
     int phase;                  /* 1: fixtures, 2: items */
     size_t n;                   /* units of the phase: conftests + files, or files */
     collect_facts *part;        /* phase 1, per unit */
-    source *src;                /* per test file, read in phase 1, freed in phase 2 */
     unsigned char *conftest_unreadable; /* per conftest */
     item_list *items;           /* phase 2, per test file */
     atomic_size_t next;
@@ -69,42 +68,47 @@ static void record_error(job *j, size_t unit, int rc)
     atomic_store(&j->stop, 1);
 }
 
+/* The source of the walk's conftest or test file `rel`. */
+static int read_source(job *j, const char *rel, source *s)
+{
+    memset(s, 0, sizeof *s);
+    char *abs = absolute(j->rootabs, rel);
+    if (!abs)
+        return tmd_error(TMD_ENOMEM, "%s: out of memory while listing test files", rel);
+    s->text = collect_read_source(abs, &s->len, &s->why);
+    free(abs);
+    return 0;
+}
+
 static int fixtures_of(job *j, size_t unit)
 {
     size_t nconf = j->conftests->n;
     int conftest = unit < nconf;
     const char *rel = conftest ? j->conftests->v[unit] : j->files->v[unit - nconf];
-    char *abs = absolute(j->rootabs, rel);
-    if (!abs)
-        return tmd_error(TMD_ENOMEM, "%s: out of memory while listing test files", rel);
-    source s = {NULL, 0, NULL};
-    s.text = collect_read_source(abs, &s.len, &s.why);
-    free(abs);
-    int rc = 0;
+    source s;
+    int rc = read_source(j, rel, &s);
     /* a test module without the word defines no fixture: one parse saved */
-    if (s.text && (conftest || memmem(s.text, s.len, "fixture", 7)))
+    if (!rc && s.text && (conftest || memmem(s.text, s.len, "fixture", 7)))
         rc = collect_scan_fixtures(&j->part[unit], rel, s.text, s.len, conftest);
-    else if (conftest)
+    else if (!rc && conftest)
         j->conftest_unreadable[unit] = 1;
-    if (conftest)
-        free(s.text);
-    else
-        j->src[unit - nconf] = s; /* parsed again for its items */
+    free(s.text); /* read again for the items: keeping 2,000 modules added megabytes to the peak */
     return rc;
 }
 
 static int items_of(job *j, size_t i)
 {
     const char *rel = j->files->v[i];
-    source *s = &j->src[i];
-    int rc;
-    if (s->text)
-        rc = collect_module(&j->items[i], rel, s->text, s->len, j->cfg, j->facts);
+    source s;
+    int rc = read_source(j, rel, &s);
+    if (rc)
+        return rc;
+    if (s.text)
+        rc = collect_module(&j->items[i], rel, s.text, s.len, j->cfg, j->facts);
     else
         rc = item_list_add(&j->items[i], rel, strlen(rel), TMD_COLLECT_PREFIX,
-                           s->why ? s->why : "cannot be read", NULL);
-    free(s->text);
-    s->text = NULL;
+                           s.why ? s.why : "cannot be read", NULL);
+    free(s.text);
     return rc;
 }
 
@@ -228,12 +232,11 @@ int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unre
     j.err_at = SIZE_MAX;
     pthread_mutex_init(&j.lock, NULL);
     j.part = calloc(nunits ? nunits : 1, sizeof *j.part);
-    j.src = calloc(files->n ? files->n : 1, sizeof *j.src);
     j.items = calloc(files->n ? files->n : 1, sizeof *j.items);
     j.conftest_unreadable = calloc(conftests->n ? conftests->n : 1, 1);
     int threads = threads_to_use();
     int rc = 0;
-    if (!j.part || !j.src || !j.items || !j.conftest_unreadable)
+    if (!j.part || !j.items || !j.conftest_unreadable)
         rc = tmd_error(TMD_ENOMEM, "collect: out of memory");
     /* fixtures and hooks first: they decide whether tests are parametrized */
     if (!rc)
@@ -246,16 +249,23 @@ int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unre
         rc = collect_facts_finish(facts);
     if (!rc)
         rc = run_phase(&j, 2, files->n, threads);
+    size_t total = items->n;
+    for (size_t i = 0; i < files->n && !rc; i++)
+        total += j.items[i].n;
+    if (!rc && total > items->cap) { /* one allocation: the lists hold megabytes */
+        tmd_collected *grown = realloc(items->v, total * sizeof *grown);
+        if (!grown)
+            rc = tmd_error(TMD_ENOMEM, "collect: out of memory");
+        else
+            items->v = grown, items->cap = total;
+    }
     for (size_t i = 0; i < files->n && !rc; i++)
         rc = items_merge(items, &j.items[i]);
     for (size_t u = 0; j.part && u < nunits; u++)
         collect_facts_free(&j.part[u]);
-    for (size_t i = 0; j.src && i < files->n; i++)
-        free(j.src[i].text);
     for (size_t i = 0; j.items && i < files->n; i++)
         item_list_free(&j.items[i]);
     free(j.part);
-    free(j.src);
     free(j.items);
     free(j.conftest_unreadable);
     pthread_mutex_destroy(&j.lock);
