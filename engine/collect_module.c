@@ -8,7 +8,6 @@
  * decorators, conditional definitions) the item is a PREFIX, never a guess. */
 #define _GNU_SOURCE /* memmem */
 #include "collect_internal.h"
-#include "parse_arena.h"
 #include "parse_guard.h"
 #include "dump_symbols.h"
 #include "error.h"
@@ -1003,13 +1002,13 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     int rc = 0;
     if (ts_node_has_error(root)) {
         rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX, TMD_COLLECT_WHY_NO_PARSE, NULL);
-        parse_arena_tree_delete(tree);
+        ts_tree_delete(tree);
         return rc;
     }
     if (scope_listed(&facts->uncertain_dirs, relpath)) {
         rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX,
                            "conftest changes collection", NULL);
-        parse_arena_tree_delete(tree);
+        ts_tree_delete(tree);
         return rc;
     }
     int odd_name = 0;
@@ -1076,7 +1075,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
 done:
     ns_free(&ns);
     ns_free(&consts.ns);
-    parse_arena_tree_delete(tree);
+    ts_tree_delete(tree);
     if (rc == TMD_ENOMEM)
         return tmd_error(rc, "%s: out of memory while collecting", relpath);
     if (rc)
@@ -1225,7 +1224,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
         }
         free(kids);
     }
-    parse_arena_tree_delete(tree);
+    ts_tree_delete(tree);
     return rc ? tmd_error(rc, "%s: out of memory while reading fixtures", relpath) : 0;
 }
 
