@@ -53,6 +53,21 @@ typedef int (*tmd_db_link_fn)(void *ctx, int64_t test_id, size_t which,
 int tmd_db_links_each(tmd_db *db, const tmd_db_test *tests, size_t ntests, const int64_t *ids,
                       size_t nids, tmd_db_link_fn fn, void *ctx);
 
+/* ---- select_order.c: verdicts in node-ID order, matched with collection -- */
+
+/* Sorts tests[0..n) by node_id (strcmp); a pass first, since testmon's
+ * order often is the name order already. 0 or TMD_ENOMEM. */
+int select_sort_verdicts(tmd_test_verdict *tests, size_t n);
+/* tests[0..nleft) and tests[nleft..n), each sorted by node_id, merged into
+ * one sorted array in place. 0 or TMD_ENOMEM. */
+int select_merge_verdicts(tmd_test_verdict *tests, size_t nleft, size_t n);
+/* Sets `exists` of tests[0..n) (sorted by node_id) from the collection
+ * (items sorted by nodeid: one merge, tmd_collection_lookup only for a name
+ * no item equals). Returns 1 when every item is EXACT and equal to one of
+ * the names: no collected test is new (tmd_collection_new_tests need not
+ * run); 0 otherwise. */
+int select_mark_existing(tmd_test_verdict *tests, size_t n, const tmd_collection *col);
+
 /* ---- gitindex.c: git's index read directly (libgit2 for the rest) -------- */
 
 typedef struct tmd_gitindex tmd_gitindex;

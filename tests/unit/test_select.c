@@ -618,6 +618,112 @@ static void test_select__damaged_index_links_fall_back_to_the_database(void **st
     }
 }
 
+/* ---- select_order.c ----------------------------------------------------- */
+
+/* Verdicts named `names` (node_ids point at the strings: read only here),
+ * duration i marks where each came from. */
+static tmd_test_verdict *verdicts_of(const char *const *names, size_t n)
+{
+    tmd_test_verdict *v = calloc(n ? n : 1, sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++) {
+        v[i].node_id = (char *)names[i];
+        v[i].duration = (double)i;
+        v[i].exists = 7; /* must be overwritten */
+    }
+    return v;
+}
+
+/* `nitems` items, "+" before a name making it a PREFIX. */
+static tmd_collection collection_of(const char *const *items, size_t nitems)
+{
+    tmd_collection c;
+    memset(&c, 0, sizeof c);
+    c.count = nitems;
+    c.items = calloc(nitems ? nitems : 1, sizeof *c.items);
+    assert_non_null(c.items);
+    for (size_t i = 0; i < nitems; i++) {
+        int prefix = items[i][0] == '+';
+        c.items[i].nodeid = (char *)items[i] + prefix;
+        c.items[i].kind = prefix ? TMD_COLLECT_PREFIX : TMD_COLLECT_EXACT;
+        c.items[i].why = prefix ? "parametrize" : NULL;
+    }
+    return c;
+}
+
+/* select_mark_existing on sorted names: the `exists` it sets (as a string
+ * of 0/1) and its return. */
+static int marks(const char *const *names, size_t n, const char *const *items, size_t nitems,
+                 char *exists)
+{
+    tmd_test_verdict *v = verdicts_of(names, n);
+    tmd_collection c = collection_of(items, nitems);
+    int all = select_mark_existing(v, n, &c);
+    for (size_t i = 0; i < n; i++)
+        exists[i] = v[i].exists == 1 ? '1' : v[i].exists == 0 ? '0' : '?';
+    exists[n] = '\0';
+    free(c.items);
+    free(v);
+    return all;
+}
+
+static void test_select__existence_by_one_merge(void **state)
+{
+    (void)state;
+    char ex[16];
+    const char *t12[] = {"a.py::t1", "a.py::t2"};
+    assert_int_equal(marks(t12, 2, t12, 2, ex), 1);
+    assert_string_equal(ex, "11");
+    const char *dup[] = {"a.py::t1", "a.py::t1", "a.py::t2"};
+    assert_int_equal(marks(dup, 3, t12, 2, ex), 1); /* a name stored twice */
+    assert_string_equal(ex, "111");
+    assert_int_equal(marks(t12, 1, t12, 2, ex), 0); /* a.py::t2 is new */
+    assert_string_equal(ex, "1");
+    const char *trail[] = {"a.py::t1", "b.py::t"};
+    assert_int_equal(marks(t12, 1, trail, 2, ex), 0); /* an item after every name */
+    const char *lead[] = {"0.py::x", "a.py::t1"};
+    assert_int_equal(marks(t12, 1, lead, 2, ex), 0); /* an item before every name */
+    assert_string_equal(ex, "1");
+    const char *gone[] = {"a.py::t0", "a.py::t1"};
+    assert_int_equal(marks(gone, 2, t12, 1, ex), 1); /* a stored test no longer collected */
+    assert_string_equal(ex, "01");
+    assert_int_equal(marks(gone, 2, NULL, 0, ex), 1); /* nothing collected at all */
+    assert_string_equal(ex, "00");
+    /* PREFIX items: equal to a name, or standing for parametrized names */
+    const char *prefix[] = {"+a.py::p"};
+    const char *p[] = {"a.py::p"};
+    assert_int_equal(marks(p, 1, prefix, 1, ex), 0); /* new_tests must judge it */
+    assert_string_equal(ex, "1");
+    const char *params[] = {"a.py::p[1]", "a.py::p[2]", "a.py::q"};
+    assert_int_equal(marks(params, 3, prefix, 1, ex), 0);
+    assert_string_equal(ex, "110"); /* found by the lookup's prefix search */
+}
+
+static void test_select__verdicts_sorted_and_merged(void **state)
+{
+    (void)state;
+    const char *names[] = {"b.py::t", "a.py::t[2]", "a.py::t", "c.py::t", "a.py::t[10]"};
+    tmd_test_verdict *v = verdicts_of(names, 5);
+    assert_int_equal(select_sort_verdicts(v, 5), 0);
+    const char *want[] = {"a.py::t", "a.py::t[10]", "a.py::t[2]", "b.py::t", "c.py::t"};
+    const double from[] = {2, 4, 1, 0, 3};
+    for (size_t i = 0; i < 5; i++) {
+        assert_string_equal(v[i].node_id, want[i]);
+        assert_true(v[i].duration == from[i]); /* the whole verdict moved */
+    }
+    assert_int_equal(select_sort_verdicts(v, 5), 0); /* sorted: unchanged */
+    assert_string_equal(v[0].node_id, "a.py::t");
+    free(v);
+    /* two sorted runs: the known tests, then the new ones */
+    const char *runs[] = {"a.py::t", "c.py::t", "e.py::t", "b.py::t", "d.py::t", "f.py::t"};
+    v = verdicts_of(runs, 6);
+    assert_int_equal(select_merge_verdicts(v, 3, 6), 0);
+    for (size_t i = 1; i < 6; i++)
+        assert_true(strcmp(v[i - 1].node_id, v[i].node_id) < 0);
+    assert_true(v[1].duration == 3.0); /* b.py::t, from the second run */
+    free(v);
+}
+
 /* A damaged file_fp row no test links to still fails the run, whether the
  * dependency index is cached or built in memory (the check it replaces). */
 static void test_select__damaged_unlinked_row_fails_the_run(void **state)
@@ -783,6 +889,8 @@ int main(void)
         cmocka_unit_test(test_select__collection_of_known_tests_only),
         cmocka_unit_test(test_select__damaged_unlinked_row_fails_the_run),
         cmocka_unit_test(test_select__damaged_index_links_fall_back_to_the_database),
+        cmocka_unit_test(test_select__existence_by_one_merge),
+        cmocka_unit_test(test_select__verdicts_sorted_and_merged),
         cmocka_unit_test(test_select__index_versions_conflicts_and_intent_to_add),
         cmocka_unit_test(test_select__subdirectory_roots_worktrees_and_filters),
     };
