@@ -124,23 +124,17 @@ static TSNode owner_of(const dumper *d, TSNode list)
         return ts_node_parent(list);
     TSTreeCursor c = ts_tree_cursor_new(top);
     TSNode owner = {0}, at = top;
-    for (int level = 0; level < 8 && ts_node_is_null(owner) && ts_tree_cursor_goto_first_child(&c);
-         level++) {
-        int inside = 0;
-        do {
-            TSNode k = ts_tree_cursor_current_node(&c);
-            if (ts_node_eq(k, list)) {
-                owner = at; /* the cursor's path holds visible nodes only */
-                break;
-            }
-            if (ts_node_start_byte(k) <= start && end <= ts_node_end_byte(k)) {
-                inside = 1; /* descend into the first child spanning `list` */
-                at = k;
-                break;
-            }
-        } while (ts_tree_cursor_goto_next_sibling(&c));
-        if (!inside)
+    /* the child that reaches past `start` is the one to look at: the
+     * cursor skips the others without making nodes of them */
+    for (int level = 0; level < 8 && ts_tree_cursor_goto_first_child_for_byte(&c, start) >= 0; level++) {
+        TSNode k = ts_tree_cursor_current_node(&c);
+        if (ts_node_eq(k, list)) {
+            owner = at; /* the cursor's path holds visible nodes only */
             break;
+        }
+        if (ts_node_start_byte(k) > start || end > ts_node_end_byte(k))
+            break; /* not above `list` (a zero-width block): the fallback */
+        at = k; /* descend into the child spanning `list` */
     }
     ts_tree_cursor_delete(&c);
     return ts_node_is_null(owner) ? ts_node_parent(list) : owner;
