@@ -139,12 +139,28 @@ static int print_json(const tmd_selection *sel, const char **ids, size_t nids)
     return EXIT_OK;
 }
 
+/* Written in 64 KB chunks: stdout on a pipe has a 4 KB buffer, and a large
+ * selection is tens of thousands of lines. */
 static void print_list(const char **ids, size_t n, int nul)
 {
+    char chunk[1 << 16];
+    size_t used = 0;
     for (size_t i = 0; i < n; i++) {
-        fputs(ids[i], stdout);
-        putchar(nul ? '\0' : '\n');
+        size_t len = strlen(ids[i]);
+        if (used + len + 1 > sizeof chunk) {
+            fwrite(chunk, 1, used, stdout);
+            used = 0;
+        }
+        if (len + 1 > sizeof chunk) {
+            fputs(ids[i], stdout);
+            putchar(nul ? '\0' : '\n');
+            continue;
+        }
+        memcpy(chunk + used, ids[i], len);
+        chunk[used + len] = nul ? '\0' : '\n';
+        used += len + 1;
     }
+    fwrite(chunk, 1, used, stdout);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -229,7 +229,10 @@ int select_node_ids(const char ***out, size_t *n, const tmd_selection *sel,
     for (size_t i = 0; i < sel->ntests; i++)
         if (sel->tests[i].why && sel->tests[i].exists)
             ids[count++] = sel->tests[i].node_id;
-    if (count)
+    size_t sorted = 1; /* the engine's verdicts mostly come in name order */
+    while (sorted < count && strcmp(ids[sorted - 1], ids[sorted]) <= 0)
+        sorted++;
+    if (sorted < count)
         qsort(ids, count, sizeof *ids, cmp_str);
     size_t w = 0;
     for (size_t i = 0; i < count; i++)
