@@ -9,7 +9,9 @@
  * region reserved once per process; frees are no-ops and the end forgets
  * everything at once, so the trees of that file need no ts_tree_delete.
  *
- * Nothing tree-sitter allocated inside the scope may be used after its end.
+ * Nothing tree-sitter allocated inside the scope may be used after its end,
+ * and what tree-sitter hands over for free() (ts_node_string) must not be
+ * asked for inside a scope: it would point into the arena.
  * Memory tree-sitter allocated outside any scope (other threads, other
  * modules, before the first scope) stays with malloc and is freed normally:
  * free tells the two apart by address. When the region cannot be reserved,
