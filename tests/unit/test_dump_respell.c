@@ -4,7 +4,7 @@
  * their statement (test_compile.py's test_weird_attribute_position_regressions).
  * Expected blocks: what CPython 3.8.18 ... 3.13.0 produced through
  * tests/reference/testmon_reference.py --dump. */
-#include "support.h"
+#include "support_dumper.h"
 #include "tmdiff.h"
 
 #include "dump_common.h"
@@ -136,34 +136,6 @@ static void test_placeholder_in_text_stays_inexact(void **state)
     tmd_fingerprint_free(&fp);
 }
 
-typedef struct fixture {
-    TSParser *parser;
-    TSTree *tree;
-    tmd_dialect dialect;
-    dumper d;
-} fixture;
-
-static TSNode parse(fixture *f, const char *src)
-{
-    memset(f, 0, sizeof *f);
-    f->parser = ts_parser_new();
-    assert_true(ts_parser_set_language(f->parser, dump_language()));
-    f->tree = ts_parser_parse_string(f->parser, NULL, src, (uint32_t)strlen(src));
-    assert_non_null(f->tree);
-    f->dialect.minor = 11;
-    f->d.src = src;
-    f->d.dialect = &f->dialect;
-    f->d.sym = dump_symbols_get();
-    f->d.status = TMD_FP_BLOCKS;
-    return ts_tree_root_node(f->tree);
-}
-
-static void done(fixture *f)
-{
-    ts_tree_delete(f->tree);
-    ts_parser_delete(f->parser);
-}
-
 /* The respelled text itself: padding up to the statement's indentation
  * (comments too, strings never), the module renamed in place. */
 static void test_respelled_text(void **state)
@@ -183,8 +155,8 @@ static void test_respelled_text(void **state)
                                "s''', c.\n"
                                "    # note\n"
                                "\td)\n";
-    fixture f;
-    TSNode root = parse(&f, src);
+    dumper_fixture f;
+    TSNode root = dumper_fixture_parse(&f, src, 11);
     assert_true(ts_node_has_error(root));
     dump_respelling sites[MAX_SITES];
     unsigned n = 0;
@@ -200,8 +172,8 @@ static void test_respelled_text(void **state)
     assert_int_equal(text[sites[1].to], 'b');
     assert_int_equal(text[sites[2].to], '#');
 
-    fixture g;
-    TSNode again = parse(&g, text);
+    dumper_fixture g;
+    TSNode again = dumper_fixture_parse(&g, text, 11);
     assert_false(ts_node_has_error(again));
     assert_true(dump_respell_fixed(&g.d, again, sites, n));
     /* a padding that ends anywhere but before a token inside brackets is refused */
@@ -212,9 +184,9 @@ static void test_respelled_text(void **state)
     assert_false(dump_respell_fixed(&g.d, again, &outside, 1));
     dump_respelling not_module = {sites[1].to, sites[1].to + 1, DUMP_RESPELL_FUTURE};
     assert_false(dump_respell_fixed(&g.d, again, &not_module, 1));
-    done(&g);
+    dumper_fixture_done(&g);
     free(text);
-    done(&f);
+    dumper_fixture_done(&f);
 }
 
 /* Nothing to respell: NULL, and too many sites for one round: NULL. */
@@ -227,8 +199,8 @@ static void test_leaves_alone(void **state)
         "_tmdFutur_ = 1\nfrom __future__ import *\n",      /* the placeholder is taken */
     };
     for (size_t i = 0; i < sizeof srcs / sizeof srcs[0]; i++) {
-        fixture f;
-        TSNode root = parse(&f, srcs[i]);
+        dumper_fixture f;
+        TSNode root = dumper_fixture_parse(&f, srcs[i], 11);
         dump_respelling sites[MAX_SITES];
         unsigned n = 0;
         size_t len = 0;
@@ -236,16 +208,16 @@ static void test_leaves_alone(void **state)
         if (text)
             print_message("respelled: %s-> %s", srcs[i], text);
         assert_null(text);
-        done(&f);
+        dumper_fixture_done(&f);
     }
-    fixture f;
+    dumper_fixture f;
     static const char many[] = "def f():\n    x = (a.\nb, c.\nd, e.\nf)\n";
-    TSNode root = parse(&f, many);
+    TSNode root = dumper_fixture_parse(&f, many, 11);
     dump_respelling sites[2];
     unsigned n = 0;
     size_t len = 0;
     assert_null(dump_respell_fix(&f.d, root, strlen(many), &len, sites, 2, &n));
-    done(&f);
+    dumper_fixture_done(&f);
 }
 
 int main(void)

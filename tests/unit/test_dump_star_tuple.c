@@ -2,7 +2,7 @@
  * around tuples tree-sitter cannot read (`match *[a], b:`, `x = *(a), b`),
  * and the fingerprints that result (expected block strings: what CPython
  * 3.8.18 ... 3.13.0 produced through tests/reference/testmon_reference.py). */
-#include "support.h"
+#include "support_dumper.h"
 #include "tmdiff.h"
 
 #include "dump_common.h"
@@ -12,34 +12,6 @@
 #include <string.h>
 
 enum { MAX_SPANS = 8 };
-
-typedef struct fixture {
-    TSParser *parser;
-    TSTree *tree;
-    tmd_dialect dialect;
-    dumper d;
-} fixture;
-
-static TSNode parse(fixture *f, const char *src, int minor)
-{
-    memset(f, 0, sizeof *f);
-    f->parser = ts_parser_new();
-    assert_true(ts_parser_set_language(f->parser, dump_language()));
-    f->tree = ts_parser_parse_string(f->parser, NULL, src, (uint32_t)strlen(src));
-    assert_non_null(f->tree);
-    f->dialect.minor = minor;
-    f->d.src = src;
-    f->d.dialect = &f->dialect;
-    f->d.sym = dump_symbols_get();
-    f->d.status = TMD_FP_BLOCKS;
-    return ts_tree_root_node(f->tree);
-}
-
-static void done(fixture *f)
-{
-    ts_tree_delete(f->tree);
-    ts_parser_delete(f->parser);
-}
 
 /* Every such tuple of the text is wrapped, and the new tree reads each
  * one where it stood. */
@@ -58,8 +30,8 @@ static void test_wraps_every_tuple(void **state)
                                "match (*[a], b):\n"
                                "    case _:\n"
                                "        pass\n";
-    fixture f;
-    TSNode root = parse(&f, src, 11);
+    dumper_fixture f;
+    TSNode root = dumper_fixture_parse(&f, src, 11);
     assert_true(ts_node_has_error(root)); /* the grammar gap worked around */
     dump_span spans[MAX_SPANS];
     unsigned n = 0;
@@ -73,16 +45,16 @@ static void test_wraps_every_tuple(void **state)
         assert_int_equal(text[spans[k].from], '(');
         assert_int_equal(text[spans[k].to - 1], ')');
     }
-    fixture g;
-    TSNode again = parse(&g, text, 11);
+    dumper_fixture g;
+    TSNode again = dumper_fixture_parse(&g, text, 11);
     assert_false(ts_node_has_error(again));
     assert_true(dump_star_tuple_fixed(&g.d, again, spans, n));
     /* a span that is no such tuple is refused */
     dump_span wrong = {spans[0].from + 1, spans[0].to};
     assert_false(dump_star_tuple_fixed(&g.d, again, &wrong, 1));
-    done(&g);
+    dumper_fixture_done(&g);
     free(text);
-    done(&f);
+    dumper_fixture_done(&f);
 }
 
 /* Where the parentheses could change what the text means, or no star
@@ -105,8 +77,8 @@ static void test_leaves_alone(void **state)
         {"match *[a],\n  b:\n    case _: pass\n", 11},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        fixture f;
-        TSNode root = parse(&f, cases[i].src, cases[i].minor);
+        dumper_fixture f;
+        TSNode root = dumper_fixture_parse(&f, cases[i].src, cases[i].minor);
         dump_span spans[MAX_SPANS];
         unsigned n = 0;
         size_t len = 0;
@@ -114,7 +86,7 @@ static void test_leaves_alone(void **state)
         if (text)
             print_message("rewritten: %s-> %s", cases[i].src, text);
         assert_null(text);
-        done(&f);
+        dumper_fixture_done(&f);
     }
 }
 
