@@ -21,7 +21,8 @@ const char select_options_help[] =
     "                      tests, for pytest --deselect)\n"
     "  -0                  separate the output with NUL instead of newlines\n"
     "  --shard K/N         only part K of N, split by recorded durations\n"
-    "  --no-cache          do not use the fingerprint cache ($XDG_CACHE_HOME/tmdiff)\n";
+    "  --no-cache          read and write no cache ($XDG_CACHE_HOME/tmdiff: fingerprints,\n"
+    "                      blob ids, collection, dependency index); slower, same answer\n";
 
 /* The value of an option given as "--opt VALUE" or "--opt=VALUE". */
 static int option_value(const char **out, int argc, char **argv, int *i, const char *name)
@@ -129,6 +130,8 @@ int select_compute(tmd_selection **out, const select_options *opts)
     so.python_exe = opts->python_exe;
     so.precise = opts->precise;
     so.no_cache = opts->no_cache;
+    if (opts->no_cache) /* the collection's cache takes its folder from here */
+        setenv("TMDIFF_COLLECT_CACHE", "", 1);
 
     /* The database: --db, else $TESTMON_DATAFILE (relative to the root, as
      * testmon reads it from pytest's rootdir), else ROOT/.testmondata. */

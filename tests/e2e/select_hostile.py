@@ -183,6 +183,17 @@ def sound_variations(exe, shared, problems):
             else:
                 print("ok   a different environment runs every collected test (%s)" %
                       summary.get("reason"))
+        # --no-cache: the same answer, and nothing written to the cache folder.
+        empty_cache = os.path.join(tmp, "no-cache")
+        os.mkdir(empty_cache)
+        cached = tmdiff(exe, root)
+        rc, out, err = tmdiff(exe, root, "--no-cache",
+                              env=dict(os.environ, XDG_CACHE_HOME=empty_cache))
+        if (rc, out) != cached[:2] or cached[0] != 0 or os.listdir(empty_cache):
+            problems.append("--no-cache: exit %d %r %r, cache folder %r" %
+                            (rc, out, err, list(os.walk(empty_cache))))
+        else:
+            print("ok   --no-cache gives the same answer and writes no cache")
         # A symlink in the tree pointing outside the root counts as changed.
         outside = os.path.join(tmp, "outside.py")
         tax = os.path.join(root, "invoicing", "tax.py")
