@@ -21,8 +21,9 @@ const char select_options_help[] =
     "                      tests, for pytest --deselect)\n"
     "  -0                  separate the output with NUL instead of newlines\n"
     "  --shard K/N         only part K of N, split by recorded durations\n"
-    "  --no-cache          read and write no cache ($XDG_CACHE_HOME/tmdiff: fingerprints,\n"
-    "                      blob ids, collection, dependency index); slower, same answer\n";
+    "  --no-cache          read and write no cache (fingerprints, blob ids, the\n"
+    "                      collection, the dependency index in\n"
+    "                      $XDG_CACHE_HOME/tmdiff): slower, same answer\n";
 
 /* The value of an option given as "--opt VALUE" or "--opt=VALUE". */
 static int option_value(const char **out, int argc, char **argv, int *i, const char *name)
