@@ -181,8 +181,12 @@ static int check_block(tmd_depindex *ix, const unsigned char *block, size_t size
     next = 0;
     for (uint64_t i = 0; i < h->nfiles; i++) {
         const depindex_file *f = &ix->files[i];
-        if (f->name >= h->nstr || f->fp0 != next || !f->nfps)
+        if (f->name >= h->nstr || f->fp0 != next || !f->nfps || next + f->nfps > h->nfps)
             return 0;
+        /* tmd_depindex_fps promises (filename, id) order: ids ascend per file */
+        for (uint64_t j = next + 1; j < next + f->nfps; j++)
+            if (ix->fpids[j - 1] >= ix->fpids[j])
+                return 0;
         next += f->nfps;
         if (i && strcmp(ix->str + ix->files[i - 1].name, ix->str + f->name) >= 0)
             return 0;

@@ -169,11 +169,13 @@ static uint64_t answers(const tmd_depindex *ix)
     XXH3_freeState(st);
     free(asked);
     free(ids);
-    free(fps); /* the index's strings are its own */
-    if (ix)
+    if (ix) { /* the strings are the index's own */
+        free(fps);
         free(tests);
-    else
+    } else {
+        tmd_db_fps_free(fps, nfps);
         tmd_db_tests_free(tests, ntests);
+    }
     return rc == TMD_OK ? (h ? h : 1) : 0;
 }
 
