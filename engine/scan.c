@@ -123,7 +123,7 @@ static void *work(void *arg)
     return NULL;
 }
 
-int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const char *root,
+int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs,
                    const tmd_db_fp *fps, size_t nfps, int threads, const tmd_scan_fp *fpo)
 {
     *out = NULL;

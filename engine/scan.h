@@ -35,12 +35,11 @@ typedef struct tmd_scan_fp {
  * names, in order) with up to `threads` threads (0: one per online CPU, at
  * most 8): the caller's `fs` on this thread, and a sibling of it (git's
  * index shared, read-only; buffers and handles its own) for each other one.
- * `root` is fs's root (kept for the callers; the siblings take fs's). A
- * file is unchanged when every fingerprint's fsha equals its
+ * A file is unchanged when every fingerprint's fsha equals its
  * fsha now (select.c's rule). `fpo` NULL (--no-cache): no fingerprinting
  * and no blob cache; else both use fpo->cache_dir. *out has *nfiles
  * entries; release with tmd_scan_free. */
-int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs, const char *root,
+int tmd_scan_files(tmd_scan_file **out, size_t *nfiles, tmd_filestate *fs,
                    const tmd_db_fp *fps, size_t nfps, int threads, const tmd_scan_fp *fpo);
 void tmd_scan_free(tmd_scan_file *files, size_t n);
 

@@ -582,7 +582,7 @@ static int select_all(run *r)
     tmd_scan_file *scanned = NULL;
     size_t nscanned = 0, k = 0;
     tmd_scan_fp fpo = {&r->dialect, r->opts->cache_dir, r->opts->precise};
-    if (tmd_scan_files(&scanned, &nscanned, r->fs, r->opts->root, fps, nfps, 0,
+    if (tmd_scan_files(&scanned, &nscanned, r->fs, fps, nfps, 0,
                        r->opts->no_cache ? NULL : &fpo) != TMD_OK) {
         scanned = NULL;
         tmd_error_clear();

@@ -108,7 +108,7 @@ static void scan_rounds(tmd_filestate *fs, const tmd_db_fp *fps, size_t nfps,
     for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
         tmd_scan_file *files = NULL;
         size_t nfiles = 0;
-        assert_int_equal(tmd_scan_files(&files, &nfiles, fs, root, fps, nfps, threads[t], fpo), 0);
+        assert_int_equal(tmd_scan_files(&files, &nfiles, fs, fps, nfps, threads[t], fpo), 0);
         assert_int_equal(nfiles, nfps / 2);
         for (size_t g = 0; g < nfiles; g++) {
             const tmd_db_fp *f = &fps[2 * g];
@@ -193,7 +193,7 @@ static void same_as_one_thread(void **state)
     write_file("pkg1/mod001.py", "def f8():\n    return 8\n");
     tmd_scan_file *files = NULL;
     size_t nfiles = 0;
-    assert_int_equal(tmd_scan_files(&files, &nfiles, fs, root, fps, nfps, 2, &fpo), 0);
+    assert_int_equal(tmd_scan_files(&files, &nfiles, fs, fps, nfps, 2, &fpo), 0);
     int found = 0;
     for (size_t g = 0; g < nfiles; g++)
         if (!strcmp(fps[2 * g].filename, "pkg1/mod001.py")) {
