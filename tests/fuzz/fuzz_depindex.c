@@ -280,7 +280,8 @@ static uint8_t *saved_index(size_t *n)
     idx_path[0] = '\0';
     while ((e = readdir(d)))
         if (strlen(e->d_name) > 4 && !strcmp(e->d_name + strlen(e->d_name) - 4, ".idx"))
-            snprintf(idx_path, sizeof idx_path, "%s/%s", idx_dir, e->d_name);
+            FUZZ_CHECK(snprintf(idx_path, sizeof idx_path, "%s/%s", idx_dir, e->d_name) <
+                           (int)sizeof idx_path, "index path too long in %s", idx_dir);
     closedir(d);
     FUZZ_CHECK(idx_path[0], "the writer saved no index in %s", idx_dir);
     FILE *f = fopen(idx_path, "rb");
