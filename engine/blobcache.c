@@ -4,6 +4,7 @@
  * file private to the user running tmdiff; anything else starts afresh. */
 #include "blobcache.h"
 #include "build_id.h"
+#include "cache_dir.h"
 #include "error.h"
 #include "store.h"
 #include "tmdiff.h"
@@ -172,26 +173,13 @@ out:
     close(fd);
 }
 
-static char *default_dir(void)
-{
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    char buf[4200];
-    if (xdg && *xdg == '/')
-        snprintf(buf, sizeof buf, "%s/tmdiff", xdg);
-    else if (home && *home)
-        snprintf(buf, sizeof buf, "%s/.cache/tmdiff", home);
-    else
-        return NULL;
-    return strdup(buf);
-}
-
 int blobcache_open_bounded(blobcache **out, const char *dir, size_t max_entries)
 {
     *out = NULL;
     blobcache *c = calloc(1, sizeof *c);
     if (!c)
         return tmd_error(TMD_ENOMEM, "blobcache: out of memory");
-    c->dir = dir ? strdup(dir) : default_dir();
+    c->dir = cache_dir_path(dir, NULL);
     if (!c->dir) {
         free(c);
         return dir ? tmd_error(TMD_ENOMEM, "blobcache: out of memory")
@@ -313,21 +301,6 @@ static int newest_first(const void *a, const void *b)
     return x > y ? -1 : x < y ? 1 : by_key(a, b);
 }
 
-static void mkdirs(const char *path)
-{
-    char *p = strdup(path);
-    if (!p)
-        return;
-    for (char *s = p + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(p, 0700);
-            *s = '/';
-        }
-    mkdir(p, 0700);
-    free(p);
-}
-
 /* 1 when an entry this run used was last saved as used a day or more ago:
  * its stamp is refreshed (one write a day) so that the bound does not evict
  * a repository's entries merely because its contents stopped changing. */
@@ -381,7 +354,7 @@ int blobcache_save(blobcache *c)
     h.seed = c->seed;
     h.check = checksum(&h, all, n);
 
-    mkdirs(c->dir);
+    cache_dir_make(c->dir); /* a failure shows when the file is written */
     size_t tn = strlen(c->path) + 8;
     char *tmp = malloc(tn);
     int fd = -1, rc = -1;

@@ -6,6 +6,7 @@
  * are used where they lie, every length and the order checked, so 100,000
  * items cost no allocation each. */
 #include "cache_evict.h"
+#include "cache_dir.h"
 #include "collect_cache.h"
 
 #include <errno.h>
@@ -115,17 +116,9 @@ int collect_cache_key(collect_key *key, const char *rootabs, const strvec *conft
 char *collect_cache_dir(void)
 {
     const char *own = getenv("TMDIFF_COLLECT_CACHE");
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    char buf[4200];
     if (own)
         return *own ? strdup(own) : NULL;
-    if (xdg && *xdg == '/')
-        snprintf(buf, sizeof buf, "%s/tmdiff/collect", xdg);
-    else if (home && *home)
-        snprintf(buf, sizeof buf, "%s/.cache/tmdiff/collect", home);
-    else
-        return NULL;
-    return strdup(buf);
+    return cache_dir_path(NULL, "collect");
 }
 
 static char *file_of(const collect_key *key)

@@ -1,5 +1,6 @@
 /* dbcache.c: verified databases in a local cache folder, installed
  * atomically, evicted least recently used first. See dbcache.h. */
+#include "cache_dir.h"
 #include "dbcache.h"
 #include "error.h"
 
@@ -28,58 +29,25 @@ static char *join(const char *dir, const char *name, const char *ext)
     return p;
 }
 
-/* mkdir -p, private to the user: cached databases name their code. */
-static int make_dirs(const char *path)
-{
-    char *p = strdup(path);
-    if (!p)
-        return tmd_error(TMD_ENOMEM, "cache: out of memory");
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-            int e = errno;
-            free(p);
-            return tmd_error(TMD_EIO, "%s: cannot create the cache folder: %s (set XDG_CACHE_HOME)",
-                             path, strerror(e));
-        }
-        *s = '/';
-    }
-    int rc = 0;
-    if (mkdir(p, 0700) != 0 && errno != EEXIST)
-        rc = tmd_error(TMD_EIO, "%s: cannot create the cache folder: %s (set XDG_CACHE_HOME)", path,
-                       strerror(errno));
-    free(p);
-    return rc;
-}
-
 int tmd_dbcache_open(tmd_dbcache *out, const char *base, const char *display,
                      const tmd_store_options *opts)
 {
     memset(out, 0, sizeof *out);
-    char root[4096];
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (base && *base)
-        snprintf(root, sizeof root, "%s", base);
-    else if (xdg && xdg[0] == '/')
-        snprintf(root, sizeof root, "%s/tmdiff", xdg);
-    else if (home && *home)
-        snprintf(root, sizeof root, "%s/.cache/tmdiff", home);
-    else
-        return tmd_error(TMD_EINVAL, "cache: neither XDG_CACHE_HOME nor HOME is set (set one)");
-
     /* One folder per store, named by a hash of its credential-free location,
      * so two stores never mix databases. */
     char key[64];
     snprintf(key, sizeof key, "stores/%016llx", (unsigned long long)XXH3_64bits(display, strlen(display)));
-    out->dir = join(root, key, "");
+    out->dir = cache_dir_path(base && *base ? base : NULL, key);
     if (!out->dir)
-        return tmd_error(TMD_ENOMEM, "cache: out of memory");
+        return tmd_error(TMD_EINVAL, "cache: no cache folder: neither XDG_CACHE_HOME nor HOME "
+                         "is set, or memory ran out (set XDG_CACHE_HOME)");
     out->max_entries = opts->cache_entries ? opts->cache_entries : 1;
     out->max_bytes = opts->cache_bytes;
     out->miss_ttl = opts->miss_ttl;
-    int rc = make_dirs(out->dir);
+    int rc = TMD_OK;
+    if (cache_dir_make(out->dir) != 0) /* private: cached databases name their code */
+        rc = tmd_error(TMD_EIO, "%s: cannot create the cache folder: %s (set XDG_CACHE_HOME)",
+                       out->dir, strerror(errno));
     if (rc == 0) {
         /* A note for whoever looks inside: which store this folder mirrors. */
         char *note = join(out->dir, "store", ".txt");

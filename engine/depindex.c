@@ -3,6 +3,7 @@
  * (written to a temporary name, renamed into place: a reader never sees a
  * partial file). The cache keeps the few most recently used indexes. */
 #include "cache_evict.h"
+#include "cache_dir.h"
 #include "depindex.h"
 #include "error.h"
 
@@ -108,32 +109,6 @@ static int still_same(const depindex_ident *id, const char *db_path, int64_t env
     depindex_ident now;
     return identify(&now, db_path, env_id) == TMD_OK && !memcmp(&now, id, sizeof now) &&
            held_open(&now);
-}
-
-static char *index_dir(const char *cache_dir)
-{
-    char buf[4200];
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (cache_dir)
-        snprintf(buf, sizeof buf, "%s/depindex", cache_dir);
-    else if (xdg && *xdg == '/')
-        snprintf(buf, sizeof buf, "%s/tmdiff/depindex", xdg);
-    else if (home && *home)
-        snprintf(buf, sizeof buf, "%s/.cache/tmdiff/depindex", home);
-    else
-        return NULL;
-    return strdup(buf);
-}
-
-static void mkdirs(char *path)
-{
-    for (char *s = path + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(path, 0700);
-            *s = '/';
-        }
-    mkdir(path, 0700);
 }
 
 /* Checks a block's head against its size and every offset in it, so the
@@ -289,7 +264,7 @@ int tmd_depindex_open(tmd_depindex **out, tmd_db *db, const char *db_path, int64
     if (rc == TMD_OK && !held_open(&id))
         rc = tmd_error(TMD_EIO, "%s: not the file the connection reads (replaced, or a private "
                        "copy); no dependency index", db_path);
-    if (rc == TMD_OK && use_cache && (dir = index_dir(cache_dir))) {
+    if (rc == TMD_OK && use_cache && (dir = cache_dir_path(cache_dir, "depindex"))) {
         snprintf(path, sizeof path, "%s/%016llx.idx", dir,
                  (unsigned long long)XXH3_64bits(&id, sizeof id));
         if (load_cached(ix, path, &id)) {
@@ -328,7 +303,7 @@ int tmd_depindex_open(tmd_depindex **out, tmd_db *db, const char *db_path, int64
     if (rc == TMD_OK) {
         ix->block = block;
         if (dir) {
-            mkdirs(dir);
+            cache_dir_make(dir);
             save(dir, path, block, size);
         }
         *out = ix;

@@ -6,6 +6,7 @@
  * the oldest rows go when it holds more than FPCACHE_MAX_ROWS. Keys carry
  * the build's identity (version + GNU build ID, or a hash of the executable). */
 #include "build_id.h"
+#include "cache_dir.h"
 #include "error.h"
 #include "fpcache_internal.h"
 #include "tmdiff.h"
@@ -96,51 +97,22 @@ static int open_db(tmd_fpcache *c)
     return ok ? 0 : -1;
 }
 
-static char *default_dir(void)
-{
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    char buf[4096];
-    if (xdg && *xdg == '/')
-        snprintf(buf, sizeof buf, "%s/tmdiff", xdg);
-    else if (home && *home)
-        snprintf(buf, sizeof buf, "%s/.cache/tmdiff", home);
-    else
-        return NULL;
-    return strdup(buf);
-}
-
-static int mkdirs(const char *path)
-{
-    char *p = strdup(path);
-    if (!p)
-        return -1;
-    for (char *s = p + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(p, 0700);
-            *s = '/';
-        }
-    int rc = (mkdir(p, 0700) == 0 || errno == EEXIST) ? 0 : -1;
-    free(p);
-    return rc;
-}
-
 int fpcache_open_versioned(tmd_fpcache **out, const char *dir, const char *version, size_t max_rows)
 {
     *out = NULL;
     tmd_fpcache *c = calloc(1, sizeof *c);
-    char *d = dir ? strdup(dir) : default_dir();
+    char *d = cache_dir_path(dir, NULL);
     if (!c || !d) {
+        int located = d || dir;
         free(c);
         free(d);
-        return d || dir ? tmd_error(TMD_ENOMEM, "fpcache: out of memory")
+        return located ? tmd_error(TMD_ENOMEM, "fpcache: out of memory")
                         : tmd_error(TMD_ENOTFOUND, "fpcache: neither $XDG_CACHE_HOME nor $HOME is set "
                                                    "(set one, or run without the cache)");
     }
     snprintf(c->version, sizeof c->version, "%s", version);
     c->max_rows = max_rows;
-    if (mkdirs(d) != 0) {
+    if (cache_dir_make(d) != 0) {
         int e = errno;
         free(c);
         int rc = tmd_error(TMD_EIO, "%s: cannot create the cache folder: %s (check permissions)", d, strerror(e));

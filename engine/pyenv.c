@@ -11,6 +11,7 @@
  * (no METADATA, folded Name header, a zip on sys.path...) makes tmdiff ask the
  * interpreter for the package string itself. */
 #include "buf.h"
+#include "cache_dir.h"
 #include "error.h"
 #include "pyenv_internal.h"
 #include "tmdiff.h"
@@ -333,40 +334,10 @@ static uint64_t facts_key(const char *exe, const char *root, const struct pyenv_
     return key;
 }
 
-static char *cache_dir_default(const char *given)
-{
-    if (given)
-        return strdup(given);
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    if (xdg && *xdg == '/')
-        return join2(xdg, "tmdiff");
-    const char *home = getenv("HOME");
-    if (home && *home)
-        return join2(home, ".cache/tmdiff");
-    return NULL;
-}
-
-static int mkdir_p(const char *path)
-{
-    char *p = strdup(path);
-    if (!p)
-        return -1;
-    for (char *s = p + 1; *s; s++) {
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(p, 0700);
-            *s = '/';
-        }
-    }
-    int rc = mkdir(p, 0700) == 0 || errno == EEXIST ? 0 : -1;
-    free(p);
-    return rc;
-}
-
 char *pyenv_cache_dir(const char *given)
 {
-    char *dir = cache_dir_default(given);
-    if (dir && mkdir_p(dir) != 0) {
+    char *dir = cache_dir_path(given, NULL);
+    if (dir && cache_dir_make(dir) != 0) {
         free(dir);
         return NULL;
     }
