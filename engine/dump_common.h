@@ -118,6 +118,19 @@ static inline TSNode dump_first_child(TSNode n)
     return dump_kids_next(&k);
 }
 
+/* One step of a pre-order walk: into the current node's first child when
+ * `descend`, else to the node after its subtree. 0 once the walk has left
+ * the cursor's root. */
+static inline int dump_cursor_step(TSTreeCursor *c, int descend)
+{
+    if (descend && ts_tree_cursor_goto_first_child(c))
+        return 1;
+    while (!ts_tree_cursor_goto_next_sibling(c))
+        if (!ts_tree_cursor_goto_parent(c))
+            return 0;
+    return 1;
+}
+
 /* dump_text(n) equals the C string s. */
 int dump_text_is(const dumper *d, TSNode n, const char *s);
 /* The `len` bytes at s spell one of Python 3's hard keywords. */

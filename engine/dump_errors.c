@@ -134,13 +134,7 @@ int dump_check_errors(dumper *d, TSNode root)
                     depth--;
             }
         }
-        if (descend && ts_tree_cursor_goto_first_child(&c))
-            continue;
-        int moved = 0;
-        while (!(moved = ts_tree_cursor_goto_next_sibling(&c)))
-            if (!ts_tree_cursor_goto_parent(&c))
-                break;
-        if (!moved)
+        if (!dump_cursor_step(&c, descend))
             break;
     }
     ts_tree_cursor_delete(&c);

@@ -178,13 +178,7 @@ static void walk_tokens(walk *w, TSNode root, int checking)
         int atom = ts_node_symbol(n) == y->S_string || ts_node_child_count(n) == 0;
         if (atom && is_token(w, n))
             token(w, n, checking);
-        if (!atom && ts_tree_cursor_goto_first_child(&c))
-            continue;
-        int moved = 0;
-        while (!(moved = ts_tree_cursor_goto_next_sibling(&c)))
-            if (!ts_tree_cursor_goto_parent(&c))
-                break;
-        if (!moved)
+        if (!dump_cursor_step(&c, !atom))
             break;
     }
     ts_tree_cursor_delete(&c);

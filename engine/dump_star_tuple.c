@@ -165,13 +165,7 @@ static void find_tuples(scan *s, TSNode root)
             if (s->nspans == s->max_spans)
                 break;
         }
-        if (!atom && ts_tree_cursor_goto_first_child(&c))
-            continue;
-        int moved = 0;
-        while (!(moved = ts_tree_cursor_goto_next_sibling(&c)))
-            if (!ts_tree_cursor_goto_parent(&c))
-                break;
-        if (!moved)
+        if (!dump_cursor_step(&c, !atom))
             break;
     }
     ts_tree_cursor_delete(&c);
