@@ -131,8 +131,6 @@ int select_compute(tmd_selection **out, const select_options *opts)
     so.python_exe = opts->python_exe;
     so.precise = opts->precise;
     so.no_cache = opts->no_cache;
-    if (opts->no_cache) /* the collection's cache takes its folder from here */
-        setenv("TMDIFF_COLLECT_CACHE", "", 1);
 
     /* The database: --db, else $TESTMON_DATAFILE (relative to the root, as
      * testmon reads it from pytest's rootdir), else ROOT/.testmondata. */

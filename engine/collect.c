@@ -445,6 +445,15 @@ int tmd_collect_project(tmd_collection *out, const char *root)
 
 int tmd_collect_project_also(tmd_collection *out, const char *root, const char *const *also, size_t nalso)
 {
+    char *cache = collect_cache_dir(NULL);
+    int rc = collect_project_cached(out, root, also, nalso, cache);
+    free(cache);
+    return rc;
+}
+
+int collect_project_cached(tmd_collection *out, const char *root, const char *const *also,
+                           size_t nalso, const char *cache)
+{
     memset(out, 0, sizeof *out);
     char *rootabs = realpath(root ? root : ".", NULL);
     if (!rootabs)
@@ -509,8 +518,8 @@ int tmd_collect_project_also(tmd_collection *out, const char *root, const char *
     /* collect_cache.c: the same config, walk and file bytes give the same
      * collection; a key that cannot be made means no caching */
     collect_key ckey;
-    int keyed = collect_cache_key(&ckey, rootabs, &w.conftests, &w.files) == 0;
-    if (keyed && collect_cache_load(out, &ckey) == 0)
+    int keyed = cache && collect_cache_key(&ckey, rootabs, &w.conftests, &w.files) == 0;
+    if (keyed && collect_cache_load(out, cache, &ckey) == 0)
         goto done;
 
     /* collect_parse.c: fixtures and hooks first (they decide whether tests
@@ -546,7 +555,7 @@ int tmd_collect_project_also(tmd_collection *out, const char *root, const char *
     w.files.v = NULL;
     w.files.n = 0;
     if (keyed)
-        collect_cache_save(out, &ckey);
+        collect_cache_save(out, cache, &ckey);
 done:
     item_list_free(&items);
     strvec_free(&w.files);

@@ -2,6 +2,8 @@
  * caller can read the database meanwhile (tmdiff.h). Without a cache the
  * collection of a large suite is a second of CPU that depends on nothing
  * the database holds; started first, it overlaps the dependency index. */
+#include "collect_cache.h"
+#include "collect_internal.h"
 #include "error.h"
 #include "tmdiff.h"
 
@@ -12,6 +14,7 @@
 
 struct tmd_collect_job {
     char *root;
+    char *cache; /* the cache's folder; NULL: none */
     char **also;
     size_t nalso;
     pthread_t tid;
@@ -26,13 +29,15 @@ static void job_free(tmd_collect_job *j)
     for (size_t i = 0; i < j->nalso; i++)
         free(j->also[i]);
     free(j->also);
+    free(j->cache);
     free(j->root);
     free(j);
 }
 
 static void run(tmd_collect_job *j)
 {
-    j->rc = tmd_collect_project_also(&j->result, j->root, (const char *const *)j->also, j->nalso);
+    j->rc = collect_project_cached(&j->result, j->root, (const char *const *)j->also, j->nalso,
+                                   j->cache);
     if (j->rc != TMD_OK)
         snprintf(j->msg, sizeof j->msg, "%s", tmd_error_message());
 }
@@ -44,7 +49,7 @@ static void *thread_main(void *arg)
 }
 
 int tmd_collect_start(tmd_collect_job **out, const char *root, const char *const *also,
-                      size_t nalso)
+                      size_t nalso, const tmd_collect_cache *cache)
 {
     *out = NULL;
     tmd_collect_job *j = calloc(1, sizeof *j);
@@ -54,6 +59,9 @@ int tmd_collect_start(tmd_collect_job **out, const char *root, const char *const
             job_free(j);
         return tmd_error(TMD_ENOMEM, "collect: out of memory");
     }
+    /* a folder that cannot be named (no HOME, no memory) means no cache */
+    if (!cache || !cache->no_cache)
+        j->cache = collect_cache_dir(cache ? cache->cache_dir : NULL);
     for (size_t i = 0; i < nalso; i++, j->nalso++)
         if (also[i] && !(j->also[i] = strdup(also[i]))) {
             job_free(j);

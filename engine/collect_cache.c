@@ -113,19 +113,16 @@ int collect_cache_key(collect_key *key, const char *rootabs, const strvec *conft
 
 /* ---- where ------------------------------------------------------------------- */
 
-char *collect_cache_dir(void)
+char *collect_cache_dir(const char *cache_dir)
 {
     const char *own = getenv("TMDIFF_COLLECT_CACHE");
-    if (own)
+    if (own && !cache_dir)
         return *own ? strdup(own) : NULL;
-    return cache_dir_path(NULL, "collect");
+    return cache_dir_path(cache_dir, "collect");
 }
 
-static char *file_of(const collect_key *key)
+static char *file_of(const char *dir, const collect_key *key)
 {
-    char *dir = collect_cache_dir();
-    if (!dir)
-        return NULL;
     char name[40];
     for (int i = 0; i < 16; i++)
         snprintf(name + 2 * i, 3, "%02x", key->bytes[i]);
@@ -133,7 +130,6 @@ static char *file_of(const collect_key *key)
     char *path = malloc(n);
     if (path)
         snprintf(path, n, "%s/%s.col", dir, name);
-    free(dir);
     return path;
 }
 
@@ -209,9 +205,9 @@ static void put_str(out_buf *b, const char *s)
     put(b, s, n + 1); /* with its NUL: read back in place */
 }
 
-void collect_cache_save(const tmd_collection *c, const collect_key *key)
+void collect_cache_save(const tmd_collection *c, const char *dir, const collect_key *key)
 {
-    char *path = file_of(key);
+    char *path = file_of(dir, key);
     if (!path)
         return;
     out_buf b = {0};
@@ -242,16 +238,7 @@ void collect_cache_save(const tmd_collection *c, const collect_key *key)
     if (!b.oom && c->count < NO_STRING && c->nfiles < NO_STRING && nexpect < NO_STRING) {
         uint64_t h = XXH3_64bits(b.p + hashed, b.n - hashed);
         memcpy(b.p + hashed - sizeof h, &h, sizeof h);
-        char *dir = collect_cache_dir();
-        if (dir) {
-            for (char *s = dir + 1; *s; s++)
-                if (*s == '/') {
-                    *s = '\0';
-                    mkdir(dir, 0700);
-                    *s = '/';
-                }
-            mkdir(dir, 0700);
-        }
+        cache_dir_make(dir);
         size_t tn = strlen(path) + 32;
         char *tmp = malloc(tn);
         int fd = -1;
@@ -266,12 +253,11 @@ void collect_cache_save(const tmd_collection *c, const collect_key *key)
                 done += (size_t)w;
             if (close(fd) != 0 || done != b.n || rename(tmp, path) != 0) {
                 unlink(tmp);
-            } else if (dir) {
+            } else {
                 cache_evict(dir, ".col", KEEP_COLLECTIONS);
             }
         }
         free(tmp);
-        free(dir);
     }
     free(b.p);
     free(path);
@@ -383,10 +369,10 @@ static int read_all(int fd, unsigned char *into, size_t size)
     return done == size ? 0 : -1;
 }
 
-int collect_cache_load(tmd_collection *out, const collect_key *key)
+int collect_cache_load(tmd_collection *out, const char *dir, const collect_key *key)
 {
     memset(out, 0, sizeof *out);
-    char *path = file_of(key);
+    char *path = file_of(dir, key);
     if (!path)
         return -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);

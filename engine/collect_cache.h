@@ -24,16 +24,19 @@ typedef struct collect_key {
 int collect_cache_key(collect_key *key, const char *rootabs, const strvec *conftests,
                       const strvec *files);
 
-/* Fills `out` from the cache: 0 when found and intact, -1 otherwise (out is
- * then zeroed). Release a found one with tmd_collection_free. */
-int collect_cache_load(tmd_collection *out, const collect_key *key);
+/* Fills `out` from the cache in folder `dir`: 0 when found and intact, -1
+ * otherwise (out is then zeroed). Release a found one with
+ * tmd_collection_free. */
+int collect_cache_load(tmd_collection *out, const char *dir, const collect_key *key);
 
-/* Saves `c` under `key` (best effort: failures are ignored). */
-void collect_cache_save(const tmd_collection *c, const collect_key *key);
+/* Saves `c` under `key` in folder `dir`, made if missing (best effort:
+ * failures are ignored). */
+void collect_cache_save(const tmd_collection *c, const char *dir, const collect_key *key);
 
-/* The folder used: $TMDIFF_COLLECT_CACHE if set ("" disables the cache),
- * else $XDG_CACHE_HOME/tmdiff/collect or ~/.cache/tmdiff/collect. NULL:
- * disabled. free() it. */
-char *collect_cache_dir(void);
+/* The folder to use: `cache_dir`/collect when cache_dir (a --cache-dir) is
+ * given, else $TMDIFF_COLLECT_CACHE if set ("" disables the cache), else
+ * $XDG_CACHE_HOME/tmdiff/collect or ~/.cache/tmdiff/collect. NULL: disabled.
+ * free() it. */
+char *collect_cache_dir(const char *cache_dir);
 
 #endif

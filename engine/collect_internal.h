@@ -143,4 +143,11 @@ int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unre
                       const char *rootabs, const strvec *conftests, const strvec *files,
                       const pytest_config *cfg);
 
+/* ---- collect.c -------------------------------------------------------------- */
+
+/* tmd_collect_project_also with the collection cache in folder `cache`
+ * (collect_cache_dir; NULL: no cache). */
+int collect_project_cached(tmd_collection *out, const char *root, const char *const *also,
+                           size_t nalso, const char *cache);
+
 #endif

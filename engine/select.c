@@ -640,7 +640,8 @@ int tmd_select_run(tmd_selection **out, const tmd_select_options *opts)
     if (!(r.store = calloc(1, sizeof *r.store)))
         return oom("selection");
     r.sel = &r.store->pub;
-    if (opts->collect && tmd_collect_start(&r.collect, opts->root, NULL, 0) != TMD_OK) {
+    tmd_collect_cache cc = {opts->cache_dir, opts->no_cache};
+    if (opts->collect && tmd_collect_start(&r.collect, opts->root, NULL, 0, &cc) != TMD_OK) {
         r.collect = NULL; /* collected when needed instead */
         tmd_error_clear();
     }

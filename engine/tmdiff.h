@@ -350,8 +350,15 @@ int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collectio
  * or, with out NULL, only waits and discards it; either way it frees the
  * job. Every started job must be finished exactly once. */
 typedef struct tmd_collect_job tmd_collect_job;
+/* Where the job keeps its cache of collections: `cache_dir`/collect (NULL:
+ * $TMDIFF_COLLECT_CACHE if set, "" disabling it, else the default cache
+ * folder, as tmd_collect_project_also); no_cache: neither read nor written. */
+typedef struct tmd_collect_cache {
+    const char *cache_dir;
+    int no_cache;
+} tmd_collect_cache;
 int tmd_collect_start(tmd_collect_job **out, const char *root, const char *const *also,
-                      size_t nalso);
+                      size_t nalso, const tmd_collect_cache *cache /* NULL: the defaults */);
 int tmd_collect_finish(tmd_collect_job *job, tmd_collection *out);
 
 /* ---- incremental fingerprint cache (fpcache.c) --------------------------- */

@@ -136,7 +136,7 @@ static void check_one(const uint8_t *d, size_t size)
     write_file(path, d, size);
 
     tmd_collection c;
-    int rc = collect_cache_load(&c, &key);
+    int rc = collect_cache_load(&c, dir, &key);
     if (rc != 0) {
         FUZZ_CHECK(!c.arena && !c.items && !c.count && !c.files && !c.nfiles,
                    "a refused file left a collection behind");
@@ -147,7 +147,7 @@ static void check_one(const uint8_t *d, size_t size)
 
     /* the writer writes back what was read (spare word 0, hash recomputed) */
     unlink(path);
-    collect_cache_save(&c, &key);
+    collect_cache_save(&c, dir, &key);
     size_t n = 0;
     uint8_t *again = read_file(path, &n);
     FUZZ_CHECK(again != NULL, "the writer did not write the collection back");
@@ -200,14 +200,14 @@ static void writer_seeds(void)
             key.bytes[i] = (unsigned char)(0x40 + s * 16 + (size_t)i);
         char path[PATH_MAX + 64];
         key_path(path, sizeof path, &key);
-        collect_cache_save(all[s], &key);
+        collect_cache_save(all[s], dir, &key);
         size_t n = 0;
         uint8_t *bytes = read_file(path, &n);
         FUZZ_CHECK(bytes != NULL, "the writer wrote no %s", path);
         unlink(path);
         tmd_collection c;
         write_file(path, bytes, n);
-        FUZZ_CHECK(collect_cache_load(&c, &key) == 0, "the writer's file is refused");
+        FUZZ_CHECK(collect_cache_load(&c, dir, &key) == 0, "the writer's file is refused");
         FUZZ_CHECK(c.count == all[s]->count && c.nfiles == all[s]->nfiles, "counts changed");
         for (size_t i = 0; i < c.count; i++)
             FUZZ_CHECK(!strcmp(c.items[i].nodeid, items[i].nodeid) &&

@@ -155,7 +155,7 @@ static void damaged_cache_is_not_used(void **state)
             fclose(f);
             setenv("TMDIFF_COLLECT_CACHE", cache, 1);
             tmd_collection c;
-            assert_int_equal(collect_cache_load(&c, &(collect_key){{0}}), -1);
+            assert_int_equal(collect_cache_load(&c, cache, &(collect_key){{0}}), -1);
             collect_both(); /* equal to the plain one, and rewrites the file */
             data[at] ^= 0x41;
         }
@@ -194,7 +194,7 @@ static int load_forged(const char *path, unsigned char *data, size_t len)
     collect_key key;
     memcpy(key.bytes, data + 8, sizeof key.bytes);
     tmd_collection c;
-    int rc = collect_cache_load(&c, &key);
+    int rc = collect_cache_load(&c, cache, &key);
     if (rc == 0) {
         assert_non_null(c.arena);
         assert_true(c.count > 0);

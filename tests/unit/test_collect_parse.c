@@ -8,6 +8,7 @@
 #include "support.h"
 #include "tmdiff.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +124,7 @@ static void started_collection_is_the_same(void **state)
     want *w = make_suite(&n);
     setenv("TMDIFF_COLLECT_CACHE", "", 1);
     tmd_collect_job *job = NULL;
-    assert_int_equal(tmd_collect_start(&job, root, NULL, 0), 0);
+    assert_int_equal(tmd_collect_start(&job, root, NULL, 0, NULL), 0);
     assert_non_null(job);
     tmd_collection c;
     assert_int_equal(tmd_collect_finish(job, &c), 0);
@@ -133,7 +134,7 @@ static void started_collection_is_the_same(void **state)
     char *also = strdup("elsewhere/helper_checks.py");
     assert_non_null(also);
     write_file("elsewhere/helper_checks.py", "def test_h():\n    pass\n");
-    assert_int_equal(tmd_collect_start(&job, root, (const char *const *)&also, 1), 0);
+    assert_int_equal(tmd_collect_start(&job, root, (const char *const *)&also, 1, NULL), 0);
     free(also);
     assert_int_equal(tmd_collect_finish(job, &c), 0);
     assert_int_equal(c.count, n + 1);
@@ -141,8 +142,53 @@ static void started_collection_is_the_same(void **state)
                      TMD_COLLECTED_YES);
     tmd_collection_free(&c);
     /* finished without a result: waited for and released */
-    assert_int_equal(tmd_collect_start(&job, root, NULL, 0), 0);
+    assert_int_equal(tmd_collect_start(&job, root, NULL, 0, NULL), 0);
     assert_int_equal(tmd_collect_finish(job, NULL), 0);
+    free(w);
+}
+
+/* .col files in `dir` (0 when it does not exist). */
+static int cache_files_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strstr(e->d_name, ".col") != NULL;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void started_collection_keeps_its_cache_where_told(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    want *w = make_suite(&n);
+    char given[300], given_sub[320], env_dir[320];
+    snprintf(given, sizeof given, "%s.cache", root);
+    snprintf(given_sub, sizeof given_sub, "%s/collect", given);
+    snprintf(env_dir, sizeof env_dir, "%s.envcache", root);
+    setenv("TMDIFF_COLLECT_CACHE", env_dir, 1); /* a given folder comes first */
+    tmd_collect_cache off = {given, 1}, on = {given, 0};
+    tmd_collect_job *job = NULL;
+    tmd_collection c;
+    assert_int_equal(tmd_collect_start(&job, root, NULL, 0, &off), 0);
+    assert_int_equal(tmd_collect_finish(job, &c), 0);
+    assert_collection(&c, w, n);
+    tmd_collection_free(&c);
+    assert_int_equal(cache_files_in(given_sub), 0);
+    for (int round = 0; round < 2; round++) { /* written, then read back */
+        assert_int_equal(tmd_collect_start(&job, root, NULL, 0, &on), 0);
+        assert_int_equal(tmd_collect_finish(job, &c), 0);
+        assert_collection(&c, w, n);
+        assert_int_equal(c.arena != NULL, round == 1);
+        tmd_collection_free(&c);
+        assert_int_equal(cache_files_in(given_sub), 1);
+    }
+    assert_int_equal(cache_files_in(env_dir), 0);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", given, env_dir);
+    assert_int_equal(system(cmd), 0);
     free(w);
 }
 
@@ -158,7 +204,7 @@ static void started_collection_fails_the_same(void **state)
     snprintf(sync_msg, sizeof sync_msg, "%s", tmd_error_message());
     tmd_error_clear();
     tmd_collect_job *job = NULL;
-    assert_int_equal(tmd_collect_start(&job, missing, NULL, 0), 0);
+    assert_int_equal(tmd_collect_start(&job, missing, NULL, 0, NULL), 0);
     assert_int_equal(tmd_collect_finish(job, &c), sync_rc);
     assert_string_equal(tmd_error_message(), sync_msg);
     assert_int_equal(c.count, 0);
@@ -173,6 +219,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(many_modules_as_pytest_collects),
         cmocka_unit_test(started_collection_is_the_same),
+        cmocka_unit_test(started_collection_keeps_its_cache_where_told),
         cmocka_unit_test(started_collection_fails_the_same),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
