@@ -101,7 +101,8 @@ def perf_profile(tmdiff, version, files, out_dir):
     for ln in rep.splitlines():
         m = line.match(ln)
         if m:
-            sym = m.group(3)
+            # gcc's clones under LTO: ts_parser_parse.constprop.0 is ts_parser_parse
+            sym = re.sub(r"\.(constprop|lto_priv|isra|part|cold)\..*$", "", m.group(3))
             children[sym] = max(children.get(sym, 0.0), float(m.group(1)))
             if float(m.group(2)) >= 0.2:
                 selfs.append((float(m.group(2)), sym))
