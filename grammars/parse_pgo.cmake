@@ -20,6 +20,10 @@ if(TMDIFF_PGO AND CMAKE_C_COMPILER_ID STREQUAL "GNU" AND NOT TMDIFF_SYSTEM_TREE_
   endforeach()
   list(SORT corpus)
   list(LENGTH corpus ncorpus)
+  if(ncorpus GREATER 3000) # a few seconds of training; more teaches little
+    list(SUBLIST corpus 0 3000 corpus)
+    set(ncorpus 3000)
+  endif()
   if(ncorpus LESS 200)
     message(STATUS "PGO: off, only ${ncorpus} Python files in TMDIFF_PGO_CORPUS (install python3-pytest, or name other folders)")
   else()
