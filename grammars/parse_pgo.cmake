@@ -69,6 +69,7 @@ if(TMDIFF_PGO_ACTIVE)
   endforeach()
   add_custom_command(OUTPUT ${pgo}/profile.stamp
     COMMAND ${CMAKE_COMMAND} -E rm -f ${pgo}/core.gcda ${pgo}/parser.gcda ${pgo}/scanner.gcda
+            ${pgo}/parse_trainer-parse_trainer.gcda
     ${commands}
     COMMAND ${CMAKE_C_COMPILER} -O2 -Wall -Wextra -Werror -fprofile-generate -I${TS_LIB}/include
             ${CMAKE_CURRENT_LIST_DIR}/parse_trainer.c ${objects} -o ${pgo}/parse_trainer
