@@ -2,8 +2,8 @@
 # `tree-sitter` (the Node binding, 0.20.6) vendors, pinned and
 # integrity-checked like the grammar. Against Debian's libtree-sitter.a
 # (0.20.7) a bare parse of CPython 3.11's standard library takes 16% less CPU
-# built as one unit at -O2 (the table look-ups inline), 23% less with
-# single-threaded reference counts (single_thread_refcount.h). Measurements:
+# built as one unit at -O2, 23% less with single-threaded reference counts
+# (single_thread_refcount.h), more with LTO and PGO (parse_pgo.cmake). Measurements:
 # bench/README.md, "fingerprint". -DTMDIFF_SYSTEM_TREE_SITTER=ON links the
 # system's library instead (pkg-config tree-sitter).
 option(TMDIFF_SYSTEM_TREE_SITTER "Link the system's tree-sitter (pkg-config) instead of building the core from npm" OFF)
