@@ -7,7 +7,6 @@
  * tree-sitter's growing arrays and short-lived buffers. */
 #include "parse_arena.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,10 +46,9 @@ typedef struct slot {
     int overflowed; /* some allocation of this scope went to malloc */
 } slot;
 
-static char *region;
+static char *region; /* written once, before main: read without locks */
 static slot slots[SLOTS];
 static atomic_uint slots_used;
-static pthread_once_t reserve_once = PTHREAD_ONCE_INIT;
 static _Thread_local slot *current;
 
 static int in_region(const void *p)
@@ -143,7 +141,13 @@ static void *arena_realloc(void *p, size_t n)
     return q;
 }
 
-static void reserve(void)
+/* Runs before main, so before any thread: `region` and tree-sitter's
+ * allocator pointers (plain globals that every thread reads on each
+ * allocation) are set while nothing else runs. Done lazily from the first
+ * scope, that was a data race with threads already parsing (ThreadSanitizer
+ * saw it: a scan worker installed the allocator while the collection's
+ * threads called ts_parser_new). The reservation costs no memory. */
+__attribute__((constructor)) static void reserve(void)
 {
     void *m = mmap(NULL, REGION_BYTES, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -161,10 +165,7 @@ static void reserve(void)
 
 int parse_arena_begin(void)
 {
-    if (current)
-        return 0;
-    pthread_once(&reserve_once, reserve);
-    if (!region)
+    if (current || !region)
         return 0;
     unsigned used = atomic_load(&slots_used), i;
     do {

@@ -9,6 +9,7 @@
 #include "parse_arena.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +121,48 @@ static void test_malloc_memory_freed_inside_scope(void **state)
     parse_arena_tree_delete(outside2);
 }
 
+/* The first scope of the process begins while another thread parses
+ * without one: tree-sitter's allocator was installed before main, not by
+ * that scope (under ThreadSanitizer a late install is a reported race). */
+typedef struct unscoped {
+    const char *want;
+    atomic_int stop, rounds;
+    int same;
+} unscoped;
+
+static void *parse_unscoped(void *arg)
+{
+    unscoped *u = arg;
+    while (!atomic_load(&u->stop) || atomic_load(&u->rounds) < 3) {
+        char *got = shape_of(SRC);
+        u->same += !strcmp(got, u->want);
+        free(got);
+        atomic_fetch_add(&u->rounds, 1);
+    }
+    return NULL;
+}
+
+static void test_first_scope_beside_unscoped_thread(void **state)
+{
+    (void)state;
+    char *want = shape_of(SRC);
+    unscoped u = {want, 0, 0, 0};
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, parse_unscoped, &u), 0);
+    while (atomic_load(&u.rounds) < 1)
+        ; /* the other thread is parsing */
+    int begun = parse_arena_begin();
+    char *got = shape_of(SRC);
+    parse_arena_end(begun);
+    atomic_store(&u.stop, 1);
+    pthread_join(tid, NULL);
+    assert_int_equal(begun, 1);
+    assert_string_equal(got, want);
+    assert_int_equal(u.same, atomic_load(&u.rounds));
+    free(got);
+    free(want);
+}
+
 enum { THREADS = 4 };
 
 typedef struct job {
@@ -186,6 +229,7 @@ static void test_fingerprints_unchanged_by_scope(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_scope_beside_unscoped_thread), /* first: no scope yet */
         cmocka_unit_test(test_scope_tree_equals_malloc_tree),
         cmocka_unit_test(test_scopes_do_not_nest),
         cmocka_unit_test(test_next_scope_reuses_memory),
