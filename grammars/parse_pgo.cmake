@@ -39,12 +39,6 @@ if(TMDIFF_PGO_ACTIVE)
   string(REPLACE ";" "\n" listed "${corpus}")
   file(CONFIGURE OUTPUT ${pgo}/corpus.txt CONTENT "${listed}\n" @ONLY) # rewritten only when changed
 
-  # name|source|flags (comma-separated): the stage-1 objects; each profile
-  # lands in pgo/<name>.gcda
-  set(units
-    "core|${TS_LIB}/src/lib.c|-I${TS_LIB}/src,-I${TS_LIB}/include,-include,${CMAKE_CURRENT_LIST_DIR}/single_thread_refcount.h"
-    "parser|${TSP_DIR}/src/parser.c|-I${TSP_DIR}/src"
-    "scanner|${TSP_DIR}/src/scanner.c|-I${TSP_DIR}/src")
   # the library's own flags (-DNDEBUG drops asserts: a different control
   # flow, whose profile gcc would refuse as a coverage mismatch)
   string(TOUPPER "${CMAKE_BUILD_TYPE}" build_type)
@@ -52,25 +46,26 @@ if(TMDIFF_PGO_ACTIVE)
   set(commands)
   set(objects)
   set(sources)
-  foreach(unit ${units})
-    string(REPLACE "|" ";" parts "${unit}")
-    list(GET parts 0 name)
-    list(GET parts 1 src)
-    list(GET parts 2 flags)
-    string(REPLACE "," ";" flags "${flags}")
+  set(profiles ${pgo}/parse_trainer-parse_trainer.gcda) # the trainer's own, unused
+  # tmd_pgo_unit(NAME SOURCE FLAGS...): SOURCE compiled instrumented (its
+  # profile lands in pgo/NAME.gcda), and the library's object of SOURCE
+  # compiled with that profile
+  macro(tmd_pgo_unit name src)
     list(APPEND commands COMMAND ${CMAKE_C_COMPILER} ${base_flags} -std=gnu11 -w -O2 -fPIC
-                                 -fprofile-generate ${flags}
-                                 -c ${src} -o ${pgo}/${name}.o)
+                                 -fprofile-generate ${ARGN} -c ${src} -o ${pgo}/${name}.o)
     list(APPEND objects ${pgo}/${name}.o)
     list(APPEND sources ${src})
-    # stage 2: the library's object compiled with this unit's profile
+    list(APPEND profiles ${pgo}/${name}.gcda)
     set_source_files_properties(${src} PROPERTIES
       COMPILE_OPTIONS "-fprofile-use;-fprofile-partial-training;-Wno-error=coverage-mismatch;-dumpdir;${pgo}/;-dumpbase;${name}"
       OBJECT_DEPENDS ${pgo}/profile.stamp)
-  endforeach()
+  endmacro()
+  tmd_pgo_unit(core ${TS_LIB}/src/lib.c -I${TS_LIB}/src -I${TS_LIB}/include
+               -include ${CMAKE_CURRENT_LIST_DIR}/single_thread_refcount.h)
+  tmd_pgo_unit(parser ${TSP_DIR}/src/parser.c -I${TSP_DIR}/src)
+  tmd_pgo_unit(scanner ${TSP_DIR}/src/scanner.c -I${TSP_DIR}/src)
   add_custom_command(OUTPUT ${pgo}/profile.stamp
-    COMMAND ${CMAKE_COMMAND} -E rm -f ${pgo}/core.gcda ${pgo}/parser.gcda ${pgo}/scanner.gcda
-            ${pgo}/parse_trainer-parse_trainer.gcda
+    COMMAND ${CMAKE_COMMAND} -E rm -f ${profiles}
     ${commands}
     COMMAND ${CMAKE_C_COMPILER} -O2 -Wall -Wextra -Werror -fprofile-generate -I${TS_LIB}/include
             ${CMAKE_CURRENT_LIST_DIR}/parse_trainer.c ${objects} -o ${pgo}/parse_trainer

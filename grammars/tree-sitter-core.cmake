@@ -9,19 +9,11 @@
 option(TMDIFF_SYSTEM_TREE_SITTER "Link the system's tree-sitter (pkg-config) instead of building the core from npm" OFF)
 
 if(TMDIFF_SYSTEM_TREE_SITTER)
+  # linked by engine/CMakeLists.txt with the other system libraries
   pkg_check_modules(TREESITTER IMPORTED_TARGET tree-sitter)
   if(NOT TREESITTER_FOUND)
     message(FATAL_ERROR "TMDIFF_SYSTEM_TREE_SITTER=ON: no tree-sitter found with pkg-config "
                         "(apt-get install libtree-sitter-dev, or leave the option OFF)")
-  endif()
-  add_library(tree_sitter_core INTERFACE)
-  # the archive where installed: a shared library costs every run's start-up
-  find_library(TMDIFF_TREE_SITTER_ARCHIVE NAMES libtree-sitter.a)
-  if(TMDIFF_TREE_SITTER_ARCHIVE)
-    target_include_directories(tree_sitter_core SYSTEM INTERFACE ${TREESITTER_INCLUDE_DIRS})
-    target_link_libraries(tree_sitter_core INTERFACE ${TMDIFF_TREE_SITTER_ARCHIVE})
-  else()
-    target_link_libraries(tree_sitter_core INTERFACE PkgConfig::TREESITTER)
   endif()
 else()
   tmd_npm_package(tree-sitter 0.20.6

@@ -51,7 +51,6 @@ static void make_dir(void)
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, sizeof dir, "%s/tmdiff-fuzz-col-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     FUZZ_CHECK(mkdtemp(dir) != NULL, "mkdtemp %s", dir);
-    FUZZ_CHECK(setenv("TMDIFF_COLLECT_CACHE", dir, 1) == 0, "setenv");
     atexit(remove_dir);
 }
 

@@ -230,6 +230,16 @@ static void insert_fp(sqlite3 *db, int id, const char *file, const char *fsha,
 
 /* A project "proj" with lib.py and test_lib.py committed, and a database
  * in which test_add ran add's block, test_mul mul's, test_old failed. */
+/* The project's database, opened for writing (the caller closes it). */
+static sqlite3 *open_project_db(void)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/proj/.testmondata", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    return db;
+}
+
 static void make_project(void)
 {
     assert_int_equal(sh("rm -rf '%s/proj' && mkdir '%s/proj'", dir, dir), 0);
@@ -252,10 +262,7 @@ static void make_project(void)
     assert_int_equal(nlib, 3); /* add, mul, module */
     assert_int_equal(ntst, 3); /* test_add, test_mul, module */
 
-    char path[600];
-    snprintf(path, sizeof path, "%s/proj/.testmondata", dir);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3 *db = open_project_db();
     assert_int_equal(sqlite3_exec(db,
         "PRAGMA user_version=14;"
         "CREATE TABLE environment (id INTEGER PRIMARY KEY, environment_name TEXT,"
@@ -419,14 +426,12 @@ static void test_select__precise_drops_the_dedent_quirk(void **state)
     int32_t *sums;
     size_t n;
     checksums_of(lib_doc, &sums, &n);
-    char path[600], sha[41], cmd[600];
+    char sha[41], cmd[600];
     snprintf(cmd, sizeof cmd, "cd '%s/proj' && git hash-object lib.py", dir);
     FILE *p = popen(cmd, "r");
     assert_non_null(fgets(sha, 41, p));
     pclose(p);
-    snprintf(path, sizeof path, "%s/proj/.testmondata", dir);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3 *db = open_project_db();
     assert_int_equal(sqlite3_exec(db, "DELETE FROM file_fp WHERE filename = 'lib.py'", NULL, NULL,
                                   NULL), SQLITE_OK);
     int32_t add_fp[2] = {sums[0], sums[2]}, mul_fp[2] = {sums[1], sums[2]};
@@ -451,10 +456,7 @@ static void test_select__null_fsha_is_changed(void **state)
 {
     (void)state;
     make_project();
-    char path[600];
-    snprintf(path, sizeof path, "%s/proj/.testmondata", dir);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3 *db = open_project_db();
     /* A placeholder fingerprint (collected, never ran): one checksum that
      * matches no block, fsha NULL. */
     int32_t never = 0x7ead0000;
@@ -506,10 +508,7 @@ static void test_select__collection_merges_with_stored_tests(void **state)
     write_file("proj/test_z.py", "def test_b():\n    pass\n\n\ndef test_a():\n    pass\n");
     write_file("proj/test_p.py", "import pytest\n\n\n@pytest.mark.parametrize('x', [1, 2])\n"
                                  "def test_p(x):\n    pass\n");
-    char path[600];
-    snprintf(path, sizeof path, "%s/proj/.testmondata", dir);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3 *db = open_project_db();
     assert_int_equal(sqlite3_exec(db,
         "INSERT INTO test_execution VALUES (5, 1, 'test_z.py::test_b', 0, 0, 0);"
         "INSERT INTO test_execution VALUES (6, 1, 'test_lib.py::test_zz', 0, 0, 0);"
@@ -730,10 +729,7 @@ static void test_select__damaged_unlinked_row_fails_the_run(void **state)
 {
     (void)state;
     make_project();
-    char path[600];
-    snprintf(path, sizeof path, "%s/proj/.testmondata", dir);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3 *db = open_project_db();
     assert_int_equal(sqlite3_exec(db, "INSERT INTO file_fp VALUES (77, 'lib.py', X'0102030405', "
                                       "NULL, 'x');", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
