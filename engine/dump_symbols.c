@@ -1,17 +1,17 @@
 /* dump_symbols.c: resolves dump_symbols.h's names to ids once per process. */
 #include "dump_symbols.h"
 
+#include "python_language.h"
+
 #include <pthread.h>
 #include <string.h>
-
-const TSLanguage *tree_sitter_python(void);
 
 static dump_symbols symbols;
 static pthread_once_t symbols_once = PTHREAD_ONCE_INIT;
 
 static void resolve(void)
 {
-    const TSLanguage *lang = tree_sitter_python();
+    const TSLanguage *lang = tmd_python_language();
 #define X(name) symbols.S_##name = ts_language_symbol_for_name(lang, #name, strlen(#name), true);
     DUMP_NAMED_SYMBOLS(X)
 #undef X
@@ -23,7 +23,7 @@ static void resolve(void)
 #undef X
 }
 
-const TSLanguage *dump_language(void) { return tree_sitter_python(); }
+const TSLanguage *dump_language(void) { return tmd_python_language(); }
 
 const dump_symbols *dump_symbols_get(void)
 {

@@ -46,7 +46,7 @@ if(TMDIFF_PGO_ACTIVE)
   set(commands)
   set(objects)
   set(sources)
-  set(profiles ${pgo}/parse_trainer-parse_trainer.gcda) # the trainer's own, unused
+  set(profiles ${pgo}/parse_trainer-parse_trainer.gcda ${pgo}/parse_trainer-python_language.gcda) # the trainer's own, unused
   # tmd_pgo_unit(NAME SOURCE FLAGS...): SOURCE compiled instrumented (its
   # profile lands in pgo/NAME.gcda), and the library's object of SOURCE
   # compiled with that profile
@@ -68,10 +68,11 @@ if(TMDIFF_PGO_ACTIVE)
     COMMAND ${CMAKE_COMMAND} -E rm -f ${profiles}
     ${commands}
     COMMAND ${CMAKE_C_COMPILER} -O2 -Wall -Wextra -Werror -fprofile-generate -I${TS_LIB}/include
-            ${CMAKE_CURRENT_LIST_DIR}/parse_trainer.c ${objects} -o ${pgo}/parse_trainer
+            -I${TSP_DIR}/src -I${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CURRENT_LIST_DIR}/parse_trainer.c
+            ${CMAKE_CURRENT_LIST_DIR}/python_language.c ${objects} -pthread -o ${pgo}/parse_trainer
     COMMAND ${pgo}/parse_trainer ${pgo}/corpus.txt
     COMMAND ${CMAKE_COMMAND} -E touch ${pgo}/profile.stamp
-    DEPENDS ${sources} ${CMAKE_CURRENT_LIST_DIR}/parse_trainer.c
+    DEPENDS ${sources} ${CMAKE_CURRENT_LIST_DIR}/parse_trainer.c ${CMAKE_CURRENT_LIST_DIR}/python_language.c
             ${CMAKE_CURRENT_LIST_DIR}/single_thread_refcount.h ${pgo}/corpus.txt
     WORKING_DIRECTORY ${pgo}
     COMMENT "PGO: training tree-sitter's parse on ${ncorpus} Python files"

@@ -2,14 +2,14 @@
  * tree-sitter's core and the Python grammar learns from (parse_pgo.cmake).
  * Parses every file named in the list file argv[1] and walks each tree with
  * a cursor, as the dumper does. A build-time tool, not part of tmdiff. */
+#include "python_language.h"
+
 #include <tree_sitter/api.h>
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const TSLanguage *tree_sitter_python(void);
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -62,7 +62,7 @@ int main(int argc, char **argv)
         return 1;
     }
     TSParser *parser = ts_parser_new();
-    ts_parser_set_language(parser, tree_sitter_python());
+    ts_parser_set_language(parser, tmd_python_language());
     char path[4096];
     size_t files = 0, bytes = 0, nodes = 0;
     while (fgets(path, sizeof path, list)) {

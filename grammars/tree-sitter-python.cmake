@@ -10,3 +10,12 @@ target_include_directories(tree_sitter_python PRIVATE ${TSP_DIR}/src)
 # Generated code: our warning flags are not its business.
 target_compile_options(tree_sitter_python PRIVATE -w -O2)
 set_target_properties(tree_sitter_python PROPERTIES POSITION_INDEPENDENT_CODE ON)
+
+# The grammar as tmdiff loads it: every parse state in one dense table
+# (python_language.c). Our code, so our warnings.
+add_library(tmd_python_language STATIC ${CMAKE_CURRENT_LIST_DIR}/python_language.c)
+target_include_directories(tmd_python_language PRIVATE ${TSP_DIR}/src PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_compile_options(tmd_python_language PRIVATE ${TMDIFF_WARNINGS})
+target_link_libraries(tmd_python_language PUBLIC tree_sitter_python $<TARGET_NAME_IF_EXISTS:tree_sitter_core>
+                      Threads::Threads)
+set_target_properties(tmd_python_language PROPERTIES POSITION_INDEPENDENT_CODE ON)
