@@ -166,9 +166,18 @@ typedef struct dump_indent_list {
 } dump_indent_list;
 void dump_check_indent_begin(dumper *d, TSNode list, dump_indent_list *il);
 void dump_check_indent_stmt(dumper *d, dump_indent_list *il, TSNode stmt);
+/* The deepest nesting of a text by a string- and comment-aware scan
+ * (dump_limits.c): read once per text, before parsing (to refuse what
+ * tree-sitter 0.20.7 cannot survive: 65536 open brackets make a double free
+ * in ts_tree_delete) and to check CPython's limits after. */
+typedef struct dump_scan {
+    unsigned brackets; /* deepest bracket nesting */
+    unsigned col;      /* deepest indentation column of a logical line */
+} dump_scan;
+void dump_scan_text(const char *text, size_t len, dump_scan *out);
 /* CPython's nesting limits (brackets, indentation levels) over the prepared
- * text of `len` bytes and its tree (dump_limits.c). */
-void dump_check_limits(dumper *d, TSNode root, size_t len);
+ * text, given its scan, and its tree (dump_limits.c). */
+void dump_check_limits(dumper *d, TSNode root, const dump_scan *scan);
 /* The index after the string literal whose opening quote is text[i]
  * (dump_limits.c; escapes skip a character, unterminated stops at len or
  * at the newline of a one-line string). */
@@ -176,10 +185,6 @@ size_t dump_skip_string(const char *text, size_t len, size_t i);
 /* Type parameters tree-sitter cannot parse (PEP 696 defaults, 3.13), read
  * from the source text of the `[...]` node instead (dump_reparse.c). */
 void dump_type_params_text(dumper *d, TSNode params, tmd_buf *out);
-/* The deepest bracket nesting of a text by a string- and comment-aware
- * scan (dump_limits.c), to refuse before parsing what tree-sitter 0.20.7
- * cannot survive (65536 open brackets: a double free in ts_tree_delete). */
-unsigned dump_scan_brackets(const char *text, size_t len);
 /* Characters between tokens that CPython's tokenizer refuses and
  * tree-sitter skips (dump_text.c). */
 void dump_check_text(dumper *d, TSNode root, size_t len);

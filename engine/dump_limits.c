@@ -14,11 +14,6 @@
 #define BRACKETS_MAX_38 60
 #define INDENT_LEVELS_MAX 100
 
-typedef struct scan {
-    unsigned brackets; /* deepest bracket nesting */
-    unsigned col;      /* deepest indentation column of a logical line */
-} scan;
-
 /* Skips a string literal starting at the quote text[i]; returns the index
  * after it (or len). Escapes skip a character, as in CPython's tokenizer. */
 size_t dump_skip_string(const char *text, size_t len, size_t i)
@@ -47,7 +42,7 @@ static const unsigned char stops[256] = {
     ['{'] = 1, [')'] = 1, [']'] = 1, ['}'] = 1,
 };
 
-static void scan_text(const char *text, size_t len, scan *out)
+void dump_scan_text(const char *text, size_t len, dump_scan *out)
 {
     unsigned depth = 0;
     int line_start = 1;
@@ -89,13 +84,6 @@ static void scan_text(const char *text, size_t len, scan *out)
             i++;
         }
     }
-}
-
-unsigned dump_scan_brackets(const char *text, size_t len)
-{
-    scan sc;
-    scan_text(text, len, &sc);
-    return sc.brackets;
 }
 
 /* The tree's real figures: bracket tokens outside strings, and blocks that
@@ -149,12 +137,10 @@ static void walk_tree(const dumper *d, TSNode root, unsigned *brackets, unsigned
     ts_tree_cursor_delete(&c);
 }
 
-void dump_check_limits(dumper *d, TSNode root, size_t len)
+void dump_check_limits(dumper *d, TSNode root, const dump_scan *scan)
 {
     unsigned bracket_limit = d->dialect->minor < 9 ? BRACKETS_MAX_38 : BRACKETS_MAX;
-    scan sc;
-    scan_text(d->src, len, &sc);
-    if (sc.brackets <= bracket_limit && sc.col < INDENT_LEVELS_MAX)
+    if (scan->brackets <= bracket_limit && scan->col < INDENT_LEVELS_MAX)
         return;
     unsigned brackets, levels;
     walk_tree(d, root, &brackets, &levels);

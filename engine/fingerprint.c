@@ -121,8 +121,10 @@ static size_t universal_newlines(char *text, size_t len)
 }
 
 /* Parses `text` and dumps it into *d (blocks: dump_free_blocks); *tree is
- * the caller's to delete. d->src points into `text`. */
-static int parse_and_dump(dumper *d, TSTree **tree, const char *text, size_t len, const tmd_dialect *dialect)
+ * the caller's to delete. d->src points into `text`; scan is its
+ * dump_scan_text. */
+static int parse_and_dump(dumper *d, TSTree **tree, const char *text, size_t len, const dump_scan *scan,
+                          const tmd_dialect *dialect)
 {
     TSParser *parser = new_parser();
     if (!parser)
@@ -137,7 +139,7 @@ static int parse_and_dump(dumper *d, TSTree **tree, const char *text, size_t len
     d->sym = dump_symbols_get();
     d->status = TMD_FP_BLOCKS;
     TSNode root = ts_tree_root_node(*tree);
-    dump_check_limits(d, root, len);
+    dump_check_limits(d, root, scan);
     dump_check_text(d, root, len);
     if (d->status != TMD_FP_NO_PARSE) /* a reject is final: nothing to dump */
         dump_module(d, root);
@@ -155,7 +157,9 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
 
     /* CPython stops at 200 nested brackets; tree-sitter 0.20.7 frees memory
      * twice on a tree 65536 brackets deep, so absurd nesting is not parsed */
-    if (dump_scan_brackets(text, len) > BRACKETS_NOT_PARSED || parse_guard_too_deep(text, len)) {
+    dump_scan scan;
+    dump_scan_text(text, len, &scan);
+    if (scan.brackets > BRACKETS_NOT_PARSED || parse_guard_too_deep(text, len)) {
         set_status(out, TMD_FP_INEXACT, "brackets nested too deeply to parse safely");
         return TMD_OK;
     }
@@ -163,7 +167,7 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
         return tmd_error(TMD_EINVAL, "fingerprint: source of %zu bytes is too large to parse", len);
     dumper d;
     TSTree *tree = NULL;
-    int rc = parse_and_dump(&d, &tree, text, len, dialect);
+    int rc = parse_and_dump(&d, &tree, text, len, &scan, dialect);
     if (rc != TMD_OK)
         return rc;
     /* tuples such as `match *[a], b:` need parentheses to parse: fixed in
@@ -189,7 +193,9 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
             break;
         dumper again;
         TSTree *again_tree = NULL;
-        if (parse_and_dump(&again, &again_tree, next, next_len, dialect) != TMD_OK ||
+        dump_scan next_scan;
+        dump_scan_text(next, next_len, &next_scan);
+        if (parse_and_dump(&again, &again_tree, next, next_len, &next_scan, dialect) != TMD_OK ||
             again.status == TMD_FP_NO_PARSE ||
             !(nsites ? dump_respell_fixed(&again, ts_tree_root_node(again_tree), sites, nsites)
                      : dump_star_tuple_fixed(&again, ts_tree_root_node(again_tree), spans, nspans))) {
