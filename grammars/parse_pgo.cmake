@@ -69,10 +69,12 @@ if(TMDIFF_PGO_ACTIVE)
     ${commands}
     COMMAND ${CMAKE_C_COMPILER} -O2 -Wall -Wextra -Werror -fprofile-generate -I${TS_LIB}/include
             -I${TSP_DIR}/src -I${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CURRENT_LIST_DIR}/parse_trainer.c
-            ${CMAKE_CURRENT_LIST_DIR}/python_language.c ${objects} -pthread -o ${pgo}/parse_trainer
+            ${CMAKE_CURRENT_LIST_DIR}/python_language.c ${TMDIFF_DENSE_TABLE} ${objects} -pthread
+            -o ${pgo}/parse_trainer
     COMMAND ${pgo}/parse_trainer ${pgo}/corpus.txt
     COMMAND ${CMAKE_COMMAND} -E touch ${pgo}/profile.stamp
     DEPENDS ${sources} ${CMAKE_CURRENT_LIST_DIR}/parse_trainer.c ${CMAKE_CURRENT_LIST_DIR}/python_language.c
+            ${TMDIFF_DENSE_TABLE}
             ${CMAKE_CURRENT_LIST_DIR}/single_thread_refcount.h ${pgo}/corpus.txt
     WORKING_DIRECTORY ${pgo}
     COMMENT "PGO: training tree-sitter's parse on ${ncorpus} Python files"

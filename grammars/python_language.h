@@ -5,8 +5,7 @@
 #include <tree_sitter/api.h>
 
 /* tree-sitter-python with one dense parse table (python_language.c): the
- * same parses, found faster. Built on first call (thread-safe); the plain
- * grammar when memory is short. Lives as long as the process. */
+ * same parses, found faster. Thread-safe; static, nothing to free. */
 const TSLanguage *tmd_python_language(void);
 
 #endif

@@ -12,10 +12,20 @@ target_compile_options(tree_sitter_python PRIVATE -w -O2)
 set_target_properties(tree_sitter_python PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
 # The grammar as tmdiff loads it: every parse state in one dense table
-# (python_language.c). Our code, so our warnings.
-add_library(tmd_python_language STATIC ${CMAKE_CURRENT_LIST_DIR}/python_language.c)
+# (python_language.c), written at build time by dense_table_gen.c (built
+# here with the compiler directly: the grammar's own objects may wait for
+# the PGO profile, whose trainer needs this table).
+set(TMDIFF_DENSE_TABLE ${CMAKE_BINARY_DIR}/grammars/python_dense_table.c)
+add_custom_command(OUTPUT ${TMDIFF_DENSE_TABLE}
+  COMMAND ${CMAKE_C_COMPILER} -O1 -w -I${TSP_DIR}/src ${CMAKE_CURRENT_LIST_DIR}/dense_table_gen.c
+          ${TSP_DIR}/src/parser.c ${TSP_DIR}/src/scanner.c -o ${CMAKE_BINARY_DIR}/grammars/dense_table_gen
+  COMMAND ${CMAKE_BINARY_DIR}/grammars/dense_table_gen ${TMDIFF_DENSE_TABLE}
+  DEPENDS ${CMAKE_CURRENT_LIST_DIR}/dense_table_gen.c ${TSP_DIR}/src/parser.c ${TSP_DIR}/src/scanner.c
+  COMMENT "Expanding tree-sitter-python's parse table"
+  VERBATIM)
+add_library(tmd_python_language STATIC ${CMAKE_CURRENT_LIST_DIR}/python_language.c ${TMDIFF_DENSE_TABLE})
 target_include_directories(tmd_python_language PRIVATE ${TSP_DIR}/src PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_compile_options(tmd_python_language PRIVATE ${TMDIFF_WARNINGS})
+set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/python_language.c PROPERTIES COMPILE_OPTIONS "${TMDIFF_WARNINGS}")
 target_link_libraries(tmd_python_language PUBLIC tree_sitter_python $<TARGET_NAME_IF_EXISTS:tree_sitter_core>
                       Threads::Threads)
 set_target_properties(tmd_python_language PROPERTIES POSITION_INDEPENDENT_CODE ON)
