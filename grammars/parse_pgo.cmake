@@ -46,7 +46,8 @@ if(TMDIFF_PGO_ACTIVE)
   set(commands)
   set(objects)
   set(sources)
-  set(profiles ${pgo}/parse_trainer-parse_trainer.gcda ${pgo}/parse_trainer-python_language.gcda) # the trainer's own, unused
+  # the trainer's own profiles, unused
+  set(profiles ${pgo}/parse_trainer-parse_trainer.gcda ${pgo}/parse_trainer-python_language.gcda)
   # tmd_pgo_unit(NAME SOURCE FLAGS...): SOURCE compiled instrumented (its
   # profile lands in pgo/NAME.gcda), and the library's object of SOURCE
   # compiled with that profile
