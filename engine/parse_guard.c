@@ -14,8 +14,10 @@ static const signed char BRACKET_STEP[256] = {['('] = 1, ['['] = 1, ['{'] = 1,
 
 int parse_guard_too_deep(const char *text, size_t len)
 {
+    if (len <= RAW_BRACKET_DEPTH_MAX)
+        return 0; /* each bracket is a byte: most files end the question here */
     /* branch-free over each chunk (this runs over every byte of every
-     * fingerprinted file): a closing bracket at depth 0 keeps it at 0 */
+     * large fingerprinted file): a closing bracket at depth 0 keeps it at 0 */
     long depth = 0, deepest = 0;
     for (size_t i = 0; i < len;) {
         size_t end = len - i > 4096 ? i + 4096 : len;

@@ -323,6 +323,30 @@ static void test_nesting_limits(void **state)
     }
     blocks[n] = '\0';
     assert_int_equal(status_of("3.11", blocks), TMD_FP_NO_PARSE);
+
+    /* parse_guard.c: brackets in an unterminated string escape the scan
+     * above but reach tree-sitter's error recovery: past 30,000 the text is
+     * not parsed; a long file of shallow brackets still is */
+    enum { MANY = 40000 };
+    char *deep = malloc(MANY + 8);
+    assert_non_null(deep);
+    memcpy(deep, "x = '", 5);
+    memset(deep + 5, '(', MANY);
+    memcpy(deep + 5 + MANY, "\n", 2);
+    tmd_fingerprint fp;
+    fingerprint(&fp, "3.11", deep, strlen(deep), 0);
+    assert_int_equal(fp.status, TMD_FP_INEXACT);
+    assert_non_null(strstr(fp.reason, "nested too deeply"));
+    tmd_fingerprint_free(&fp);
+    char *shallow = malloc(4 * MANY + 8);
+    assert_non_null(shallow);
+    memcpy(shallow, "x = [", 5);
+    for (size_t i = 0; i < MANY; i++)
+        memcpy(shallow + 5 + 4 * i, "(), ", 4);
+    memcpy(shallow + 5 + 4 * MANY, "]\n", 3);
+    assert_int_equal(status_of("3.11", shallow), TMD_FP_BLOCKS);
+    free(deep);
+    free(shallow);
 }
 
 /* CPython's tokenizer reads "\r\n" and a lone "\r" as one newline; testmon
