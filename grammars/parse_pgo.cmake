@@ -64,7 +64,7 @@ if(TMDIFF_PGO_ACTIVE)
   tmd_pgo_unit(core ${TS_LIB}/src/lib.c -I${TS_LIB}/src -I${TS_LIB}/include
                -include ${CMAKE_CURRENT_LIST_DIR}/single_thread_refcount.h)
   tmd_pgo_unit(parser ${TSP_DIR}/src/parser.c -I${TSP_DIR}/src)
-  tmd_pgo_unit(scanner ${TSP_DIR}/src/scanner.c -I${TSP_DIR}/src)
+  tmd_pgo_unit(scanner ${TSP_DIR}/src/scanner.c -I${TSP_DIR}/src -DTREE_SITTER_REUSE_ALLOCATOR)
   add_custom_command(OUTPUT ${pgo}/profile.stamp
     COMMAND ${CMAKE_COMMAND} -E rm -f ${profiles}
     ${commands}

@@ -9,6 +9,10 @@ add_library(tree_sitter_python STATIC ${TSP_DIR}/src/parser.c ${TSP_DIR}/src/sca
 target_include_directories(tree_sitter_python PRIVATE ${TSP_DIR}/src)
 # Generated code: our warning flags are not its business.
 target_compile_options(tree_sitter_python PRIVATE -w -O2)
+# The scanner's arrays through tree-sitter's allocator (ts_set_allocator),
+# not malloc: it frees and allocates one before every token, which the
+# parse arena (engine/parse_arena.c) turns into a pointer bump.
+set_source_files_properties(${TSP_DIR}/src/scanner.c PROPERTIES COMPILE_DEFINITIONS TREE_SITTER_REUSE_ALLOCATOR)
 set_target_properties(tree_sitter_python PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
 # The grammar as tmdiff loads it: every parse state in one dense table
