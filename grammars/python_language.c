@@ -31,7 +31,7 @@ static void choose(void)
     const TSLanguage *lang = tree_sitter_python();
     chosen = lang;
     if (lang->state_count != tmd_python_dense_states || lang->symbol_count != tmd_python_dense_symbols)
-        return; /* a table from another grammar: the generated one stays */
+        return; /* a table made from another grammar: keep the plain one */
     dense = *lang;
     dense.parse_table = tmd_python_dense_table;
     dense.large_state_count = lang->state_count;
