@@ -70,31 +70,59 @@ static void close_db(tmd_fpcache *c)
     c->db = NULL;
 }
 
-/* Opens the file and checks it is a cache of ours; <0 when unusable. */
+#define OPEN_DAMAGED (-1) /* not a cache of ours: replace the file */
+#define OPEN_BUSY (-2)    /* another connection holds it: try again */
+#define OPEN_TRIES 8      /* busy: 10, 20, 40, 80, 100, 100... ms apart */
+
+/* Why the last call on c->db failed. Busy comes without the busy handler
+ * when SQLite sees two connections that would wait for each other (two
+ * runs creating the cache switch it to WAL at once): such a file is fine
+ * and in use, never to be replaced. */
+static int open_failure(const tmd_fpcache *c)
+{
+    int e = c->db ? sqlite3_errcode(c->db) & 0xff : SQLITE_NOMEM;
+    return e == SQLITE_BUSY || e == SQLITE_LOCKED ? OPEN_BUSY : OPEN_DAMAGED;
+}
+
+/* Opens the file and checks it is a cache of ours: 0, OPEN_DAMAGED or
+ * OPEN_BUSY. */
 static int open_db(tmd_fpcache *c)
 {
     if (sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK)
-        return -1;
+        return open_failure(c);
     sqlite3_busy_timeout(c->db, 5000);
     if (sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK)
-        return -1;
+        return open_failure(c);
     sqlite3_exec(c->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
     if (sqlite3_prepare_v2(c->db, "SELECT status, checksums, reason, crc, used FROM fp WHERE key=?1", -1,
                            &c->get, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO fp VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1,
                            &c->put, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(c->db, "UPDATE fp SET used=?2 WHERE key=?1", -1, &c->touch, NULL) != SQLITE_OK)
-        return -1;
+        return open_failure(c);
     /* a file that is not a database fails on its first real read (one
      * row, not count(*): that read the whole cache on every run) */
     sqlite3_stmt *probe = NULL;
     int step = SQLITE_ERROR;
     if (sqlite3_prepare_v2(c->db, "SELECT key FROM fp LIMIT 1", -1, &probe, NULL) == SQLITE_OK)
         step = sqlite3_step(probe);
-    int ok = step == SQLITE_ROW || step == SQLITE_DONE;
     sqlite3_finalize(probe);
-    return ok ? 0 : -1;
+    if (step == SQLITE_ROW || step == SQLITE_DONE)
+        return 0;
+    return step == SQLITE_BUSY || step == SQLITE_LOCKED ? OPEN_BUSY : OPEN_DAMAGED;
+}
+
+/* open_db, again while the file is busy. */
+static int open_db_waiting(tmd_fpcache *c)
+{
+    int rc = open_db(c);
+    for (int i = 0; rc == OPEN_BUSY && i < OPEN_TRIES; i++) {
+        close_db(c);
+        usleep((useconds_t)(i < 4 ? 10000 << i : 100000));
+        rc = open_db(c);
+    }
+    return rc;
 }
 
 int fpcache_open_versioned(tmd_fpcache **out, const char *dir, const char *version, size_t max_rows)
@@ -128,7 +156,8 @@ int fpcache_open_versioned(tmd_fpcache **out, const char *dir, const char *versi
         free(c);
         return tmd_error(TMD_ENOMEM, "fpcache: out of memory");
     }
-    if (open_db(c) != 0) {
+    int rc = open_db_waiting(c);
+    if (rc == OPEN_DAMAGED) {
         /* damaged beyond a row: start a new file */
         close_db(c);
         char side[4200];
@@ -137,12 +166,14 @@ int fpcache_open_versioned(tmd_fpcache **out, const char *dir, const char *versi
         unlink(side);
         snprintf(side, sizeof side, "%s-shm", c->path);
         unlink(side);
-        if (open_db(c) != 0) {
-            int rc = tmd_error(TMD_EIO, "%s: cannot open the fingerprint cache: %s (remove the file)", c->path,
-                               c->db ? sqlite3_errmsg(c->db) : "out of memory");
-            tmd_fpcache_close(c);
-            return rc;
-        }
+        rc = open_db_waiting(c);
+    }
+    if (rc != 0) {
+        rc = tmd_error(TMD_EIO, "%s: cannot open the fingerprint cache: %s (%s)", c->path,
+                       c->db ? sqlite3_errmsg(c->db) : "out of memory",
+                       rc == OPEN_BUSY ? "another tmdiff holds it; this run goes without it" : "remove the file");
+        tmd_fpcache_close(c);
+        return rc;
     }
     *out = c;
     return 0;
