@@ -34,9 +34,9 @@ int collect_cache_load(tmd_collection *out, const char *dir, const collect_key *
 void collect_cache_save(const tmd_collection *c, const char *dir, const collect_key *key);
 
 /* The folder to use: `cache_dir`/collect when cache_dir (the engine's
- * cache folder option) is given, else $TMDIFF_COLLECT_CACHE if set ("" disables the cache), else
- * $XDG_CACHE_HOME/tmdiff/collect or ~/.cache/tmdiff/collect. NULL: disabled.
- * free() it. */
+ * cache folder option) is given, else $TMDIFF_COLLECT_CACHE if set (""
+ * disables the cache), else $XDG_CACHE_HOME/tmdiff/collect or
+ * ~/.cache/tmdiff/collect. NULL: disabled. free() it. */
 char *collect_cache_dir(const char *cache_dir);
 
 #endif

@@ -6,8 +6,9 @@
  * again: together about a tenth of `tmdiff fingerprint`'s time with
  * glibc's malloc. Between parse_arena_begin and parse_arena_end every
  * allocation tree-sitter makes on this thread is a pointer bump in a
- * region reserved once per process (at start-up, before any thread); frees are no-ops and the end forgets
- * everything at once, so the trees of that file need no ts_tree_delete.
+ * region reserved once per process (at start-up, before any thread); frees
+ * are no-ops and the end forgets everything at once, so the trees of that
+ * file need no ts_tree_delete.
  *
  * Nothing tree-sitter allocated inside the scope may be used after its end,
  * and what tree-sitter hands over for free() (ts_node_string) must not be
