@@ -39,8 +39,11 @@
 #define HEADER 16 /* the requested size; keeps blocks 16-byte aligned */
 #define ROUND(n) (((n) + 15) & ~(size_t)15)
 
+/* Each slot on its own cache line: threads bump their slots' tops on every
+ * allocation, and slots sharing a line made it bounce between the cores. */
 typedef struct slot {
-    char *base, *top, *end;
+    _Alignas(64) char *base;
+    char *top, *end;
     char *last;   /* the newest block (grows in place, given back on free) */
     char *high;   /* highest top since the pages were last returned */
     int overflowed; /* some allocation of this scope went to malloc */
