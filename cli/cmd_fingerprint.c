@@ -31,7 +31,7 @@ static int fingerprint_one(const char *path, const tmd_dialect *dialect, int fla
 
     tmd_source src;
     tmd_fingerprint fp;
-    int rc = tmd_source_prepare(&src, bytes, n);
+    int rc = tmd_source_prepare_text(&src, bytes, n); /* no fsha printed */
     free(bytes);
     if (rc != TMD_OK)
         return cli_fail_engine();

@@ -175,14 +175,25 @@ void tmd_file_now_free(tmd_file_now *f)
     f->prepared = 0;
 }
 
+/* with_shas: src.fsha too (a text prepared without it is prepared again) */
+static int file_now_prepare(tmd_file_now *f, int with_shas)
+{
+    int want = with_shas ? 2 : 1;
+    if (f->prepared >= want)
+        return TMD_OK;
+    if (f->prepared)
+        tmd_source_free(&f->src);
+    f->prepared = 0;
+    int rc = with_shas ? tmd_source_prepare(&f->src, f->bytes, f->len)
+                       : tmd_source_prepare_text(&f->src, f->bytes, f->len);
+    if (rc == TMD_OK)
+        f->prepared = want;
+    return rc;
+}
+
 int tmd_file_now_prepare(tmd_file_now *f)
 {
-    if (f->prepared)
-        return TMD_OK;
-    int rc = tmd_source_prepare(&f->src, f->bytes, f->len);
-    if (rc == TMD_OK)
-        f->prepared = 1;
-    return rc;
+    return file_now_prepare(f, 0);
 }
 
 /* git's blob id of `bytes` (SHA-1 of "blob <len>\0" + bytes), from the
@@ -285,7 +296,7 @@ static int own_fsha(tmd_filestate *fs, tmd_file_now *out)
         hex(out->fsha, raw); /* decodable, as it was when saved */
         return TMD_OK;
     }
-    int rc = tmd_file_now_prepare(out);
+    int rc = file_now_prepare(out, 1);
     if (rc != TMD_OK)
         return rc;
     out->decodable = out->src.decodable;

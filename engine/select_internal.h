@@ -103,7 +103,8 @@ typedef struct tmd_file_now {
     uint8_t *bytes;     /* the raw content when present (free()d by
                            tmd_file_now_free) */
     size_t len;
-    int prepared;       /* 1: src holds the prepared text */
+    int prepared;       /* 1: src holds the prepared text; 2: and its
+                           fsha (own_fsha) */
     tmd_source src;     /* released by tmd_file_now_free */
 } tmd_file_now;
 
@@ -111,7 +112,8 @@ typedef struct tmd_file_now {
  * refused file is a successful call with present = 0. */
 int tmd_filestate_get(tmd_file_now *out, tmd_filestate *fs, const char *relpath);
 void tmd_file_now_free(tmd_file_now *f);
-/* Prepares f->src from f->bytes if not done yet (a present file only). */
+/* Prepares f->src from f->bytes if not done yet (a present file only),
+ * without src.fsha: f->fsha is what testmon compares. */
 int tmd_file_now_prepare(tmd_file_now *f);
 
 /* 1 if `relpath` is a name tmdiff may open under the root: relative, '/'

@@ -148,10 +148,10 @@ static size_t normalise(uint8_t *dst, const uint8_t *src, size_t n, int *same)
 
 static const uint8_t utf8_bom[3] = {0xEF, 0xBB, 0xBF};
 
-int tmd_source_prepare(tmd_source *out, const uint8_t *bytes, size_t n)
+static int prepare(tmd_source *out, const uint8_t *bytes, size_t n, int with_shas)
 {
     memset(out, 0, sizeof *out);
-    int rc = blob_sha1(out->git_sha, n, bytes, n);
+    int rc = with_shas ? blob_sha1(out->git_sha, n, bytes, n) : TMD_OK;
     if (rc)
         return rc;
     out->xxh3 = XXH3_64bits(bytes, n);
@@ -214,7 +214,9 @@ int tmd_source_prepare(tmd_source *out, const uint8_t *bytes, size_t n)
         return TMD_OK;
     }
 
-    if (same && chars == n) /* pure ASCII, no FF, no CR: git's id (one hash less) */
+    if (!with_shas)
+        ; /* the caller knows the fsha or needs none */
+    else if (same && chars == n) /* pure ASCII, no FF, no CR: git's id (one hash less) */
         memcpy(out->fsha, out->git_sha, sizeof out->fsha);
     else if ((rc = blob_sha1(out->fsha, chars, norm, m)) != TMD_OK)
         goto fail;
@@ -249,6 +251,16 @@ fail:
     tmd_buf_free(&decoded);
     tmd_source_free(out);
     return rc;
+}
+
+int tmd_source_prepare(tmd_source *out, const uint8_t *bytes, size_t n)
+{
+    return prepare(out, bytes, n, 1);
+}
+
+int tmd_source_prepare_text(tmd_source *out, const uint8_t *bytes, size_t n)
+{
+    return prepare(out, bytes, n, 0);
 }
 
 void tmd_source_free(tmd_source *src)

@@ -79,6 +79,9 @@ int tmd_file_read(uint8_t **out, size_t *out_len, const char *path);
 /* Prepares `n` raw bytes. Frees nothing of the caller's; release *out with
  * tmd_source_free. */
 int tmd_source_prepare(tmd_source *out, const uint8_t *bytes, size_t n);
+/* The same without its SHA-1s (git_sha and fsha stay ""), for callers that
+ * only fingerprint the text or know the fsha already. */
+int tmd_source_prepare_text(tmd_source *out, const uint8_t *bytes, size_t n);
 void tmd_source_free(tmd_source *src);
 
 /* textwrap.dedent of text[0..len) (testmon's path for locally modified

@@ -59,6 +59,16 @@ static void conformance_hashes(void **state)
                 fail_msg("%s: fsha %s, expected %s", file, src.fsha, fsha->valuestring);
             assert_true(src.len == 0 || src.text[src.len - 1] == '\n');
         }
+        /* the text-only preparation: the same text, no SHA-1s */
+        tmd_source text;
+        assert_int_equal(tmd_source_prepare_text(&text, bytes, n), TMD_OK);
+        assert_int_equal(text.decodable, src.decodable);
+        assert_int_equal(text.len, src.len);
+        assert_memory_equal(text.text, src.text, src.len + 1);
+        assert_true(text.xxh3 == src.xxh3);
+        assert_string_equal(text.fsha, "");
+        assert_string_equal(text.git_sha, "");
+        tmd_source_free(&text);
         edge_files += !strncmp(file, "py38_edge_", 10);
         all_files++;
         tmd_source_free(&src);
