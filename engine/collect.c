@@ -121,7 +121,7 @@ static void cookie_of(char *out, size_t outsz, const char *line, size_t len)
     out[n] = '\0';
 }
 
-char *collect_read_source(const char *path, size_t *len, const char **why)
+char *collect_read_source(const char *path, size_t *len, const char **why, collect_key *digest)
 {
     *why = NULL;
     FILE *f = fopen(path, "rb");
@@ -147,6 +147,8 @@ char *collect_read_source(const char *path, size_t *len, const char **why)
         return NULL;
     }
     s[n] = '\0';
+    if (digest)
+        collect_digest_bytes(digest, s, n);
     if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
         memmove(s, s + 3, n - 2);
         n -= 3;
@@ -465,6 +467,7 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
         return rc;
     }
     struct walk w = {rootabs, &cfg, {0}, {0}, {0}};
+    collect_digests digests = {{{0}}, NULL};
     collect_facts facts = {0};
     item_list items = {0};
     out->inexact = cfg.inexact;
@@ -518,15 +521,23 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
     /* collect_cache.c: the same config, walk and file bytes give the same
      * collection; a key that cannot be made means no caching */
     collect_key ckey;
-    int keyed = cache && collect_cache_key(&ckey, rootabs, &w.conftests, &w.files) == 0;
+    int keyed = cache && collect_cache_key(&ckey, &digests, rootabs, &w.conftests, &w.files) == 0;
     if (keyed && collect_cache_load(out, cache, &ckey) == 0)
         goto done;
 
     /* collect_parse.c: fixtures and hooks first (they decide whether tests
-     * are parametrized), then every module's items; on every core */
+     * are parametrized), then every module's items; on every core, reusing
+     * what the root's last collection found for unchanged files */
+    collect_reuse reuse = {NULL, digests.unit, 0};
+    if (keyed)
+        reuse.files = collect_files_open(cache, &digests, w.conftests.n, w.files.n);
     int conftest_unreadable = 0;
     rc = collect_parse_all(&items, &facts, &conftest_unreadable, rootabs, &w.conftests, &w.files,
-                           &cfg);
+                           &cfg, keyed ? &reuse : NULL);
+    if (reuse.files && !rc && !reuse.changed)
+        collect_files_save(reuse.files, cache);
+    collect_files_free(reuse.files);
+    keyed &= !reuse.changed; /* a file changed while it was read: no key fits */
     if (conftest_unreadable)
         out->inexact = "a conftest.py tmdiff cannot read";
     if (rc)
@@ -561,6 +572,7 @@ done:
     strvec_free(&w.files);
     strvec_free(&w.conftests);
     strvec_free(&w.seen_dirs);
+    free(digests.unit);
     collect_facts_free(&facts);
     pytest_config_free(&cfg);
     free(rootabs);

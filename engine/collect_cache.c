@@ -8,6 +8,7 @@
 #include "cache_evict.h"
 #include "cache_dir.h"
 #include "collect_cache.h"
+#include "collect_cache_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +23,6 @@
 
 #define MAGIC "TMDCOLL2"
 #define HEAD_SIZE 48 /* magic, key, hash, count, nfiles, nexpect, pad */
-#define NO_STRING UINT32_MAX
-#define MAX_INTERNED 256
 #define KEEP_COLLECTIONS 8 /* a few MB each on a large suite */
 
 /* ---- the key ------------------------------------------------------------- */
@@ -36,78 +35,97 @@ static void hash_str(XXH3_state_t *h, const char *s)
     XXH3_128bits_update(h, s, strlen(s));
 }
 
-/* The bytes of `path` into the hash (streamed), or a marker for "absent". */
-static int hash_file(XXH3_state_t *h, const char *path)
+static void canonical(collect_key *out, XXH128_hash_t v)
 {
+    XXH128_canonical_t canon;
+    XXH128_canonicalFromHash(&canon, v);
+    memcpy(out->bytes, canon.digest, sizeof out->bytes);
+}
+
+void collect_digest_bytes(collect_key *out, const void *bytes, size_t n)
+{
+    canonical(out, XXH3_128bits(bytes, n));
+}
+
+/* The digest of the bytes of `path` (streamed: the same as of the whole),
+ * or a marker when it cannot be opened: 0, or -1 for a directory or a read
+ * error (no key). */
+static int digest_file(collect_key *out, XXH3_state_t *h, const char *path)
+{
+    memset(out, 0, sizeof *out);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        hash_u64(h, errno == ENOENT ? 1 : 2);
+        out->bytes[0] = errno == ENOENT ? 1 : 2;
         return 0;
     }
+    XXH3_128bits_reset(h);
     unsigned char buf[65536];
-    uint64_t total = 0;
     ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) {
+    while ((n = read(fd, buf, sizeof buf)) > 0)
         XXH3_128bits_update(h, buf, (size_t)n);
-        total += (uint64_t)n;
-    }
     close(fd);
     if (n < 0)
-        return -1; /* a directory, or a read error: no key */
-    hash_u64(h, 3);
-    hash_u64(h, total);
+        return -1;
+    canonical(out, XXH3_128bits_digest(h));
     return 0;
 }
 
-static int hash_list(XXH3_state_t *h, const char *rootabs, const strvec *list)
+/* Each listed file's path and digest into `h`, the digests also into `at`. */
+static int hash_list(XXH3_state_t *h, XXH3_state_t *file_state, collect_key *at,
+                     const char *rootabs, const strvec *list)
 {
     hash_u64(h, list->n);
     char path[8192];
     for (size_t i = 0; i < list->n; i++) {
         hash_str(h, list->v[i]);
         if ((size_t)snprintf(path, sizeof path, "%s/%s", rootabs, list->v[i]) >= sizeof path ||
-            hash_file(h, path) != 0)
+            digest_file(&at[i], file_state, path) != 0)
             return -1;
+        XXH3_128bits_update(h, at[i].bytes, sizeof at[i].bytes);
     }
     return 0;
 }
 
-int collect_cache_key(collect_key *key, const char *rootabs, const strvec *conftests,
-                      const strvec *files)
+int collect_cache_key(collect_key *key, collect_digests *d, const char *rootabs,
+                      const strvec *conftests, const strvec *files)
 {
     static const char *const configs[] = {"pytest.ini", ".pytest.ini", "pyproject.toml",
                                           "tox.ini", "setup.cfg"};
-    XXH3_state_t *h = XXH3_createState();
-    if (!h)
-        return -1;
-    XXH3_128bits_reset(h);
-    hash_str(h, MAGIC);
-    /* the collector's code: this executable */
+    d->unit = malloc((conftests->n + files->n + 1) * sizeof *d->unit);
+    XXH3_state_t *h = XXH3_createState(), *file_state = XXH3_createState();
     struct stat st;
-    if (stat("/proc/self/exe", &st) != 0) {
-        XXH3_freeState(h);
-        return -1;
+    int rc = d->unit && h && file_state && stat("/proc/self/exe", &st) == 0 ? 0 : -1;
+    if (!rc) {
+        XXH3_128bits_reset(h);
+        hash_str(h, MAGIC);
+        /* the collector's code: this executable */
+        hash_u64(h, (uint64_t)st.st_dev);
+        hash_u64(h, (uint64_t)st.st_ino);
+        hash_u64(h, (uint64_t)st.st_size);
+        hash_u64(h, (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec);
+        hash_str(h, rootabs);
     }
-    hash_u64(h, (uint64_t)st.st_dev);
-    hash_u64(h, (uint64_t)st.st_ino);
-    hash_u64(h, (uint64_t)st.st_size);
-    hash_u64(h, (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec);
-    hash_str(h, rootabs);
     char path[8192];
-    int rc = 0;
     for (size_t i = 0; i < sizeof configs / sizeof *configs && !rc; i++) {
+        collect_key config;
         snprintf(path, sizeof path, "%s/%s", rootabs, configs[i]);
-        rc = hash_file(h, path);
+        rc = digest_file(&config, file_state, path);
+        XXH3_128bits_update(h, config.bytes, sizeof config.bytes);
+    }
+    if (!rc) {
+        canonical(&d->config, XXH3_128bits_digest(h));
+        rc = hash_list(h, file_state, d->unit, rootabs, conftests);
     }
     if (!rc)
-        rc = hash_list(h, rootabs, conftests);
+        rc = hash_list(h, file_state, d->unit + conftests->n, rootabs, files);
     if (!rc)
-        rc = hash_list(h, rootabs, files);
-    XXH128_hash_t v = XXH3_128bits_digest(h);
+        canonical(key, XXH3_128bits_digest(h));
     XXH3_freeState(h);
-    XXH128_canonical_t canon;
-    XXH128_canonicalFromHash(&canon, v);
-    memcpy(key->bytes, canon.digest, sizeof key->bytes);
+    XXH3_freeState(file_state);
+    if (rc) {
+        free(d->unit);
+        d->unit = NULL;
+    }
     return rc;
 }
 
@@ -131,78 +149,6 @@ static char *file_of(const char *dir, const collect_key *key)
     if (path)
         snprintf(path, n, "%s/%s.col", dir, name);
     return path;
-}
-
-/* ---- static strings --------------------------------------------------------- */
-
-/* `why` and `inexact` are static strings in a collection (never freed), so
- * the ones read back are interned for the life of the process. */
-static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *interned[MAX_INTERNED];
-
-static const char *intern(const char *s, size_t n)
-{
-    const char *found = NULL;
-    pthread_mutex_lock(&intern_lock);
-    for (size_t i = 0; i < MAX_INTERNED && !found; i++) {
-        if (!interned[i]) {
-            if ((interned[i] = malloc(n + 1))) {
-                memcpy(interned[i], s, n);
-                interned[i][n] = '\0';
-                found = interned[i];
-            }
-            break;
-        }
-        if (strlen(interned[i]) == n && !memcmp(interned[i], s, n))
-            found = interned[i];
-    }
-    pthread_mutex_unlock(&intern_lock);
-    return found;
-}
-
-/* ---- writing ----------------------------------------------------------------- */
-
-typedef struct out_buf {
-    unsigned char *p;
-    size_t n, cap;
-    int oom;
-} out_buf;
-
-static void put(out_buf *b, const void *data, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n)
-            cap *= 2;
-        unsigned char *grown = realloc(b->p, cap);
-        if (!grown) {
-            b->oom = 1;
-            return;
-        }
-        b->p = grown;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, data, n);
-    b->n += n;
-}
-
-static void put_u32(out_buf *b, uint32_t v) { put(b, &v, sizeof v); }
-
-static void put_str(out_buf *b, const char *s)
-{
-    if (!s) {
-        put_u32(b, NO_STRING);
-        return;
-    }
-    size_t n = strlen(s);
-    if (n >= NO_STRING) {
-        b->oom = 1;
-        return;
-    }
-    put_u32(b, (uint32_t)n);
-    put(b, s, n + 1); /* with its NUL: read back in place */
 }
 
 void collect_cache_save(const tmd_collection *c, const char *dir, const collect_key *key)
@@ -239,89 +185,14 @@ void collect_cache_save(const tmd_collection *c, const char *dir, const collect_
         uint64_t h = XXH3_64bits(b.p + hashed, b.n - hashed);
         memcpy(b.p + hashed - sizeof h, &h, sizeof h);
         cache_dir_make(dir);
-        size_t tn = strlen(path) + 32;
-        char *tmp = malloc(tn);
-        int fd = -1;
-        if (tmp) {
-            snprintf(tmp, tn, "%s.%ld.tmp", path, (long)getpid());
-            fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        }
-        if (fd >= 0) {
-            size_t done = 0;
-            ssize_t w = 0;
-            while (done < b.n && (w = write(fd, b.p + done, b.n - done)) > 0)
-                done += (size_t)w;
-            if (close(fd) != 0 || done != b.n || rename(tmp, path) != 0) {
-                unlink(tmp);
-            } else {
-                cache_evict(dir, ".col", KEEP_COLLECTIONS);
-            }
-        }
-        free(tmp);
+        if (write_atomically(path, &b) == 0)
+            cache_evict(dir, ".col", KEEP_COLLECTIONS);
     }
     free(b.p);
     free(path);
 }
 
 /* ---- reading ----------------------------------------------------------------- */
-
-typedef struct in_buf {
-    const unsigned char *p;
-    size_t n, at;
-    int bad;
-} in_buf;
-
-static uint32_t get_u32(in_buf *b)
-{
-    uint32_t v = 0;
-    if (b->bad || b->n - b->at < sizeof v) {
-        b->bad = 1;
-        return 0;
-    }
-    memcpy(&v, b->p + b->at, sizeof v);
-    b->at += sizeof v;
-    return v;
-}
-
-/* The next string, pointing into the buffer (NUL-ended there, no other
- * NUL inside); NULL for a NULL string. */
-static const char *get_str(in_buf *b, size_t *n)
-{
-    uint32_t len = get_u32(b);
-    *n = 0;
-    if (b->bad || len == NO_STRING)
-        return NULL;
-    const char *s = (const char *)b->p + b->at;
-    if (b->n - b->at <= len || s[len] != '\0' || memchr(s, 0, len)) {
-        b->bad = 1;
-        return NULL;
-    }
-    *n = len;
-    b->at += (size_t)len + 1;
-    return s;
-}
-
-/* A string that must be there (only the static ones may be NULL). */
-static const char *get_used(in_buf *b)
-{
-    size_t n;
-    const char *s = get_str(b, &n);
-    if (!s)
-        b->bad = 1;
-    return s;
-}
-
-static const char *get_static(in_buf *b)
-{
-    size_t n;
-    const char *s = get_str(b, &n);
-    if (!s)
-        return NULL;
-    const char *kept = intern(s, n);
-    if (!kept)
-        b->bad = 1;
-    return kept;
-}
 
 /* Fills `out` (whose items, files and expect pointers are already carved
  * out of its arena) from the body; the strings stay where they are. */
@@ -357,16 +228,6 @@ static int parse(tmd_collection *out, in_buf *b, char **expect, size_t nexpect)
             return -1;
     }
     return b->bad || b->at != b->n ? -1 : 0;
-}
-
-/* Reads the whole of fd (size bytes) at `into`: 0, or -1. */
-static int read_all(int fd, unsigned char *into, size_t size)
-{
-    size_t done = 0;
-    ssize_t r = 0;
-    while (done < size && (r = pread(fd, into + done, size - done, (off_t)done)) > 0)
-        done += (size_t)r;
-    return done == size ? 0 : -1;
 }
 
 int collect_cache_load(tmd_collection *out, const char *dir, const collect_key *key)

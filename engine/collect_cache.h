@@ -14,15 +14,23 @@
 
 #include "collect_internal.h"
 
-typedef struct collect_key {
-    unsigned char bytes[16];
-} collect_key;
+/* What a key is made of, for the per-file layer below: the digest of the
+ * collector (this executable), the root and its config files, and one per
+ * walked file, conftests first (XXH3-128 of its bytes; a marker when it
+ * cannot be opened). */
+typedef struct collect_digests {
+    collect_key config;
+    collect_key *unit; /* conftests->n + files->n; free() it */
+} collect_digests;
 
 /* The key of a collection under `rootabs` whose walk found `conftests` and
- * `files` (relative paths). Reads the config candidates and every listed
- * file. 0, or -1 when a key cannot be made (then nothing is cached). */
-int collect_cache_key(collect_key *key, const char *rootabs, const strvec *conftests,
-                      const strvec *files);
+ * `files` (relative paths), and its digests. Reads the config candidates and
+ * every listed file. 0, or -1 when a key cannot be made (then nothing is
+ * cached; d->unit is then NULL). */
+int collect_cache_key(collect_key *key, collect_digests *d, const char *rootabs,
+                      const strvec *conftests, const strvec *files);
+/* The digest of bytes as collect_cache_key takes it from a file. */
+void collect_digest_bytes(collect_key *out, const void *bytes, size_t n);
 
 /* Fills `out` from the cache in folder `dir`: 0 when found and intact, -1
  * otherwise (out is then zeroed). Release a found one with
@@ -32,6 +40,34 @@ int collect_cache_load(tmd_collection *out, const char *dir, const collect_key *
 /* Saves `c` under `key` in folder `dir`, made if missing (best effort:
  * failures are ignored). */
 void collect_cache_save(const tmd_collection *c, const char *dir, const collect_key *key);
+
+/* ---- the per-file layer (collect_cache_files.c) ----------------------------
+ * When the whole collection misses (a test file was edited), each file's
+ * fixture facts and items are taken from the root's last collection where
+ * nothing they depend on changed: its bytes and path, the config and
+ * collector, and, for items, every file's facts merged. Only the rest is
+ * parsed. Units are indexed as in collect_digests. */
+typedef struct collect_files_cache collect_files_cache;
+
+/* NULL when out of memory (then nothing is reused or kept). `d` must
+ * outlive the cache. */
+collect_files_cache *collect_files_open(const char *dir, const collect_digests *d, size_t nconf,
+                                        size_t nfiles);
+void collect_files_free(collect_files_cache *fc);
+/* 1 and *out filled when reused, 0 when not, TMD_ENOMEM. */
+int collect_files_facts(const collect_files_cache *fc, size_t unit, const char *rel,
+                        collect_facts *out);
+/* After the first phase: the merged facts every file's items depend on. */
+void collect_files_facts_done(collect_files_cache *fc, const collect_facts *merged);
+int collect_files_items(const collect_files_cache *fc, size_t file, const char *rel,
+                        item_list *out);
+/* Keeps what this run computed for a unit whose digest holds (one thread
+ * per unit at a time); saved by collect_files_save into `dir`. */
+void collect_files_keep_facts(collect_files_cache *fc, size_t unit, const char *rel,
+                              const collect_facts *f);
+void collect_files_keep_items(collect_files_cache *fc, size_t file, const char *rel,
+                              const item_list *l);
+void collect_files_save(collect_files_cache *fc, const char *dir);
 
 /* The folder to use: `cache_dir`/collect when cache_dir (the engine's
  * cache folder option) is given, else $TMDIFF_COLLECT_CACHE if set (""

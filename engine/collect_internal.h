@@ -128,20 +128,39 @@ void item_list_free(item_list *l);
 int collect_module(item_list *out, const char *relpath, const char *src, size_t len,
                    const pytest_config *cfg, const collect_facts *facts);
 
+/* A 128-bit digest (collect_cache.c). */
+typedef struct collect_key {
+    unsigned char bytes[16];
+} collect_key;
+
 /* Reads a Python source file as UTF-8 text for tree-sitter (BOM dropped).
- * NULL when it cannot be read or declares another encoding (*why says). */
-char *collect_read_source(const char *path, size_t *len, const char **why);
+ * NULL when it cannot be read or declares another encoding (*why says).
+ * `digest` (if not NULL) gets collect_digest_bytes of the bytes read. */
+char *collect_read_source(const char *path, size_t *len, const char **why, collect_key *digest);
 
 /* ---- collect_parse.c -------------------------------------------------------- */
+
+struct collect_files_cache;
+
+/* Where collect_parse_all may reuse earlier results (collect_cache.h). */
+typedef struct collect_reuse {
+    struct collect_files_cache *files; /* NULL: parse everything */
+    const collect_key *digest;         /* per unit, as the key saw the files */
+    int changed;                       /* out: a file's bytes differed from
+                                          its digest (it changed meanwhile):
+                                          save nothing of this collection */
+} collect_reuse;
 
 /* Reads the conftests and test files (relative to `rootabs`), adds their
  * fixtures and hooks to `facts` (finished), then appends every file's items
  * to `items` in the order of `files`: the same as one thread doing so in
  * order, done on every core. *conftest_unreadable: a conftest could not be
- * read. */
+ * read. `reuse` may be NULL. */
 int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unreadable,
                       const char *rootabs, const strvec *conftests, const strvec *files,
-                      const pytest_config *cfg);
+                      const pytest_config *cfg, collect_reuse *reuse);
+/* How many files collections of this process have parsed (for tests). */
+size_t collect_parse_count(void);
 
 /* ---- collect.c -------------------------------------------------------------- */
 

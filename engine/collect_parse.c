@@ -4,6 +4,7 @@
  * is exactly what one thread reading them in order would produce. A large
  * suite's 2,000 test modules took over a second of one core to parse. */
 #define _GNU_SOURCE /* memmem */
+#include "collect_cache.h"
 #include "collect_internal.h"
 #include "error.h"
 
@@ -22,7 +23,10 @@ typedef struct source {
     char *text; /* NULL: unreadable, `why` says why */
     size_t len;
     const char *why;
+    collect_key digest; /* of the bytes read */
 } source;
+
+static atomic_size_t parses; /* collect_parse_count */
 
 typedef struct job {
     const char *rootabs;
@@ -34,6 +38,9 @@ typedef struct job {
     collect_facts *part;        /* phase 1, per unit */
     unsigned char *conftest_unreadable; /* per conftest */
     item_list *items;           /* phase 2, per test file */
+    collect_reuse *reuse;       /* NULL: none */
+    unsigned char *same;        /* per unit: read as its digest says (reusable) */
+    atomic_int changed;         /* some file differed from its digest */
     atomic_size_t next;
     atomic_int stop;
     pthread_mutex_t lock; /* guards the first error below */
@@ -74,9 +81,22 @@ static int read_source(job *j, const char *rel, source *s)
     char *abs = absolute(j->rootabs, rel);
     if (!abs)
         return tmd_error(TMD_ENOMEM, "%s: out of memory while listing test files", rel);
-    s->text = collect_read_source(abs, &s->len, &s->why);
+    s->text = collect_read_source(abs, &s->len, &s->why, &s->digest);
     free(abs);
     return 0;
+}
+
+/* Whether unit `u` was read as the cache key saw it (else it changed in
+ * between: nothing of this collection may be saved). */
+static int read_as_keyed(job *j, size_t u, const source *s)
+{
+    if (!j->reuse || !s->text)
+        return 0; /* an unreadable file gives a "cannot be read" item: cheap */
+    if (memcmp(s->digest.bytes, j->reuse->digest[u].bytes, sizeof s->digest.bytes)) {
+        atomic_store(&j->changed, 1);
+        return 0;
+    }
+    return 1;
 }
 
 static int fixtures_of(job *j, size_t unit)
@@ -86,11 +106,23 @@ static int fixtures_of(job *j, size_t unit)
     const char *rel = conftest ? j->conftests->v[unit] : j->files->v[unit - nconf];
     source s;
     int rc = read_source(j, rel, &s);
+    int same = !rc && read_as_keyed(j, unit, &s);
+    if (j->same)
+        j->same[unit] = (unsigned char)same;
     /* a test module without the word defines no fixture: one parse saved */
-    if (!rc && s.text && (conftest || memmem(s.text, s.len, "fixture", 7)))
-        rc = collect_scan_fixtures(&j->part[unit], rel, s.text, s.len, conftest);
-    else if (!rc && conftest)
+    if (!rc && s.text && (conftest || memmem(s.text, s.len, "fixture", 7))) {
+        int reused = same ? collect_files_facts(j->reuse->files, unit, rel, &j->part[unit]) : 0;
+        if (reused < 0)
+            rc = tmd_error(reused, "%s: out of memory while reading fixtures", rel);
+        if (!rc && !reused) {
+            atomic_fetch_add(&parses, 1);
+            rc = collect_scan_fixtures(&j->part[unit], rel, s.text, s.len, conftest);
+        }
+        if (!rc && same)
+            collect_files_keep_facts(j->reuse->files, unit, rel, &j->part[unit]);
+    } else if (!rc && conftest) {
         j->conftest_unreadable[unit] = 1;
+    }
     free(s.text); /* read again for the items: keeping 2,000 modules added megabytes to the peak */
     return rc;
 }
@@ -98,15 +130,30 @@ static int fixtures_of(job *j, size_t unit)
 static int items_of(job *j, size_t i)
 {
     const char *rel = j->files->v[i];
+    size_t unit = j->conftests->n + i;
+    if (j->same && j->same[unit]) { /* unchanged as far as the first phase saw */
+        int reused = collect_files_items(j->reuse->files, i, rel, &j->items[i]);
+        if (reused < 0)
+            return tmd_error(reused, "%s: out of memory while collecting", rel);
+        if (reused) {
+            collect_files_keep_items(j->reuse->files, i, rel, &j->items[i]);
+            return 0;
+        }
+    }
     source s;
     int rc = read_source(j, rel, &s);
     if (rc)
         return rc;
-    if (s.text)
+    int same = read_as_keyed(j, unit, &s);
+    if (s.text) {
+        atomic_fetch_add(&parses, 1);
         rc = collect_module(&j->items[i], rel, s.text, s.len, j->cfg, j->facts);
-    else
+    } else {
         rc = item_list_add(&j->items[i], rel, strlen(rel), TMD_COLLECT_PREFIX,
                            s.why ? s.why : "cannot be read", NULL);
+    }
+    if (!rc && same)
+        collect_files_keep_items(j->reuse->files, i, rel, &j->items[i]);
     free(s.text);
     return rc;
 }
@@ -215,9 +262,14 @@ static int threads_to_use(void)
     return t > MAX_THREADS ? MAX_THREADS : t;
 }
 
+size_t collect_parse_count(void)
+{
+    return atomic_load(&parses);
+}
+
 int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unreadable,
                       const char *rootabs, const strvec *conftests, const strvec *files,
-                      const pytest_config *cfg)
+                      const pytest_config *cfg, collect_reuse *reuse)
 {
     *conftest_unreadable = 0;
     size_t nunits = conftests->n + files->n;
@@ -233,9 +285,13 @@ int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unre
     j.part = calloc(nunits ? nunits : 1, sizeof *j.part);
     j.items = calloc(files->n ? files->n : 1, sizeof *j.items);
     j.conftest_unreadable = calloc(conftests->n ? conftests->n : 1, 1);
+    if (reuse && reuse->files) {
+        j.reuse = reuse;
+        j.same = calloc(nunits ? nunits : 1, 1);
+    }
     int threads = threads_to_use();
     int rc = 0;
-    if (!j.part || !j.items || !j.conftest_unreadable)
+    if (!j.part || !j.items || !j.conftest_unreadable || (j.reuse && !j.same))
         rc = tmd_error(TMD_ENOMEM, "collect: out of memory");
     /* fixtures and hooks first: they decide whether tests are parametrized */
     if (!rc)
@@ -246,8 +302,12 @@ int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unre
         *conftest_unreadable |= j.conftest_unreadable[u];
     if (!rc)
         rc = collect_facts_finish(facts);
+    if (!rc && j.reuse)
+        collect_files_facts_done(reuse->files, facts);
     if (!rc)
         rc = run_phase(&j, 2, files->n, threads);
+    if (reuse)
+        reuse->changed = atomic_load(&j.changed);
     size_t total = items->n;
     for (size_t i = 0; i < files->n && !rc; i++)
         total += j.items[i].n;
@@ -267,6 +327,7 @@ int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unre
     free(j.part);
     free(j.items);
     free(j.conftest_unreadable);
+    free(j.same);
     pthread_mutex_destroy(&j.lock);
     return rc;
 }

@@ -1,8 +1,9 @@
 /* test_collect_cache.c: a collection read back from the cache equals the
  * one computed without it, field by field; any change to a test file, a
- * conftest, the config or the set of files gives a fresh collection; a
- * damaged cache file is never used. */
+ * conftest, the config or the set of files gives a fresh collection, which
+ * parses again only what changed; a damaged cache file is never used. */
 #include "collect_cache.h"
+#include "collect_internal.h"
 #include "support.h"
 
 #include <dirent.h>
@@ -276,6 +277,112 @@ static void forged_cache_is_refused(void **state)
     free(good);
 }
 
+/* Collects with the cache and returns how many files that parsed, after
+ * checking the result against a collection made without the cache. */
+static size_t parses_of_cached(void)
+{
+    tmd_collection cached, plain;
+    setenv("TMDIFF_COLLECT_CACHE", cache, 1);
+    size_t before = collect_parse_count();
+    assert_int_equal(tmd_collect_project(&cached, root), 0);
+    size_t parsed = collect_parse_count() - before;
+    setenv("TMDIFF_COLLECT_CACHE", "", 1);
+    assert_int_equal(tmd_collect_project(&plain, root), 0);
+    assert_same_collection(&plain, &cached);
+    tmd_collection_free(&plain);
+    tmd_collection_free(&cached);
+    return parsed;
+}
+
+static void fresh_tree(void)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s/tests/test_c.py", cache, root);
+    assert_int_equal(system(cmd), 0);
+    setup_tree();
+}
+
+/* When the whole collection misses, a file is parsed again only if it, the
+ * config, or (for its items) the fixture facts changed. */
+static void only_changed_files_are_parsed(void **state)
+{
+    (void)state;
+    fresh_tree();
+    /* the fixtures of conftest.py and test_a.py (it names one), the items of
+     * test_a.py and test_b.py */
+    assert_int_equal(parses_of_cached(), 4);
+    assert_int_equal(parses_of_cached(), 0); /* the whole collection is cached */
+    write_file("tests/test_b.py", "def test_b():\n    pass\n\ndef test_b2():\n    pass\n");
+    assert_int_equal(parses_of_cached(), 1);
+    write_file("tests/test_c.py", "def test_c():\n    pass\n");
+    assert_int_equal(parses_of_cached(), 1);
+    /* a conftest edit that leaves the fixtures as they were: only itself */
+    write_file("tests/conftest.py", "import pytest\n\n@pytest.fixture(params=[1, 2])\n"
+                                    "def num(request):\n    return request.param  # same\n");
+    assert_int_equal(parses_of_cached(), 1);
+    /* fixtures changed (num no longer parametrized): every module's items */
+    write_file("tests/conftest.py", "import pytest\n\n@pytest.fixture(params=[1, 2])\n"
+                                    "def other(request):\n    return request.param\n");
+    assert_int_equal(parses_of_cached(), 1 + 3);
+    /* the config: everything */
+    write_file("pytest.ini", "[pytest]\ntestpaths = tests\npython_functions = check_*\n");
+    assert_int_equal(parses_of_cached(), 2 + 3);
+}
+
+/* The per-file layer's file, damaged or forged with a right hash: refused,
+ * or at worst used without reading out of bounds (ASan). */
+static void damaged_file_layer_is_harmless(void **state)
+{
+    (void)state;
+    fresh_tree();
+    parses_of_cached();
+    char path[700] = "";
+    DIR *d = opendir(cache);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, ".files"))
+            snprintf(path, sizeof path, "%s/%s", cache, e->d_name);
+    closedir(d);
+    assert_true(path[0]);
+    size_t len = 0;
+    unsigned char *good = (unsigned char *)support_read_file(path, &len);
+    assert_non_null(good);
+    assert_true(len > 40);
+    unsigned char *data = malloc(len);
+    assert_non_null(data);
+    for (int forged = 0; forged < 2; forged++) {
+        for (size_t at = 8; at < len; at += len / 23 + 1) {
+            memcpy(data, good, len);
+            data[at] ^= 0x5A;
+            if (forged) { /* the hash made right: only the checks of the body remain */
+                uint64_t h = XXH3_64bits(data + 16, len - 16);
+                memcpy(data + 8, &h, sizeof h);
+            }
+            FILE *f = fopen(path, "wb");
+            assert_non_null(f);
+            assert_int_equal(fwrite(data, 1, len, f), len);
+            fclose(f);
+            /* a new test module: the whole collection misses, the layer is read */
+            char name[64], text[64];
+            snprintf(name, sizeof name, "tests/test_n%zu_%d.py", at, forged);
+            snprintf(text, sizeof text, "def test_n%zu():\n    pass\n", at);
+            write_file(name, text);
+            tmd_collection c;
+            setenv("TMDIFF_COLLECT_CACHE", cache, 1);
+            assert_int_equal(tmd_collect_project(&c, root), 0);
+            tmd_collection_free(&c);
+            if (!forged)
+                parses_of_cached(); /* and equal to the plain collection */
+        }
+    }
+    free(data);
+    free(good);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -f %s/tests/test_n*.py", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     snprintf(root, sizeof root, "/tmp/test_collect_cache.XXXXXX");
@@ -287,6 +394,8 @@ int main(void)
         cmocka_unit_test(every_input_is_in_the_key),
         cmocka_unit_test(damaged_cache_is_not_used),
         cmocka_unit_test(forged_cache_is_refused),
+        cmocka_unit_test(only_changed_files_are_parsed),
+        cmocka_unit_test(damaged_file_layer_is_harmless),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[700];

@@ -1,0 +1,431 @@
+/* collect_cache_files.c: the per-file layer of the collection cache (see
+ * collect_cache.h). One file per root, config and executable holds, for
+ * every conftest and test module of the last collection, its fixture facts
+ * and its items, each under a key of everything they were computed from:
+ *
+ *   facts of a file:  the config digest, its path, conftest or not, its bytes
+ *   items of a file:  the config digest, the merged facts, its path, its bytes
+ *
+ * (collect_module reads nothing else.) The file: magic, hash of the rest,
+ * the entry count, then entries sorted by key: key, kind, payload. Loading
+ * checks the hash and walks every payload once, so a lookup only decodes. */
+#include "cache_dir.h"
+#include "cache_evict.h"
+#include "collect_cache.h"
+#include "collect_cache_io.h"
+#include "tmdiff.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
+#include <xxhash.h>
+
+#define MAGIC "TMDFILE1"
+#define HEAD_SIZE 20 /* magic, hash of the rest, count */
+#define KEEP_FILES 4 /* roots or configs kept at once */
+#define KIND_FACTS 0u
+#define KIND_ITEMS 1u
+
+typedef struct entry {
+    collect_key key;
+    uint32_t kind;
+    size_t at, len; /* the payload in `data` */
+} entry;
+
+/* What this run computed, per unit (conftests, then test files). */
+typedef struct kept {
+    collect_key key;
+    out_buf payload; /* empty: nothing to keep */
+    int set;
+} kept;
+
+struct collect_files_cache {
+    char *path;
+    const collect_key *config;
+    const collect_key *unit; /* digests, per unit */
+    size_t nconf, nfiles;
+    unsigned char *data;     /* the file of the last collection */
+    entry *entries;          /* sorted by key */
+    size_t nentries;
+    collect_key facts_digest;
+    kept *facts, *items; /* per unit / per test file */
+};
+
+static void hash_u64(XXH3_state_t *h, uint64_t v) { XXH3_128bits_update(h, &v, sizeof v); }
+
+static void hash_bytes(XXH3_state_t *h, const void *p, size_t n)
+{
+    hash_u64(h, n);
+    XXH3_128bits_update(h, p, n);
+}
+
+static void digest_of(collect_key *out, XXH3_state_t *h)
+{
+    XXH128_canonical_t canon;
+    XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(h));
+    memcpy(out->bytes, canon.digest, sizeof out->bytes);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return memcmp(((const entry *)a)->key.bytes, ((const entry *)b)->key.bytes, 16);
+}
+
+static const entry *find(const collect_files_cache *fc, const collect_key *key, uint32_t kind)
+{
+    entry probe = {*key, 0, 0, 0};
+    const entry *e = fc->nentries ? bsearch(&probe, fc->entries, fc->nentries, sizeof *e, key_cmp)
+                                  : NULL;
+    return e && e->kind == kind ? e : NULL;
+}
+
+/* ---- payloads ---------------------------------------------------------------- */
+
+/* A strvec whose strings may hold one inner NUL ("a\0b" pairs): both parts. */
+static void put_strvec(out_buf *b, const strvec *v, int pairs)
+{
+    put_u32(b, (uint32_t)v->n);
+    for (size_t i = 0; i < v->n; i++) {
+        put_str(b, v->v[i]);
+        if (pairs)
+            put_str(b, v->v[i] + strlen(v->v[i]) + 1);
+    }
+}
+
+static int get_strvec(in_buf *b, strvec *out, int pairs)
+{
+    uint32_t n = get_u32(b);
+    if (n > b->n / 5)
+        b->bad = 1;
+    for (uint32_t i = 0; i < n && !b->bad; i++) {
+        size_t al, bl = 0;
+        const char *a = get_str(b, &al), *second = pairs ? get_str(b, &bl) : NULL;
+        if (!a || (pairs && !second)) {
+            b->bad = 1;
+            break;
+        }
+        if (!out)
+            continue;
+        char *s = malloc(al + bl + 2);
+        if (!s)
+            return TMD_ENOMEM;
+        memcpy(s, a, al + 1);
+        if (pairs)
+            memcpy(s + al + 1, second, bl + 1);
+        if (strvec_push_n(out, s, pairs ? al + 1 + bl : al)) {
+            free(s);
+            return TMD_ENOMEM;
+        }
+        free(s);
+    }
+    return 0;
+}
+
+static void put_facts(out_buf *b, const collect_facts *f)
+{
+    put_u32(b, (uint32_t)f->make_id_hook);
+    put_strvec(b, &f->param_fixtures, 0);
+    put_strvec(b, &f->fixture_edges, 1);
+    put_strvec(b, &f->autouse, 1);
+    put_strvec(b, &f->generate_dirs, 0);
+    put_strvec(b, &f->uncertain_dirs, 0);
+}
+
+/* Decodes (out NULL: only checks) facts: 0, -1 malformed, or TMD_ENOMEM. */
+static int get_facts(in_buf *b, collect_facts *out)
+{
+    uint32_t hook = get_u32(b);
+    int rc = 0;
+    if (out)
+        out->make_id_hook = hook != 0;
+    if (!rc) rc = get_strvec(b, out ? &out->param_fixtures : NULL, 0);
+    if (!rc) rc = get_strvec(b, out ? &out->fixture_edges : NULL, 1);
+    if (!rc) rc = get_strvec(b, out ? &out->autouse : NULL, 1);
+    if (!rc) rc = get_strvec(b, out ? &out->generate_dirs : NULL, 0);
+    if (!rc) rc = get_strvec(b, out ? &out->uncertain_dirs : NULL, 0);
+    return rc ? rc : b->bad || b->at != b->n ? -1 : 0;
+}
+
+static void put_items(out_buf *b, const item_list *l)
+{
+    put_u32(b, (uint32_t)l->n);
+    for (size_t i = 0; i < l->n; i++) {
+        const tmd_collected *it = &l->v[i];
+        put_u32(b, (uint32_t)it->kind);
+        put_str(b, it->nodeid);
+        put_str(b, it->why);
+        put_u32(b, it->expect ? (uint32_t)it->nexpect : NO_STRING);
+        for (size_t k = 0; it->expect && k < it->nexpect; k++)
+            put_str(b, it->expect[k]);
+    }
+}
+
+static int get_items(in_buf *b, item_list *out)
+{
+    uint32_t n = get_u32(b);
+    if (n > b->n / 14)
+        return -1;
+    strvec expect = {0};
+    int rc = 0;
+    for (uint32_t i = 0; i < n && !rc && !b->bad; i++) {
+        uint32_t kind = get_u32(b);
+        size_t len;
+        const char *nodeid = get_str(b, &len);
+        const char *why = get_static(b);
+        uint32_t nexpect = get_u32(b);
+        if (!nodeid || kind > TMD_COLLECT_PREFIX || (nexpect != NO_STRING && nexpect > b->n / 5)) {
+            b->bad = 1;
+            break;
+        }
+        strvec_free(&expect);
+        for (uint32_t k = 0; nexpect != NO_STRING && k < nexpect && !rc && !b->bad; k++) {
+            const char *x = get_used(b);
+            if (x && out)
+                rc = strvec_push(&expect, x);
+        }
+        if (!rc && !b->bad && out)
+            rc = item_list_add(out, nodeid, len, (tmd_collect_kind)kind, why,
+                               nexpect == NO_STRING ? NULL : &expect);
+    }
+    strvec_free(&expect);
+    return rc ? rc : b->bad || b->at != b->n ? -1 : 0;
+}
+
+/* ---- the file ---------------------------------------------------------------- */
+
+/* Reads and indexes the last collection's file; any damage leaves it empty. */
+static void load(collect_files_cache *fc)
+{
+    int fd = open(fc->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    futimens(fd, NULL); /* most recently used: evicted last */
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < HEAD_SIZE ||
+        st.st_size >= ((off_t)1 << 31)) {
+        close(fd);
+        return;
+    }
+    size_t size = (size_t)st.st_size;
+    unsigned char *data = malloc(size);
+    int ok = data && read_all(fd, data, size) == 0 && !memcmp(data, MAGIC, 8);
+    close(fd);
+    uint64_t want = 0;
+    uint32_t count = 0;
+    if (ok) {
+        memcpy(&want, data + 8, sizeof want);
+        memcpy(&count, data + 16, sizeof count);
+        /* each entry takes at least 24 bytes */
+        ok = XXH3_64bits(data + 16, size - 16) == want && count <= size / 24;
+    }
+    entry *entries = ok && count ? calloc(count, sizeof *entries) : NULL;
+    in_buf b = {data, size, HEAD_SIZE, 0};
+    for (uint32_t i = 0; entries && i < count && ok; i++) {
+        entry *e = &entries[i];
+        if (b.n - b.at < 16 + 8) {
+            ok = 0;
+            break;
+        }
+        memcpy(e->key.bytes, data + b.at, 16);
+        b.at += 16;
+        e->kind = get_u32(&b);
+        e->len = get_u32(&b);
+        e->at = b.at;
+        if (e->kind > KIND_ITEMS || e->len > b.n - b.at || (i && key_cmp(e - 1, e) >= 0)) {
+            ok = 0;
+            break;
+        }
+        in_buf p = {data + e->at, e->len, 0, 0};
+        ok = (e->kind == KIND_FACTS ? get_facts(&p, NULL) : get_items(&p, NULL)) == 0;
+        b.at += e->len;
+    }
+    if (!ok || !entries || b.at != size) {
+        free(entries);
+        free(data);
+        return;
+    }
+    fc->data = data;
+    fc->entries = entries;
+    fc->nentries = count;
+}
+
+collect_files_cache *collect_files_open(const char *dir, const collect_digests *d, size_t nconf,
+                                        size_t nfiles)
+{
+    collect_files_cache *fc = calloc(1, sizeof *fc);
+    size_t n = strlen(dir) + 1 + 32 + 7;
+    if (!fc || !(fc->path = malloc(n)) || !(fc->facts = calloc(nconf + nfiles + 1, sizeof *fc->facts)) ||
+        !(fc->items = calloc(nfiles + 1, sizeof *fc->items))) {
+        collect_files_free(fc);
+        return NULL;
+    }
+    char name[33];
+    for (int i = 0; i < 16; i++)
+        snprintf(name + 2 * i, 3, "%02x", d->config.bytes[i]);
+    snprintf(fc->path, n, "%s/%s.files", dir, name);
+    fc->config = &d->config;
+    fc->unit = d->unit;
+    fc->nconf = nconf;
+    fc->nfiles = nfiles;
+    load(fc);
+    return fc;
+}
+
+void collect_files_free(collect_files_cache *fc)
+{
+    if (!fc)
+        return;
+    for (size_t u = 0; fc->facts && u < fc->nconf + fc->nfiles; u++)
+        free(fc->facts[u].payload.p);
+    for (size_t i = 0; fc->items && i < fc->nfiles; i++)
+        free(fc->items[i].payload.p);
+    free(fc->facts);
+    free(fc->items);
+    free(fc->entries);
+    free(fc->data);
+    free(fc->path);
+    free(fc);
+}
+
+/* ---- keys -------------------------------------------------------------------- */
+
+static void facts_key(const collect_files_cache *fc, size_t unit, const char *rel,
+                      collect_key *out)
+{
+    XXH3_state_t h;
+    XXH3_128bits_reset(&h);
+    hash_bytes(&h, "facts", 5);
+    hash_bytes(&h, fc->config->bytes, 16);
+    hash_bytes(&h, rel, strlen(rel));
+    hash_u64(&h, unit < fc->nconf);
+    hash_bytes(&h, fc->unit[unit].bytes, 16);
+    digest_of(out, &h);
+}
+
+static void items_key(const collect_files_cache *fc, size_t file, const char *rel,
+                      collect_key *out)
+{
+    XXH3_state_t h;
+    XXH3_128bits_reset(&h);
+    hash_bytes(&h, "items", 5);
+    hash_bytes(&h, fc->config->bytes, 16);
+    hash_bytes(&h, fc->facts_digest.bytes, 16);
+    hash_bytes(&h, rel, strlen(rel));
+    hash_bytes(&h, fc->unit[fc->nconf + file].bytes, 16);
+    digest_of(out, &h);
+}
+
+void collect_files_facts_done(collect_files_cache *fc, const collect_facts *merged)
+{
+    out_buf b = {0};
+    put_facts(&b, merged);
+    XXH3_state_t h;
+    XXH3_128bits_reset(&h);
+    hash_u64(&h, (uint64_t)b.oom);
+    hash_bytes(&h, b.p, b.n);
+    digest_of(&fc->facts_digest, &h);
+    free(b.p);
+}
+
+/* ---- use --------------------------------------------------------------------- */
+
+static int reuse(const collect_files_cache *fc, const collect_key *key, uint32_t kind,
+                 collect_facts *facts, item_list *items)
+{
+    const entry *e = find(fc, key, kind);
+    if (!e)
+        return 0;
+    in_buf p = {fc->data + e->at, e->len, 0, 0};
+    int rc = kind == KIND_FACTS ? get_facts(&p, facts) : get_items(&p, items);
+    if (rc == 0)
+        return 1;
+    /* checked when loaded, so only memory runs out here: nothing half-made */
+    if (facts)
+        collect_facts_free(facts);
+    else
+        item_list_free(items);
+    return rc == TMD_ENOMEM ? rc : 0;
+}
+
+int collect_files_facts(const collect_files_cache *fc, size_t unit, const char *rel,
+                        collect_facts *out)
+{
+    collect_key key;
+    facts_key(fc, unit, rel, &key);
+    return reuse(fc, &key, KIND_FACTS, out, NULL);
+}
+
+int collect_files_items(const collect_files_cache *fc, size_t file, const char *rel,
+                        item_list *out)
+{
+    collect_key key;
+    items_key(fc, file, rel, &key);
+    return reuse(fc, &key, KIND_ITEMS, NULL, out);
+}
+
+void collect_files_keep_facts(collect_files_cache *fc, size_t unit, const char *rel,
+                              const collect_facts *f)
+{
+    kept *k = &fc->facts[unit];
+    facts_key(fc, unit, rel, &k->key);
+    k->payload.n = 0;
+    put_facts(&k->payload, f);
+    k->set = !k->payload.oom;
+}
+
+void collect_files_keep_items(collect_files_cache *fc, size_t file, const char *rel,
+                              const item_list *l)
+{
+    kept *k = &fc->items[file];
+    items_key(fc, file, rel, &k->key);
+    k->payload.n = 0;
+    put_items(&k->payload, l);
+    k->set = !k->payload.oom;
+}
+
+static int kept_cmp(const void *a, const void *b)
+{
+    return memcmp((*(kept *const *)a)->key.bytes, (*(kept *const *)b)->key.bytes, 16);
+}
+
+void collect_files_save(collect_files_cache *fc, const char *dir)
+{
+    size_t n = 0, nunits = fc->nconf + fc->nfiles;
+    kept **all = malloc((nunits + fc->nfiles + 1) * sizeof *all);
+    if (!all)
+        return;
+    for (size_t u = 0; u < nunits; u++)
+        if (fc->facts[u].set)
+            all[n++] = &fc->facts[u];
+    for (size_t i = 0; i < fc->nfiles; i++)
+        if (fc->items[i].set)
+            all[n++] = &fc->items[i];
+    qsort(all, n, sizeof *all, kept_cmp);
+    out_buf b = {0};
+    put(&b, MAGIC, 8);
+    uint64_t zero = 0;
+    put(&b, &zero, sizeof zero); /* the hash of the rest, filled in below */
+    put_u32(&b, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        if (i && !kept_cmp(&all[i - 1], &all[i]))
+            b.oom = 1; /* two entries under one key: keep nothing */
+        put(&b, all[i]->key.bytes, 16);
+        int facts = all[i] >= fc->facts && all[i] < fc->facts + nunits;
+        put_u32(&b, facts ? KIND_FACTS : KIND_ITEMS);
+        put_u32(&b, (uint32_t)all[i]->payload.n);
+        put(&b, all[i]->payload.p, all[i]->payload.n);
+    }
+    if (!b.oom && b.n < ((size_t)1 << 31)) {
+        uint64_t h = XXH3_64bits(b.p + 16, b.n - 16);
+        memcpy(b.p + 8, &h, sizeof h);
+        cache_dir_make(dir);
+        if (write_atomically(fc->path, &b) == 0)
+            cache_evict(dir, ".files", KEEP_FILES);
+    }
+    free(b.p);
+    free(all);
+}
