@@ -54,15 +54,15 @@ typedef struct collect_files_cache collect_files_cache;
 collect_files_cache *collect_files_open(const char *dir, const collect_digests *d, size_t nconf,
                                         size_t nfiles);
 void collect_files_free(collect_files_cache *fc);
-/* 1 and *out filled when reused, 0 when not, TMD_ENOMEM. */
-int collect_files_facts(const collect_files_cache *fc, size_t unit, const char *rel,
+/* 1 and *out filled when reused (and kept for the next collection), 0
+ * when not, TMD_ENOMEM. One thread per unit at a time. */
+int collect_files_facts(collect_files_cache *fc, size_t unit, const char *rel,
                         collect_facts *out);
 /* After the first phase: the merged facts every file's items depend on. */
 void collect_files_facts_done(collect_files_cache *fc, const collect_facts *merged);
-int collect_files_items(const collect_files_cache *fc, size_t file, const char *rel,
-                        item_list *out);
-/* Keeps what this run computed for a unit whose digest holds (one thread
- * per unit at a time); saved by collect_files_save into `dir`. */
+int collect_files_items(collect_files_cache *fc, size_t file, const char *rel, item_list *out);
+/* Keeps what this run computed for a unit read as its digest says (one
+ * thread per unit at a time); saved by collect_files_save into `dir`. */
 void collect_files_keep_facts(collect_files_cache *fc, size_t unit, const char *rel,
                               const collect_facts *f);
 void collect_files_keep_items(collect_files_cache *fc, size_t file, const char *rel,

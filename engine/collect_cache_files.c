@@ -36,10 +36,13 @@ typedef struct entry {
     size_t at, len; /* the payload in `data` */
 } entry;
 
-/* What this run computed, per unit (conftests, then test files). */
+/* What this run found, per unit (conftests, then test files): computed, or
+ * reused (then the last file's payload itself). */
 typedef struct kept {
     collect_key key;
-    out_buf payload; /* empty: nothing to keep */
+    out_buf payload;
+    const unsigned char *reused; /* reused_len bytes in the loaded file */
+    size_t reused_len;
     int set;
 } kept;
 
@@ -333,16 +336,20 @@ void collect_files_facts_done(collect_files_cache *fc, const collect_facts *merg
 
 /* ---- use --------------------------------------------------------------------- */
 
-static int reuse(const collect_files_cache *fc, const collect_key *key, uint32_t kind,
-                 collect_facts *facts, item_list *items)
+static int reuse(const collect_files_cache *fc, kept *k, uint32_t kind, collect_facts *facts,
+                 item_list *items)
 {
-    const entry *e = find(fc, key, kind);
+    const entry *e = find(fc, &k->key, kind);
     if (!e)
         return 0;
     in_buf p = {fc->data + e->at, e->len, 0, 0};
     int rc = kind == KIND_FACTS ? get_facts(&p, facts) : get_items(&p, items);
-    if (rc == 0)
+    if (rc == 0) {
+        k->reused = p.p;
+        k->reused_len = p.n;
+        k->set = 1;
         return 1;
+    }
     /* checked when loaded, so only memory runs out here: nothing half-made */
     if (facts)
         collect_facts_free(facts);
@@ -351,20 +358,17 @@ static int reuse(const collect_files_cache *fc, const collect_key *key, uint32_t
     return rc == TMD_ENOMEM ? rc : 0;
 }
 
-int collect_files_facts(const collect_files_cache *fc, size_t unit, const char *rel,
+int collect_files_facts(collect_files_cache *fc, size_t unit, const char *rel,
                         collect_facts *out)
 {
-    collect_key key;
-    facts_key(fc, unit, rel, &key);
-    return reuse(fc, &key, KIND_FACTS, out, NULL);
+    facts_key(fc, unit, rel, &fc->facts[unit].key);
+    return reuse(fc, &fc->facts[unit], KIND_FACTS, out, NULL);
 }
 
-int collect_files_items(const collect_files_cache *fc, size_t file, const char *rel,
-                        item_list *out)
+int collect_files_items(collect_files_cache *fc, size_t file, const char *rel, item_list *out)
 {
-    collect_key key;
-    items_key(fc, file, rel, &key);
-    return reuse(fc, &key, KIND_ITEMS, NULL, out);
+    items_key(fc, file, rel, &fc->items[file].key);
+    return reuse(fc, &fc->items[file], KIND_ITEMS, NULL, out);
 }
 
 void collect_files_keep_facts(collect_files_cache *fc, size_t unit, const char *rel,
@@ -372,6 +376,7 @@ void collect_files_keep_facts(collect_files_cache *fc, size_t unit, const char *
 {
     kept *k = &fc->facts[unit];
     facts_key(fc, unit, rel, &k->key);
+    k->reused = NULL;
     k->payload.n = 0;
     put_facts(&k->payload, f);
     k->set = !k->payload.oom;
@@ -382,6 +387,7 @@ void collect_files_keep_items(collect_files_cache *fc, size_t file, const char *
 {
     kept *k = &fc->items[file];
     items_key(fc, file, rel, &k->key);
+    k->reused = NULL;
     k->payload.n = 0;
     put_items(&k->payload, l);
     k->set = !k->payload.oom;
@@ -416,8 +422,9 @@ void collect_files_save(collect_files_cache *fc, const char *dir)
         put(&b, all[i]->key.bytes, 16);
         int facts = all[i] >= fc->facts && all[i] < fc->facts + nunits;
         put_u32(&b, facts ? KIND_FACTS : KIND_ITEMS);
-        put_u32(&b, (uint32_t)all[i]->payload.n);
-        put(&b, all[i]->payload.p, all[i]->payload.n);
+        const kept *k = all[i];
+        put_u32(&b, (uint32_t)(k->reused ? k->reused_len : k->payload.n));
+        put(&b, k->reused ? k->reused : k->payload.p, k->reused ? k->reused_len : k->payload.n);
     }
     if (!b.oom && b.n < ((size_t)1 << 31)) {
         uint64_t h = XXH3_64bits(b.p + 16, b.n - 16);

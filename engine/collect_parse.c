@@ -104,24 +104,28 @@ static int fixtures_of(job *j, size_t unit)
     size_t nconf = j->conftests->n;
     int conftest = unit < nconf;
     const char *rel = conftest ? j->conftests->v[unit] : j->files->v[unit - nconf];
+    if (j->reuse) { /* the bytes the key saw, as the last collection found them */
+        int reused = collect_files_facts(j->reuse->files, unit, rel, &j->part[unit]);
+        if (reused < 0)
+            return tmd_error(reused, "%s: out of memory while reading fixtures", rel);
+        if (reused) {
+            j->same[unit] = 1;
+            return 0;
+        }
+    }
     source s;
     int rc = read_source(j, rel, &s);
     int same = !rc && read_as_keyed(j, unit, &s);
-    if (j->same)
-        j->same[unit] = (unsigned char)same;
     /* a test module without the word defines no fixture: one parse saved */
     if (!rc && s.text && (conftest || memmem(s.text, s.len, "fixture", 7))) {
-        int reused = same ? collect_files_facts(j->reuse->files, unit, rel, &j->part[unit]) : 0;
-        if (reused < 0)
-            rc = tmd_error(reused, "%s: out of memory while reading fixtures", rel);
-        if (!rc && !reused) {
-            atomic_fetch_add(&parses, 1);
-            rc = collect_scan_fixtures(&j->part[unit], rel, s.text, s.len, conftest);
-        }
-        if (!rc && same)
-            collect_files_keep_facts(j->reuse->files, unit, rel, &j->part[unit]);
+        atomic_fetch_add(&parses, 1);
+        rc = collect_scan_fixtures(&j->part[unit], rel, s.text, s.len, conftest);
     } else if (!rc && conftest) {
         j->conftest_unreadable[unit] = 1;
+    }
+    if (!rc && same) { /* kept even when empty: then the next run need not read it here */
+        j->same[unit] = 1;
+        collect_files_keep_facts(j->reuse->files, unit, rel, &j->part[unit]);
     }
     free(s.text); /* read again for the items: keeping 2,000 modules added megabytes to the peak */
     return rc;
@@ -135,10 +139,8 @@ static int items_of(job *j, size_t i)
         int reused = collect_files_items(j->reuse->files, i, rel, &j->items[i]);
         if (reused < 0)
             return tmd_error(reused, "%s: out of memory while collecting", rel);
-        if (reused) {
-            collect_files_keep_items(j->reuse->files, i, rel, &j->items[i]);
+        if (reused)
             return 0;
-        }
     }
     source s;
     int rc = read_source(j, rel, &s);
