@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 
-ORDER = ["no_change", "one_function", "ten_files", "cosmetic", "deleted", "switch"]
+ORDER = ["no_change", "one_function", "ten_files", "cosmetic", "deleted", "switch", "test_edit"]
 # (scenario, field, limit in ms or MiB) for the large repository
 TARGETS = [("no_change", "warm_ms", 100), ("ten_files", "warm_ms", 150),
            ("switch", "cold_ms", 2000), ("switch", "warm_ms", 150)]

@@ -28,7 +28,7 @@ TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import edits  # noqa: E402
 
-SCENARIOS = ["no_change", "one_function", "ten_files", "cosmetic", "deleted", "switch"]
+SCENARIOS = ["no_change", "one_function", "ten_files", "cosmetic", "deleted", "switch", "test_edit"]
 
 
 def git(repo, *args):
@@ -99,6 +99,18 @@ class Scenario:
         elif self.name == "switch":
             git(self.repo, "checkout", "-q", "switch")
             self.changed = list(m["switch"])
+        elif self.name == "test_edit":
+            tests = os.path.join(self.repo, "tests")
+            self.changed = ["tests/" + sorted(f for f in os.listdir(tests) if f.startswith("test_"))[0]]
+            self.edit_test(0)
+
+    def edit_test(self, k):
+        """test_edit: a test added to one test module, its bytes new for each
+        k (the node ID stays), so every warm run follows a fresh edit."""
+        path = os.path.join(self.repo, self.changed[0])
+        subprocess.run(["git", "-C", self.repo, "checkout", "-q", "--", self.changed[0]], check=True)
+        with open(path, "a") as fh:
+            fh.write("\n\ndef test_added_by_bench():\n    assert %d\n" % k)
 
     def undo(self):
         git(self.repo, "checkout", "-q", "-f", "main")
@@ -163,7 +175,9 @@ def run_scenario(args, sc, repo, db, cachebase):
     cache = os.path.join(cachebase, sc.name + "-warm")
     env = dict(os.environ, XDG_CACHE_HOME=cache)
     measure(tcmd, env=env)  # fills the cache
-    for _ in range(args.runs):
+    for i in range(args.runs):
+        if sc.name == "test_edit":  # warm from before the edit, as after saving a test file
+            sc.edit_test(i + 1)
         wall, peak, out, cpu = measure(tcmd, env=env)
         warm.append(wall)
         warm_cpu.append(cpu)
