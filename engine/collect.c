@@ -417,13 +417,23 @@ static int dedup_sorted(strvec *v)
     return 0;
 }
 
-static int cmp_item(const void *a, const void *b)
+int collect_item_cmp(const void *a, const void *b)
 {
     const tmd_collected *x = a, *y = b;
     int c = strcmp(x->nodeid, y->nodeid);
     if (c)
         return c;
     return (int)y->kind - (int)x->kind; /* PREFIX first: it is kept */
+}
+
+/* Each file's items come sorted (collect_parse.c), in the walk's sorted
+ * file order: one pass usually proves the whole in order. */
+static int in_order(const item_list *l)
+{
+    for (size_t i = 1; i < l->n; i++)
+        if (collect_item_cmp(&l->v[i - 1], &l->v[i]) > 0)
+            return 0;
+    return 1;
 }
 
 /* A relative path inside the root to an existing .py file, for `also`. */
@@ -544,8 +554,8 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
         goto done;
 
     /* --deselect in addopts drops exact items under the given prefixes */
-    if (items.n)
-        qsort(items.v, items.n, sizeof *items.v, cmp_item);
+    if (!in_order(&items))
+        qsort(items.v, items.n, sizeof *items.v, collect_item_cmp);
     size_t k = 0;
     for (size_t i = 0; i < items.n; i++) {
         int drop = k && !strcmp(items.v[k - 1].nodeid, items.v[i].nodeid);

@@ -123,6 +123,8 @@ typedef struct item_list {
 int item_list_add(item_list *l, const char *nodeid, size_t len, tmd_collect_kind kind,
                   const char *why, const strvec *expect);
 void item_list_free(item_list *l);
+/* The collection's order: by node ID, a PREFIX before an exact item. */
+int collect_item_cmp(const void *a, const void *b);
 
 /* Lists the node IDs of one test module (`relpath` relative to the root). */
 int collect_module(item_list *out, const char *relpath, const char *src, size_t len,

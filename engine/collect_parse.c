@@ -150,6 +150,8 @@ static int items_of(job *j, size_t i)
     if (s.text) {
         atomic_fetch_add(&parses, 1);
         rc = collect_module(&j->items[i], rel, s.text, s.len, j->cfg, j->facts);
+        if (!rc && j->items[i].n) /* sorted here, on every core, and so kept */
+            qsort(j->items[i].v, j->items[i].n, sizeof *j->items[i].v, collect_item_cmp);
     } else {
         rc = item_list_add(&j->items[i], rel, strlen(rel), TMD_COLLECT_PREFIX,
                            s.why ? s.why : "cannot be read", NULL);
