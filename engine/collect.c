@@ -538,14 +538,12 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
     /* collect_parse.c: fixtures and hooks first (they decide whether tests
      * are parametrized), then every module's items; on every core, reusing
      * what the root's last collection found for unchanged files */
-    collect_reuse reuse = {NULL, digests.unit, 0};
+    collect_reuse reuse = {NULL, cache, digests.unit, 0};
     if (keyed)
         reuse.files = collect_files_open(cache, &digests, w.conftests.n, w.files.n);
     int conftest_unreadable = 0;
     rc = collect_parse_all(&items, &facts, &conftest_unreadable, rootabs, &w.conftests, &w.files,
                            &cfg, keyed ? &reuse : NULL);
-    if (reuse.files && !rc && !reuse.changed)
-        collect_files_save(reuse.files, cache);
     collect_files_free(reuse.files);
     keyed &= !reuse.changed; /* a file changed while it was read: no key fits */
     if (conftest_unreadable)

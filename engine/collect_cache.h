@@ -62,7 +62,8 @@ int collect_files_facts(collect_files_cache *fc, size_t unit, const char *rel,
 void collect_files_facts_done(collect_files_cache *fc, const collect_facts *merged);
 int collect_files_items(collect_files_cache *fc, size_t file, const char *rel, item_list *out);
 /* Keeps what this run computed for a unit read as its digest says (one
- * thread per unit at a time); saved by collect_files_save into `dir`. */
+ * thread per unit at a time); saved by collect_files_save into `dir`, while
+ * the kept item lists still exist. */
 void collect_files_keep_facts(collect_files_cache *fc, size_t unit, const char *rel,
                               const collect_facts *f);
 void collect_files_keep_items(collect_files_cache *fc, size_t file, const char *rel,

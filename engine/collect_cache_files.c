@@ -36,11 +36,13 @@ typedef struct entry {
     size_t at, len; /* the payload in `data` */
 } entry;
 
-/* What this run found, per unit (conftests, then test files): computed, or
- * reused (then the last file's payload itself). */
+/* What this run found, per unit (conftests, then test files): facts
+ * computed (encoded: they are small), items computed (the caller's list,
+ * encoded when saved), or either reused (the loaded file's payload). */
 typedef struct kept {
     collect_key key;
     out_buf payload;
+    const item_list *items;
     const unsigned char *reused; /* reused_len bytes in the loaded file */
     size_t reused_len;
     int set;
@@ -380,6 +382,12 @@ void collect_files_keep_facts(collect_files_cache *fc, size_t unit, const char *
     k->payload.n = 0;
     put_facts(&k->payload, f);
     k->set = !k->payload.oom;
+    /* most are empty (24 bytes): not the buffer's first 4 KB each */
+    unsigned char *fit = k->set ? realloc(k->payload.p, k->payload.n) : NULL;
+    if (fit) {
+        k->payload.p = fit;
+        k->payload.cap = k->payload.n;
+    }
 }
 
 void collect_files_keep_items(collect_files_cache *fc, size_t file, const char *rel,
@@ -388,9 +396,8 @@ void collect_files_keep_items(collect_files_cache *fc, size_t file, const char *
     kept *k = &fc->items[file];
     items_key(fc, file, rel, &k->key);
     k->reused = NULL;
-    k->payload.n = 0;
-    put_items(&k->payload, l);
-    k->set = !k->payload.oom;
+    k->items = l;
+    k->set = 1;
 }
 
 static int kept_cmp(const void *a, const void *b)
@@ -398,12 +405,27 @@ static int kept_cmp(const void *a, const void *b)
     return memcmp((*(kept *const *)a)->key.bytes, (*(kept *const *)b)->key.bytes, 16);
 }
 
+/* Writes `n` bytes to f, and into the hash of the file's rest. */
+static void emit(FILE *f, XXH3_state_t *h, const void *p, size_t n, int *failed)
+{
+    XXH3_64bits_update(h, p, n);
+    if (n && fwrite(p, 1, n, f) != n)
+        *failed = 1;
+}
+
+/* Streams the entries to a temporary file (a large suite's items would
+ * otherwise be held twice more in memory), then renames it into place. */
 void collect_files_save(collect_files_cache *fc, const char *dir)
 {
     size_t n = 0, nunits = fc->nconf + fc->nfiles;
     kept **all = malloc((nunits + fc->nfiles + 1) * sizeof *all);
-    if (!all)
+    size_t tn = strlen(fc->path) + 32;
+    char *tmp = malloc(tn);
+    if (!all || !tmp) {
+        free(all);
+        free(tmp);
         return;
+    }
     for (size_t u = 0; u < nunits; u++)
         if (fc->facts[u].set)
             all[n++] = &fc->facts[u];
@@ -411,28 +433,50 @@ void collect_files_save(collect_files_cache *fc, const char *dir)
         if (fc->items[i].set)
             all[n++] = &fc->items[i];
     qsort(all, n, sizeof *all, kept_cmp);
-    out_buf b = {0};
-    put(&b, MAGIC, 8);
+    cache_dir_make(dir);
+    snprintf(tmp, tn, "%s.%ld.tmp", fc->path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        free(all);
+        free(tmp);
+        return;
+    }
+    XXH3_state_t h;
+    XXH3_64bits_reset(&h);
     uint64_t zero = 0;
-    put(&b, &zero, sizeof zero); /* the hash of the rest, filled in below */
-    put_u32(&b, (uint32_t)n);
-    for (size_t i = 0; i < n; i++) {
-        if (i && !kept_cmp(&all[i - 1], &all[i]))
-            b.oom = 1; /* two entries under one key: keep nothing */
-        put(&b, all[i]->key.bytes, 16);
-        int facts = all[i] >= fc->facts && all[i] < fc->facts + nunits;
-        put_u32(&b, facts ? KIND_FACTS : KIND_ITEMS);
+    uint32_t count = (uint32_t)n;
+    int failed = fwrite(MAGIC, 1, 8, f) != 8 || fwrite(&zero, 1, 8, f) != 8 || n >= NO_STRING;
+    emit(f, &h, &count, sizeof count, &failed);
+    out_buf scratch = {0};
+    for (size_t i = 0; i < n && !failed; i++) {
         const kept *k = all[i];
-        put_u32(&b, (uint32_t)(k->reused ? k->reused_len : k->payload.n));
-        put(&b, k->reused ? k->reused : k->payload.p, k->reused ? k->reused_len : k->payload.n);
+        if (i && !kept_cmp(&all[i - 1], &all[i]))
+            failed = 1; /* two entries under one key: keep nothing */
+        uint32_t kind = k >= fc->facts && k < fc->facts + nunits ? KIND_FACTS : KIND_ITEMS;
+        const unsigned char *payload = k->reused ? k->reused : k->payload.p;
+        size_t len = k->reused ? k->reused_len : k->payload.n;
+        if (!k->reused && k->items) {
+            scratch.n = 0;
+            put_items(&scratch, k->items);
+            payload = scratch.p;
+            len = scratch.n;
+            failed |= scratch.oom;
+        }
+        uint32_t head[2] = {kind, (uint32_t)len};
+        emit(f, &h, k->key.bytes, 16, &failed);
+        emit(f, &h, head, sizeof head, &failed);
+        emit(f, &h, payload, len, &failed);
     }
-    if (!b.oom && b.n < ((size_t)1 << 31)) {
-        uint64_t h = XXH3_64bits(b.p + 16, b.n - 16);
-        memcpy(b.p + 8, &h, sizeof h);
-        cache_dir_make(dir);
-        if (write_atomically(fc->path, &b) == 0)
-            cache_evict(dir, ".files", KEEP_FILES);
-    }
-    free(b.p);
+    uint64_t sum = XXH3_64bits_digest(&h);
+    failed |= fseek(f, 8, SEEK_SET) != 0 || fwrite(&sum, 1, 8, f) != 8;
+    if (fclose(f) != 0 || failed || rename(tmp, fc->path) != 0)
+        unlink(tmp);
+    else
+        cache_evict(dir, ".files", KEEP_FILES);
+    free(scratch.p);
     free(all);
+    free(tmp);
 }

@@ -147,6 +147,7 @@ struct collect_files_cache;
 /* Where collect_parse_all may reuse earlier results (collect_cache.h). */
 typedef struct collect_reuse {
     struct collect_files_cache *files; /* NULL: parse everything */
+    const char *dir;                   /* the cache folder: saved there */
     const collect_key *digest;         /* per unit, as the key saw the files */
     int changed;                       /* out: a file's bytes differed from
                                           its digest (it changed meanwhile):

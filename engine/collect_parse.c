@@ -312,6 +312,8 @@ int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unre
         rc = run_phase(&j, 2, files->n, threads);
     if (reuse)
         reuse->changed = atomic_load(&j.changed);
+    if (!rc && j.reuse && !reuse->changed) /* before the lists are merged away */
+        collect_files_save(reuse->files, reuse->dir);
     size_t total = items->n;
     for (size_t i = 0; i < files->n && !rc; i++)
         total += j.items[i].n;
