@@ -160,32 +160,32 @@ void collect_cache_save(const tmd_collection *c, const char *dir, const collect_
     size_t nexpect = 0;
     for (size_t i = 0; i < c->count; i++)
         nexpect += c->items[i].expect ? c->items[i].nexpect : 0;
-    put(&b, MAGIC, 8);
-    put(&b, key->bytes, sizeof key->bytes);
+    cc_put(&b, MAGIC, 8);
+    cc_put(&b, key->bytes, sizeof key->bytes);
     uint64_t zero = 0;
-    put(&b, &zero, sizeof zero); /* the hash of the rest, filled in below */
+    cc_put(&b, &zero, sizeof zero); /* the hash of the rest, filled in below */
     size_t hashed = b.n;
-    put_u32(&b, (uint32_t)c->count);
-    put_u32(&b, (uint32_t)c->nfiles);
-    put_u32(&b, (uint32_t)nexpect);
-    put_u32(&b, 0);
-    put_str(&b, c->inexact);
+    cc_put_u32(&b, (uint32_t)c->count);
+    cc_put_u32(&b, (uint32_t)c->nfiles);
+    cc_put_u32(&b, (uint32_t)nexpect);
+    cc_put_u32(&b, 0);
+    cc_put_str(&b, c->inexact);
     for (size_t i = 0; i < c->count; i++) {
         const tmd_collected *it = &c->items[i];
-        put_u32(&b, (uint32_t)it->kind);
-        put_str(&b, it->nodeid);
-        put_str(&b, it->why);
-        put_u32(&b, it->expect ? (uint32_t)it->nexpect : NO_STRING);
+        cc_put_u32(&b, (uint32_t)it->kind);
+        cc_put_str(&b, it->nodeid);
+        cc_put_str(&b, it->why);
+        cc_put_u32(&b, it->expect ? (uint32_t)it->nexpect : NO_STRING);
         for (size_t k = 0; it->expect && k < it->nexpect; k++)
-            put_str(&b, it->expect[k]);
+            cc_put_str(&b, it->expect[k]);
     }
     for (size_t i = 0; i < c->nfiles; i++)
-        put_str(&b, c->files[i]);
+        cc_put_str(&b, c->files[i]);
     if (!b.oom && c->count < NO_STRING && c->nfiles < NO_STRING && nexpect < NO_STRING) {
         uint64_t h = XXH3_64bits(b.p + hashed, b.n - hashed);
         memcpy(b.p + hashed - sizeof h, &h, sizeof h);
         cache_dir_make(dir);
-        if (write_atomically(path, &b) == 0)
+        if (cc_write_atomically(path, &b) == 0)
             cache_evict(dir, ".col", KEEP_COLLECTIONS);
     }
     free(b.p);
@@ -198,14 +198,14 @@ void collect_cache_save(const tmd_collection *c, const char *dir, const collect_
  * out of its arena) from the body; the strings stay where they are. */
 static int parse(tmd_collection *out, in_buf *b, char **expect, size_t nexpect)
 {
-    out->inexact = get_static(b);
+    out->inexact = cc_get_static(b);
     size_t used = 0;
     for (size_t i = 0; i < out->count && !b->bad; i++) {
         tmd_collected *it = &out->items[i];
-        uint32_t kind = get_u32(b);
-        it->nodeid = (char *)get_used(b);
-        it->why = get_static(b);
-        uint32_t n = get_u32(b);
+        uint32_t kind = cc_get_u32(b);
+        it->nodeid = (char *)cc_get_used(b);
+        it->why = cc_get_static(b);
+        uint32_t n = cc_get_u32(b);
         if (kind > TMD_COLLECT_PREFIX || b->bad)
             return -1;
         it->kind = (tmd_collect_kind)kind;
@@ -218,12 +218,12 @@ static int parse(tmd_collection *out, in_buf *b, char **expect, size_t nexpect)
         it->expect = expect + used;
         it->nexpect = n;
         for (uint32_t k = 0; k < n && !b->bad; k++)
-            expect[used++] = (char *)get_used(b);
+            expect[used++] = (char *)cc_get_used(b);
     }
     if (used != nexpect)
         return -1;
     for (size_t i = 0; i < out->nfiles && !b->bad; i++) {
-        out->files[i] = (char *)get_used(b);
+        out->files[i] = (char *)cc_get_used(b);
         if (i && !b->bad && strcmp(out->files[i - 1], out->files[i]) > 0)
             return -1;
     }
@@ -245,7 +245,7 @@ int collect_cache_load(tmd_collection *out, const char *dir, const collect_key *
     unsigned char head[HEAD_SIZE];
     uint32_t count = 0, nfiles = 0, nexpect = 0;
     int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= HEAD_SIZE &&
-             st.st_size < ((off_t)1 << 31) && read_all(fd, head, HEAD_SIZE) == 0 &&
+             st.st_size < ((off_t)1 << 31) && cc_read_all(fd, head, HEAD_SIZE) == 0 &&
              !memcmp(head, MAGIC, 8) && !memcmp(head + 8, key->bytes, 16);
     size_t size = ok ? (size_t)st.st_size : 0;
     if (ok) {
@@ -259,7 +259,7 @@ int collect_cache_load(tmd_collection *out, const char *dir, const collect_key *
     size_t carve = (size_t)count * sizeof(tmd_collected) + ((size_t)nfiles + nexpect) * sizeof(char *);
     unsigned char *arena = ok ? malloc(carve + size + 1) : NULL;
     unsigned char *data = arena ? arena + carve : NULL;
-    if (!data || read_all(fd, data, size) != 0 || memcmp(data, head, HEAD_SIZE)) {
+    if (!data || cc_read_all(fd, data, size) != 0 || memcmp(data, head, HEAD_SIZE)) {
         close(fd);
         free(arena);
         return -1;

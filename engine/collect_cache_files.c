@@ -93,22 +93,22 @@ static const entry *find(const collect_files_cache *fc, const collect_key *key, 
 /* A strvec whose strings may hold one inner NUL ("a\0b" pairs): both parts. */
 static void put_strvec(out_buf *b, const strvec *v, int pairs)
 {
-    put_u32(b, (uint32_t)v->n);
+    cc_put_u32(b, (uint32_t)v->n);
     for (size_t i = 0; i < v->n; i++) {
-        put_str(b, v->v[i]);
+        cc_put_str(b, v->v[i]);
         if (pairs)
-            put_str(b, v->v[i] + strlen(v->v[i]) + 1);
+            cc_put_str(b, v->v[i] + strlen(v->v[i]) + 1);
     }
 }
 
 static int get_strvec(in_buf *b, strvec *out, int pairs)
 {
-    uint32_t n = get_u32(b);
+    uint32_t n = cc_get_u32(b);
     if (n > b->n / 5)
         b->bad = 1;
     for (uint32_t i = 0; i < n && !b->bad; i++) {
         size_t al, bl = 0;
-        const char *a = get_str(b, &al), *second = pairs ? get_str(b, &bl) : NULL;
+        const char *a = cc_get_str(b, &al), *second = pairs ? cc_get_str(b, &bl) : NULL;
         if (!a || (pairs && !second)) {
             b->bad = 1;
             break;
@@ -132,7 +132,7 @@ static int get_strvec(in_buf *b, strvec *out, int pairs)
 
 static void put_facts(out_buf *b, const collect_facts *f)
 {
-    put_u32(b, (uint32_t)f->make_id_hook);
+    cc_put_u32(b, (uint32_t)f->make_id_hook);
     put_strvec(b, &f->param_fixtures, 0);
     put_strvec(b, &f->fixture_edges, 1);
     put_strvec(b, &f->autouse, 1);
@@ -143,7 +143,7 @@ static void put_facts(out_buf *b, const collect_facts *f)
 /* Decodes (out NULL: only checks) facts: 0, -1 malformed, or TMD_ENOMEM. */
 static int get_facts(in_buf *b, collect_facts *out)
 {
-    uint32_t hook = get_u32(b);
+    uint32_t hook = cc_get_u32(b);
     int rc = 0;
     if (out)
         out->make_id_hook = hook != 0;
@@ -157,38 +157,38 @@ static int get_facts(in_buf *b, collect_facts *out)
 
 static void put_items(out_buf *b, const item_list *l)
 {
-    put_u32(b, (uint32_t)l->n);
+    cc_put_u32(b, (uint32_t)l->n);
     for (size_t i = 0; i < l->n; i++) {
         const tmd_collected *it = &l->v[i];
-        put_u32(b, (uint32_t)it->kind);
-        put_str(b, it->nodeid);
-        put_str(b, it->why);
-        put_u32(b, it->expect ? (uint32_t)it->nexpect : NO_STRING);
+        cc_put_u32(b, (uint32_t)it->kind);
+        cc_put_str(b, it->nodeid);
+        cc_put_str(b, it->why);
+        cc_put_u32(b, it->expect ? (uint32_t)it->nexpect : NO_STRING);
         for (size_t k = 0; it->expect && k < it->nexpect; k++)
-            put_str(b, it->expect[k]);
+            cc_put_str(b, it->expect[k]);
     }
 }
 
 static int get_items(in_buf *b, item_list *out)
 {
-    uint32_t n = get_u32(b);
+    uint32_t n = cc_get_u32(b);
     if (n > b->n / 14)
         return -1;
     strvec expect = {0};
     int rc = 0;
     for (uint32_t i = 0; i < n && !rc && !b->bad; i++) {
-        uint32_t kind = get_u32(b);
+        uint32_t kind = cc_get_u32(b);
         size_t len;
-        const char *nodeid = get_str(b, &len);
-        const char *why = get_static(b);
-        uint32_t nexpect = get_u32(b);
+        const char *nodeid = cc_get_str(b, &len);
+        const char *why = cc_get_static(b);
+        uint32_t nexpect = cc_get_u32(b);
         if (!nodeid || kind > TMD_COLLECT_PREFIX || (nexpect != NO_STRING && nexpect > b->n / 5)) {
             b->bad = 1;
             break;
         }
         strvec_free(&expect);
         for (uint32_t k = 0; nexpect != NO_STRING && k < nexpect && !rc && !b->bad; k++) {
-            const char *x = get_used(b);
+            const char *x = cc_get_used(b);
             if (x && out)
                 rc = strvec_push(&expect, x);
         }
@@ -217,7 +217,7 @@ static void load(collect_files_cache *fc)
     }
     size_t size = (size_t)st.st_size;
     unsigned char *data = malloc(size);
-    int ok = data && read_all(fd, data, size) == 0 && !memcmp(data, MAGIC, 8);
+    int ok = data && cc_read_all(fd, data, size) == 0 && !memcmp(data, MAGIC, 8);
     close(fd);
     uint64_t want = 0;
     uint32_t count = 0;
@@ -237,8 +237,8 @@ static void load(collect_files_cache *fc)
         }
         memcpy(e->key.bytes, data + b.at, 16);
         b.at += 16;
-        e->kind = get_u32(&b);
-        e->len = get_u32(&b);
+        e->kind = cc_get_u32(&b);
+        e->len = cc_get_u32(&b);
         e->at = b.at;
         if (e->kind > KIND_ITEMS || e->len > b.n - b.at || (i && key_cmp(e - 1, e) >= 0)) {
             ok = 0;

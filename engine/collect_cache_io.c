@@ -40,7 +40,7 @@ static const char *intern(const char *s, size_t n)
 
 /* ---- writing ----------------------------------------------------------------- */
 
-void put(out_buf *b, const void *data, size_t n)
+void cc_put(out_buf *b, const void *data, size_t n)
 {
     if (b->oom)
         return;
@@ -60,12 +60,12 @@ void put(out_buf *b, const void *data, size_t n)
     b->n += n;
 }
 
-void put_u32(out_buf *b, uint32_t v) { put(b, &v, sizeof v); }
+void cc_put_u32(out_buf *b, uint32_t v) { cc_put(b, &v, sizeof v); }
 
-void put_str(out_buf *b, const char *s)
+void cc_put_str(out_buf *b, const char *s)
 {
     if (!s) {
-        put_u32(b, NO_STRING);
+        cc_put_u32(b, NO_STRING);
         return;
     }
     size_t n = strlen(s);
@@ -73,11 +73,11 @@ void put_str(out_buf *b, const char *s)
         b->oom = 1;
         return;
     }
-    put_u32(b, (uint32_t)n);
-    put(b, s, n + 1); /* with its NUL: read back in place */
+    cc_put_u32(b, (uint32_t)n);
+    cc_put(b, s, n + 1); /* with its NUL: read back in place */
 }
 
-int write_atomically(const char *path, const out_buf *b)
+int cc_write_atomically(const char *path, const out_buf *b)
 {
     size_t tn = strlen(path) + 32;
     char *tmp = malloc(tn);
@@ -102,7 +102,7 @@ int write_atomically(const char *path, const out_buf *b)
 
 /* ---- reading ----------------------------------------------------------------- */
 
-uint32_t get_u32(in_buf *b)
+uint32_t cc_get_u32(in_buf *b)
 {
     uint32_t v = 0;
     if (b->bad || b->n - b->at < sizeof v) {
@@ -114,9 +114,9 @@ uint32_t get_u32(in_buf *b)
     return v;
 }
 
-const char *get_str(in_buf *b, size_t *n)
+const char *cc_get_str(in_buf *b, size_t *n)
 {
-    uint32_t len = get_u32(b);
+    uint32_t len = cc_get_u32(b);
     *n = 0;
     if (b->bad || len == NO_STRING)
         return NULL;
@@ -130,19 +130,19 @@ const char *get_str(in_buf *b, size_t *n)
     return s;
 }
 
-const char *get_used(in_buf *b)
+const char *cc_get_used(in_buf *b)
 {
     size_t n;
-    const char *s = get_str(b, &n);
+    const char *s = cc_get_str(b, &n);
     if (!s)
         b->bad = 1;
     return s;
 }
 
-const char *get_static(in_buf *b)
+const char *cc_get_static(in_buf *b)
 {
     size_t n;
-    const char *s = get_str(b, &n);
+    const char *s = cc_get_str(b, &n);
     if (!s)
         return NULL;
     const char *kept = intern(s, n);
@@ -151,7 +151,7 @@ const char *get_static(in_buf *b)
     return kept;
 }
 
-int read_all(int fd, unsigned char *into, size_t size)
+int cc_read_all(int fd, unsigned char *into, size_t size)
 {
     size_t done = 0;
     ssize_t r = 0;

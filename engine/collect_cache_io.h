@@ -15,11 +15,11 @@ typedef struct out_buf {
     int oom;
 } out_buf;
 
-void put(out_buf *b, const void *data, size_t n);
-void put_u32(out_buf *b, uint32_t v);
-void put_str(out_buf *b, const char *s); /* NULL allowed */
+void cc_put(out_buf *b, const void *data, size_t n);
+void cc_put_u32(out_buf *b, uint32_t v);
+void cc_put_str(out_buf *b, const char *s); /* NULL allowed */
 /* Writes b under `path` (a temporary name, then renamed): 0, or -1. */
-int write_atomically(const char *path, const out_buf *b);
+int cc_write_atomically(const char *path, const out_buf *b);
 
 typedef struct in_buf {
     const unsigned char *p;
@@ -27,14 +27,14 @@ typedef struct in_buf {
     int bad; /* set by any read past the end or malformed string */
 } in_buf;
 
-uint32_t get_u32(in_buf *b);
+uint32_t cc_get_u32(in_buf *b);
 /* The next string, pointing into the buffer (NUL-ended there, no other NUL
  * inside); NULL for a NULL string. */
-const char *get_str(in_buf *b, size_t *n);
-const char *get_used(in_buf *b);   /* a string that must be there */
-const char *get_static(in_buf *b); /* interned for the process's life (why, inexact) */
+const char *cc_get_str(in_buf *b, size_t *n);
+const char *cc_get_used(in_buf *b);   /* a string that must be there */
+const char *cc_get_static(in_buf *b); /* interned for the process's life (why, inexact) */
 
 /* Reads the whole of fd (size bytes) at `into`: 0, or -1. */
-int read_all(int fd, unsigned char *into, size_t size);
+int cc_read_all(int fd, unsigned char *into, size_t size);
 
 #endif
