@@ -35,7 +35,7 @@ static void hash_str(XXH3_state_t *h, const char *s)
     XXH3_128bits_update(h, s, strlen(s));
 }
 
-static void canonical(collect_key *out, XXH128_hash_t v)
+void collect_key_of(collect_key *out, XXH128_hash_t v)
 {
     XXH128_canonical_t canon;
     XXH128_canonicalFromHash(&canon, v);
@@ -44,7 +44,7 @@ static void canonical(collect_key *out, XXH128_hash_t v)
 
 void collect_digest_bytes(collect_key *out, const void *bytes, size_t n)
 {
-    canonical(out, XXH3_128bits(bytes, n));
+    collect_key_of(out, XXH3_128bits(bytes, n));
 }
 
 /* The digest of the bytes of `path` (streamed: the same as of the whole),
@@ -66,7 +66,7 @@ static int digest_file(collect_key *out, XXH3_state_t *h, const char *path)
     close(fd);
     if (n < 0)
         return -1;
-    canonical(out, XXH3_128bits_digest(h));
+    collect_key_of(out, XXH3_128bits_digest(h));
     return 0;
 }
 
@@ -113,13 +113,13 @@ int collect_cache_key(collect_key *key, collect_digests *d, const char *rootabs,
         XXH3_128bits_update(h, config.bytes, sizeof config.bytes);
     }
     if (!rc) {
-        canonical(&d->config, XXH3_128bits_digest(h));
+        collect_key_of(&d->config, XXH3_128bits_digest(h));
         rc = hash_list(h, file_state, d->unit, rootabs, conftests);
     }
     if (!rc)
         rc = hash_list(h, file_state, d->unit + conftests->n, rootabs, files);
     if (!rc)
-        canonical(key, XXH3_128bits_digest(h));
+        collect_key_of(key, XXH3_128bits_digest(h));
     XXH3_freeState(h);
     XXH3_freeState(file_state);
     if (rc) {

@@ -14,6 +14,8 @@
 
 #include "collect_internal.h"
 
+#include <xxhash.h>
+
 /* What a key is made of, for the per-file layer below: the digest of the
  * collector (this executable), the root and its config files, and one per
  * walked file, conftests first (XXH3-128 of its bytes; a marker when it
@@ -31,6 +33,8 @@ int collect_cache_key(collect_key *key, collect_digests *d, const char *rootabs,
                       const strvec *conftests, const strvec *files);
 /* The digest of bytes as collect_cache_key takes it from a file. */
 void collect_digest_bytes(collect_key *out, const void *bytes, size_t n);
+/* A key from an XXH3-128 value (its canonical, big-endian bytes). */
+void collect_key_of(collect_key *out, XXH128_hash_t v);
 
 /* Fills `out` from the cache in folder `dir`: 0 when found and intact, -1
  * otherwise (out is then zeroed). Release a found one with

@@ -68,13 +68,6 @@ static void hash_bytes(XXH3_state_t *h, const void *p, size_t n)
     XXH3_128bits_update(h, p, n);
 }
 
-static void digest_of(collect_key *out, XXH3_state_t *h)
-{
-    XXH128_canonical_t canon;
-    XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(h));
-    memcpy(out->bytes, canon.digest, sizeof out->bytes);
-}
-
 static int key_cmp(const void *a, const void *b)
 {
     return memcmp(((const entry *)a)->key.bytes, ((const entry *)b)->key.bytes, 16);
@@ -308,7 +301,7 @@ static void facts_key(const collect_files_cache *fc, size_t unit, const char *re
     hash_bytes(&h, rel, strlen(rel));
     hash_u64(&h, unit < fc->nconf);
     hash_bytes(&h, fc->unit[unit].bytes, 16);
-    digest_of(out, &h);
+    collect_key_of(out, XXH3_128bits_digest(&h));
 }
 
 static void items_key(const collect_files_cache *fc, size_t file, const char *rel,
@@ -321,7 +314,7 @@ static void items_key(const collect_files_cache *fc, size_t file, const char *re
     hash_bytes(&h, fc->facts_digest.bytes, 16);
     hash_bytes(&h, rel, strlen(rel));
     hash_bytes(&h, fc->unit[fc->nconf + file].bytes, 16);
-    digest_of(out, &h);
+    collect_key_of(out, XXH3_128bits_digest(&h));
 }
 
 void collect_files_facts_done(collect_files_cache *fc, const collect_facts *merged)
@@ -332,7 +325,7 @@ void collect_files_facts_done(collect_files_cache *fc, const collect_facts *merg
     XXH3_128bits_reset(&h);
     hash_u64(&h, (uint64_t)b.oom);
     hash_bytes(&h, b.p, b.n);
-    digest_of(&fc->facts_digest, &h);
+    collect_key_of(&fc->facts_digest, XXH3_128bits_digest(&h));
     free(b.p);
 }
 

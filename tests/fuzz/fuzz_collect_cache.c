@@ -54,14 +54,6 @@ static void make_dir(void)
     atexit(remove_dir);
 }
 
-static void write_file(const char *path, const uint8_t *data, size_t size)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FUZZ_CHECK(fd >= 0, "cannot create %s", path);
-    FUZZ_CHECK(size == 0 || write(fd, data, size) == (ssize_t)size, "cannot write %s", path);
-    FUZZ_CHECK(close(fd) == 0, "cannot write %s", path);
-}
-
 /* The file at `path` (malloc()ed, *n bytes), or NULL. */
 static uint8_t *read_file(const char *path, size_t *n)
 {
@@ -132,7 +124,7 @@ static void check_one(const uint8_t *d, size_t size)
         memcpy(key.bytes, d + 8, 16);
     char path[PATH_MAX + 64];
     key_path(path, sizeof path, &key);
-    write_file(path, d, size);
+    fuzz_write_file(path, d, size);
 
     tmd_collection c;
     int rc = collect_cache_load(&c, dir, &key);
@@ -164,18 +156,10 @@ static void check_one(const uint8_t *d, size_t size)
     tmd_collection_free(&c);
 }
 
+/* as it is, then with the hash of its body (bytes 24..31) set right */
 static void check_input(const uint8_t *data, size_t size)
 {
-    check_one(data, size);
-    if (size >= 32) { /* again with the right hash */
-        uint8_t *fixed = malloc(size);
-        FUZZ_CHECK(fixed != NULL, "out of memory");
-        memcpy(fixed, data, size);
-        uint64_t h = XXH3_64bits(fixed + 32, size - 32);
-        memcpy(fixed + 24, &h, 8);
-        check_one(fixed, size);
-        free(fixed);
-    }
+    fuzz_check_with_hash_fixed(check_one, data, size, 24, 32);
 }
 
 /* Valid files from the real writer: an empty collection, and one with
@@ -205,7 +189,7 @@ static void writer_seeds(void)
         FUZZ_CHECK(bytes != NULL, "the writer wrote no %s", path);
         unlink(path);
         tmd_collection c;
-        write_file(path, bytes, n);
+        fuzz_write_file(path, bytes, n);
         FUZZ_CHECK(collect_cache_load(&c, dir, &key) == 0, "the writer's file is refused");
         FUZZ_CHECK(c.count == all[s]->count && c.nfiles == all[s]->nfiles, "counts changed");
         for (size_t i = 0; i < c.count; i++)

@@ -52,14 +52,6 @@ static void setup(void)
     snprintf(path, sizeof path, "%s/%s.files", dir, hex);
 }
 
-static void write_file(const uint8_t *data, size_t size)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FUZZ_CHECK(fd >= 0, "cannot create %s", path);
-    FUZZ_CHECK(size == 0 || write(fd, data, size) == (ssize_t)size, "cannot write %s", path);
-    FUZZ_CHECK(close(fd) == 0, "cannot write %s", path);
-}
-
 static void check_pairs(const strvec *v, const char *what)
 {
     for (size_t i = 0; i < v->n; i++) {
@@ -129,23 +121,15 @@ static size_t ask_all(void)
 
 static void check_one(const uint8_t *d, size_t size)
 {
-    write_file(d, size);
+    fuzz_write_file(path, d, size);
     ask_all();
     unlink(path);
 }
 
+/* as it is, then with the hash of its rest (bytes 8..15) set right */
 static void check_input(const uint8_t *data, size_t size)
 {
-    check_one(data, size);
-    if (size >= 16) { /* again with the right hash */
-        uint8_t *fixed = malloc(size);
-        FUZZ_CHECK(fixed != NULL, "out of memory");
-        memcpy(fixed, data, size);
-        uint64_t h = XXH3_64bits(fixed + 16, size - 16);
-        memcpy(fixed + 8, &h, 8);
-        check_one(fixed, size);
-        free(fixed);
-    }
+    fuzz_check_with_hash_fixed(check_one, data, size, 8, 16);
 }
 
 /* A valid file from the real writer: fixtures with params, an autouse pair

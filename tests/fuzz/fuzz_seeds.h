@@ -11,10 +11,13 @@
 
 #include "fuzz_common.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
 
 typedef void (*fuzz_seed_check)(const uint8_t *data, size_t size);
 
@@ -59,6 +62,33 @@ static inline void fuzz_seed_variants(fuzz_seed_check check, const uint8_t *d, s
             check(copy, n);
     }
     free(copy);
+}
+
+/* Writes the input as the cache file at `path`. */
+static inline void fuzz_write_file(const char *path, const uint8_t *data, size_t size)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FUZZ_CHECK(fd >= 0, "cannot create %s", path);
+    FUZZ_CHECK(size == 0 || write(fd, data, size) == (ssize_t)size, "cannot write %s", path);
+    FUZZ_CHECK(close(fd) == 0, "cannot write %s", path);
+}
+
+/* Checks the input as it is, then (when long enough) with the XXH3-64 of
+ * its bytes from `body` on stored at `hash_at`, so the fuzzer gets past a
+ * file's hash. */
+static inline void fuzz_check_with_hash_fixed(fuzz_seed_check check, const uint8_t *data,
+                                              size_t size, size_t hash_at, size_t body)
+{
+    check(data, size);
+    if (size < body || size < hash_at + 8)
+        return;
+    uint8_t *fixed = malloc(size);
+    FUZZ_CHECK(fixed != NULL, "out of memory");
+    memcpy(fixed, data, size);
+    uint64_t h = XXH3_64bits(fixed + body, size - body);
+    memcpy(fixed + hash_at, &h, 8);
+    check(fixed, size);
+    free(fixed);
 }
 
 #endif

@@ -30,6 +30,15 @@ static void write_file(const char *rel, const char *text)
     fclose(f);
 }
 
+/* A cache file's bytes, as given (forged or damaged). */
+static void write_bytes(const char *path, const unsigned char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
 static size_t cache_files(void)
 {
     DIR *d = opendir(cache);
@@ -187,10 +196,7 @@ static int load_forged(const char *path, unsigned char *data, size_t len)
 {
     uint64_t h = XXH3_64bits(data + 32, len - 32);
     memcpy(data + 24, &h, sizeof h);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
+    write_bytes(path, data, len);
     collect_key key;
     memcpy(key.bytes, data + 8, sizeof key.bytes);
     tmd_collection c;
@@ -359,10 +365,7 @@ static void damaged_file_layer_is_harmless(void **state)
                 uint64_t h = XXH3_64bits(data + 16, len - 16);
                 memcpy(data + 8, &h, sizeof h);
             }
-            FILE *f = fopen(path, "wb");
-            assert_non_null(f);
-            assert_int_equal(fwrite(data, 1, len, f), len);
-            fclose(f);
+            write_bytes(path, data, len);
             /* a new test module: the whole collection misses, the layer is read */
             char name[64], text[64];
             snprintf(name, sizeof name, "tests/test_n%zu_%d.py", at, forged);
