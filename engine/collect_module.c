@@ -8,6 +8,7 @@
  * decorators, conditional definitions) the item is a PREFIX, never a guess. */
 #define _GNU_SOURCE /* memmem */
 #include "collect_internal.h"
+#include "parse_arena.h"
 #include "parse_guard.h"
 #include "dump_symbols.h"
 #include "error.h"
@@ -1002,13 +1003,13 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     int rc = 0;
     if (ts_node_has_error(root)) {
         rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX, TMD_COLLECT_WHY_NO_PARSE, NULL);
-        ts_tree_delete(tree);
+        parse_arena_tree_delete(tree);
         return rc;
     }
     if (scope_listed(&facts->uncertain_dirs, relpath)) {
         rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX,
                            "conftest changes collection", NULL);
-        ts_tree_delete(tree);
+        parse_arena_tree_delete(tree);
         return rc;
     }
     int odd_name = 0;
@@ -1075,7 +1076,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
 done:
     ns_free(&ns);
     ns_free(&consts.ns);
-    ts_tree_delete(tree);
+    parse_arena_tree_delete(tree);
     if (rc == TMD_ENOMEM)
         return tmd_error(rc, "%s: out of memory while collecting", relpath);
     if (rc)
@@ -1224,7 +1225,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
         }
         free(kids);
     }
-    ts_tree_delete(tree);
+    parse_arena_tree_delete(tree);
     return rc ? tmd_error(rc, "%s: out of memory while reading fixtures", relpath) : 0;
 }
 

@@ -185,15 +185,18 @@ int parse_arena_begin(void)
     return 1;
 }
 
-void parse_arena_end(int begun)
+void parse_arena_end(int begun) { parse_arena_end_keeping(begun, KEEP_RESIDENT); }
+
+void parse_arena_end_keeping(int begun, size_t keep)
 {
     if (!begun || !current)
         return;
     slot *s = current;
     current = NULL;
     POISON(s->base, (size_t)(s->high - s->base));
-    if ((size_t)(s->high - s->base) > KEEP_RESIDENT) {
-        char *from = s->base + KEEP_RESIDENT;
+    keep = (keep + 0xffff) & ~(size_t)0xffff; /* whole pages of any size up to 64 KB */
+    if ((size_t)(s->high - s->base) > keep) {
+        char *from = s->base + keep;
         madvise(from, (size_t)(s->high - from), MADV_DONTNEED);
         s->high = from;
     }

@@ -1,7 +1,8 @@
 /* test_parse_arena.c: engine/parse_arena.c, tree-sitter's per-file bump
  * arenas: trees made in a scope read the same as trees made with malloc,
  * a scope's memory is reused by the next one, memory from outside a scope
- * is freed for real, and threads get scopes of their own. */
+ * is freed for real, a scope can end without keeping its pages, and
+ * threads get scopes of their own. */
 #include "support.h"
 #include "tmdiff.h"
 
@@ -12,6 +13,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static const char SRC[] = "import os\n"
                           "class A(B, metaclass=M):\n"
@@ -101,6 +104,33 @@ static void test_next_scope_reuses_memory(void **state)
     parse_arena_tree_delete(third);
     parse_arena_tree_delete(second);
     parse_arena_end(begun);
+}
+
+static int resident(const void *p)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char vec = 0;
+    assert_int_equal(mincore((void *)((uintptr_t)p & ~(uintptr_t)(page - 1)), page, &vec), 0);
+    return vec & 1;
+}
+
+/* parse_arena_end keeps a slot's pages for the next scope;
+ * parse_arena_end_keeping(0) gives them all back. */
+static void test_end_keeping_returns_pages(void **state)
+{
+    (void)state;
+    int begun = parse_arena_begin();
+    assert_int_equal(begun, 1);
+    TSTree *kept = parse(SRC);
+    parse_arena_end(begun);
+    assert_true(resident(kept));
+
+    begun = parse_arena_begin();
+    assert_int_equal(begun, 1);
+    TSTree *dropped = parse(SRC);
+    assert_ptr_equal(dropped, kept); /* the same slot, from its start */
+    parse_arena_end_keeping(begun, 0);
+    assert_false(resident(dropped));
 }
 
 /* A tree made outside any scope is malloc memory: deleting it inside a
@@ -233,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_scope_tree_equals_malloc_tree),
         cmocka_unit_test(test_scopes_do_not_nest),
         cmocka_unit_test(test_next_scope_reuses_memory),
+        cmocka_unit_test(test_end_keeping_returns_pages),
         cmocka_unit_test(test_malloc_memory_freed_inside_scope),
         cmocka_unit_test(test_threads_have_scopes_of_their_own),
         cmocka_unit_test(test_fingerprints_unchanged_by_scope),
