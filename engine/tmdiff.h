@@ -128,7 +128,8 @@ int32_t tmd_checksum(const char *bytes, size_t len);
 
 /* ---- the .testmondata database (db.c) ----------------------------------- */
 
-/* An open, read-only, defensively configured testmon database. */
+/* An open, read-only, defensively configured testmon database. One thread
+ * at a time may use it (its SQLite connection takes no locks). */
 typedef struct tmd_db tmd_db;
 
 /* One environment row. Strings are owned by the tmd_db. */
