@@ -19,7 +19,6 @@
 #define MAX_THREADS 8
 #define CHUNK 4          /* files per turn: test modules are a few KB each */
 #define MIN_PER_THREAD 16 /* fewer files than this per extra thread: stay alone */
-#define ARENA_KEEP ((size_t)1 << 20) /* a 30 KB test module's parse */
 
 typedef struct source {
     char *text; /* NULL: unreadable, `why` says why */
@@ -173,12 +172,10 @@ static void *work(void *arg)
             break;
         for (size_t u = at; u < at + CHUNK && u < j->n; u++) {
             /* tree-sitter's memory from a parse arena (parse_arena.h): malloc
-             * and deleting trees were a fifth of a cold collection's CPU.
-             * The slot keeps little between files: these threads run beside
-             * the scan, whose own slots are at their peak. */
-            int arena = parse_arena_begin();
+             * and deleting trees were a fifth of a cold collection's CPU */
+            int arena = parse_arena_begin_small();
             int rc = j->phase == 1 ? fixtures_of(j, u) : items_of(j, u);
-            parse_arena_end_keeping(arena, ARENA_KEEP);
+            parse_arena_end(arena);
             if (rc) {
                 record_error(j, u, rc);
                 break;

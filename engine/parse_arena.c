@@ -34,8 +34,10 @@
 #define SLOT_BYTES ((size_t)1 << 30) /* a 20 MB file needs about 600 MB */
 #define REGION_BYTES (SLOTS * SLOT_BYTES)
 /* Pages a slot keeps after a scope (the stdlib's largest file uses
- * 12 MB); above this they go back to the system. */
+ * 12 MB); above this they go back to the system. A small scope's slot
+ * keeps what a 30 KB file's parse needs. */
 #define KEEP_RESIDENT ((size_t)16 << 20)
+#define KEEP_SMALL ((size_t)1 << 20)
 #define HEADER 16 /* the requested size; keeps blocks 16-byte aligned */
 #define ROUND(n) (((n) + 15) & ~(size_t)15)
 
@@ -47,6 +49,7 @@ typedef struct slot {
     char *last;   /* the newest block (grows in place, given back on free) */
     char *high;   /* highest top since the pages were last returned */
     int overflowed; /* some allocation of this scope went to malloc */
+    size_t keep;    /* bytes kept resident at the scope's end */
 } slot;
 
 static char *region; /* written once, before main: read without locks */
@@ -166,37 +169,43 @@ __attribute__((constructor)) static void reserve(void)
     ts_set_allocator(arena_malloc, arena_calloc, arena_realloc, arena_free);
 }
 
-int parse_arena_begin(void)
+/* Takes a free slot, the lowest or the highest, for a scope that keeps
+ * `keep` bytes of its pages at its end. */
+static int begin(int from_top, size_t keep)
 {
     if (current || !region)
         return 0;
     unsigned used = atomic_load(&slots_used), i;
     do {
-        for (i = 0; i < SLOTS && (used & (1u << i)); i++)
+        for (i = 0; i < SLOTS && (used & (1u << (from_top ? SLOTS - 1 - i : i))); i++)
             ;
         if (i == SLOTS)
             return 0;
+        if (from_top)
+            i = SLOTS - 1 - i;
     } while (!atomic_compare_exchange_weak(&slots_used, &used, used | (1u << i)));
     slot *s = &slots[i];
     s->top = s->base;
     s->last = NULL;
     s->overflowed = 0;
+    s->keep = keep;
     current = s;
     return 1;
 }
 
-void parse_arena_end(int begun) { parse_arena_end_keeping(begun, KEEP_RESIDENT); }
+int parse_arena_begin(void) { return begin(0, KEEP_RESIDENT); }
 
-void parse_arena_end_keeping(int begun, size_t keep)
+int parse_arena_begin_small(void) { return begin(1, KEEP_SMALL); }
+
+void parse_arena_end(int begun)
 {
     if (!begun || !current)
         return;
     slot *s = current;
     current = NULL;
     POISON(s->base, (size_t)(s->high - s->base));
-    keep = (keep + 0xffff) & ~(size_t)0xffff; /* whole pages of any size up to 64 KB */
-    if ((size_t)(s->high - s->base) > keep) {
-        char *from = s->base + keep;
+    if ((size_t)(s->high - s->base) > s->keep) {
+        char *from = s->base + s->keep;
         madvise(from, (size_t)(s->high - from), MADV_DONTNEED);
         s->high = from;
     }

@@ -1,7 +1,7 @@
 /* test_parse_arena.c: engine/parse_arena.c, tree-sitter's per-file bump
  * arenas: trees made in a scope read the same as trees made with malloc,
  * a scope's memory is reused by the next one, memory from outside a scope
- * is freed for real, a scope can end without keeping its pages, and
+ * is freed for real, small scopes keep apart and give their pages back, and
  * threads get scopes of their own. */
 #include "support.h"
 #include "tmdiff.h"
@@ -114,23 +114,42 @@ static int resident(const void *p)
     return vec & 1;
 }
 
-/* parse_arena_end keeps a slot's pages for the next scope;
- * parse_arena_end_keeping(0) gives them all back. */
-static void test_end_keeping_returns_pages(void **state)
+/* SRC many times over: its parse takes far more than a small scope's
+ * 1 MB (about 30 bytes of tree-sitter's memory per byte of source). */
+static char *big_source(void)
+{
+    enum { COPIES = 400 };
+    size_t n = strlen(SRC);
+    char *big = malloc(n * COPIES + 1);
+    assert_non_null(big);
+    for (size_t i = 0; i < COPIES; i++)
+        memcpy(big + i * n, SRC, n);
+    big[n * COPIES] = '\0';
+    return big;
+}
+
+/* A scan scope's slot keeps its pages for the next scope; a small scope
+ * (the collection's) takes a slot from the far end of the region and gives
+ * back all but 1 MB, leaving the scan's slot as it was. */
+static void test_small_scope_keeps_apart_and_little(void **state)
 {
     (void)state;
+    char *big = big_source();
     int begun = parse_arena_begin();
     assert_int_equal(begun, 1);
-    TSTree *kept = parse(SRC);
+    TSTree *scan_tree = parse(big);
+    assert_false(ts_node_has_error(ts_tree_root_node(scan_tree)));
     parse_arena_end(begun);
-    assert_true(resident(kept));
+    assert_true(resident(scan_tree));
 
-    begun = parse_arena_begin();
+    begun = parse_arena_begin_small();
     assert_int_equal(begun, 1);
-    TSTree *dropped = parse(SRC);
-    assert_ptr_equal(dropped, kept); /* the same slot, from its start */
-    parse_arena_end_keeping(begun, 0);
-    assert_false(resident(dropped));
+    TSTree *small_tree = parse(big);
+    assert_true((uintptr_t)small_tree - (uintptr_t)scan_tree > ((uintptr_t)8 << 30)); /* 8 slots on */
+    parse_arena_end(begun);
+    assert_false(resident(small_tree));
+    assert_true(resident(scan_tree));
+    free(big);
 }
 
 /* A tree made outside any scope is malloc memory: deleting it inside a
@@ -263,7 +282,7 @@ int main(void)
         cmocka_unit_test(test_scope_tree_equals_malloc_tree),
         cmocka_unit_test(test_scopes_do_not_nest),
         cmocka_unit_test(test_next_scope_reuses_memory),
-        cmocka_unit_test(test_end_keeping_returns_pages),
+        cmocka_unit_test(test_small_scope_keeps_apart_and_little),
         cmocka_unit_test(test_malloc_memory_freed_inside_scope),
         cmocka_unit_test(test_threads_have_scopes_of_their_own),
         cmocka_unit_test(test_fingerprints_unchanged_by_scope),
