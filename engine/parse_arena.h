@@ -26,9 +26,8 @@
 /* Starts this thread's scope: returns 1 when tree-sitter now allocates
  * from an arena, 0 when it keeps using malloc (scopes do not nest: an
  * inner begin returns 0 and its end does nothing). Pass the result to
- * parse_arena_end. It takes the lowest free slot, which keeps up to 16 MB
- * of its pages resident for the next scope (the largest standard-library
- * file needs 12 MB). */
+ * parse_arena_end. It takes the lowest free slot, which keeps up to 4 MB
+ * of its pages resident for the next scope (what a 130 KB file needs). */
 int parse_arena_begin(void);
 
 /* parse_arena_begin for threads that parse small files beside the scan
