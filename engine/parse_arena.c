@@ -170,6 +170,17 @@ __attribute__((constructor)) static void reserve(void)
     ts_set_allocator(arena_malloc, arena_calloc, arena_realloc, arena_free);
 }
 
+/* The lowest (or highest) slot not in `used`; SLOTS if none. */
+static unsigned free_slot(unsigned used, int from_top)
+{
+    for (unsigned n = 0; n < SLOTS; n++) {
+        unsigned i = from_top ? SLOTS - 1 - n : n;
+        if (!(used & (1u << i)))
+            return i;
+    }
+    return SLOTS;
+}
+
 /* Takes a free slot, the lowest or the highest, for a scope that keeps
  * `keep` bytes of its pages at its end. */
 static int begin(int from_top, size_t keep)
@@ -178,12 +189,8 @@ static int begin(int from_top, size_t keep)
         return 0;
     unsigned used = atomic_load(&slots_used), i;
     do {
-        for (i = 0; i < SLOTS && (used & (1u << (from_top ? SLOTS - 1 - i : i))); i++)
-            ;
-        if (i == SLOTS)
+        if ((i = free_slot(used, from_top)) == SLOTS)
             return 0;
-        if (from_top)
-            i = SLOTS - 1 - i;
     } while (!atomic_compare_exchange_weak(&slots_used, &used, used | (1u << i)));
     slot *s = &slots[i];
     s->top = s->base;

@@ -32,7 +32,7 @@ int parse_arena_begin(void);
 
 /* parse_arena_begin for threads that parse small files beside the scan
  * (the collection's): the highest free slot, so the scan's threads keep to
- * the same two slots, and at most 1 MB of it stays resident. Taking the
+ * the same few slots, and at most 1 MB of it stays resident. Taking the
  * scan's slots raised the peak of a cold run by up to 9 MB. */
 int parse_arena_begin_small(void);
 
