@@ -48,9 +48,7 @@ static void remove_dir(void)
 
 static void make_dir(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/tmdiff-fuzz-col-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    FUZZ_CHECK(mkdtemp(dir) != NULL, "mkdtemp %s", dir);
+    fuzz_temp_dir(dir, sizeof dir, "col");
     atexit(remove_dir);
 }
 

@@ -37,9 +37,7 @@ static void remove_dir(void)
 
 static void setup(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/tmdiff-fuzz-files-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    FUZZ_CHECK(mkdtemp(dir) != NULL, "mkdtemp %s", dir);
+    fuzz_temp_dir(dir, sizeof dir, "files");
     atexit(remove_dir);
     for (int i = 0; i < 16; i++)
         digests.config.bytes[i] = (unsigned char)(0x30 + i);

@@ -22,6 +22,15 @@
         }                                                                         \
     } while (0)
 
+/* Makes a fresh folder $TMPDIR/tmdiff-fuzz-NAME-XXXXXX (or under /tmp)
+ * into `dir` (`cap` bytes). */
+static inline void fuzz_temp_dir(char *dir, size_t cap, const char *name)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, cap, "%s/tmdiff-fuzz-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+    FUZZ_CHECK(mkdtemp(dir) != NULL, "mkdtemp %s", dir);
+}
+
 /* Strict UTF-8 (what Python's encoder writes): no overlong forms, no
  * surrogates, nothing past U+10FFFF. 1 when valid. */
 static inline int fuzz_utf8_valid(const uint8_t *s, size_t n)

@@ -301,9 +301,7 @@ static void setup(void)
     const char *shared = getenv("TMDIFF_SHARED_DIR");
     char kit[PATH_MAX];
     snprintf(kit, sizeof kit, "%s%s", shared && *shared ? shared : "/work/shared", KIT_DB);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/tmdiff-fuzz-dix-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    FUZZ_CHECK(mkdtemp(dir) != NULL, "mkdtemp %s", dir);
+    fuzz_temp_dir(dir, sizeof dir, "dix");
     snprintf(db_path, sizeof db_path, "%s/.testmondata", dir);
     snprintf(cache_dir, sizeof cache_dir, "%s/cache", dir);
     snprintf(idx_dir, sizeof idx_dir, "%s/depindex", cache_dir);

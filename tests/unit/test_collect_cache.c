@@ -174,19 +174,29 @@ static void damaged_cache_is_not_used(void **state)
 }
 
 /* The one cache file of the tree (its path in a static buffer). */
-static const char *only_cache_file(void)
+/* The path of the (last listed) cache file whose name holds `kind`
+ * ("" if none); *found says how many do. */
+static const char *cache_file(const char *kind, int *found)
 {
     static char path[700];
+    path[0] = '\0';
+    *found = 0;
     DIR *d = opendir(cache);
     assert_non_null(d);
     struct dirent *e;
-    int found = 0;
     while ((e = readdir(d)))
-        if (strstr(e->d_name, ".col")) {
+        if (strstr(e->d_name, kind)) {
             snprintf(path, sizeof path, "%s/%s", cache, e->d_name);
-            found++;
+            ++*found;
         }
     closedir(d);
+    return path;
+}
+
+static const char *only_cache_file(void)
+{
+    int found;
+    const char *path = cache_file(".col", &found);
     assert_int_equal(found, 1);
     return path;
 }
@@ -342,14 +352,8 @@ static void damaged_file_layer_is_harmless(void **state)
     (void)state;
     fresh_tree();
     parses_of_cached();
-    char path[700] = "";
-    DIR *d = opendir(cache);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strstr(e->d_name, ".files"))
-            snprintf(path, sizeof path, "%s/%s", cache, e->d_name);
-    closedir(d);
+    int found;
+    const char *path = cache_file(".files", &found);
     assert_true(path[0]);
     size_t len = 0;
     unsigned char *good = (unsigned char *)support_read_file(path, &len);
