@@ -265,6 +265,66 @@ static int is_test_file(const struct walk *w, const char *abs)
     return 0;
 }
 
+/* A folder's entries, sorted by name, with the type readdir gave. */
+typedef struct {
+    char *name;
+    unsigned char type; /* DT_* */
+} dir_entry;
+
+typedef struct {
+    dir_entry *v;
+    size_t n, cap;
+} dir_entries;
+
+static int entry_cmp(const void *a, const void *b)
+{
+    return strcmp(((const dir_entry *)a)->name, ((const dir_entry *)b)->name);
+}
+
+static void dir_entries_free(dir_entries *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        free(e->v[i].name);
+    free(e->v);
+}
+
+static int read_entries(dir_entries *out, DIR *d)
+{
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (out->n == out->cap) {
+            size_t cap = out->cap ? out->cap * 2 : 64;
+            void *v = realloc(out->v, cap * sizeof *out->v);
+            if (!v)
+                return TMD_ENOMEM;
+            out->v = v;
+            out->cap = cap;
+        }
+        if (!(out->v[out->n].name = strdup(e->d_name)))
+            return TMD_ENOMEM;
+        out->v[out->n++].type = e->d_type;
+    }
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, entry_cmp);
+    return 0;
+}
+
+/* The entry's type as stat gives it (following symlinks), 0 where it
+ * does not exist (a dangling symlink). The type readdir gave serves for
+ * plain files and folders; others are looked up by name in the open
+ * folder, not by their whole path: a large suite has thousands of entries. */
+static mode_t entry_mode(DIR *d, const dir_entry *e)
+{
+    if (e->type == DT_REG)
+        return S_IFREG;
+    if (e->type == DT_DIR)
+        return S_IFDIR;
+    struct stat st;
+    return fstatat(dirfd(d), e->name, &st, 0) == 0 ? st.st_mode & S_IFMT : 0;
+}
+
 /* Walks `start` (relative, "" for the root) with an explicit stack. */
 static int walk_dir(struct walk *w, const char *start)
 {
@@ -285,36 +345,29 @@ static int walk_dir(struct walk *w, const char *start)
                 rc = strvec_push(&w->seen_dirs, key);
             }
         }
-        strvec names = {0};
-        struct dirent *e;
-        while (!rc && d && (e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-                rc = strvec_push(&names, e->d_name);
-        if (d)
-            closedir(d);
-        if (names.n)
-            qsort(names.v, names.n, sizeof *names.v, cmp_cstr);
+        dir_entries names = {0};
+        if (!rc && d)
+            rc = read_entries(&names, d);
         /* sub-folders pushed in reverse so they are walked in order */
         strvec subdirs = {0};
         for (size_t i = 0; i < names.n && !rc; i++) {
-            char *crel = join_rel(rel, names.v[i]);
+            const char *name = names.v[i].name;
+            char *crel = join_rel(rel, name);
             char *cabs = crel ? absolute(w, crel) : NULL;
-            struct stat cst;
+            mode_t mode = crel && cabs ? entry_mode(d, &names.v[i]) : 0;
             if (!crel || !cabs) {
                 rc = TMD_ENOMEM;
-            } else if (stat(cabs, &cst) != 0) {
-                /* dangling symlink */
-            } else if (S_ISDIR(cst.st_mode)) {
-                int skip = !strcmp(names.v[i], "__pycache__") || ignored(w, crel, cabs) || is_venv(cabs);
+            } else if (S_ISDIR(mode)) {
+                int skip = !strcmp(name, "__pycache__") || ignored(w, crel, cabs) || is_venv(cabs);
                 for (size_t k = 0; k < w->cfg->norecursedirs.n && !skip; k++)
                     skip = pytest_fnmatch_ex(w->cfg->norecursedirs.v[k], cabs);
                 if (!skip)
                     rc = strvec_push(&subdirs, crel);
-            } else if (S_ISREG(cst.st_mode)) {
-                size_t nl = strlen(names.v[i]);
-                if (!strcmp(names.v[i], "conftest.py"))
+            } else if (S_ISREG(mode)) {
+                size_t nl = strlen(name);
+                if (!strcmp(name, "conftest.py"))
                     rc = strvec_push(&w->conftests, crel);
-                else if (nl > 3 && !strcmp(names.v[i] + nl - 3, ".py") && is_test_file(w, cabs) &&
+                else if (nl > 3 && !strcmp(name + nl - 3, ".py") && is_test_file(w, cabs) &&
                          !ignored(w, crel, cabs))
                     rc = strvec_push(&w->files, crel);
             }
@@ -324,7 +377,9 @@ static int walk_dir(struct walk *w, const char *start)
         for (size_t i = subdirs.n; i-- > 0 && !rc;)
             rc = strvec_push(&stack, subdirs.v[i]);
         strvec_free(&subdirs);
-        strvec_free(&names);
+        dir_entries_free(&names);
+        if (d)
+            closedir(d);
         free(abs);
         free(rel);
     }

@@ -5,6 +5,7 @@
  * one block that becomes the collection (tmd_collection.arena): the strings
  * are used where they lie, every length and the order checked, so 100,000
  * items cost no allocation each. */
+#define _GNU_SOURCE /* O_PATH */
 #include "cache_evict.h"
 #include "cache_dir.h"
 #include "collect_cache.h"
@@ -47,13 +48,13 @@ void collect_digest_bytes(collect_key *out, const void *bytes, size_t n)
     collect_key_of(out, XXH3_128bits(bytes, n));
 }
 
-/* The digest of the bytes of `path` (streamed: the same as of the whole),
- * or a marker when it cannot be opened: 0, or -1 for a directory or a read
- * error (no key). */
-static int digest_file(collect_key *out, XXH3_state_t *h, const char *path)
+/* The digest of the bytes of `name` under the folder `dir_fd` (AT_FDCWD:
+ * `name` is a path; streamed: the same as of the whole), or a marker when
+ * it cannot be opened: 0, or -1 for a directory or a read error (no key). */
+static int digest_file(collect_key *out, XXH3_state_t *h, int dir_fd, const char *name)
 {
     memset(out, 0, sizeof *out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         out->bytes[0] = errno == ENOENT ? 1 : 2;
         return 0;
@@ -70,20 +71,56 @@ static int digest_file(collect_key *out, XXH3_state_t *h, const char *path)
     return 0;
 }
 
+/* The folder of the files being digested, open while files of it follow
+ * one another: a file is then opened by its name alone instead of its whole
+ * path (every component a lookup; a warm run digests every test module). */
+typedef struct {
+    char dir[8192]; /* relative to the root; "" for the root itself */
+    int fd;         /* -1: not open (open paths whole) */
+} open_dir;
+
+/* `rel`'s name under `od`'s folder, opening that folder first if needed;
+ * where it cannot be opened, `rel` as a whole path in `path`. */
+static const char *name_in_dir(open_dir *od, char path[8192], const char *rootabs, const char *rel)
+{
+    const char *slash = strrchr(rel, '/');
+    size_t dn = slash ? (size_t)(slash - rel) : 0;
+    if (dn >= sizeof od->dir)
+        return NULL;
+    if (od->fd < 0 || strlen(od->dir) != dn || strncmp(od->dir, rel, dn)) {
+        if (od->fd >= 0)
+            close(od->fd);
+        memcpy(od->dir, rel, dn);
+        od->dir[dn] = '\0';
+        if ((size_t)snprintf(path, 8192, "%s/%s", rootabs, od->dir) >= 8192)
+            return NULL;
+        od->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC); /* no read right needed */
+    }
+    if (od->fd >= 0)
+        return slash ? slash + 1 : rel;
+    /* the folder cannot be opened: the whole path gives the same error */
+    return (size_t)snprintf(path, 8192, "%s/%s", rootabs, rel) >= 8192 ? NULL : path;
+}
+
 /* Each listed file's path and digest into `h`, the digests also into `at`. */
 static int hash_list(XXH3_state_t *h, XXH3_state_t *file_state, collect_key *at,
                      const char *rootabs, const strvec *list)
 {
     hash_u64(h, list->n);
     char path[8192];
-    for (size_t i = 0; i < list->n; i++) {
+    open_dir od = {.fd = -1};
+    int rc = 0;
+    for (size_t i = 0; i < list->n && !rc; i++) {
         hash_str(h, list->v[i]);
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", rootabs, list->v[i]) >= sizeof path ||
-            digest_file(&at[i], file_state, path) != 0)
-            return -1;
-        XXH3_128bits_update(h, at[i].bytes, sizeof at[i].bytes);
+        const char *name = name_in_dir(&od, path, rootabs, list->v[i]);
+        if (!name || digest_file(&at[i], file_state, od.fd >= 0 ? od.fd : AT_FDCWD, name) != 0)
+            rc = -1;
+        else
+            XXH3_128bits_update(h, at[i].bytes, sizeof at[i].bytes);
     }
-    return 0;
+    if (od.fd >= 0)
+        close(od.fd);
+    return rc;
 }
 
 int collect_cache_key(collect_key *key, collect_digests *d, const char *rootabs,
@@ -109,7 +146,7 @@ int collect_cache_key(collect_key *key, collect_digests *d, const char *rootabs,
     for (size_t i = 0; i < sizeof configs / sizeof *configs && !rc; i++) {
         collect_key config;
         snprintf(path, sizeof path, "%s/%s", rootabs, configs[i]);
-        rc = digest_file(&config, file_state, path);
+        rc = digest_file(&config, file_state, AT_FDCWD, path);
         XXH3_128bits_update(h, config.bytes, sizeof config.bytes);
     }
     if (!rc) {

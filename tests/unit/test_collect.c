@@ -364,6 +364,8 @@ static const char *const must_be_exact[] = {
     "tests/test_awkward.py::DerivedCase::test_one",
     "tests/test_awkward.py::test_overrides_fixture[7]",
     "tests/sub/test_x.py::test_in_sub",
+    "tests/linked/test_outside.py::test_outside",
+    "tests/test_link.py::test_in_sub",
     "tests/test_awkward.py::test_file",
     "tests/test_awkward.py::test_const_cases[1-a]",
     "tests/test_awkward.py::test_const_ids[second]",
@@ -386,6 +388,9 @@ static void awkward_cases_against_pytest(void **state)
     write_file(root, "tests/helpers.py", "def test_not_collected():\n    pass\n");
     write_file(root, "tests/broken_test.py", "def test_broken(:\n    pass\n");
     write_file(root, "other/test_outside.py", "def test_outside():\n    pass\n");
+    /* the walk follows symlinks as pytest does; a dangling one is nothing */
+    assert_int_equal(run("ln -s ../other '%s/tests/linked' && ln -s sub/test_x.py '%s/tests/test_link.py' && "
+                         "ln -s nowhere.py '%s/tests/test_dangling.py'", root, root, root), 0);
     size_t n;
     char **want = pytest_collect(root, &n);
     assert_non_null(want);

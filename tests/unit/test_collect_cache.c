@@ -318,6 +318,25 @@ static void fresh_tree(void)
     setup_tree();
 }
 
+/* The key opens files folder by folder: a module in a sub-folder (listed
+ * before the folder's own modules) and those after it are each keyed. */
+static void subfolder_files_are_keyed(void **state)
+{
+    (void)state;
+    fresh_tree();
+    size_t before = collect_both();
+    write_file("tests/sub/test_d.py", "def test_d():\n    pass\n");
+    assert_int_equal(collect_both(), before + 1);
+    write_file("tests/sub/test_d.py", "def test_d():\n    pass\n\ndef test_d2():\n    pass\n");
+    assert_int_equal(collect_both(), before + 2);
+    write_file("tests/test_b.py", "def test_b():\n    pass\n\ndef test_b2():\n    pass\n");
+    assert_int_equal(collect_both(), before + 3);
+    assert_int_equal(cache_files(), 4);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -r %s/tests/sub", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* When the whole collection misses, a file is parsed again only if it, the
  * config, or (for its items) the fixture facts changed. */
 static void only_changed_files_are_parsed(void **state)
@@ -401,6 +420,7 @@ int main(void)
         cmocka_unit_test(every_input_is_in_the_key),
         cmocka_unit_test(damaged_cache_is_not_used),
         cmocka_unit_test(forged_cache_is_refused),
+        cmocka_unit_test(subfolder_files_are_keyed),
         cmocka_unit_test(only_changed_files_are_parsed),
         cmocka_unit_test(damaged_file_layer_is_harmless),
     };
