@@ -34,6 +34,9 @@ typedef struct dumper {
     /* the statement the innermost statement list is dumping (null: none);
      * dump_check_indent_begin finds a block's owner below it (dump_indent.c) */
     TSNode stmt;
+    /* a line of only blanks and a backslash (dump_scan): tree-sitter reads
+     * the indentation after it by a rule of its own (dump_indent.c) */
+    int bare_backslash;
 } dumper;
 
 /* The whole module: records every block. */

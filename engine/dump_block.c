@@ -15,12 +15,12 @@ static int closes(const dump_symbols *s, TSSymbol t)
     return t == s->A_rparen || t == s->A_rbracket || t == s->A_rbrace;
 }
 
-/* Every newline between two tokens is escaped by a backslash (tree-sitter
- * keeps no node for line continuations). */
+/* Every newline between two tokens is escaped by a backslash. A comment
+ * between them ends its logical line, whatever its last character. */
 static int continued(const dumper *d, uint32_t from, uint32_t to)
 {
     for (uint32_t i = from; i < to; i++)
-        if (d->src[i] == '\n' && (i == 0 || d->src[i - 1] != '\\'))
+        if (d->src[i] == '#' || (d->src[i] == '\n' && (i == 0 || d->src[i - 1] != '\\')))
             return 0;
     return 1;
 }
@@ -48,8 +48,9 @@ static void check_logical_lines(dumper *d, TSNode stmt)
                 descend = 1;
             have_prev = 0;
             depth = 0;
-        } else if (t == s->S_comment) {
-            /* a comment ends its line: the next token is on a new one */
+        } else if (t == s->S_comment || t == s->S_line_continuation) {
+            /* a comment ends its line: the next token is on a new one; a
+             * backslash continuation is judged from the next token */
         } else if (t == s->S_string || ts_node_child_count(n) == 0 ||
                    opens(s, ts_node_symbol(ts_node_child(n, 0)))) {
             /* a token, a string or a bracketed node (inside brackets
@@ -133,7 +134,11 @@ static void dump_stmt_list(dumper *d, TSNode parent, tmd_buf *out)
     ts_tree_cursor_delete(&c);
     d->stmt = outer;
     if (first) {
-        if (ts_node_has_error(ts_node_parent(parent)))
+        /* anywhere in the tree: the error may hold the block's statements
+         * (`def f():` then `x = *1`, which tree-sitter cannot parse), and
+         * tree-sitter 0.20's ts_node_parent can miss a zero-width block's
+         * real parent */
+        if (ts_node_has_error(ts_tree_root_node(parent.tree)))
             dump_inexact(d, parent, "empty block beside a parse error");
         else
             dump_reject(d, parent, "expected an indented block");

@@ -173,6 +173,7 @@ void dump_check_indent_stmt(dumper *d, dump_indent_list *il, TSNode stmt);
 typedef struct dump_scan {
     unsigned brackets; /* deepest bracket nesting */
     unsigned col;      /* deepest indentation column of a logical line */
+    int bare_backslash; /* a logical line begins with a line of only blanks and `\` */
 } dump_scan;
 void dump_scan_text(const char *text, size_t len, dump_scan *out);
 /* CPython's nesting limits (brackets, indentation levels) over the prepared

@@ -8,11 +8,24 @@
 
 typedef dump_indent indent;
 
-/* The indentation of the line holding byte `at`; 0 if something other than
- * spaces and tabs precedes `at` on its logical line. */
-static int line_indent(const dumper *d, uint32_t at, indent *out)
+/* Whether the byte `at` is the last of a comment. */
+static int ends_comment(const dumper *d, TSNode root, uint32_t at)
+{
+    TSNode n = ts_node_descendant_for_byte_range(root, at, at + 1);
+    return ts_node_symbol(n) == d->sym->S_comment && ts_node_end_byte(n) == at + 1;
+}
+
+/* The indentation of the line holding byte `at`: 1 and *out; 0 if
+ * something other than spaces and tabs precedes `at` on its logical line;
+ * 2 if that logical line begins with a line of blanks and a backslash and
+ * the dialect is 3.8 (which counts the first line's blanks and reads an
+ * empty statement there) or 3.9 (which skips the line as blank). 3.10 on
+ * count the blanks before the first backslash, or where there are none,
+ * every blank up to the statement (CPython's tokenizer, `cont_line_col`). */
+static int line_indent(const dumper *d, TSNode root, uint32_t at, indent *out)
 {
     uint32_t start = at;
+    int continued = 0;
     for (;;) {
         while (start > 0 && d->src[start - 1] != '\n') {
             char c = d->src[start - 1];
@@ -21,16 +34,25 @@ static int line_indent(const dumper *d, uint32_t at, indent *out)
             start--;
         }
         /* after a backslash continuation the logical line began on the
-         * previous physical line: it counts if only blanks precede */
-        if (start < 2 || d->src[start - 2] != '\\')
+         * previous physical line; a backslash ending a comment is none */
+        if (start < 2 || d->src[start - 2] != '\\' || ends_comment(d, root, start - 2))
             break;
         start -= 2;
+        continued = 1;
     }
+    if (continued && d->dialect->minor < 10)
+        return 2;
     out->col = out->altcol = 0;
     out->mixed = 0;
     int seen_space = 0;
-    for (uint32_t i = start; i < at && (d->src[i] == ' ' || d->src[i] == '\t'); i++) {
-        if (d->src[i] == '\t') {
+    unsigned cont_col = 0;
+    /* blanks, and backslash-newline pairs where the line was continued */
+    for (uint32_t i = start; i < at; i++) {
+        if (d->src[i] == '\\') {
+            if (!cont_col)
+                cont_col = out->col;
+            i++; /* its newline */
+        } else if (d->src[i] == '\t') {
             out->col = (out->col / 8 + 1) * 8;
             out->altcol++;
             out->mixed |= seen_space;
@@ -40,7 +62,21 @@ static int line_indent(const dumper *d, uint32_t at, indent *out)
             seen_space = 1;
         }
     }
+    if (cont_col)
+        out->col = out->altcol = cont_col;
     return 1;
+}
+
+/* line_indent of `n`'s line (`at` on it): 1 with *out to check, else 0;
+ * a line begun by a backslash continuation before 3.10 makes the file
+ * inexact. */
+static int indent_of(dumper *d, TSNode n, uint32_t at, indent *out)
+{
+    int how = line_indent(d, ts_tree_root_node(n.tree), at, out);
+    if (how == 2)
+        dump_inexact(d, n, "a statement after a line of only a backslash continuation "
+                           "(Python 3.8 and 3.9 read it as their own tokenizers do)");
+    return how == 1;
 }
 
 /* Indentation differs where CPython wants it equal. */
@@ -48,6 +84,8 @@ static void unequal(dumper *d, TSNode at, const indent *a, const indent *b)
 {
     if (ts_node_has_error(ts_node_parent(at)))
         dump_inexact(d, at, "indentation beside a parse error");
+    else if (d->bare_backslash)
+        dump_inexact(d, at, "indentation in a file with a line of only a backslash continuation");
     else if (a->mixed || b->mixed)
         dump_inexact(d, at, "indentation mixes spaces and tabs the way tree-sitter reads differently");
     else if (a->col == b->col)
@@ -78,7 +116,7 @@ static void check_clauses(dumper *d, TSNode stmt, const indent *own)
                  t != s->S_function_definition && t != s->S_class_definition))
                 continue;
             indent ci;
-            if (line_indent(d, ts_node_start_byte(c), &ci) && !same(&ci, own))
+            if (indent_of(d, c, ts_node_start_byte(c), &ci) && !same(&ci, own))
                 unequal(d, c, &ci, own);
         } while (ts_tree_cursor_goto_next_sibling(&cur));
     }
@@ -95,7 +133,7 @@ static void check_cases(dumper *d, TSNode match, const indent *own)
     int have = 0;
     DUMP_EACH_CHILD(body, c) {
         indent ci;
-        if (ts_node_symbol(c) != d->sym->S_case_clause || !line_indent(d, ts_node_start_byte(c), &ci))
+        if (ts_node_symbol(c) != d->sym->S_case_clause || !indent_of(d, c, ts_node_start_byte(c), &ci))
             continue;
         if (!have) {
             have = 1;
@@ -163,7 +201,7 @@ void dump_check_indent_begin(dumper *d, TSNode list, dump_indent_list *il)
         at--;
     while (d->src[at] == ' ' || d->src[at] == '\t')
         at++;
-    il->off = !line_indent(d, at, &il->owner);
+    il->off = !indent_of(d, parent, at, &il->owner);
 }
 
 /* One statement of the list, in order. A reject settles the file; after an
@@ -171,7 +209,7 @@ void dump_check_indent_begin(dumper *d, TSNode list, dump_indent_list *il)
 void dump_check_indent_stmt(dumper *d, dump_indent_list *il, TSNode n)
 {
     indent ni;
-    if (il->off || d->status == TMD_FP_NO_PARSE || !line_indent(d, ts_node_start_byte(n), &ni))
+    if (il->off || d->status == TMD_FP_NO_PARSE || !indent_of(d, n, ts_node_start_byte(n), &ni))
         return;
     const dump_symbols *s = d->sym;
     if (!il->have_first) {

@@ -47,6 +47,7 @@ void dump_scan_text(const char *text, size_t len, dump_scan *out)
     unsigned depth = 0;
     int line_start = 1;
     out->brackets = out->col = 0;
+    out->bare_backslash = 0;
     for (size_t i = 0; i < len;) {
         if (!line_start)
             while (i < len && !stops[(unsigned char)text[i]])
@@ -64,6 +65,11 @@ void dump_scan_text(const char *text, size_t len, dump_scan *out)
                 }
                 if (i < len && text[i] != '\n' && text[i] != '#' && col > out->col)
                     out->col = col;
+                size_t j = i;
+                while (j < len && (text[j] == ' ' || text[j] == '\t' || text[j] == '\f'))
+                    j++;
+                if (j + 1 < len && text[j] == '\\' && text[j + 1] == '\n')
+                    out->bare_backslash = 1;
                 continue;
             }
         }
@@ -139,6 +145,12 @@ static void walk_tree(const dumper *d, TSNode root, unsigned *brackets, unsigned
 
 void dump_check_limits(dumper *d, TSNode root, const dump_scan *scan)
 {
+    /* 3.8 reads such a line as the start of a statement: when only blanks
+     * and comments follow, an empty one, a SyntaxError inside a block (3.9
+     * on skip the line as blank; a statement after it is dump_indent.c's) */
+    if (scan->bare_backslash && d->dialect->minor == 8)
+        dump_inexact(d, root, "a line of only a backslash continuation (Python 3.8 may read an "
+                              "empty statement there)");
     unsigned bracket_limit = d->dialect->minor < 9 ? BRACKETS_MAX_38 : BRACKETS_MAX;
     if (scan->brackets <= bracket_limit && scan->col < INDENT_LEVELS_MAX)
         return;

@@ -406,6 +406,14 @@ static void dump_import_names(dumper *d, TSNode n, int from, tmd_buf *out)
 
 static void dump_import(dumper *d, TSNode n, tmd_buf *out)
 {
+    /* the grammar takes `import a,` (its name list allows a trailing comma
+     * for the parenthesized from-import); CPython never does */
+    uint32_t kids = ts_node_child_count(n);
+    TSNode last = kids ? ts_node_child(n, kids - 1) : n;
+    if (kids && ts_node_symbol(last) == d->sym->A_comma) {
+        dump_reject(d, last, "trailing comma after imported names");
+        return;
+    }
     tmd_buf_puts(out, "Import(");
     dump_import_names(d, n, 0, out);
     tmd_buf_putc(out, ')');

@@ -1,0 +1,2 @@
+\
+ del _warnings_defaults

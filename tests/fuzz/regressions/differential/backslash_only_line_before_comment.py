@@ -1,0 +1,5 @@
+def f():
+    x = 1
+    \
+ # a comment after a backslash-only line
+    y = 2

@@ -1,0 +1,5 @@
+while f(name):
+    \
+ if name == "x":
+         g()
+    return 1

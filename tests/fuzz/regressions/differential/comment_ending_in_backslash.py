@@ -1,0 +1,3 @@
+X = 5#_Y = Z - \
+               (A + B)
+assert X

@@ -1,0 +1,5 @@
+try:
+    import ptyfrom , 
+except ImportError:
+    pty = signal = None
+

@@ -1,0 +1,3 @@
+class C:
+    def f(self):
+        addr = *12 + bytes.fromhex("00")
