@@ -18,7 +18,8 @@ static const char help[] =
     "  --python X.Y[.Z]  the Python that recorded the data (default 3.13)\n"
     "  --modified        testmon's path for a locally modified file: the text\n"
     "                    goes through textwrap.dedent first\n"
-    "  --dump            also print each block string on its own line after a TAB\n"
+    "  --dump            also print each block string on its own line after a TAB;\n"
+    "                    for '!' or an empty list, why, after a TAB and '# '\n"
     "\n"
     "Exit status: 0 when every file was read, 1 when one could not be read.\n";
 
@@ -56,6 +57,8 @@ static int fingerprint_one(const char *path, const tmd_dialect *dialect, int fla
         printf("\t%s\n", path);
         for (size_t i = 0; (flags & TMD_FP_WANT_TEXT) && i < fp.count; i++)
             printf("\t%s\n", fp.blocks[i]);
+        if ((flags & TMD_FP_WANT_TEXT) && fp.status == TMD_FP_NO_PARSE)
+            printf("\t# %s\n", fp.reason);
     }
     tmd_fingerprint_free(&fp);
     return EXIT_OK;

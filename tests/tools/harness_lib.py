@@ -98,7 +98,7 @@ def parse_fingerprint_output(text, dump=False):
     "blocks", "reason"}}; kind is "list" or "inexact". A record line is the
     checksums (or '!'), a TAB and the path, so an empty list starts with a
     TAB; with --dump exactly one line per checksum follows it (a TAB and the
-    block), and '!' is followed by one "\t# reason" line."""
+    block), and '!' or an empty list is followed by one "\t# reason" line."""
     res = {}
     lines = text.split("\n")
     k = 0
@@ -119,7 +119,7 @@ def parse_fingerprint_output(text, dump=False):
         res[path] = cur
         if not dump:
             continue
-        if cur["kind"] == "inexact":
+        if cur["kind"] == "inexact" or (cur["kind"] == "list" and not cur["checksums"]):
             if k < len(lines) and lines[k].startswith("\t# "):
                 cur["reason"] = lines[k][3:]
                 k += 1
