@@ -229,6 +229,12 @@ static void dump_number(dumper *d, TSNode n, tmd_buf *out)
 {
     size_t len;
     const char *s = dump_text(d, n, &len);
+    /* tree-sitter reads `0or 1` as 0 or 1; CPython's tokenizer takes "0o"
+     * for an octal prefix (s lies in the NUL-ended source) */
+    if (len == 1 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
+        dump_reject(d, n, "invalid octal literal");
+        return;
+    }
     char why[LIT_WHY_SIZE] = "";
     tmd_buf_puts(out, "Constant(");
     lit_result(d, n, lit_repr_number(out, s, len, d->dialect, why), why);

@@ -234,6 +234,8 @@ static void test_statement_rejects(void **state)
     assert_int_equal(status_of("3.11", "print x\n"), TMD_FP_NO_PARSE);
     assert_int_equal(status_of("3.11", "from a import b,\n"), TMD_FP_NO_PARSE);
     assert_int_equal(status_of("3.11", "import a,\n"), TMD_FP_NO_PARSE);
+    assert_int_equal(status_of("3.8", "f(0or 1)\n"), TMD_FP_NO_PARSE);
+    assert_int_equal(status_of("3.13", "f(0 or 1, 0and 1, 1or 2)\n"), TMD_FP_BLOCKS);
     assert_int_equal(status_of("3.8", "import a, b,  # c\n"), TMD_FP_NO_PARSE);
     assert_int_equal(status_of("3.8", "import a, b  # c\n"), TMD_FP_BLOCKS);
     assert_int_equal(status_of("3.11", "(a, b): int\n"), TMD_FP_NO_PARSE);
