@@ -142,7 +142,7 @@ void dump_name_repr(dumper *d, TSNode ident, tmd_buf *out)
         return;
     }
     tmd_buf_putc(out, '\'');
-    int rc = lit_identifier(out, s, len, d->dialect, why);
+    int rc = lit_identifier_repr(out, s, len, d->dialect, 0, why);
     if (rc == LIT_SYNTAX)
         dump_reject(d, ident, why[0] ? why : "invalid identifier");
     else if (rc != LIT_OK)
@@ -151,9 +151,17 @@ void dump_name_repr(dumper *d, TSNode ident, tmd_buf *out)
 }
 
 /* 'a.b.c' of a dotted_name, rebuilt from its identifiers (spaces and line
- * continuations may sit between them). */
+ * continuations may sit between them). 3.8's parser joins the names of a
+ * dotted import as written, without the NFKC it gives every other name. */
 void dump_dotted_repr(dumper *d, TSNode dotted, tmd_buf *out)
 {
+    int as_written = 0;
+    if (d->dialect->minor == 8) {
+        int names = 0;
+        DUMP_EACH_CHILD(dotted, c)
+            names += ts_node_symbol(c) == d->sym->S_identifier;
+        as_written = names > 1;
+    }
     tmd_buf_putc(out, '\'');
     int first = 1;
     DUMP_EACH_CHILD(dotted, c) {
@@ -167,7 +175,7 @@ void dump_dotted_repr(dumper *d, TSNode dotted, tmd_buf *out)
         char why[LIT_WHY_SIZE] = "";
         if (dump_is_keyword(s, len))
             dump_reject(d, c, "a keyword cannot be a name");
-        int rc = lit_identifier(out, s, len, d->dialect, why);
+        int rc = lit_identifier_repr(out, s, len, d->dialect, as_written, why);
         if (rc == LIT_SYNTAX)
             dump_reject(d, c, why[0] ? why : "invalid identifier");
         else if (rc != LIT_OK)

@@ -191,7 +191,7 @@ static void put_identifier(dumper *d, TSNode n, tmd_buf *out)
     if (d->dialect->minor == 9 && len == 14 && !memcmp(s, "__peg_parser__", 14))
         dump_reject(d, n, "__peg_parser__ is a keyword in Python 3.9");
     tmd_buf_putc(out, '\'');
-    lit_result(d, n, lit_identifier(out, s, len, d->dialect, why), why);
+    lit_result(d, n, lit_identifier_repr(out, s, len, d->dialect, 0, why), why);
     tmd_buf_putc(out, '\'');
 }
 

@@ -70,5 +70,12 @@ int lit_repr_number(tmd_buf *out, const char *tok, size_t len, const tmd_dialect
 /* An identifier as CPython stores it: NFKC-normalised when not ASCII. */
 int lit_identifier(tmd_buf *out, const char *name, size_t len, const tmd_dialect *dialect,
                    char *why);
+/* The same identifier as repr() prints it, without the quotes (no identifier
+ * holds a quote or a backslash, so ' is always repr's quote): characters
+ * repr() escapes are escaped (3.13 admits U+200D in names). With
+ * `as_written`, the name is kept as written, not normalised: Python 3.8
+ * stores a dotted import name ("a.b") that way. */
+int lit_identifier_repr(tmd_buf *out, const char *name, size_t len, const tmd_dialect *dialect,
+                        int as_written, char *why);
 
 #endif

@@ -12,24 +12,25 @@ static int ascii_ident_char(unsigned char c, int first)
     return c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (!first && c >= '0' && c <= '9');
 }
 
-int lit_identifier(tmd_buf *out, const char *name, size_t len, const tmd_dialect *dialect, char *why)
+/* Checks the identifier as the tokenizer does, as written; *ascii is set
+ * when it is all ASCII (nothing to normalise or escape). */
+static int check_identifier(const unsigned char *s, size_t len, const tmd_dialect *dialect,
+                            int *ascii, char *why)
 {
-    const unsigned char *s = (const unsigned char *)name;
-    int ascii = 1;
+    *ascii = 1;
     for (size_t i = 0; i < len; i++) {
         if (s[i] >= 0x80) {
-            ascii = 0;
+            *ascii = 0;
             break;
         }
         if (!ascii_ident_char(s[i], i == 0))
-            return lit_fail(why, LIT_SYNTAX, "invalid identifier '%.*s'", (int)(len > 40 ? 40 : len), name);
+            return lit_fail(why, LIT_SYNTAX, "invalid identifier '%.*s'", (int)(len > 40 ? 40 : len),
+                            (const char *)s);
     }
     if (len == 0)
         return lit_fail(why, LIT_SYNTAX, "empty identifier");
-    if (ascii) {
-        tmd_buf_put(out, name, len);
-        return out->oom ? lit_fail(why, LIT_NOMEM, "out of memory") : LIT_OK;
-    }
+    if (*ascii)
+        return LIT_OK;
     /* validate as written, in the dialect's Unicode version */
     for (size_t i = 0; i < len;) {
         uint32_t cp;
@@ -56,13 +57,74 @@ int lit_identifier(tmd_buf *out, const char *name, size_t len, const tmd_dialect
         }
         i += k;
     }
-    utf8proc_uint8_t *nfkc = NULL;
-    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)name, (utf8proc_ssize_t)len, &nfkc,
+    return LIT_OK;
+}
+
+/* NFKC of a checked non-ASCII identifier, malloc'ed (the caller frees). */
+static int nfkc(const char *name, size_t len, utf8proc_uint8_t **out, size_t *out_len, char *why)
+{
+    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)name, (utf8proc_ssize_t)len, out,
                                       UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
     if (n < 0)
         return lit_fail(why, n == UTF8PROC_ERROR_NOMEM ? LIT_NOMEM : LIT_INEXACT,
                         "NFKC: %s", utf8proc_errmsg(n));
-    tmd_buf_put(out, nfkc, (size_t)n);
-    free(nfkc); /* utf8proc_map allocates with malloc */
+    *out_len = (size_t)n;
+    return LIT_OK;
+}
+
+int lit_identifier(tmd_buf *out, const char *name, size_t len, const tmd_dialect *dialect, char *why)
+{
+    int ascii;
+    int rc = check_identifier((const unsigned char *)name, len, dialect, &ascii, why);
+    if (rc != LIT_OK)
+        return rc;
+    if (ascii) {
+        tmd_buf_put(out, name, len);
+        return out->oom ? lit_fail(why, LIT_NOMEM, "out of memory") : LIT_OK;
+    }
+    utf8proc_uint8_t *norm = NULL;
+    size_t n = 0;
+    if ((rc = nfkc(name, len, &norm, &n, why)) != LIT_OK)
+        return rc;
+    tmd_buf_put(out, norm, n);
+    free(norm); /* utf8proc_map allocates with malloc */
     return out->oom ? lit_fail(why, LIT_NOMEM, "out of memory") : LIT_OK;
+}
+
+int lit_identifier_repr(tmd_buf *out, const char *name, size_t len, const tmd_dialect *dialect,
+                        int as_written, char *why)
+{
+    int ascii;
+    int rc = check_identifier((const unsigned char *)name, len, dialect, &ascii, why);
+    if (rc != LIT_OK)
+        return rc;
+    if (ascii) {
+        tmd_buf_put(out, name, len);
+        return out->oom ? lit_fail(why, LIT_NOMEM, "out of memory") : LIT_OK;
+    }
+    utf8proc_uint8_t *norm = NULL;
+    const unsigned char *v = (const unsigned char *)name;
+    size_t n = len;
+    if (!as_written) {
+        if ((rc = nfkc(name, len, &norm, &n, why)) != LIT_OK)
+            return rc;
+        v = norm;
+    }
+    for (size_t i = 0; i < n && rc == LIT_OK;) {
+        uint32_t cp;
+        size_t k = lit_utf8_decode(v + i, n - i, &cp);
+        if (!k) {
+            rc = lit_fail(why, LIT_INEXACT, "malformed UTF-8 after NFKC");
+            break;
+        }
+        if (cp < 0x80)
+            tmd_buf_putc(out, (char)cp);
+        else
+            rc = lit_repr_non_ascii(out, cp, dialect, why);
+        i += k;
+    }
+    free(norm);
+    if (rc == LIT_OK && out->oom)
+        rc = lit_fail(why, LIT_NOMEM, "out of memory");
+    return rc;
 }

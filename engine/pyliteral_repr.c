@@ -66,22 +66,29 @@ int lit_repr_str(tmd_buf *out, const uint32_t *cp, size_t n, const tmd_dialect *
         } else if (c < 0x80) {
             put_hex(out, 'x', c, 2); /* other C0 controls and DEL */
         } else {
-            int p = lit_ucd_props(dialect, c);
-            if (p & LIT_U_UNKNOWN)
-                return lit_fail(why, LIT_INEXACT,
-                                "U+%04X: not in this build's Unicode data for Python 3.%d",
-                                (unsigned)c, dialect->minor);
-            if (p & LIT_U_PRINTABLE)
-                tmd_buf_put_utf8(out, c);
-            else if (c <= 0xFF)
-                put_hex(out, 'x', c, 2);
-            else if (c <= 0xFFFF)
-                put_hex(out, 'u', c, 4);
-            else
-                put_hex(out, 'U', c, 8);
+            int rc = lit_repr_non_ascii(out, c, dialect, why);
+            if (rc != LIT_OK)
+                return rc;
         }
     }
     tmd_buf_putc(out, q);
+    return LIT_OK;
+}
+
+int lit_repr_non_ascii(tmd_buf *out, uint32_t c, const tmd_dialect *dialect, char *why)
+{
+    int p = lit_ucd_props(dialect, c);
+    if (p & LIT_U_UNKNOWN)
+        return lit_fail(why, LIT_INEXACT, "U+%04X: not in this build's Unicode data for Python 3.%d",
+                        (unsigned)c, dialect->minor);
+    if (p & LIT_U_PRINTABLE)
+        tmd_buf_put_utf8(out, c);
+    else if (c <= 0xFF)
+        put_hex(out, 'x', c, 2);
+    else if (c <= 0xFFFF)
+        put_hex(out, 'u', c, 4);
+    else
+        put_hex(out, 'U', c, 8);
     return LIT_OK;
 }
 

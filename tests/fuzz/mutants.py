@@ -9,7 +9,12 @@ differential.py over them: tmdiff must answer exactly as the reference, or
 '!'. Mutants sit near the edge of the grammar, where tree-sitter accepts
 what CPython rejects; this found four such holes the stdlib corpus had not.
 
-Usage: mutants.py TMDIFF [--count N] [--seed S] [--keep DIR] [--modified]
+With --chars, the edits fall inside string, number and name tokens instead
+(escapes, braces, quotes, prefixes, digits and exponents, non-ASCII letters
+NFKC folds, joiners): this found 3.8's dotted import names kept as written
+and 3.13's escaped U+200D.
+
+Usage: mutants.py TMDIFF [--count N] [--seed S] [--keep DIR] [--modified] [--chars]
 Deterministic for a seed and an interpreter; exit 77 (skip) without pyenv.
 """
 import argparse
@@ -33,6 +38,17 @@ POOL = ["print", "exec", "lambda", "yield", "await", "async", "match", "case", "
         "+", "/", "//", "%", "<<", ">>", "|", "^", "&", "<", ">", "==", "!=", "<=", ">=", ".",
         "\n", "\n    ", "'''", '"', "#", "print >>x,", "0777", "10L", "ur''"]
 
+# --chars: what to put inside a token of each kind
+IN_STRING = ["\\", "\\N{", "\\N{EM DASH}", "{", "}", "{{", "}}", "'", '"', "\\x4", "\\u12",
+             "\\U0001F600", "\\0", "\\777", "\\8", "\u00e9", "\u200b", "\U0001F600", "\x85",
+             "\u2028", "\x7f", "\x00", "!r", "=", ":", "{x=}", "{x!r}", "{x:{y}}", "{'a'}", '{"a"}',
+             "\n", "\\\n", "\t", "\r", "f", "b", "r", "u", "rb", "F", "{x:=1}", "{lambda: 1}",
+             "{yield}", "{*x}", "{x,}", "#", "{x!}", "{ }", "{x:}", "{x=!r:>10}", "\\{", "\f"]
+IN_NUMBER = ["_", "__", "j", "J", "e", "E", "e-", "x", "o", "b", "0", "9", ".", "L", "l", "+", "a", "f"]
+IN_NAME = ["\u00e9", "\u210c", "\ufb01", "\u1d62", "\u00ba", "\U0001d431", "_", "0", "\u200b",
+           "\u200c", "\u200d", "\u00b7", "\u00b9", "\u2168", "\u0301", "$", "\u0130", "\u00df",
+           "\u017f"]
+
 
 def stdlib_files():
     root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
@@ -44,10 +60,30 @@ def stdlib_files():
     return []
 
 
-def mutate(rng, src):
+def token_edit(rng, t, a, b, toks):
+    """(start, end, text) replacing the token at a..b or inserting before it."""
+    kind = rng.randrange(5)
+    if kind == 3:
+        return a, a, rng.choice(POOL) + " "
+    return a, b, ("" if kind == 0 else t.string + " " + t.string if kind == 1 else
+                  rng.choice(POOL) if kind == 2 else rng.choice(toks).string)
+
+
+def char_edit(rng, t, a, b):
+    """(start, end, text) deleting, replacing or inserting one character inside
+    a string, number or name token."""
+    pool = IN_STRING if t.type == tokenize.STRING else IN_NUMBER if t.type == tokenize.NUMBER else IN_NAME
+    p = rng.randint(a, b)
+    kind = rng.randrange(3) if p < b else 2
+    return (p, p + 1, "") if kind == 0 else (p, p + 1 if kind == 1 else p, rng.choice(pool))
+
+
+def mutate(rng, src, chars=False):
+    literal = (tokenize.STRING, tokenize.NUMBER, tokenize.NAME)
     try:
         toks = [t for t in tokenize.generate_tokens(io.StringIO(src).readline)
-                if t.type not in (tokenize.ENDMARKER, tokenize.DEDENT, tokenize.INDENT)]
+                if t.type not in (tokenize.ENDMARKER, tokenize.DEDENT, tokenize.INDENT)
+                and (not chars or t.type in literal)]
     except (tokenize.TokenError, SyntaxError):
         return None
     if not toks:
@@ -56,13 +92,10 @@ def mutate(rng, src):
     for line in src.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
     edits = []
-    for _ in range(rng.choice([1, 1, 1, 2, 3])):
+    for _ in range(rng.choice([1, 1, 2] if chars else [1, 1, 1, 2, 3])):
         t = rng.choice(toks)
         a, b = starts[t.start[0] - 1] + t.start[1], starts[t.end[0] - 1] + t.end[1]
-        kind = rng.randrange(5)
-        new = ("" if kind == 0 else t.string + " " + t.string if kind == 1 else
-               rng.choice(POOL) if kind == 2 else rng.choice(toks).string)
-        edits.append((a, a, rng.choice(POOL) + " ") if kind == 3 else (a, b, new))
+        edits.append(char_edit(rng, t, a, b) if chars else token_edit(rng, t, a, b, toks))
     edits.sort(reverse=True)
     last = None
     for a, b, s in edits:  # right to left; an edit overlapping the last is dropped
@@ -71,7 +104,7 @@ def mutate(rng, src):
     return src
 
 
-def generate(files, out, count, seed):
+def generate(files, out, count, seed, chars):
     rng = random.Random(seed)
     made = 0
     while made < count:
@@ -84,7 +117,7 @@ def generate(files, out, count, seed):
         if not tops:
             continue
         i = rng.choice(tops)
-        m = mutate(rng, "".join(lines[i:i + rng.randint(3, 40)]))
+        m = mutate(rng, "".join(lines[i:i + rng.randint(3, 40)]), chars)
         if m is None:
             continue
         with open(os.path.join(out, "m%06d.py" % made), "w", encoding="utf-8") as fh:
@@ -99,6 +132,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", help="write the mutants here (kept)")
     ap.add_argument("--modified", action="store_true", help="testmon's dedent path")
+    ap.add_argument("--chars", action="store_true", help="edit characters inside literals and names")
     args = ap.parse_args()
     files = stdlib_files()
     if not files:
@@ -107,7 +141,7 @@ def main():
     out = args.keep or tempfile.mkdtemp(prefix="tmdiff-mutants-")
     os.makedirs(out, exist_ok=True)
     try:
-        generate(files, out, args.count, args.seed)
+        generate(files, out, args.count, args.seed, args.chars)
         cmd = [sys.executable, os.path.join(HERE, "differential.py"), args.tmdiff, out]
         return subprocess.run(cmd + (["--modified"] if args.modified else [])).returncode
     finally:

@@ -49,7 +49,7 @@ for line in sys.stdin:
             node = ast.parse(toks[0], mode="eval").body
             if type(node).__name__ != "Name":
                 print("OTHER " + type(node).__name__); continue
-            print("OK " + hx(node.id))
+            print("OK " + hx(repr(node.id)))
     except (SyntaxError, ValueError) as e:
         print("SYNTAX " + type(e).__name__)
     sys.stdout.flush() if False else None
@@ -300,6 +300,7 @@ ID_POOLS = [(0x41, 0x5a), (0x61, 0x7a), (0xc0, 0x24f), (0x370, 0x3ff), (0x400, 0
             (0x2160, 0x2188), (0x3040, 0x30ff), (0x4e00, 0x9fff), (0xac00, 0xd7a3), (0xfb00, 0xfb4f),
             (0xfe70, 0xfeff), (0xff10, 0xff5a), (0x1d400, 0x1d7ff), (0x1e900, 0x1e95f),
             (0x1fbf0, 0x1fbf9), (0x10000, 0x1ffff), (0x20000, 0x323af), (0x2ff0, 0x2fff),
+            (0x200b, 0x200f),
             (0x300, 0x36f), (0x1f300, 0x1f5ff), (0x11f00, 0x11f5f), (0x31350, 0x323af)]
 
 

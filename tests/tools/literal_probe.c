@@ -4,7 +4,7 @@
  * stdin, one case a line:  <3.Y[.Z]> <kind> <hex>[,<hex>...]
  *   kind s: string tokens (implicitly concatenated) -> Constant(<repr>, <kind>)
  *   kind n: a number token -> repr() of its value
- *   kind i: an identifier -> the name CPython stores
+ *   kind i: an identifier -> repr() of the name CPython stores
  * stdout, one answer a line: "OK <hex of the output>", "SYNTAX", "INEXACT"
  * or "NOMEM"; the hex keeps any byte (UTF-8 of non-ASCII) intact. */
 #include <stdio.h>
@@ -35,8 +35,12 @@ static int eval_case(tmd_buf *out, char kind, char *arg, const tmd_dialect *d, c
     if (kind == 'n' || kind == 'i') {
         if (unhex(arg, &len))
             return -1;
-        return kind == 'n' ? lit_repr_number(out, arg, len, d, why)
-                           : lit_identifier(out, arg, len, d, why);
+        if (kind == 'n')
+            return lit_repr_number(out, arg, len, d, why);
+        tmd_buf_putc(out, '\'');
+        int r = lit_identifier_repr(out, arg, len, d, 0, why);
+        tmd_buf_putc(out, '\'');
+        return r;
     }
     if (kind != 's')
         return -1;

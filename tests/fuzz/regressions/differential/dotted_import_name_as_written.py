@@ -1,0 +1,3 @@
+from distutils.text_f·xéile import TextFile
+import asyncio.e𝐱vents
+from dístutils.eⅨ import ﬁ

@@ -1,0 +1,2 @@
+def a‍b(x‌):
+    return a‍b.c‍
