@@ -140,6 +140,8 @@ static void dump_stmt_list(dumper *d, TSNode parent, tmd_buf *out)
          * real parent */
         if (ts_node_has_error(ts_tree_root_node(parent.tree)))
             dump_inexact(d, parent, "empty block beside a parse error");
+        else if (d->bare_backslash) /* tree-sitter may place the body by its own rule */
+            dump_inexact(d, parent, "empty block in a file with a line of only a backslash continuation");
         else
             dump_reject(d, parent, "expected an indented block");
     }

@@ -100,14 +100,20 @@ static int take_blocks(tmd_fingerprint *out, dumper *d, int want_text)
 }
 
 /* CPython's tokenizer reads "\r\n" and a lone "\r" as one newline. testmon
- * replaced CRLF in the bytes already, but "\r\r\n" leaves a "\r\n" behind.
- * Rewrites text in place; returns the new length. */
-static size_t universal_newlines(char *text, size_t len)
+ * replaced CRLF in the bytes already, but "\r\r\n" leaves a "\r\n" behind,
+ * and a file ending in a lone "\r" gets testmon's "\n" after it. Up to 3.11
+ * translate_newlines() then adds a "\n" when the text ends in "\r\n" (it
+ * stops on the "\n" it skips and takes the last character for "\0"): a
+ * final backslash continuation is then followed by a blank line, and
+ * parses. Rewrites text in place (the "\r" it drops makes room); returns
+ * the new length. */
+static size_t universal_newlines(char *text, size_t len, const tmd_dialect *dialect)
 {
     char *p = memchr(text, '\r', len);
     if (!p)
         return len;
     char *out = p, *end = text + len;
+    int crlf_at_end = len >= 2 && end[-2] == '\r' && end[-1] == '\n';
     for (; p < end; p++) {
         if (*p != '\r')
             *out++ = *p;
@@ -116,6 +122,8 @@ static size_t universal_newlines(char *text, size_t len)
         else
             *out++ = '\n';
     }
+    if (crlf_at_end && dialect->minor <= 11)
+        *out++ = '\n';
     *out = '\0';
     return (size_t)(out - text);
 }
@@ -154,7 +162,7 @@ static int fingerprint_text(tmd_fingerprint *out, char *text, size_t len,
         set_status(out, nul_status(dialect), "the source holds a NUL byte");
         return TMD_OK;
     }
-    len = universal_newlines(text, len);
+    len = universal_newlines(text, len, dialect);
 
     /* CPython stops at 200 nested brackets; tree-sitter 0.20.7 frees memory
      * twice on a tree 65536 brackets deep, so absurd nesting is not parsed */

@@ -9,12 +9,15 @@ differential.py over them: tmdiff must answer exactly as the reference, or
 '!'. Mutants sit near the edge of the grammar, where tree-sitter accepts
 what CPython rejects; this found four such holes the stdlib corpus had not.
 
-With --chars, the edits fall inside string, number and name tokens instead
-(escapes, braces, quotes, prefixes, digits and exponents, non-ASCII letters
-NFKC folds, joiners): this found 3.8's dotted import names kept as written
-and 3.13's escaped U+200D.
+--mode chars edits inside string, number and name tokens instead (escapes,
+braces, quotes, prefixes, digits and exponents, non-ASCII letters NFKC
+folds, joiners): this found 3.8's dotted import names kept as written and
+3.13's escaped U+200D. --mode blanks edits indentation, line ends, blank
+lines and the blanks between tokens (tabs, form feeds, lone CRs, backslash
+continuations): this found 3.8-3.11's extra newline after a final "\r\n".
 
-Usage: mutants.py TMDIFF [--count N] [--seed S] [--keep DIR] [--modified] [--chars]
+Usage: mutants.py TMDIFF [--count N] [--seed S] [--keep DIR] [--modified]
+                  [--mode tokens|chars|blanks]
 Deterministic for a seed and an interpreter; exit 77 (skip) without pyenv.
 """
 import argparse
@@ -49,6 +52,12 @@ IN_NAME = ["\u00e9", "\u210c", "\ufb01", "\u1d62", "\u00ba", "\U0001d431", "_", 
            "\u200c", "\u200d", "\u00b7", "\u00b9", "\u2168", "\u0301", "$", "\u0130", "\u00df",
            "\u017f"]
 
+# --mode blanks: what to put in indentation, between tokens, at line ends
+BLANKS = [" ", "  ", "\t", "\f", "\r", "\r\n", "\\\n", "\x0b", "\n", "\t ", " \t", "\f ", "\n\n",
+          "\\\r\n", "#\n", "\u00a0", "\u3000", "\\"]
+LINE_ENDS = ["\r\n", "\r", " \\\n", "\\\n", "\\\r", "\f\n", "\t\n", "\n\f", "\n \n", "\n\t\n"]
+BLANK_LINES = ["\n", " \n", "\t\n", "\f\n", "\\\n", "  \\\n", "#\n", "\t# c\n", "\r\n", "\r", " \f \n"]
+
 
 def stdlib_files():
     root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
@@ -78,7 +87,37 @@ def char_edit(rng, t, a, b):
     return (p, p + 1, "") if kind == 0 else (p, p + 1 if kind == 1 else p, rng.choice(pool))
 
 
-def mutate(rng, src, chars=False):
+def blank_edit(rng, lines):
+    """Edits the blanks of one random line of `lines` in place."""
+    i = rng.randrange(len(lines))
+    body = lines[i].lstrip(" \t")
+    indent = lines[i][:len(lines[i]) - len(body)]
+    kind = rng.randrange(6)
+    if kind == 0 and indent:  # one indentation character
+        j = rng.randrange(len(indent))
+        indent = indent[:j] + rng.choice(BLANKS) + indent[j + 1:]
+    elif kind <= 1:
+        indent = rng.choice(BLANKS) + indent
+    elif kind == 2:  # tabs for spaces or the other way round
+        indent = indent.replace(" " * 8, "\t") if rng.random() < 0.5 else indent.replace("\t", " " * 8)
+    elif kind == 3 and body.endswith("\n"):
+        body = body[:-1] + rng.choice(LINE_ENDS)
+    elif kind == 4 and " " in body:
+        j = rng.choice([k for k, c in enumerate(body) if c == " "])
+        body = body[:j] + rng.choice(BLANKS) + body[j + 1:]
+    elif kind == 5:
+        lines.insert(i, rng.choice(BLANK_LINES))
+        return
+    lines[i] = indent + body
+
+
+def mutate(rng, src, mode="tokens"):
+    if mode == "blanks":
+        lines = src.splitlines(keepends=True)
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            blank_edit(rng, lines)
+        return "".join(lines)
+    chars = mode == "chars"
     literal = (tokenize.STRING, tokenize.NUMBER, tokenize.NAME)
     try:
         toks = [t for t in tokenize.generate_tokens(io.StringIO(src).readline)
@@ -104,7 +143,7 @@ def mutate(rng, src, chars=False):
     return src
 
 
-def generate(files, out, count, seed, chars):
+def generate(files, out, count, seed, mode):
     rng = random.Random(seed)
     made = 0
     while made < count:
@@ -117,10 +156,10 @@ def generate(files, out, count, seed, chars):
         if not tops:
             continue
         i = rng.choice(tops)
-        m = mutate(rng, "".join(lines[i:i + rng.randint(3, 40)]), chars)
+        m = mutate(rng, "".join(lines[i:i + rng.randint(3, 40)]), mode)
         if m is None:
             continue
-        with open(os.path.join(out, "m%06d.py" % made), "w", encoding="utf-8") as fh:
+        with open(os.path.join(out, "m%06d.py" % made), "w", encoding="utf-8", newline="") as fh:
             fh.write(m)
         made += 1
 
@@ -132,7 +171,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", help="write the mutants here (kept)")
     ap.add_argument("--modified", action="store_true", help="testmon's dedent path")
-    ap.add_argument("--chars", action="store_true", help="edit characters inside literals and names")
+    ap.add_argument("--mode", choices=["tokens", "chars", "blanks"], default="tokens",
+                    help="edit whole tokens, characters inside literals and names, or blanks")
     args = ap.parse_args()
     files = stdlib_files()
     if not files:
@@ -141,7 +181,7 @@ def main():
     out = args.keep or tempfile.mkdtemp(prefix="tmdiff-mutants-")
     os.makedirs(out, exist_ok=True)
     try:
-        generate(files, out, args.count, args.seed, args.chars)
+        generate(files, out, args.count, args.seed, args.mode)
         cmd = [sys.executable, os.path.join(HERE, "differential.py"), args.tmdiff, out]
         return subprocess.run(cmd + (["--modified"] if args.modified else [])).returncode
     finally:

@@ -325,6 +325,11 @@ static void test_inexact(void **state)
     /* ast.parse takes `*12` (only the compiler refuses it), tree-sitter
      * cannot: its ERROR swallows the body, which is no proof of a reject */
     assert_int_equal(status_of("3.11", "def f():\n    addr = *12\n"), TMD_FP_INEXACT);
+    /* 3.8 reads `def g` as top-level; tree-sitter puts it in the class and
+     * leaves its own body empty */
+    assert_int_equal(status_of("3.8", "class C:\n    def d(self):\n        return 1\n\n\\\n \tdef g():\n"
+                                      "    return 2\n"),
+                     TMD_FP_INEXACT);
     /* NUL bytes: ValueError in 3.8 (testmon crashes), SyntaxError in 3.12 */
     tmd_fingerprint fp;
     static const char nul[] = "x = 1\n\0\n";
@@ -421,6 +426,19 @@ static void test_carriage_returns(void **state)
                                       "Assign(Name('y', Store()), Constant(1, None), None)");
     assert_int_equal(fp.checksums[0], 934523070);
     tmd_fingerprint_free(&fp);
+
+    /* a file ending in "\\" and a lone CR: testmon's "\n" makes the text end
+     * in "\r\n", which CPython up to 3.11 reads as two newlines (a blank
+     * line ends the continuation); 3.12 reads one, and EOF follows it */
+    text = "x = 1\\\r";
+    fingerprint(&fp, "3.11", text, strlen(text), 0);
+    assert_int_equal(fp.status, TMD_FP_BLOCKS);
+    assert_int_equal(fp.count, 1);
+    assert_int_equal(fp.checksums[0], -411554310); /* CPython 3.8-3.11 */
+    tmd_fingerprint_free(&fp);
+    assert_int_equal(status_of("3.8", text), TMD_FP_BLOCKS);
+    assert_int_equal(status_of("3.12", text), TMD_FP_NO_PARSE);
+    assert_int_equal(status_of("3.11", "x = 1\\\n"), TMD_FP_NO_PARSE);
 }
 
 static void test_whole_text(void **state)
