@@ -37,6 +37,10 @@ typedef struct dumper {
     /* a line of only blanks and a backslash (dump_scan): tree-sitter reads
      * the indentation after it by a rule of its own (dump_indent.c) */
     int bare_backslash;
+    /* a tab in an indentation at a column not a multiple of 8 (dump_scan):
+     * tree-sitter adds 8 columns where CPython goes to the next multiple of
+     * 8, so its blocks may not be CPython's */
+    int tab_mid_stop;
 } dumper;
 
 /* The whole module: records every block. */

@@ -174,6 +174,7 @@ typedef struct dump_scan {
     unsigned brackets; /* deepest bracket nesting */
     unsigned col;      /* deepest indentation column of a logical line */
     int bare_backslash; /* a logical line begins with a line of only blanks and `\` */
+    int tab_mid_stop;   /* an indentation has a tab at a column not a multiple of 8 */
 } dump_scan;
 void dump_scan_text(const char *text, size_t len, dump_scan *out);
 /* CPython's nesting limits (brackets, indentation levels) over the prepared

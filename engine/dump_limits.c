@@ -47,7 +47,7 @@ void dump_scan_text(const char *text, size_t len, dump_scan *out)
     unsigned depth = 0;
     int line_start = 1;
     out->brackets = out->col = 0;
-    out->bare_backslash = 0;
+    out->bare_backslash = out->tab_mid_stop = 0;
     for (size_t i = 0; i < len;) {
         if (!line_start)
             while (i < len && !stops[(unsigned char)text[i]])
@@ -60,6 +60,7 @@ void dump_scan_text(const char *text, size_t len, dump_scan *out)
             if (depth == 0) {
                 unsigned col = 0;
                 while (i < len && (text[i] == ' ' || text[i] == '\t')) {
+                    out->tab_mid_stop |= text[i] == '\t' && col % 8;
                     col = text[i] == '\t' ? (col / 8 + 1) * 8 : col + 1;
                     i++;
                 }

@@ -147,6 +147,7 @@ static int parse_and_dump(dumper *d, TSTree **tree, const char *text, size_t len
     d->sym = dump_symbols_get();
     d->status = TMD_FP_BLOCKS;
     d->bare_backslash = scan->bare_backslash;
+    d->tab_mid_stop = scan->tab_mid_stop;
     TSNode root = ts_tree_root_node(*tree);
     dump_check_limits(d, root, scan);
     dump_check_text(d, root, len);

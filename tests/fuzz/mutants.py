@@ -14,7 +14,8 @@ braces, quotes, prefixes, digits and exponents, non-ASCII letters NFKC
 folds, joiners): this found 3.8's dotted import names kept as written and
 3.13's escaped U+200D. --mode blanks edits indentation, line ends, blank
 lines and the blanks between tokens (tabs, form feeds, lone CRs, backslash
-continuations): this found 3.8-3.11's extra newline after a final "\r\n".
+continuations): this found 3.8-3.11's extra newline after a final "\r\n",
+and blocks tree-sitter misplaces after a tab it counts differently.
 
 Usage: mutants.py TMDIFF [--count N] [--seed S] [--keep DIR] [--modified]
                   [--mode tokens|chars|blanks]

@@ -330,6 +330,16 @@ static void test_inexact(void **state)
     assert_int_equal(status_of("3.8", "class C:\n    def d(self):\n        return 1\n\n\\\n \tdef g():\n"
                                       "    return 2\n"),
                      TMD_FP_INEXACT);
+    /* CPython: 6 spaces and a tab reach column 8, `for` sits at 10 and its
+     * body at 12; tree-sitter counts 16 for the tab line, so the body looks
+     * dedented and the loop empty */
+    assert_int_equal(status_of("3.11", "def f(self):\n      \t  for x in y:\n            pass\n"),
+                     TMD_FP_INEXACT);
+    /* the same tab after another method: tree-sitter's nesting then fails
+     * the indentation check instead */
+    assert_int_equal(status_of("3.11", "class C:\n    def e(self):\n        f(1)\n\n    def f(self):\n"
+                                       "    \t   with a(b):\n            y = 2\n"),
+                     TMD_FP_INEXACT);
     /* NUL bytes: ValueError in 3.8 (testmon crashes), SyntaxError in 3.12 */
     tmd_fingerprint fp;
     static const char nul[] = "x = 1\n\0\n";

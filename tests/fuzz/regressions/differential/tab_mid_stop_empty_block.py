@@ -1,0 +1,3 @@
+def f(self):
+      	  for x in y:
+            pass
