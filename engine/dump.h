@@ -35,11 +35,11 @@ typedef struct dumper {
      * dump_check_indent_begin finds a block's owner below it (dump_indent.c) */
     TSNode stmt;
     /* a line of only blanks and a backslash (dump_scan): tree-sitter reads
-     * the indentation after it by a rule of its own (dump_indent.c) */
+     * the indentation after it by a rule of its own (dump_indent.c); and a
+     * tab in an indentation at a column not a multiple of 8, where
+     * tree-sitter adds 8 columns and CPython goes to the next multiple of 8.
+     * Either way its blocks may not be CPython's: rejects become inexact */
     int bare_backslash;
-    /* a tab in an indentation at a column not a multiple of 8 (dump_scan):
-     * tree-sitter adds 8 columns where CPython goes to the next multiple of
-     * 8, so its blocks may not be CPython's */
     int tab_mid_stop;
 } dumper;
 

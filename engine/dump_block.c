@@ -140,11 +140,6 @@ static void dump_stmt_list(dumper *d, TSNode parent, tmd_buf *out)
          * real parent */
         if (ts_node_has_error(ts_tree_root_node(parent.tree)))
             dump_inexact(d, parent, "empty block beside a parse error");
-        else if (d->bare_backslash || d->tab_mid_stop) /* tree-sitter may place the body by its own rule */
-            dump_inexact(d, parent, d->bare_backslash ? "empty block in a file with a line of only a backslash "
-                                                        "continuation"
-                                                      : "empty block in a file whose indentation has a tab "
-                                                        "where tree-sitter counts columns differently");
         else
             dump_reject(d, parent, "expected an indented block");
     }

@@ -28,7 +28,19 @@ static void verdict(dumper *d, TSNode at, tmd_fp_status status, const char *why)
 
 void dump_reject(dumper *d, TSNode at, const char *why)
 {
-    verdict(d, at, TMD_FP_NO_PARSE, why);
+    /* after a line of only a backslash, or a tab off a tab stop, tree-sitter
+     * may group statements into blocks unlike CPython: an error it shows
+     * there proves nothing */
+    const char *unsure = d->bare_backslash ? "a line of only a backslash continuation"
+                         : d->tab_mid_stop ? "a tab off a tab stop in an indentation"
+                                           : NULL;
+    if (!unsure) {
+        verdict(d, at, TMD_FP_NO_PARSE, why);
+        return;
+    }
+    char msg[sizeof d->reason];
+    snprintf(msg, sizeof msg, "%s (in a file where tree-sitter reads %s unlike CPython)", why, unsure);
+    verdict(d, at, TMD_FP_INEXACT, msg);
 }
 
 void dump_inexact(dumper *d, TSNode at, const char *why)

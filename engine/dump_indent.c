@@ -84,10 +84,6 @@ static void unequal(dumper *d, TSNode at, const indent *a, const indent *b)
 {
     if (ts_node_has_error(ts_node_parent(at)))
         dump_inexact(d, at, "indentation beside a parse error");
-    else if (d->bare_backslash)
-        dump_inexact(d, at, "indentation in a file with a line of only a backslash continuation");
-    else if (d->tab_mid_stop) /* tree-sitter's blocks may not be CPython's */
-        dump_inexact(d, at, "indentation in a file with a tab where tree-sitter counts columns differently");
     else if (a->mixed || b->mixed)
         dump_inexact(d, at, "indentation mixes spaces and tabs the way tree-sitter reads differently");
     else if (a->col == b->col)
