@@ -42,7 +42,7 @@ POOL = ["print", "exec", "lambda", "yield", "await", "async", "match", "case", "
         "+", "/", "//", "%", "<<", ">>", "|", "^", "&", "<", ">", "==", "!=", "<=", ">=", ".",
         "\n", "\n    ", "'''", '"', "#", "print >>x,", "0777", "10L", "ur''"]
 
-# --chars: what to put inside a token of each kind
+# --mode chars: what to put inside a token of each kind
 IN_STRING = ["\\", "\\N{", "\\N{EM DASH}", "{", "}", "{{", "}}", "'", '"', "\\x4", "\\u12",
              "\\U0001F600", "\\0", "\\777", "\\8", "\u00e9", "\u200b", "\U0001F600", "\x85",
              "\u2028", "\x7f", "\x00", "!r", "=", ":", "{x=}", "{x!r}", "{x:{y}}", "{'a'}", '{"a"}',
