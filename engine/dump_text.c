@@ -33,15 +33,19 @@ static size_t space_like(const unsigned char *s, size_t avail)
     return 0;
 }
 
-/* Byte `at` lies in a string or a comment of the tree. */
+/* Byte `at` lies in a string or a comment of the tree: not in the
+ * expression of an f-string's replacement field, which is code (its format
+ * spec is text again, save the fields nested in it). */
 static int in_literal(const dumper *d, TSNode root, uint32_t at)
 {
     TSNode n = ts_node_descendant_for_byte_range(root, at, at + 1);
     for (int up = 0; !ts_node_is_null(n) && up < 64; up++, n = ts_node_parent(n)) {
         TSSymbol t = ts_node_symbol(n);
-        if (t == d->sym->S_string || t == d->sym->S_comment || t == d->sym->S_string_content)
+        if (t == d->sym->S_string || t == d->sym->S_comment || t == d->sym->S_string_content ||
+            t == d->sym->S_format_specifier)
             return 1;
-        if (t == d->sym->S_module || t == d->sym->S_block)
+        if (t == d->sym->S_module || t == d->sym->S_block || t == d->sym->S_interpolation ||
+            t == d->sym->S_format_expression)
             return 0;
     }
     return 0;

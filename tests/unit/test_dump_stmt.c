@@ -266,6 +266,10 @@ static void test_statement_rejects(void **state)
     assert_int_equal(status_of("3.11", "import None\n"), TMD_FP_NO_PARSE);
     assert_int_equal(status_of("3.11", "x = 5\\\n"), TMD_FP_NO_PARSE);
     assert_int_equal(status_of("3.11", "not\vbroken\n"), TMD_FP_NO_PARSE);
+    /* an f-string's replacement fields are code, their format specs text */
+    assert_int_equal(status_of("3.11", "f\"{\u200bx}\"\n"), TMD_FP_NO_PARSE);
+    assert_int_equal(status_of("3.12.1", "f\"{y:{\u200bw}}\"\n"), TMD_FP_NO_PARSE);
+    assert_int_equal(status_of("3.12.1", "f\"{y:\u200b>{w}}\"\n"), TMD_FP_BLOCKS);
 }
 
 /* tree-sitter accepts indentation CPython refuses. */

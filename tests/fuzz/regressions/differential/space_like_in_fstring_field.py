@@ -1,0 +1,2 @@
+def f(exc):
+    return f"no gdb: {​exc}"
