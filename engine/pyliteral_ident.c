@@ -60,71 +60,62 @@ static int check_identifier(const unsigned char *s, size_t len, const tmd_dialec
     return LIT_OK;
 }
 
-/* NFKC of a checked non-ASCII identifier, malloc'ed (the caller frees). */
-static int nfkc(const char *name, size_t len, utf8proc_uint8_t **out, size_t *out_len, char *why)
+/* The identifier, checked, as CPython stores it: *v is `name` itself (all
+ * ASCII, or kept `as_written`) or *norm, its NFKC (malloc'ed by utf8proc;
+ * the caller frees *norm). *ascii as check_identifier sets it. */
+static int stored_name(const char *name, size_t len, const tmd_dialect *dialect, int as_written,
+                       const unsigned char **v, size_t *n, utf8proc_uint8_t **norm, int *ascii, char *why)
 {
-    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)name, (utf8proc_ssize_t)len, out,
+    *v = (const unsigned char *)name;
+    *n = len;
+    *norm = NULL;
+    int rc = check_identifier(*v, len, dialect, ascii, why);
+    if (rc != LIT_OK || *ascii || as_written)
+        return rc;
+    utf8proc_ssize_t m = utf8proc_map(*v, (utf8proc_ssize_t)len, norm,
                                       UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
-    if (n < 0)
-        return lit_fail(why, n == UTF8PROC_ERROR_NOMEM ? LIT_NOMEM : LIT_INEXACT,
-                        "NFKC: %s", utf8proc_errmsg(n));
-    *out_len = (size_t)n;
+    if (m < 0)
+        return lit_fail(why, m == UTF8PROC_ERROR_NOMEM ? LIT_NOMEM : LIT_INEXACT,
+                        "NFKC: %s", utf8proc_errmsg(m));
+    *v = *norm;
+    *n = (size_t)m;
     return LIT_OK;
 }
 
 int lit_identifier(tmd_buf *out, const char *name, size_t len, const tmd_dialect *dialect, char *why)
 {
+    const unsigned char *v;
+    size_t n;
+    utf8proc_uint8_t *norm;
     int ascii;
-    int rc = check_identifier((const unsigned char *)name, len, dialect, &ascii, why);
-    if (rc != LIT_OK)
-        return rc;
-    if (ascii) {
-        tmd_buf_put(out, name, len);
-        return out->oom ? lit_fail(why, LIT_NOMEM, "out of memory") : LIT_OK;
-    }
-    utf8proc_uint8_t *norm = NULL;
-    size_t n = 0;
-    if ((rc = nfkc(name, len, &norm, &n, why)) != LIT_OK)
-        return rc;
-    tmd_buf_put(out, norm, n);
-    free(norm); /* utf8proc_map allocates with malloc */
-    return out->oom ? lit_fail(why, LIT_NOMEM, "out of memory") : LIT_OK;
+    int rc = stored_name(name, len, dialect, 0, &v, &n, &norm, &ascii, why);
+    if (rc == LIT_OK)
+        tmd_buf_put(out, v, n);
+    free(norm);
+    return rc == LIT_OK && out->oom ? lit_fail(why, LIT_NOMEM, "out of memory") : rc;
 }
 
 int lit_identifier_repr(tmd_buf *out, const char *name, size_t len, const tmd_dialect *dialect,
                         int as_written, char *why)
 {
+    const unsigned char *v;
+    size_t n;
+    utf8proc_uint8_t *norm;
     int ascii;
-    int rc = check_identifier((const unsigned char *)name, len, dialect, &ascii, why);
-    if (rc != LIT_OK)
-        return rc;
-    if (ascii) {
-        tmd_buf_put(out, name, len);
-        return out->oom ? lit_fail(why, LIT_NOMEM, "out of memory") : LIT_OK;
-    }
-    utf8proc_uint8_t *norm = NULL;
-    const unsigned char *v = (const unsigned char *)name;
-    size_t n = len;
-    if (!as_written) {
-        if ((rc = nfkc(name, len, &norm, &n, why)) != LIT_OK)
-            return rc;
-        v = norm;
-    }
-    for (size_t i = 0; i < n && rc == LIT_OK;) {
+    int rc = stored_name(name, len, dialect, as_written, &v, &n, &norm, &ascii, why);
+    if (rc == LIT_OK && ascii)
+        tmd_buf_put(out, v, n);
+    for (size_t i = 0; rc == LIT_OK && !ascii && i < n;) {
         uint32_t cp;
         size_t k = lit_utf8_decode(v + i, n - i, &cp);
-        if (!k) {
+        if (!k)
             rc = lit_fail(why, LIT_INEXACT, "malformed UTF-8 after NFKC");
-            break;
-        }
-        if (cp < 0x80)
+        else if (cp < 0x80)
             tmd_buf_putc(out, (char)cp);
         else
             rc = lit_repr_non_ascii(out, cp, dialect, why);
         i += k;
     }
     free(norm);
-    if (rc == LIT_OK && out->oom)
-        rc = lit_fail(why, LIT_NOMEM, "out of memory");
-    return rc;
+    return rc == LIT_OK && out->oom ? lit_fail(why, LIT_NOMEM, "out of memory") : rc;
 }
