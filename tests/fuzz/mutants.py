@@ -16,9 +16,11 @@ folds, joiners): this found 3.8's dotted import names kept as written and
 lines and the blanks between tokens (tabs, form feeds, lone CRs, backslash
 continuations): this found 3.8-3.11's extra newline after a final "\r\n",
 and blocks tree-sitter misplaces after a tab it counts differently.
+--mode spans replaces a run of tokens with a run copied from elsewhere in
+the snippet.
 
 Usage: mutants.py TMDIFF [--count N] [--seed S] [--keep DIR] [--modified]
-                  [--mode tokens|chars|blanks]
+                  [--mode tokens|chars|blanks|spans] [--source X.Y.Z]
 Deterministic for a seed and an interpreter; exit 77 (skip) without pyenv.
 """
 import argparse
@@ -60,9 +62,9 @@ LINE_ENDS = ["\r\n", "\r", " \\\n", "\\\n", "\\\r", "\f\n", "\t\n", "\n\f", "\n 
 BLANK_LINES = ["\n", " \n", "\t\n", "\f\n", "\\\n", "  \\\n", "#\n", "\t# c\n", "\r\n", "\r", " \f \n"]
 
 
-def stdlib_files():
+def stdlib_files(source=None):
     root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-    for v in SOURCES:
+    for v in [source] if source else SOURCES:
         lib = os.path.join(root, "versions", v, "lib", "python" + v.rsplit(".", 1)[0])
         if os.path.isdir(lib):
             return sorted(os.path.join(d, f) for d, dirs, fs in os.walk(lib)
@@ -112,6 +114,25 @@ def blank_edit(rng, lines):
     lines[i] = indent + body
 
 
+def span_edit(rng, toks, starts):
+    """(start, end, text) replacing a run of 0-4 tokens with a copy of a run of
+    1-8 tokens from elsewhere in the snippet: statements and expressions
+    recombined, the shapes one-token edits do not reach."""
+    def offset(pos):
+        return starts[pos[0] - 1] + pos[1]
+    i = rng.randrange(len(toks))
+    j = rng.randrange(len(toks))
+    n = rng.randrange(5)
+    a = offset(toks[i].start)
+    b = offset(toks[min(len(toks), i + n) - 1].end) if n else a
+    run = []
+    for t in toks[j:j + 1 + rng.randrange(8)]:  # one line's tokens, so most mutants stay valid
+        if t.type in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT):
+            break
+        run.append(t.string)
+    return a, b, " ".join(run)
+
+
 def mutate(rng, src, mode="tokens"):
     if mode == "blanks":
         lines = src.splitlines(keepends=True)
@@ -133,6 +154,9 @@ def mutate(rng, src, mode="tokens"):
         starts.append(starts[-1] + len(line))
     edits = []
     for _ in range(rng.choice([1, 1, 2] if chars else [1, 1, 1, 2, 3])):
+        if mode == "spans":
+            edits.append(span_edit(rng, toks, starts))
+            continue
         t = rng.choice(toks)
         a, b = starts[t.start[0] - 1] + t.start[1], starts[t.end[0] - 1] + t.end[1]
         edits.append(char_edit(rng, t, a, b) if chars else token_edit(rng, t, a, b, toks))
@@ -172,10 +196,15 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", help="write the mutants here (kept)")
     ap.add_argument("--modified", action="store_true", help="testmon's dedent path")
-    ap.add_argument("--mode", choices=["tokens", "chars", "blanks"], default="tokens",
-                    help="edit whole tokens, characters inside literals and names, or blanks")
+    ap.add_argument("--mode", choices=["tokens", "chars", "blanks", "spans"], default="tokens",
+                    help="edit whole tokens, characters inside literals and names, blanks, "
+                    "or runs of tokens copied from elsewhere in the snippet")
+    ap.add_argument("--source", metavar="X.Y.Z",
+                    help="the pyenv CPython whose standard library gives the snippets (default: the first of "
+                    + ", ".join(SOURCES) + " found); run this script with that interpreter so tokenize reads "
+                    "its syntax (3.12's f-strings)")
     args = ap.parse_args()
-    files = stdlib_files()
+    files = stdlib_files(args.source)
     if not files:
         print("no pyenv CPython standard library to mutate: skipped")
         return 77
