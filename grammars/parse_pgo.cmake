@@ -63,8 +63,10 @@ if(TMDIFF_PGO_ACTIVE)
   endmacro()
   tmd_pgo_unit(core ${TS_LIB}/src/lib.c -I${TS_LIB}/src -I${TS_LIB}/include
                -include ${CMAKE_CURRENT_LIST_DIR}/single_thread_refcount.h)
-  tmd_pgo_unit(parser ${TSP_DIR}/src/parser.c -I${TSP_DIR}/src)
-  tmd_pgo_unit(scanner ${TSP_DIR}/src/scanner.c -I${TSP_DIR}/src -DTREE_SITTER_REUSE_ALLOCATOR)
+  tmd_pgo_unit(parser ${TSP_DIR}/src/parser.c -I${TSP_DIR}/src
+               -include ${CMAKE_CURRENT_LIST_DIR}/lexer_ascii.h)
+  tmd_pgo_unit(scanner ${TSP_DIR}/src/scanner.c -I${TSP_DIR}/src -DTREE_SITTER_REUSE_ALLOCATOR
+               -include ${CMAKE_CURRENT_LIST_DIR}/lexer_ascii.h)
   add_custom_command(OUTPUT ${pgo}/profile.stamp
     COMMAND ${CMAKE_COMMAND} -E rm -f ${profiles}
     ${commands}
@@ -76,7 +78,8 @@ if(TMDIFF_PGO_ACTIVE)
     COMMAND ${CMAKE_COMMAND} -E touch ${pgo}/profile.stamp
     DEPENDS ${sources} ${CMAKE_CURRENT_LIST_DIR}/parse_trainer.c ${CMAKE_CURRENT_LIST_DIR}/python_language.c
             ${TMDIFF_DENSE_TABLE}
-            ${CMAKE_CURRENT_LIST_DIR}/single_thread_refcount.h ${pgo}/corpus.txt
+            ${CMAKE_CURRENT_LIST_DIR}/single_thread_refcount.h ${CMAKE_CURRENT_LIST_DIR}/lexer_ascii.h
+            ${pgo}/corpus.txt
     WORKING_DIRECTORY ${pgo}
     COMMENT "PGO: training tree-sitter's parse on ${ncorpus} Python files"
     VERBATIM)

@@ -7,8 +7,10 @@ tmd_npm_package(tree-sitter-python 0.23.6
 
 add_library(tree_sitter_python STATIC ${TSP_DIR}/src/parser.c ${TSP_DIR}/src/scanner.c)
 target_include_directories(tree_sitter_python PRIVATE ${TSP_DIR}/src)
-# Generated code: our warning flags are not its business.
-target_compile_options(tree_sitter_python PRIVATE -w -O2)
+# Generated code: our warning flags are not its business. lexer_ascii.h:
+# the lexer's identifier test answers ASCII without a binary search.
+target_compile_options(tree_sitter_python PRIVATE -w -O2
+  -include ${CMAKE_CURRENT_LIST_DIR}/lexer_ascii.h)
 # The scanner's arrays through tree-sitter's allocator (ts_set_allocator),
 # not malloc: it frees and allocates one before every token, which the
 # parse arena (engine/parse_arena.c) turns into a pointer bump.
