@@ -7,6 +7,7 @@
 #include "collect_internal.h"
 #include "dump_symbols.h"
 #include "error.h"
+#include "slurp.h"
 
 #include <dirent.h>
 #include <fnmatch.h>
@@ -123,30 +124,10 @@ static void cookie_of(char *out, size_t outsz, const char *line, size_t len)
 
 char *collect_read_source(const char *path, size_t *len, const char **why, collect_key *digest)
 {
-    *why = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *why = "cannot be read";
+    size_t n;
+    char *s = tmd_slurp(path, (size_t)64 << 20, &n, why);
+    if (!s)
         return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
-        fclose(f);
-        *why = "not a regular file under 64 MiB";
-        return NULL;
-    }
-    size_t n = (size_t)st.st_size;
-    char *s = malloc(n + 1);
-    if (s && fread(s, 1, n, f) != n) {
-        free(s);
-        s = NULL;
-    }
-    fclose(f);
-    if (!s) {
-        *why = "cannot be read";
-        return NULL;
-    }
-    s[n] = '\0';
     if (digest)
         collect_digest_bytes(digest, s, n);
     if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {

@@ -14,6 +14,7 @@
 #include "cache_dir.h"
 #include "error.h"
 #include "pyenv_internal.h"
+#include "slurp.h"
 #include "tmdiff.h"
 
 #include <cjson/cJSON.h>
@@ -233,7 +234,7 @@ int pyenv_query(struct pyenv_facts *out, const char *exe, const char *root)
 static void hash_file(XXH3_state_t *h, const char *path)
 {
     size_t n;
-    char *bytes = pyenv_read_text(path, &n);
+    char *bytes = tmd_slurp(path, (size_t)1 << 20, &n, NULL);
     if (bytes) {
         XXH3_64bits_update(h, bytes, n);
         free(bytes);
@@ -362,7 +363,7 @@ static char *facts_cache_path(const char *dir, const char *exe, const char *root
 static int facts_load_cached(struct pyenv_facts *out, const char *file, const char *exe,
                              const char *root)
 {
-    char *text = pyenv_read_text(file, NULL);
+    char *text = tmd_slurp(file, (size_t)1 << 20, NULL, NULL);
     if (!text)
         return -1;
     cJSON *doc = cJSON_Parse(text);

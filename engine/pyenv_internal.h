@@ -43,7 +43,4 @@ char *pyenv_drop_patch(const char *s);
 /* The first package that differs between two package strings, for messages. */
 void pyenv_describe_package_diff(char *why, size_t why_size, const char *here, const char *db);
 
-/* Reads a small file (at most 1 MiB) as a NUL-terminated string. free(). */
-char *pyenv_read_text(const char *path, size_t *len);
-
 #endif

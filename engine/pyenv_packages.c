@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "error.h"
 #include "pyenv_internal.h"
+#include "slurp.h"
 #include "tmdiff.h"
 
 #include <ctype.h>
@@ -16,31 +17,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-
-char *pyenv_read_text(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
-        fclose(fp);
-        return NULL;
-    }
-    size_t n = (size_t)st.st_size;
-    char *s = malloc(n + 1);
-    if (s && fread(s, 1, n, fp) != n) {
-        free(s);
-        s = NULL;
-    }
-    fclose(fp);
-    if (s) {
-        s[n] = '\0';
-        if (len)
-            *len = n;
-    }
-    return s;
-}
 
 /* ---- drop_patch_version --------------------------------------------------- */
 
@@ -236,14 +212,14 @@ static int read_distribution(char **out, const char *dir, const char *entry)
             tmd_buf_truncate(&path, base);
             tmd_buf_printf(&path, "/%s", files[i]);
             size_t n = 0;
-            text = path.oom ? NULL : pyenv_read_text(path.data, &n);
+            text = path.oom ? NULL : tmd_slurp(path.data, (size_t)1 << 20, &n, NULL);
             if (text && n == 0) { /* empty: Python tries the next name */
                 free(text);
                 text = NULL;
             }
         }
     } else {
-        text = pyenv_read_text(path.data, NULL);
+        text = tmd_slurp(path.data, (size_t)1 << 20, NULL, NULL);
     }
     tmd_buf_free(&path);
     if (!text)

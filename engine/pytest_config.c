@@ -4,6 +4,7 @@
  * ini values split like shlex.split, TOML arrays taken as lists. */
 #include "collect_internal.h"
 #include "error.h"
+#include "slurp.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -525,23 +525,9 @@ void pytest_config_free(pytest_config *cfg)
 
 static char *read_small(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (8 << 20)) {
-        fclose(f);
-        return NULL;
-    }
-    size_t n = (size_t)st.st_size;
-    char *s = malloc(n + 1);
-    if (s && fread(s, 1, n, f) != n) {
-        free(s);
-        s = NULL;
-    }
-    fclose(f);
+    size_t n;
+    char *s = tmd_slurp(path, (size_t)8 << 20, &n, NULL);
     if (s) {
-        s[n] = '\0';
         for (size_t i = 0; i < n; i++)
             if (s[i] == '\r')
                 s[i] = ' '; /* CRLF files: a CR is trailing blank space */
