@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Random edits of the conformance kit's projects: `tmdiff select` against
+testmon's selection in Python (bench/select/reference_select.py).
+
+Each round restores a project's base tree (a git repository), makes one to
+three edits with mutants.py's mutators (tokens, characters, blanks or runs of
+tokens; in source and test modules alike) or deletes a file, commits the
+edits or leaves them in the work tree (testmon's dedent path), and runs both
+selections on the project's recorded database. pytest then collects the
+edited tree: every test the reference selects that pytest still collects
+must be selected by tmdiff, directly or through a bare file path or a
+prefix, and a module pytest fails to collect must be named when the
+reference selects a test in it. A missing one fails the run. Tests tmdiff
+selects beyond the reference (files it could not fingerprint exactly, new
+tests) are counted.
+
+The reference and pytest run in --python (Debian 12's python3 by default),
+which must be the release that recorded the databases (3.11.2).
+
+Usage: select_mutants.py TMDIFF SHARED [--rounds N] [--seed S] [--python EXE] [--keep]
+Exit 0 when nothing is missed, 1 otherwise, 77 (skip) without the kit, that
+interpreter or its pytest.
+"""
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REFERENCE = os.path.join(HERE, "..", "..", "bench", "select", "reference_select.py")
+sys.path.insert(0, HERE)
+import mutants  # noqa: E402
+
+GIT = ["git", "-c", "user.name=tmdiff-fuzz", "-c", "user.email=fuzz@tmdiff.invalid",
+       "-c", "core.autocrlf=false", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+MODES = ["tokens", "chars", "blanks", "spans"]
+
+
+def git(repo, *args):
+    subprocess.run(GIT + list(args), cwd=repo, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
+
+def python_files(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root)
+                  for d, dirs, fs in os.walk(root) if ".git" not in d
+                  for f in fs if f.endswith(".py"))
+
+
+def edit(rng, root, files):
+    """One edit of a random Python file; a description of it."""
+    rel = rng.choice(files)
+    path = os.path.join(root, rel)
+    if not os.path.exists(path):
+        return None
+    if rng.random() < 0.05:
+        os.remove(path)
+        return "deleted " + rel
+    with open(path, encoding="utf-8", newline="") as fh:
+        src = fh.read()
+    mode = rng.choice(MODES)
+    out = mutants.mutate(rng, src, mode)
+    if out is None or out == src:
+        return None
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(out)
+    return "%s %s" % (mode, rel)
+
+
+def covers(idx, node):
+    """Whether tmdiff's ID `idx` (exact, a prefix, or a bare file) names `node`."""
+    return idx == node or (node.startswith(idx) and node[len(idx):][:2] == "::") or \
+        (node.startswith(idx) and node[len(idx):][:1] == "[")
+
+
+def one_round(args, rng, project, root, db, files, stored):
+    git(root, "checkout", "-q", "-f", "base")
+    git(root, "clean", "-q", "-f", "-d")
+    done = [e for e in (edit(rng, root, files) for _ in range(rng.choice([1, 1, 2, 3]))) if e]
+    if not done:
+        return None
+    committed = rng.random() < 0.5
+    if committed:
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "--allow-empty", "-m", "edit")
+    t = subprocess.run([args.tmdiff, "select", "--root", root, "--db", db, "--no-env-check"],
+                       cwd=root, capture_output=True, text=True)
+    r = subprocess.run([args.python, REFERENCE, root, db], cwd=root, capture_output=True,
+                       text=True)
+    label = "%s, %s: %s" % (project, "committed" if committed else "uncommitted", "; ".join(done))
+    if r.returncode != 0:
+        return label, "reference failed: " + r.stderr.strip()[-500:], 0
+    found = collect(args.python, root)
+    if found is None:
+        return None  # an edit that hangs or kills pytest's collection
+    collected, errored = found
+    if t.returncode == 1:
+        return label, None, len(stored)  # "run everything": nothing missed
+    if t.returncode != 0:
+        return label, "tmdiff exited %d: %s" % (t.returncode, t.stderr.strip()), 0
+    ids = t.stdout.split()
+    want = r.stdout.split()
+    missed = [n for n in want if n in collected and not any(covers(i, n) for i in ids)]
+    missed += ["%s (collection error)" % m for m in sorted({n.split("::")[0] for n in want} & errored)
+               if not any(i.split("::")[0] == m for i in ids)]
+    extra = sum(1 for n in stored if n not in want and any(covers(i, n) for i in ids))
+    return label, ("MISSED %s" % missed) if missed else None, extra
+
+
+def collect(python, root):
+    """(node IDs pytest collects, modules it fails to collect), or None."""
+    try:
+        p = subprocess.run([python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                           cwd=root, capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    except subprocess.TimeoutExpired:
+        return None
+    if p.returncode not in (0, 1, 2, 5):  # passed, errors, interrupted, no tests
+        return None
+    lines = p.stdout.splitlines()
+    return ({l.strip() for l in lines if "::" in l and " " not in l.strip()},
+            {l.split()[1] for l in lines if l.startswith("ERROR ") and len(l.split()) > 1})
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("tmdiff")
+    ap.add_argument("shared")
+    ap.add_argument("--rounds", type=int, default=50, help="per project")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--python", default="/usr/bin/python3",
+                    help="the reference's and pytest's interpreter: the release that recorded the kit")
+    ap.add_argument("--keep", action="store_true", help="keep the trees of failing rounds")
+    args = ap.parse_args()
+    args.tmdiff = os.path.abspath(args.tmdiff)
+    projects_dir = os.path.join(args.shared, "conformance", "projects")
+    if not os.path.isdir(projects_dir):
+        print("no conformance kit at", projects_dir, ": skipped")
+        return 77
+    probe = subprocess.run([args.python, "-c", "import platform, pytest; print(platform.python_version())"],
+                           capture_output=True, text=True) if shutil.which(args.python) else None
+    if not probe or probe.returncode != 0:
+        print("no %s with pytest (Debian: apt-get install python3-pytest): skipped" % args.python)
+        return 77
+    tmp = tempfile.mkdtemp(prefix="tmdiff-select-mutants-")
+    projects, recorded = sorted(os.listdir(projects_dir)), set()
+    for project in projects:  # copies: the kit is read-only
+        db = os.path.join(tmp, project + ".testmondata")
+        shutil.copyfile(os.path.join(projects_dir, project, "base.testmondata"), db)
+        con = sqlite3.connect("file:%s?immutable=1" % db, uri=True)
+        recorded |= {v for v, in con.execute("SELECT python_version FROM environment")}
+        con.close()
+    if recorded != {probe.stdout.strip()}:
+        print("the kit was recorded by Python %s, %s is %s: skipped"
+              % (", ".join(sorted(recorded)), args.python, probe.stdout.strip()))
+        shutil.rmtree(tmp)
+        return 77
+    rng = random.Random(args.seed)
+    os.environ["XDG_CACHE_HOME"] = os.path.join(tmp, "cache")  # never the user's cache
+    failures = rounds = extra_total = 0
+    try:
+        for project in projects:
+            src = os.path.join(projects_dir, project)
+            root = os.path.join(tmp, project)
+            shutil.copytree(os.path.join(src, "base"), root, symlinks=True,
+                            copy_function=shutil.copy)
+            git(root, "init", "-q")
+            git(root, "add", "-A")
+            git(root, "commit", "-q", "-m", "base")
+            git(root, "tag", "base")
+            db = os.path.join(tmp, project + ".testmondata")
+            con = sqlite3.connect("file:%s?immutable=1" % db, uri=True)
+            stored = [n for n, in con.execute("SELECT test_name FROM test_execution")]
+            con.close()
+            files = python_files(root)
+            done = 0
+            while done < args.rounds:
+                result = one_round(args, rng, project, root, db, files, stored)
+                if result is None:
+                    continue
+                done += 1
+                label, problem, extra = result
+                extra_total += extra
+                if problem:
+                    failures += 1
+                    print("FAIL", label, "\n    ", problem)
+                    if args.keep:
+                        kept = os.path.join(tempfile.gettempdir(), "tmdiff-select-fail-%d" % failures)
+                        shutil.copytree(root, kept, symlinks=True)
+                        print("     kept", kept)
+            rounds += done
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d rounds over %d projects: %d missed a test testmon selects; %d selections "
+          "beyond testmon's" % (rounds, len(projects), failures, extra_total))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
