@@ -102,8 +102,8 @@ def one_round(args, rng, project, root, db, files, stored):
         return label, None, len(stored)  # "run everything": nothing missed
     if t.returncode != 0:
         return label, "tmdiff exited %d: %s" % (t.returncode, t.stderr.strip()), 0
-    ids = t.stdout.split()
-    want = r.stdout.split()
+    ids = t.stdout.splitlines()
+    want = r.stdout.splitlines()
     missed = [n for n in want if n in collected and not any(covers(i, n) for i in ids)]
     missed += ["%s (collection error)" % m for m in sorted({n.split("::")[0] for n in want} & errored)
                if not any(i.split("::")[0] == m for i in ids)]
@@ -122,7 +122,8 @@ def collect(python, root):
     if p.returncode not in (0, 1, 2, 5):  # passed, errors, interrupted, no tests
         return None
     lines = p.stdout.splitlines()
-    return ({l.strip() for l in lines if "::" in l and " " not in l.strip()},
+    ids = lines[:lines.index("")] if "" in lines else lines  # node IDs come first (may hold spaces)
+    return ({l for l in ids if "::" in l},
             {l.split()[1] for l in lines if l.startswith("ERROR ") and len(l.split()) > 1})
 
 
