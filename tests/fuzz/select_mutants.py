@@ -7,12 +7,12 @@ three edits with mutants.py's mutators (tokens, characters, blanks or runs of
 tokens; in source and test modules alike) or deletes a file, commits the
 edits or leaves them in the work tree (testmon's dedent path), and runs both
 selections on the project's recorded database. pytest then collects the
-edited tree: every test the reference selects that pytest still collects
-must be selected by tmdiff, directly or through a bare file path or a
-prefix, and a module pytest fails to collect must be named when the
-reference selects a test in it. A missing one fails the run. Tests tmdiff
-selects beyond the reference (files it could not fingerprint exactly, new
-tests) are counted.
+edited tree: every test the reference selects that pytest still collects,
+and every collected test the database has no record of, must be selected
+by tmdiff, directly or through a bare file path or a prefix, and a module
+pytest fails to collect must be named when the reference selects a test in
+it. A missing one fails the run. Recorded tests tmdiff selects beyond the
+reference (files it could not fingerprint exactly) are counted.
 
 The reference and pytest run in --python (Debian 12's python3 by default),
 which must be the release that recorded the databases (3.11.2).
@@ -104,7 +104,10 @@ def one_round(args, rng, project, root, db, files, stored):
         return label, "tmdiff exited %d: %s" % (t.returncode, t.stderr.strip()), 0
     ids = t.stdout.splitlines()
     want = r.stdout.splitlines()
+    # testmon runs what it selects and every test it has no record of
+    new = collected - set(stored)
     missed = [n for n in want if n in collected and not any(covers(i, n) for i in ids)]
+    missed += ["%s (new)" % n for n in sorted(new) if not any(covers(i, n) for i in ids)]
     missed += ["%s (collection error)" % m for m in sorted({n.split("::")[0] for n in want} & errored)
                if not any(i.split("::")[0] == m for i in ids)]
     extra = sum(1 for n in stored if n not in want and any(covers(i, n) for i in ids))
