@@ -156,6 +156,12 @@ char *collect_read_source(const char *path, size_t *len, const char **why, colle
         l1 = e1 ? e1 + 1 : NULL;
         e1 = l1 ? memchr(l1, '\n', n - (size_t)(l1 - s)) : NULL;
     }
+    /* CPython's tokenizer reads a lone "\r" as a newline, where tree-sitter
+     * sees a blank and runs the lines around it together; "\n" in its place
+     * keeps every offset */
+    for (char *p = memchr(s, '\r', n); p; p = memchr(p + 1, '\r', n - (size_t)(p + 1 - s)))
+        if (p + 1 == s + n || p[1] != '\n')
+            *p = '\n';
     *len = n;
     return s;
 }

@@ -419,6 +419,25 @@ static void awkward_cases_against_pytest(void **state)
     free(want);
 }
 
+/* A lone CR ends a line for CPython (old Mac line ends, or a stray one):
+ * the tests around it are listed exactly, as pytest collects them. */
+static void lone_cr_line_ends(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/lone_cr", tmpdir);
+    write_file(root, "tests/test_cr.py",
+               "import pytest\r\rdef test_a():\r    x = 1\r    assert x\r"
+               "@pytest.mark.parametrize('v', ['p\\rq', 'r'])\rdef test_b(v):  # c\r    pass\r");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_cr.py::test_a"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_cr.py::test_b[p\\rq]"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_cr.py::test_b[r]"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_cr.py::test_c"), TMD_COLLECTED_NO);
+    tmd_collection_free(&c);
+}
+
 /* New tests: exact IDs the database lacks; prefixes unless the stored IDs
  * are exactly the expected ones; uncertain names reported as their file. */
 static void new_tests_rules(void **state)
@@ -578,6 +597,7 @@ int main(void)
         cmocka_unit_test(float_repr_matches_python),
         cmocka_unit_test(config_files),
         cmocka_unit_test(new_tests_rules),
+        cmocka_unit_test(lone_cr_line_ends),
         cmocka_unit_test(also_files_and_uncertain_classes),
         cmocka_unit_test(awkward_cases_against_pytest),
         cmocka_unit_test(conformance_projects),
