@@ -177,7 +177,7 @@ static int usefixtures_parametrized(const struct ctx *c, TSNode args)
     uint32_t n = ts_node_named_child_count(args);
     for (uint32_t i = 0; i < n; i++) {
         TSNode a = ts_node_named_child(args, i);
-        if (is(a, "comment"))
+        if (ts_node_is_extra(a)) /* a comment or a backslash continuation */
             continue;
         if (!is(a, "string"))
             return 1; /* not a literal name: cannot tell */
@@ -664,7 +664,7 @@ static const char *class_chain(const struct ctx *c, const struct namespace *modu
         int pn = 0;
         for (uint32_t i = 0; i < n; i++) {
             TSNode b = ts_node_named_child(supers, i);
-            if (is(b, "comment"))
+            if (ts_node_is_extra(b)) /* a comment or a backslash continuation */
                 continue;
             if (is(b, "keyword_argument") || is(b, "list_splat") || is(b, "dictionary_splat"))
                 return "metaclass or computed bases";

@@ -464,7 +464,7 @@ static TSNode positional(TSNode args, uint32_t want)
     uint32_t n = ts_node_named_child_count(args), seen = 0;
     for (uint32_t i = 0; i < n; i++) {
         TSNode a = ts_node_named_child(args, i);
-        if (node_is(a, "comment"))
+        if (ts_node_is_extra(a)) /* a comment or a backslash continuation */
             continue;
         if (node_is(a, "keyword_argument"))
             break;
@@ -488,7 +488,7 @@ static int display_items(TSNode *items, int max, TSNode n, const param_ctx *pc)
     if (ts_tree_cursor_goto_first_child(&cur)) {
         do {
             TSNode it = ts_tree_cursor_current_node(&cur);
-            if (!ts_node_is_named(it) || node_is(it, "comment"))
+            if (!ts_node_is_named(it) || ts_node_is_extra(it)) /* comments, continuations */
                 continue;
             if (node_is(it, "list_splat") || node_is(it, "parenthesized_list_splat") || count >= max) {
                 bad = 1;
@@ -617,7 +617,7 @@ param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *p
             uint32_t npargs = ts_node_named_child_count(pargs);
             for (uint32_t i = 0; i < npargs; i++) {
                 TSNode a = ts_node_named_child(pargs, i);
-                if (node_is(a, "comment"))
+                if (ts_node_is_extra(a)) /* a comment or a backslash continuation */
                     continue;
                 if (node_is(a, "keyword_argument")) {
                     TSNode k = ts_node_child_by_field_name(a, "name", 4);

@@ -438,6 +438,32 @@ static void lone_cr_line_ends(void **state)
     tmd_collection_free(&c);
 }
 
+/* Backslash continuations inside a decorator's arguments, a parameter list
+ * and a class's bases are blanks, as comments are: the IDs stay exact. */
+static void line_continuations(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/continued", tmpdir);
+    write_file(root, "tests/test_cont.py",
+               "import pytest\n"
+               "class Base:\n    pass\n"
+               "class TestC(Base, \\\n  object):\n    def test_m(self):\n        pass\n"
+               "@pytest.mark.parametrize(\\\n  'v', [1, \\\n  2,  # two\n  pytest.param(3, \\\n  id='three')])\n"
+               "def test_p(v):\n    pass\n"
+               "@pytest.mark.usefixtures('tmp_path', \\\n  'capsys')\ndef test_u():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const char *const exact[] = {"tests/test_cont.py::TestC::test_m", "tests/test_cont.py::test_p[1]",
+                                        "tests/test_cont.py::test_p[2]", "tests/test_cont.py::test_p[three]",
+                                        "tests/test_cont.py::test_u"};
+    for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+        if (tmd_collection_lookup(&c, exact[i]) != TMD_COLLECTED_YES)
+            fail_msg("%s should be listed exactly", exact[i]);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_cont.py::test_p[4]"), TMD_COLLECTED_NO);
+    tmd_collection_free(&c);
+}
+
 /* New tests: exact IDs the database lacks; prefixes unless the stored IDs
  * are exactly the expected ones; uncertain names reported as their file. */
 static void new_tests_rules(void **state)
@@ -598,6 +624,7 @@ int main(void)
         cmocka_unit_test(config_files),
         cmocka_unit_test(new_tests_rules),
         cmocka_unit_test(lone_cr_line_ends),
+        cmocka_unit_test(line_continuations),
         cmocka_unit_test(also_files_and_uncertain_classes),
         cmocka_unit_test(awkward_cases_against_pytest),
         cmocka_unit_test(conformance_projects),
