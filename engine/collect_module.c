@@ -280,13 +280,16 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
     /* arguments that name a parametrized fixture */
     TSNode params = field(fn, parameters);
     uint32_t np = ts_node_named_child_count(params);
-    for (uint32_t k = 0; k < np && !unknown; k++) {
+    for (uint32_t k = 0, nth = 0; k < np && !unknown; k++) {
         TSNode p = ts_node_named_child(params, k);
+        if (ts_node_is_extra(p))
+            continue; /* a comment or a backslash continuation */
+        int first = nth++ == 0;
         if (is(p, "typed_parameter"))
             p = ts_node_named_child(p, 0);
         if (!is(p, "identifier"))
             continue; /* defaults, *args, **kwargs are not fixtures */
-        if (is_method && k == 0)
+        if (is_method && first)
             continue; /* self / cls */
         size_t pl;
         const char *pn = text(c, p, &pl);

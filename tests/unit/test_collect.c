@@ -451,12 +451,17 @@ static void line_continuations(void **state)
                "class TestC(Base, \\\n  object):\n    def test_m(self):\n        pass\n"
                "@pytest.mark.parametrize(\\\n  'v', [1, \\\n  2,  # two\n  pytest.param(3, \\\n  id='three')])\n"
                "def test_p(v):\n    pass\n"
-               "@pytest.mark.usefixtures('tmp_path', \\\n  'capsys')\ndef test_u():\n    pass\n");
+               "@pytest.mark.usefixtures('tmp_path', \\\n  'capsys')\ndef test_u():\n    pass\n"
+               "class TestS:\n    def test_s(\\\n      self):\n        pass\n");
+    /* a method's first parameter is its self even after a continuation,
+     * not this parametrized fixture */
+    write_file(root, "tests/conftest.py",
+               "import pytest\n@pytest.fixture(params=[1, 2])\ndef self(request):\n    return request.param\n");
     tmd_collection c;
     assert_int_equal(tmd_collect_project(&c, root), 0);
     static const char *const exact[] = {"tests/test_cont.py::TestC::test_m", "tests/test_cont.py::test_p[1]",
                                         "tests/test_cont.py::test_p[2]", "tests/test_cont.py::test_p[three]",
-                                        "tests/test_cont.py::test_u"};
+                                        "tests/test_cont.py::test_u", "tests/test_cont.py::TestS::test_s"};
     for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
         if (tmd_collection_lookup(&c, exact[i]) != TMD_COLLECTED_YES)
             fail_msg("%s should be listed exactly", exact[i]);
