@@ -33,7 +33,9 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 REFERENCE = os.path.join(HERE, "..", "..", "bench", "select", "reference_select.py")
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import mutants  # noqa: E402
+from select_conformance import covers  # noqa: E402  (tmdiff's IDs: exact, prefix or bare file)
 
 GIT = ["git", "-c", "user.name=tmdiff-fuzz", "-c", "user.email=fuzz@tmdiff.invalid",
        "-c", "core.autocrlf=false", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
@@ -69,12 +71,6 @@ def edit(rng, root, files):
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(out)
     return "%s %s" % (mode, rel)
-
-
-def covers(idx, node):
-    """Whether tmdiff's ID `idx` (exact, a prefix, or a bare file) names `node`."""
-    return idx == node or (node.startswith(idx) and node[len(idx):][:2] == "::") or \
-        (node.startswith(idx) and node[len(idx):][:1] == "[")
 
 
 def one_round(args, rng, project, root, db, files, stored):
