@@ -117,10 +117,28 @@ typedef enum deco_kind {
     DECO_UNKNOWN,     /* anything else: may wrap, replace or parametrize */
 } deco_kind;
 
-static deco_kind classify_decorator(const struct ctx *c, TSNode expr, TSNode *call_args)
+/* A decorator's expression: its first named child that is not a comment or
+ * a backslash continuation (`@\` + newline + `pytest.fixture` is valid). */
+static TSNode decorator_expression(TSNode decorator)
 {
+    uint32_t n = ts_node_named_child_count(decorator);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode e = ts_node_named_child(decorator, i);
+        if (!ts_node_is_extra(e))
+            return e;
+    }
+    return (TSNode){{0}, NULL, NULL};
+}
+
+static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNode *call_args)
+{
+    TSNode expr = decorator_expression(decorator);
+    *call_args = (TSNode){{0}, NULL, NULL};
+    if (ts_node_is_null(expr))
+        return DECO_UNKNOWN;
     TSNode target = is(expr, "call") ? field(expr, function) : expr;
-    *call_args = is(expr, "call") ? field(expr, arguments) : (TSNode){{0}, NULL, NULL};
+    if (is(expr, "call"))
+        *call_args = field(expr, arguments);
     size_t len;
     const char *t = text(c, target, &len);
     char buf[128];
@@ -254,7 +272,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
             if (!is(d, "decorator"))
                 continue;
             TSNode args;
-            deco_kind kind = classify_decorator(c, ts_node_named_child(d, 0), &args);
+            deco_kind kind = classify_decorator(c, d, &args);
             if (kind == DECO_FIXTURE)
                 goto done; /* a fixture, not a test */
             if (kind == DECO_UNKNOWN && !unknown)
@@ -591,7 +609,7 @@ static void class_marks(const struct ctx *c, TSNode stmt, struct outer *out)
         if (!is(d, "decorator"))
             continue;
         TSNode args;
-        deco_kind kind = classify_decorator(c, ts_node_named_child(d, 0), &args);
+        deco_kind kind = classify_decorator(c, d, &args);
         if (kind == DECO_UNKNOWN || kind == DECO_FIXTURE) {
             out->unknown = out->unknown ? out->unknown : "unknown class decorator";
         } else if (kind == DECO_USEFIXTURES && usefixtures_parametrized(c, args)) {
@@ -1222,7 +1240,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
                 if (!is(d, "decorator"))
                     continue;
                 TSNode args;
-                if (classify_decorator(&c, ts_node_named_child(d, 0), &args) == DECO_FIXTURE)
+                if (classify_decorator(&c, d, &args) == DECO_FIXTURE)
                     rc = scan_fixture(&c, facts, s, args, relpath, scope_len);
             }
         }

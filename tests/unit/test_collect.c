@@ -452,20 +452,26 @@ static void line_continuations(void **state)
                "@pytest.mark.parametrize(\\\n  'v', [1, \\\n  2,  # two\n  pytest.param(3, \\\n  id='three')])\n"
                "def test_p(v):\n    pass\n"
                "@pytest.mark.usefixtures('tmp_path', \\\n  'capsys')\ndef test_u():\n    pass\n"
-               "class TestS:\n    def test_s(\\\n      self):\n        pass\n");
+               "class TestS:\n    def test_s(\\\n      self):\n        pass\n"
+               "@\\\n  pytest.mark.parametrize('w', [5, 6])\ndef test_d(w):\n    pass\n"
+               "def test_f(pf):\n    pass\n");
     /* a method's first parameter is its self even after a continuation,
      * not this parametrized fixture */
     write_file(root, "tests/conftest.py",
-               "import pytest\n@pytest.fixture(params=[1, 2])\ndef self(request):\n    return request.param\n");
+               "import pytest\n@pytest.fixture(params=[1, 2])\ndef self(request):\n    return request.param\n"
+               "@\\\npytest.fixture(params=[7, 8])\ndef pf(request):\n    return request.param\n");
     tmd_collection c;
     assert_int_equal(tmd_collect_project(&c, root), 0);
     static const char *const exact[] = {"tests/test_cont.py::TestC::test_m", "tests/test_cont.py::test_p[1]",
                                         "tests/test_cont.py::test_p[2]", "tests/test_cont.py::test_p[three]",
-                                        "tests/test_cont.py::test_u", "tests/test_cont.py::TestS::test_s"};
+                                        "tests/test_cont.py::test_u", "tests/test_cont.py::TestS::test_s",
+                                        "tests/test_cont.py::test_d[5]", "tests/test_cont.py::test_d[6]"};
     for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
         if (tmd_collection_lookup(&c, exact[i]) != TMD_COLLECTED_YES)
             fail_msg("%s should be listed exactly", exact[i]);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_cont.py::test_p[4]"), TMD_COLLECTED_NO);
+    /* a fixture whose decorator continues after its `@` still parametrizes */
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_cont.py::test_f[7]"), TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
 }
 
