@@ -3,25 +3,29 @@
 testmon's selection in Python (bench/select/reference_select.py).
 
 Each round restores a project's base tree (a git repository), makes one to
-three edits with mutants.py's mutators (tokens, characters, blanks or runs of
-tokens; in source and test modules alike) or deletes a file, commits the
-edits or leaves them in the work tree (testmon's dedent path), and runs both
-selections on the project's recorded database. pytest then collects the
-edited tree: every test the reference selects that pytest still collects,
-and every collected test the database has no record of, must be selected
-by tmdiff, directly or through a bare file path or a prefix, and a module
-pytest fails to collect must be named when the reference selects a test in
-it. A missing one fails the run. Recorded tests tmdiff selects beyond the
+three edits: mutants.py's mutators (tokens, characters, blanks or runs of
+tokens; in source and test modules alike), a copy of a test under a new name,
+a file deleted, moved or copied (new test modules), bytes appended to a
+tracked non-Python file. It commits the edits or leaves them in the work tree
+(testmon's dedent path), and runs both selections on the project's recorded
+database, in some rounds with a few tests recorded as failed. pytest then
+collects the edited tree: every test the reference selects that pytest still
+collects, and every collected test the database has no record of, must be
+selected by tmdiff, directly or through a bare file path or a prefix, and a
+module pytest fails to collect must be named when the reference selects a test
+in it. A missing one fails the run. Recorded tests tmdiff selects beyond the
 reference (files it could not fingerprint exactly) are counted.
 
 The reference and pytest run in --python (Debian 12's python3 by default),
 which must be the release that recorded the databases (3.11.2).
 
 Usage: select_mutants.py TMDIFF SHARED [--rounds N] [--seed S] [--python EXE] [--keep]
+                         [--verbose]
 Exit 0 when nothing is missed, 1 otherwise, 77 (skip) without the kit, that
 interpreter or its pytest.
 """
 import argparse
+import ast
 import os
 import random
 import shutil
@@ -53,19 +57,37 @@ def python_files(root):
                   for f in fs if f.endswith(".py"))
 
 
-def edit(rng, root, files):
-    """One edit of a random Python file; a description of it."""
+def edit(rng, root, files, others):
+    """One edit of a random file; a description of it."""
+    roll = rng.random()
+    if roll < 0.04 and others:  # a non-Python file testmon tracks: one block of its text
+        rel = rng.choice(others)
+        with open(os.path.join(root, rel), "ab") as fh:
+            fh.write(rng.choice([b"x", b"\n", b" ", b"\r\n#"]))
+        return "appended to " + rel
     rel = rng.choice(files)
     path = os.path.join(root, rel)
     if not os.path.exists(path):
         return None
-    if rng.random() < 0.05:
+    if roll < 0.09:
         os.remove(path)
         return "deleted " + rel
+    if roll < 0.14:
+        moved = renamed(rng, rel)
+        os.makedirs(os.path.dirname(os.path.join(root, moved)), exist_ok=True)
+        if rng.random() < 0.5:
+            os.rename(path, os.path.join(root, moved))
+            return "moved %s to %s" % (rel, moved)
+        shutil.copyfile(path, os.path.join(root, moved))
+        return "copied %s to %s" % (rel, moved)
     with open(path, encoding="utf-8", newline="") as fh:
         src = fh.read()
-    mode = rng.choice(MODES)
-    out = mutants.mutate(rng, src, mode)
+    if roll < 0.24:
+        out = with_copied_test(rng, src)
+        mode = "new test in"
+    else:
+        mode = rng.choice(MODES)
+        out = mutants.mutate(rng, src, mode)
     if out is None or out == src:
         return None
     with open(path, "w", encoding="utf-8", newline="") as fh:
@@ -73,16 +95,49 @@ def edit(rng, root, files):
     return "%s %s" % (mode, rel)
 
 
-def one_round(args, rng, project, root, db, files, stored):
+def renamed(rng, rel):
+    """A new name for a file, in its folder or in a new subfolder."""
+    folder, name = os.path.split(rel)
+    stem = name[:-3]
+    new = "%s_%d.py" % (stem, rng.randrange(100)) if rng.random() < 0.7 else "test_%s_x.py" % stem
+    if rng.random() < 0.3:
+        folder = os.path.join(folder, "sub%d" % rng.randrange(3))
+    return os.path.join(folder, new)
+
+
+def with_copied_test(rng, src):
+    """src with a copy of one of its test functions or methods under a new name."""
+    try:
+        tree = ast.parse(src)
+    except (SyntaxError, ValueError):
+        return None
+    tests = [n for n in ast.walk(tree)
+             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")]
+    if not tests:
+        return None
+    fn = rng.choice(tests)
+    lines = src.splitlines(keepends=True)
+    first = min([d.lineno for d in fn.decorator_list] + [fn.lineno]) - 1
+    copy = "".join(lines[first:fn.end_lineno])
+    copy = copy.replace("def %s(" % fn.name, "def %s_copy%d(" % (fn.name, rng.randrange(10)), 1)
+    if not copy.endswith("\n"):
+        copy = "\n" + copy + "\n"
+    return "".join(lines[:fn.end_lineno]) + copy + "".join(lines[fn.end_lineno:])
+
+
+def one_round(args, rng, project, root, db, files, others, stored):
     git(root, "checkout", "-q", "-f", "base")
     git(root, "clean", "-q", "-f", "-d")
-    done = [e for e in (edit(rng, root, files) for _ in range(rng.choice([1, 1, 2, 3]))) if e]
+    done = [e for e in (edit(rng, root, files, others) for _ in range(rng.choice([1, 1, 2, 3]))) if e]
     if not done:
         return None
     committed = rng.random() < 0.5
     if committed:
         git(root, "add", "-A")
         git(root, "commit", "-q", "--allow-empty", "-m", "edit")
+    if rng.random() < 0.3:  # tests that failed last time: testmon runs them again
+        db, failed = with_failures(rng, db, stored)
+        done.append("recorded as failed: " + ", ".join(failed))
     t = subprocess.run([args.tmdiff, "select", "--root", root, "--db", db, "--no-env-check"],
                        cwd=root, capture_output=True, text=True)
     r = subprocess.run([args.python, REFERENCE, root, db], cwd=root, capture_output=True,
@@ -113,6 +168,18 @@ def one_round(args, rng, project, root, db, files, stored):
     return label, ("MISSED %s" % missed) if missed else None, extra
 
 
+def with_failures(rng, db, stored):
+    """A copy of the database with one to three tests recorded as failed."""
+    copy = db + ".failed"
+    shutil.copyfile(db, copy)
+    failed = rng.sample(stored, min(len(stored), rng.randint(1, 3)))
+    con = sqlite3.connect(copy)
+    con.executemany("UPDATE test_execution SET failed = 1 WHERE test_name = ?", [(n,) for n in failed])
+    con.commit()
+    con.close()
+    return copy, failed
+
+
 def collect(python, root):
     """(node IDs pytest collects, modules it fails to collect), or None."""
     try:
@@ -138,6 +205,7 @@ def main():
     ap.add_argument("--python", default="/usr/bin/python3",
                     help="the reference's and pytest's interpreter: the release that recorded the kit")
     ap.add_argument("--keep", action="store_true", help="keep the trees of failing rounds")
+    ap.add_argument("--verbose", action="store_true", help="print every round")
     args = ap.parse_args()
     args.tmdiff = os.path.abspath(args.tmdiff)
     projects_dir = os.path.join(args.shared, "conformance", "projects")
@@ -178,16 +246,20 @@ def main():
             db = os.path.join(tmp, project + ".testmondata")
             con = sqlite3.connect("file:%s?immutable=1" % db, uri=True)
             stored = [n for n, in con.execute("SELECT test_name FROM test_execution")]
+            tracked = sorted({f for f, in con.execute("SELECT filename FROM file_fp")})
             con.close()
             files = python_files(root)
+            others = [f for f in tracked if not f.endswith(".py") and os.path.isfile(os.path.join(root, f))]
             done = 0
             while done < args.rounds:
-                result = one_round(args, rng, project, root, db, files, stored)
+                result = one_round(args, rng, project, root, db, files, others, stored)
                 if result is None:
                     continue
                 done += 1
                 label, problem, extra = result
                 extra_total += extra
+                if args.verbose and not problem:
+                    print("ok", label, "(%d beyond)" % extra if extra else "")
                 if problem:
                     failures += 1
                     print("FAIL", label, "\n    ", problem)
