@@ -172,6 +172,7 @@ struct walk {
     const char *root;      /* absolute */
     const pytest_config *cfg;
     strvec files;          /* test files, relative */
+    strvec doctest_only;   /* of those, modules collected only for doctests */
     strvec conftests;      /* conftest.py files, relative */
     strvec seen_dirs;      /* "dev:ino" of folders walked (symlink loops) */
 };
@@ -248,6 +249,23 @@ static int is_test_file(const struct walk *w, const char *abs)
 {
     for (size_t i = 0; i < w->cfg->python_files.n; i++)
         if (pytest_fnmatch_ex(w->cfg->python_files.v[i], abs))
+            return 1;
+    return 0;
+}
+
+/* Whether pytest's doctest plugin may collect the file `name` (at `abs`)
+ * that the walk found: a text file matching --doctest-glob (test*.txt
+ * without one), or with --doctest-modules any Python module but
+ * __main__.py (setup.py is judged by its bytes: collect_parse.c). */
+static int is_doctest_file(const struct walk *w, const char *name, const char *abs)
+{
+    size_t nl = strlen(name);
+    if (nl > 3 && !strcmp(name + nl - 3, ".py"))
+        return w->cfg->doctest_modules && strcmp(name, "__main__.py");
+    if (!w->cfg->doctest_glob.n)
+        return pytest_fnmatch_ex("test*.txt", abs);
+    for (size_t i = 0; i < w->cfg->doctest_glob.n; i++)
+        if (pytest_fnmatch_ex(w->cfg->doctest_glob.v[i], abs))
             return 1;
     return 0;
 }
@@ -354,9 +372,16 @@ static int walk_dir(struct walk *w, const char *start)
                 size_t nl = strlen(name);
                 if (!strcmp(name, "conftest.py"))
                     rc = strvec_push(&w->conftests, crel);
-                else if (nl > 3 && !strcmp(name + nl - 3, ".py") && is_test_file(w, cabs) &&
-                         !ignored(w, crel, cabs))
-                    rc = strvec_push(&w->files, crel);
+                else {
+                    int py = nl > 3 && !strcmp(name + nl - 3, ".py");
+                    int test = py && is_test_file(w, cabs);
+                    int doctests = !test && is_doctest_file(w, name, cabs);
+                    if ((test || doctests) && !ignored(w, crel, cabs)) {
+                        rc = strvec_push(&w->files, crel);
+                        if (!rc && py && doctests)
+                            rc = strvec_push(&w->doctest_only, crel);
+                    }
+                }
             }
             free(crel);
             free(cabs);
@@ -436,7 +461,9 @@ static int add_start(struct walk *w, const char *rel)
     else if (S_ISREG(st.st_mode)) {
         size_t pl = strlen(p);
         rc = ancestor_conftests(w, p);
-        if (!rc && pl > 3 && !strcmp(p + pl - 3, ".py"))
+        /* a text file named explicitly is collected for its doctests */
+        if (!rc && ((pl > 3 && !strcmp(p + pl - 3, ".py")) || (pl > 4 && !strcmp(p + pl - 4, ".txt")) ||
+                    (pl > 4 && !strcmp(p + pl - 4, ".rst"))))
             rc = strvec_push(&w->files, p);
     }
     free(abs);
@@ -518,11 +545,11 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
         free(rootabs);
         return rc;
     }
-    struct walk w = {rootabs, &cfg, {0}, {0}, {0}};
+    struct walk w = {rootabs, &cfg, {0}, {0}, {0}, {0}};
     collect_digests digests = {{{0}}, NULL};
     collect_facts facts = {0};
     item_list items = {0};
-    out->inexact = cfg.inexact;
+    const char *inexact = cfg.inexact;
 
     /* where pytest starts: addopts paths, else testpaths (globbed), else the root */
     const strvec *starts = cfg.args.n ? &cfg.args : &cfg.testpaths;
@@ -531,7 +558,7 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
         const char *sp = starts->v[i];
         if (starts == &cfg.testpaths && strpbrk(sp, "*?[")) {
             if (strstr(sp, "**"))
-                out->inexact = "testpaths with ** (recursive glob)";
+                inexact = "testpaths with ** (recursive glob)";
             tmd_buf pat = TMD_BUF_INIT;
             tmd_buf_printf(&pat, "%s/%s", rootabs, sp);
             glob_t g;
@@ -559,15 +586,19 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
         goto done;
     }
     /* files CI named explicitly: collected wherever they are */
-    for (size_t i = 0; i < nalso && !rc; i++)
-        if (also[i] && plain_py_path(&w, also[i]) && !strvec_contains(&w.files, also[i]) &&
+    for (size_t i = 0; i < nalso && !rc; i++) {
+        if (!also[i] || strvec_remove(&w.doctest_only, also[i])) /* found for doctests */
+            continue;
+        if (plain_py_path(&w, also[i]) && !strvec_contains(&w.files, also[i]) &&
             !(rc = ancestor_conftests(&w, also[i])))
             rc = strvec_push(&w.files, also[i]);
+    }
     if (rc) {
         rc = tmd_error(TMD_ENOMEM, "%s: out of memory while listing test files", rootabs);
         goto done;
     }
     dedup_sorted(&w.files);
+    dedup_sorted(&w.doctest_only);
     dedup_sorted(&w.conftests);
 
     /* collect_cache.c: the same config, walk and file bytes give the same
@@ -576,6 +607,8 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
     int keyed = cache && collect_cache_key(&ckey, &digests, rootabs, &w.conftests, &w.files) == 0;
     if (keyed && collect_cache_load(out, cache, &ckey) == 0)
         goto done;
+    out->inexact = inexact; /* set after the cache is tried: a miss clears *out */
+    out->doctest_modules = cfg.doctest_modules;
 
     /* collect_parse.c: fixtures and hooks first (they decide whether tests
      * are parametrized), then every module's items; on every core, reusing
@@ -585,6 +618,7 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
         reuse.files = collect_files_open(cache, &digests, w.conftests.n, w.files.n);
     int conftest_unreadable = 0;
     rc = collect_parse_all(&items, &facts, &conftest_unreadable, rootabs, &w.conftests, &w.files,
+                           &w.doctest_only,
                            &cfg, keyed ? &reuse : NULL);
     collect_files_free(reuse.files);
     keyed &= !reuse.changed; /* a file changed while it was read: no key fits */
@@ -620,6 +654,7 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
 done:
     item_list_free(&items);
     strvec_free(&w.files);
+    strvec_free(&w.doctest_only);
     strvec_free(&w.conftests);
     strvec_free(&w.seen_dirs);
     free(digests.unit);
@@ -707,8 +742,38 @@ static int is_sorted(const char *const *names, size_t n)
     return 1;
 }
 
+/* Whether a stored name under the module `rel` (followed by "::") is one of
+ * its doctests: "module.qualname", or the module's own docstring (named
+ * after the module). Python test names hold no dot. */
+static int is_doctest_name(const char *rel, size_t rlen, const char *stored)
+{
+    const char *name = stored + rlen + 2;
+    size_t n = strcspn(name, ":[");
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    size_t blen = rlen - (size_t)(base - rel) - 3; /* without ".py" */
+    return memchr(name, '.', n) || (n == blen && !strncmp(name, base, n));
+}
+
+static int listed_sorted(const char *const *v, size_t n, const char *s)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(v[mid], s);
+        if (!cmp)
+            return 1;
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
 int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collection *c,
-                             const char *const *stored, size_t nstored)
+                             const char *const *stored, size_t nstored,
+                             const char *const *changed, size_t nchanged)
 {
     *out = NULL;
     *out_count = 0;
@@ -749,12 +814,14 @@ int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collectio
                 rc = strvec_push(&found, it->nodeid);
             continue;
         }
-        size_t under = 0, matched = 0;
+        size_t under = 0, matched = 0, doctests = 0;
         size_t plen = strlen(it->nodeid);
+        int doctest_module = it->why && !strcmp(it->why, TMD_COLLECT_WHY_DOCTEST_MODULE);
         for (size_t j = at; j < nstored && !strncmp(stored[j], it->nodeid, plen); j++) {
             if (!covers(it->nodeid, stored[j]))
                 continue;
             under++;
+            doctests += doctest_module && is_doctest_name(it->nodeid, plen, stored[j]);
             for (size_t e = 0; e < it->nexpect; e++)
                 if (!strcmp(it->expect[e], stored[j])) {
                     matched++;
@@ -763,6 +830,9 @@ int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collectio
         }
         if (it->nexpect && under == it->nexpect && matched == it->nexpect)
             continue; /* the database holds exactly the IDs the values give */
+        /* docstrings as recorded give the doctests recorded */
+        if (doctests && changed && !listed_sorted(changed, nchanged, it->nodeid))
+            continue;
         if (under == 0 && !surely_exists(it->why)) {
             const char *sep = strstr(it->nodeid, "::");
             rc = strvec_push_n(&found, it->nodeid, sep ? (size_t)(sep - it->nodeid) : plen);

@@ -1,10 +1,10 @@
 /* collect_cache.c: collections saved under the hash of everything the
  * collector read (collect_cache.h). A file is a head (magic, key, hash of
- * the rest, the counts) and a body of length-prefixed, NUL-ended strings; it
- * is written under a temporary name then renamed. A warm run reads it into
- * one block that becomes the collection (tmd_collection.arena): the strings
- * are used where they lie, every length and the order checked, so 100,000
- * items cost no allocation each. */
+ * the rest, the counts, the doctest flag) and a body of length-prefixed,
+ * NUL-ended strings; it is written under a temporary name then renamed. A
+ * warm run reads it into one block that becomes the collection
+ * (tmd_collection.arena): the strings are used where they lie, every length
+ * and the order checked, so 100,000 items cost no allocation each. */
 #define _GNU_SOURCE /* O_PATH */
 #include "cache_evict.h"
 #include "cache_dir.h"
@@ -23,7 +23,7 @@
 #include <xxhash.h>
 
 #define MAGIC "TMDCOLL2"
-#define HEAD_SIZE 48 /* magic, key, hash, count, nfiles, nexpect, pad */
+#define HEAD_SIZE 48 /* magic, key, hash, count, nfiles, nexpect, flags */
 #define KEEP_COLLECTIONS 8 /* a few MB each on a large suite */
 
 /* ---- the key ------------------------------------------------------------- */
@@ -205,7 +205,7 @@ void collect_cache_save(const tmd_collection *c, const char *dir, const collect_
     cc_put_u32(&b, (uint32_t)c->count);
     cc_put_u32(&b, (uint32_t)c->nfiles);
     cc_put_u32(&b, (uint32_t)nexpect);
-    cc_put_u32(&b, 0);
+    cc_put_u32(&b, c->doctest_modules ? 1u : 0u); /* flags */
     cc_put_str(&b, c->inexact);
     for (size_t i = 0; i < c->count; i++) {
         const tmd_collected *it = &c->items[i];
@@ -280,7 +280,7 @@ int collect_cache_load(tmd_collection *out, const char *dir, const collect_key *
     futimens(fd, NULL); /* most recently used: evicted last */
     struct stat st;
     unsigned char head[HEAD_SIZE];
-    uint32_t count = 0, nfiles = 0, nexpect = 0;
+    uint32_t count = 0, nfiles = 0, nexpect = 0, flags = 0;
     int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= HEAD_SIZE &&
              st.st_size < ((off_t)1 << 31) && cc_read_all(fd, head, HEAD_SIZE) == 0 &&
              !memcmp(head, MAGIC, 8) && !memcmp(head + 8, key->bytes, 16);
@@ -289,6 +289,7 @@ int collect_cache_load(tmd_collection *out, const char *dir, const collect_key *
         memcpy(&count, head + 32, 4);
         memcpy(&nfiles, head + 36, 4);
         memcpy(&nexpect, head + 40, 4);
+        memcpy(&flags, head + 44, 4);
         /* each item takes at least 14 bytes, each string 5 */
         ok = count <= size / 14 && nfiles <= size / 5 && nexpect <= size / 5;
     }
@@ -312,6 +313,7 @@ int collect_cache_load(tmd_collection *out, const char *dir, const collect_key *
         out->count = count;
         out->files = (char **)(out->items + count);
         out->nfiles = nfiles;
+        out->doctest_modules = flags & 1;
         in_buf b = {data + HEAD_SIZE, size - HEAD_SIZE, 0, 0};
         rc = parse(out, &b, out->files + nfiles, nexpect);
     } else {

@@ -20,6 +20,7 @@ typedef struct strvec {
 int strvec_push(strvec *s, const char *str);          /* copies str */
 int strvec_push_n(strvec *s, const char *str, size_t n);
 int strvec_contains(const strvec *s, const char *str);
+int strvec_remove(strvec *s, const char *str); /* 1: found (order not kept) */
 void strvec_free(strvec *s);
 
 /* ---- pytest_config.c ---------------------------------------------------- */
@@ -36,6 +37,9 @@ typedef struct pytest_config {
     strvec ignore_glob;      /* --ignore-glob PATTERN from addopts */
     strvec deselect;         /* --deselect NODEID from addopts */
     strvec args;             /* positional paths in addopts (replace testpaths) */
+    int doctest_modules;     /* --doctest-modules: every .py file's doctests */
+    strvec doctest_glob;     /* --doctest-glob PATTERN (none: test*.txt) */
+    strvec usefixtures;      /* fixtures every test uses (ini usefixtures) */
     int raw_ids;             /* disable_test_id_escaping_and_forfeit_all_rights... */
     const char *inexact;     /* static: an option tmdiff cannot follow, or NULL */
 } pytest_config;
@@ -157,11 +161,12 @@ typedef struct collect_reuse {
 /* Reads the conftests and test files (relative to `rootabs`), adds their
  * fixtures and hooks to `facts` (finished), then appends every file's items
  * to `items` in the order of `files`: the same as one thread doing so in
- * order, done on every core. *conftest_unreadable: a conftest could not be
+ * order, done on every core. `doctest_only` (sorted): the Python files among
+ * them collected only for their doctests (--doctest-modules). *conftest_unreadable: a conftest could not be
  * read. `reuse` may be NULL. */
 int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unreadable,
                       const char *rootabs, const strvec *conftests, const strvec *files,
-                      const pytest_config *cfg, collect_reuse *reuse);
+                      const strvec *doctest_only, const pytest_config *cfg, collect_reuse *reuse);
 /* How many files collections of this process have parsed (for tests). */
 size_t collect_parse_count(void);
 

@@ -1065,6 +1065,9 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         if ((in_scope(scope, relpath) || !strcmp(scope, relpath)) && param_fixture(&c, name, strlen(name)))
             c.module_unknown = "fixture params";
     }
+    for (size_t i = 0; i < cfg->usefixtures.n && !c.module_unknown; i++)
+        if (param_fixture(&c, cfg->usefixtures.v[i], strlen(cfg->usefixtures.v[i])))
+            c.module_unknown = "fixture params";
 
     tmd_buf prefix = TMD_BUF_INIT;
     tmd_buf_printf(&prefix, "%s::", relpath);

@@ -32,6 +32,7 @@ static atomic_size_t parses; /* collect_parse_count */
 typedef struct job {
     const char *rootabs;
     const strvec *conftests, *files;
+    const strvec *doctest_only; /* sorted: files collected only for doctests */
     const pytest_config *cfg;
     const collect_facts *facts; /* merged: read only during the second phase */
     int phase;                  /* 1: fixtures, 2: items */
@@ -100,6 +101,32 @@ static int read_as_keyed(job *j, size_t u, const source *s)
     return 1;
 }
 
+static int is_python(const char *rel)
+{
+    size_t n = strlen(rel);
+    return n > 3 && !strcmp(rel + n - 3, ".py");
+}
+
+/* Whether pytest imports the file as a test module (not only its doctests,
+ * not a doctest text file). */
+static int is_test_module(const job *j, const char *rel)
+{
+    if (!is_python(rel))
+        return 0;
+    size_t lo = 0, hi = j->doctest_only->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(j->doctest_only->v[mid], rel);
+        if (!cmp)
+            return 0;
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 1;
+}
+
 static int fixtures_of(job *j, size_t unit)
 {
     size_t nconf = j->conftests->n;
@@ -117,8 +144,10 @@ static int fixtures_of(job *j, size_t unit)
     source s;
     int rc = read_source(j, rel, &s);
     int same = !rc && read_as_keyed(j, unit, &s);
-    /* a test module without the word defines no fixture: one parse saved */
-    if (!rc && s.text && (conftest || memmem(s.text, s.len, "fixture", 7))) {
+    /* a test module without the word defines no fixture: one parse saved
+     * (a file collected only for its doctests defines none either) */
+    if (!rc && s.text &&
+        (conftest || (is_test_module(j, rel) && memmem(s.text, s.len, "fixture", 7)))) {
         atomic_fetch_add(&parses, 1);
         rc = collect_scan_fixtures(&j->part[unit], rel, s.text, s.len, conftest);
     } else if (!rc && conftest) {
@@ -130,6 +159,39 @@ static int fixtures_of(job *j, size_t unit)
     }
     free(s.text); /* read again for the items: keeping 2,000 modules added megabytes to the peak */
     return rc;
+}
+
+/* A doctest text file holds one item named after the file, when it has an
+ * example: a PREFIX expecting exactly that ID, so a stored one is not new
+ * and a new one is reported as the bare file. */
+static int doctest_text_items(item_list *out, const char *rel, const source *s)
+{
+    if (!memmem(s->text, s->len, ">>>", 3))
+        return 0;
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    tmd_buf id = TMD_BUF_INIT;
+    tmd_buf_printf(&id, "%s::%s", rel, base);
+    strvec expect = {0};
+    int rc = id.oom ? TMD_ENOMEM : strvec_push(&expect, id.data);
+    if (!rc)
+        rc = item_list_add(out, id.data, id.len, TMD_COLLECT_PREFIX, TMD_COLLECT_WHY_DOCTEST_TEXT, &expect);
+    strvec_free(&expect);
+    tmd_buf_free(&id);
+    return rc ? tmd_error(TMD_ENOMEM, "%s: out of memory while collecting", rel) : 0;
+}
+
+/* --doctest-modules: whether the module may hold an example (doctest's
+ * ">>>" prompt, or a __test__ dict naming docstrings elsewhere). pytest
+ * skips a setup.py that mentions setuptools or distutils. */
+static int may_hold_doctests(const char *rel, const source *s)
+{
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    if (!strcmp(base, "setup.py") &&
+        (memmem(s->text, s->len, "setuptools", 10) || memmem(s->text, s->len, "distutils", 9)))
+        return 0;
+    return memmem(s->text, s->len, ">>>", 3) || memmem(s->text, s->len, "__test__", 8);
 }
 
 static int items_of(job *j, size_t i)
@@ -148,9 +210,18 @@ static int items_of(job *j, size_t i)
     if (rc)
         return rc;
     int same = read_as_keyed(j, unit, &s);
-    if (s.text) {
-        atomic_fetch_add(&parses, 1);
-        rc = collect_module(&j->items[i], rel, s.text, s.len, j->cfg, j->facts);
+    if (s.text && !is_python(rel)) {
+        rc = doctest_text_items(&j->items[i], rel, &s);
+    } else if (s.text) {
+        if (is_test_module(j, rel)) {
+            atomic_fetch_add(&parses, 1);
+            rc = collect_module(&j->items[i], rel, s.text, s.len, j->cfg, j->facts);
+        }
+        /* --doctest-modules: whether a docstring's examples are new is known
+         * only from the database (tmd_collection_new_tests) */
+        if (!rc && j->cfg->doctest_modules && may_hold_doctests(rel, &s))
+            rc = item_list_add(&j->items[i], rel, strlen(rel), TMD_COLLECT_PREFIX,
+                               TMD_COLLECT_WHY_DOCTEST_MODULE, NULL);
         if (!rc && j->items[i].n) /* sorted here, on every core, and so kept */
             qsort(j->items[i].v, j->items[i].n, sizeof *j->items[i].v, collect_item_cmp);
     } else {
@@ -274,7 +345,7 @@ size_t collect_parse_count(void)
 
 int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unreadable,
                       const char *rootabs, const strvec *conftests, const strvec *files,
-                      const pytest_config *cfg, collect_reuse *reuse)
+                      const strvec *doctest_only, const pytest_config *cfg, collect_reuse *reuse)
 {
     *conftest_unreadable = 0;
     size_t nunits = conftests->n + files->n;
@@ -283,6 +354,7 @@ int collect_parse_all(item_list *items, collect_facts *facts, int *conftest_unre
     j.rootabs = rootabs;
     j.conftests = conftests;
     j.files = files;
+    j.doctest_only = doctest_only;
     j.cfg = cfg;
     j.facts = facts;
     j.err_at = SIZE_MAX;

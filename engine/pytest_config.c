@@ -47,6 +47,17 @@ int strvec_contains(const strvec *s, const char *str)
     return 0;
 }
 
+int strvec_remove(strvec *s, const char *str)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->v[i], str)) {
+            free(s->v[i]);
+            s->v[i] = s->v[--s->n];
+            return 1;
+        }
+    return 0;
+}
+
 void strvec_free(strvec *s)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -465,15 +476,15 @@ static int read_addopts(pytest_config *cfg, const strvec *opts)
         "--junit-xml", "--log-level", "--log-format", "--log-cli-level", "--log-file",
         "--cov", "--cov-report", "--cov-config", "--cov-fail-under", "--dist", "--maxprocesses",
         "--timeout", "--reruns", "--reruns-delay", "--color", "--capture", "--show-capture",
-        "--override-ini", "--testmon-env", "--asyncio-mode", "--html", NULL};
+        "--override-ini", "--testmon-env", "--asyncio-mode", "--html", "--doctest-report", NULL};
     for (size_t i = 0; i < opts->n; i++) {
         const char *a = opts->v[i];
         const char *val = NULL;
         int takes = 0;
         struct { const char *name; strvec *into; } lists[] = {
             {"--ignore", &cfg->ignore}, {"--ignore-glob", &cfg->ignore_glob},
-            {"--deselect", &cfg->deselect}};
-        for (size_t k = 0; k < 3; k++) {
+            {"--deselect", &cfg->deselect}, {"--doctest-glob", &cfg->doctest_glob}};
+        for (size_t k = 0; k < 4; k++) {
             size_t nl = strlen(lists[k].name);
             if (!strncmp(a, lists[k].name, nl) && (a[nl] == '=' || a[nl] == '\0')) {
                 val = a[nl] == '=' ? a + nl + 1 : (i + 1 < opts->n ? opts->v[++i] : "");
@@ -484,8 +495,8 @@ static int read_addopts(pytest_config *cfg, const strvec *opts)
         }
         if (takes)
             continue;
-        if (!strncmp(a, "--doctest", 9))
-            cfg->inexact = "addopts: doctests are collected (--doctest-*)";
+        if (!strcmp(a, "--doctest-modules"))
+            cfg->doctest_modules = 1;
         else if (!strcmp(a, "--pyargs") || !strncmp(a, "--rootdir", 9))
             cfg->inexact = "addopts: --pyargs / --rootdir";
         else if (!strncmp(a, "-o", 2) || !strncmp(a, "--override-ini", 14)) {
@@ -520,6 +531,8 @@ void pytest_config_free(pytest_config *cfg)
     strvec_free(&cfg->ignore_glob);
     strvec_free(&cfg->deselect);
     strvec_free(&cfg->args);
+    strvec_free(&cfg->doctest_glob);
+    strvec_free(&cfg->usefixtures);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -583,6 +596,7 @@ int pytest_config_load(pytest_config *out, const char *root)
         (rc = get_args(&out->python_functions, &sec, "python_functions", def_functions)) ||
         (rc = get_args(&out->testpaths, &sec, "testpaths", NULL)) ||
         (rc = get_args(&out->norecursedirs, &sec, "norecursedirs", def_norecurse)) ||
+        (rc = get_args(&out->usefixtures, &sec, "usefixtures", NULL)) ||
         (rc = get_args(&addopts, &sec, "addopts", NULL)) || (rc = read_addopts(out, &addopts))) {
         strvec_free(&addopts);
         rc = tmd_error(rc == TMD_ENOMEM ? TMD_ENOMEM : TMD_EFORMAT,
@@ -595,8 +609,6 @@ int pytest_config_load(pytest_config *out, const char *root)
     if (raw && raw->text && (!strcasecmp(raw->text, "true") || !strcmp(raw->text, "1") ||
                              !strcasecmp(raw->text, "yes") || !strcasecmp(raw->text, "on")))
         out->raw_ids = 1;
-    if (get(&sec, "usefixtures"))
-        out->inexact = out->inexact ? out->inexact : "ini usefixtures";
 done:
     section_free(&sec);
     if (rc)

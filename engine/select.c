@@ -448,6 +448,71 @@ static int check_links(run *r)
     return rc == TMD_OK ? attach_changes(r) : rc;
 }
 
+/* Whether the home file of a test `node_id` exists (a file that cannot be
+ * checked counts as present). */
+static int home_exists(run *r, const char *node_id, char **home, size_t *cap)
+{
+    const char *sep = strstr(node_id, "::");
+    size_t len = sep ? (size_t)(sep - node_id) : strlen(node_id);
+    if (reserve(home, cap, len + 1, 1) != 0)
+        return -1;
+    memcpy(*home, node_id, len);
+    (*home)[len] = '\0';
+    tmd_file_now now;
+    int present = tmd_filestate_get(&now, r->fs, *home) != TMD_OK || now.present;
+    tmd_file_now_free(&now);
+    tmd_error_clear();
+    return present;
+}
+
+static int lists_file(const tmd_collection *col, const char *rel)
+{
+    size_t lo = 0, hi = col->nfiles;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(col->files[mid], rel);
+        if (!cmp)
+            return 1;
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Stored tests the static collection does not model keep running while
+ * their file exists: items of a file it does not collect that is not Python
+ * (a plugin's YAML tests, a doctest text file named on pytest's command
+ * line), and doctests ("module.name") where the config does not enable
+ * --doctest-modules (CI may pass it on the command line). */
+static int keep_unlisted_tests(run *r, const tmd_collection *col)
+{
+    char *home = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; i < r->sel->ntests; i++) {
+        tmd_test_verdict *v = &r->sel->tests[i];
+        const char *sep = strstr(v->node_id, "::");
+        if (v->exists || !sep)
+            continue;
+        size_t hl = (size_t)(sep - v->node_id);
+        int python = hl > 3 && !strncmp(sep - 3, ".py", 3);
+        int doctest = python && memchr(sep + 2, '.', strcspn(sep + 2, ":["));
+        if (python && !doctest)
+            continue; /* the collector's to judge */
+        int present = home_exists(r, v->node_id, &home, &cap);
+        if (present < 0) {
+            free(home);
+            return oom("selection");
+        }
+        /* with --doctest-modules the collector read the module's docstrings */
+        if (present && !(doctest && col->doctest_modules && lists_file(col, home)))
+            v->exists = 1;
+    }
+    free(home);
+    return TMD_OK;
+}
+
 /* Rule 5 and existence: asks the static collector. sel->tests must be
  * sorted by node_id; the new tests are appended, sorted among themselves. */
 static int apply_collection(run *r)
@@ -460,18 +525,31 @@ static int apply_collection(run *r)
         return rc;
     const tmd_collection *col = &owned;
     tmd_selection *sel = r->sel;
-    const char **stored = NULL;
+    const char **stored = NULL, **changed = NULL;
     char **fresh = NULL;
     size_t nfresh = 0;
+    if (col->inexact) {
+        /* which tests pytest collects is beyond the static collection */
+        rc = tmd_error(TMD_EUNDECIDED, "%s: %s: tmdiff cannot list the tests pytest collects "
+                       "(run them all, or drop that option from the pytest config)",
+                       r->opts->root, col->inexact);
+        goto done;
+    }
     if (select_mark_existing(sel->tests, sel->ntests, col))
         goto done;
-    if (!(stored = malloc((sel->ntests ? sel->ntests : 1) * sizeof *stored))) {
+    if ((rc = keep_unlisted_tests(r, col)) != TMD_OK)
+        goto done;
+    if (!(stored = malloc((sel->ntests ? sel->ntests : 1) * sizeof *stored)) ||
+        !(changed = malloc((sel->nfiles ? sel->nfiles : 1) * sizeof *changed))) {
         rc = oom("collection");
         goto done;
     }
     for (size_t i = 0; i < sel->ntests; i++)
         stored[i] = sel->tests[i].node_id; /* sorted */
-    if ((rc = tmd_collection_new_tests(&fresh, &nfresh, col, stored, sel->ntests)) != TMD_OK)
+    for (size_t i = 0; i < sel->nfiles; i++)
+        changed[i] = sel->files[i].filename; /* sorted */
+    if ((rc = tmd_collection_new_tests(&fresh, &nfresh, col, stored, sel->ntests, changed,
+                                       sel->nfiles)) != TMD_OK)
         goto done;
     if (nfresh) {
         tmd_test_verdict *grown = realloc(sel->tests, (sel->ntests + nfresh) * sizeof *grown);
@@ -494,6 +572,7 @@ done:
         free(fresh[i]);
     free(fresh);
     free(stored);
+    free(changed);
     tmd_collection_free(&owned);
     return rc;
 }
@@ -504,19 +583,12 @@ static int check_home_files(run *r)
     char *home = NULL; /* the node_id up to "::" (node_ids may be read only) */
     size_t cap = 0;
     for (size_t i = 0; i < r->sel->ntests; i++) {
-        tmd_test_verdict *v = &r->sel->tests[i];
-        const char *sep = strstr(v->node_id, "::");
-        size_t len = sep ? (size_t)(sep - v->node_id) : strlen(v->node_id);
-        if (reserve(&home, &cap, len + 1, 1) != 0) {
+        int present = home_exists(r, r->sel->tests[i].node_id, &home, &cap);
+        if (present < 0) {
             free(home);
             return oom("selection");
         }
-        memcpy(home, v->node_id, len);
-        home[len] = '\0';
-        tmd_file_now now;
-        v->exists = tmd_filestate_get(&now, r->fs, home) != TMD_OK || now.present;
-        tmd_file_now_free(&now);
-        tmd_error_clear();
+        r->sel->tests[i].exists = present;
     }
     free(home);
     return TMD_OK;

@@ -293,6 +293,10 @@ typedef enum tmd_collect_kind {
 /* tmd_collected.why of a test file tree-sitter cannot parse (a bare file
  * PREFIX): if CPython cannot parse it either, pytest collects nothing there. */
 #define TMD_COLLECT_WHY_NO_PARSE "does not parse"
+/* a doctest text file (test*.txt): one item, named after the file */
+#define TMD_COLLECT_WHY_DOCTEST_TEXT "doctest text file"
+/* a module whose doctests --doctest-modules collects (the bare path) */
+#define TMD_COLLECT_WHY_DOCTEST_MODULE "doctest module"
 
 typedef struct tmd_collected {
     char *nodeid;
@@ -314,7 +318,8 @@ typedef struct tmd_collection {
     char **files;
     const char *inexact;   /* static, or NULL: a config option or conftest hook
                               tmdiff cannot follow, so the listing may miss
-                              tests ("addopts --doctest-modules", ...) */
+                              tests ("addopts: --pyargs", ...) */
+    int doctest_modules;   /* the config enables --doctest-modules */
     void *arena;           /* internal (collect_cache.c): when set, items, files
                               and their strings all live in this one block */
 } tmd_collection;
@@ -340,11 +345,14 @@ int tmd_collection_lookup(const tmd_collection *c, const char *nodeid);
 
 /* Rule 5: the collected IDs the database does not know, given the stored
  * test names (any order). A PREFIX item is reported (as the prefix) unless
- * the stored names provably cover every test it stands for: today only when
- * its `expect` IDs are exactly the stored IDs under it. Sorted; free each
- * string and the array. */
+ * the stored names provably cover every test it stands for: when its
+ * `expect` IDs are exactly the stored IDs under it, or for a doctest module
+ * holding stored doctests whose file is not among `changed` (files whose
+ * bytes differ from the recording, sorted; NULL: every file may have
+ * changed). Sorted; free each string and the array. */
 int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collection *c,
-                             const char *const *stored, size_t nstored);
+                             const char *const *stored, size_t nstored,
+                             const char *const *changed, size_t nchanged);
 
 /* tmd_collect_project_also started on a thread of its own (collect_async.c),
  * so the caller can read the database meanwhile: without a cache, a large

@@ -475,6 +475,70 @@ static void line_continuations(void **state)
     tmd_collection_free(&c);
 }
 
+/* Doctests (IDs from Debian's pytest on this tree): test*.txt files always,
+ * every module's docstrings with --doctest-modules. New ones are the bare
+ * file; a module's stored doctests stand while its bytes are as recorded. */
+static void doctests(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/doctests", tmpdir);
+    write_file(root, "pytest.ini", "[pytest]\naddopts = --doctest-modules\n");
+    write_file(root, "tests/test_a.py", "def test_one():\n    \"\"\"\n    >>> 1\n    1\n    \"\"\"\n");
+    write_file(root, "pkg/__init__.py", "");
+    write_file(root, "pkg/mod.py", "def f():\n    \"\"\"\n    >>> f()\n    2\n    \"\"\"\n    return 2\n");
+    write_file(root, "pkg/plain.py", "def g():\n    return 1\n");
+    write_file(root, "setup.py", "\"\"\"\n>>> 1\n1\n\"\"\"\n");
+    write_file(root, "sub/setup.py", "import setuptools\n\"\"\"\n>>> 1\n1\n\"\"\"\n");
+    write_file(root, "tests/test_notes.txt", ">>> 2\n2\n");
+    write_file(root, "tests/other.txt", ">>> 2\n2\n");
+    write_file(root, "docs/test_x.txt", "nothing\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_int_equal(c.doctest_modules, 1);
+    static const char *const maybe[] = {"setup.py::setup", "pkg/mod.py::pkg.mod.f",
+                                        "tests/test_a.py::test_a.test_one",
+                                        "tests/test_notes.txt::test_notes.txt"};
+    for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
+        if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
+            fail_msg("%s should be covered", maybe[i]);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_a.py::test_one"), TMD_COLLECTED_YES);
+    static const char *const no[] = {"tests/other.txt::other.txt", "docs/test_x.txt::test_x.txt",
+                                     "pkg/plain.py::pkg.plain.g", "sub/setup.py::setup"};
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        if (tmd_collection_lookup(&c, no[i]) != TMD_COLLECTED_NO)
+            fail_msg("%s should not be collected", no[i]);
+    const char *stored[] = {"pkg/mod.py::pkg.mod.f", "tests/test_a.py::test_one",
+                            "tests/test_notes.txt::test_notes.txt"};
+    const char *unchanged[] = {"other.py"}, *changed[] = {"pkg/mod.py"};
+    const char *want[][3] = {{"setup.py", "tests/test_a.py", NULL}, {"pkg/mod.py", "setup.py", "tests/test_a.py"}};
+    for (int round = 0; round < 2; round++) {
+        char **fresh;
+        size_t n;
+        assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored, 3, round ? changed : unchanged, 1), 0);
+        assert_int_equal(n, round ? 3 : 2);
+        for (size_t i = 0; i < n; i++) {
+            assert_string_equal(fresh[i], want[round][i]);
+            free(fresh[i]);
+        }
+        free(fresh);
+    }
+    tmd_collection_free(&c);
+    /* without --doctest-modules only the text file's */
+    write_file(root, "pytest.ini", "[pytest]\n");
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_int_equal(tmd_collection_lookup(&c, "pkg/mod.py::pkg.mod.f"), TMD_COLLECTED_NO);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_notes.txt::test_notes.txt"), TMD_COLLECTED_MAYBE);
+    char **fresh;
+    size_t n;
+    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored, 2, NULL, 0), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(fresh[0], "tests/test_notes.txt");
+    free(fresh[0]);
+    free(fresh);
+    tmd_collection_free(&c);
+}
+
 /* New tests: exact IDs the database lacks; prefixes unless the stored IDs
  * are exactly the expected ones; uncertain names reported as their file. */
 static void new_tests_rules(void **state)
@@ -498,7 +562,7 @@ static void new_tests_rules(void **state)
                             "tests/gone.py::test_gone"};
     char **fresh;
     size_t n;
-    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored, 5), 0);
+    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored, 5, NULL, 0), 0);
     const char *want[] = {"tests/test_a.py"}; /* test_maybe's file covers test_new too */
     assert_int_equal(n, 1);
     assert_string_equal(fresh[0], want[0]);
@@ -520,7 +584,7 @@ static void new_tests_rules(void **state)
                "@pytest.mark.parametrize('d', [Decimal(1)])\n"
                "def test_obj_changed(d):\n    pass\n");
     assert_int_equal(tmd_collect_project(&c, root), 0);
-    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored, 5), 0);
+    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored, 5, NULL, 0), 0);
     assert_int_equal(n, 2);
     assert_string_equal(fresh[0], "tests/test_a.py::test_new");
     assert_string_equal(fresh[1], "tests/test_a.py::test_obj_changed");
@@ -558,14 +622,14 @@ static void also_files_and_uncertain_classes(void **state)
     char **fresh;
     size_t n;
     const char *none[] = {"integration/test_b.py::test_b", "integration/helper.py::test_helper"};
-    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, none, 2), 0);
+    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, none, 2, NULL, 0), 0);
     assert_int_equal(n, 1);
     assert_string_equal(fresh[0], "tests/test_a.py"); /* TestX may hold nothing */
     free(fresh[0]);
     free(fresh);
     const char *some[] = {"integration/test_b.py::test_b", "integration/helper.py::test_helper",
                           "tests/test_a.py::TestX::test_inherited"};
-    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, some, 3), 0);
+    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, some, 3, NULL, 0), 0);
     assert_int_equal(n, 1);
     assert_string_equal(fresh[0], "tests/test_a.py::TestX"); /* it holds tests: more may have come */
     free(fresh[0]);
@@ -636,6 +700,7 @@ int main(void)
         cmocka_unit_test(new_tests_rules),
         cmocka_unit_test(lone_cr_line_ends),
         cmocka_unit_test(line_continuations),
+        cmocka_unit_test(doctests),
         cmocka_unit_test(also_files_and_uncertain_classes),
         cmocka_unit_test(awkward_cases_against_pytest),
         cmocka_unit_test(conformance_projects),

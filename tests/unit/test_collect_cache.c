@@ -56,6 +56,7 @@ static void assert_same_collection(const tmd_collection *a, const tmd_collection
 {
     assert_int_equal(a->count, b->count);
     assert_int_equal(a->nfiles, b->nfiles);
+    assert_int_equal(a->doctest_modules, b->doctest_modules);
     if (a->inexact || b->inexact)
         assert_string_equal(a->inexact ? a->inexact : "(none)", b->inexact ? b->inexact : "(none)");
     for (size_t i = 0; i < a->count; i++) {

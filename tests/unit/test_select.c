@@ -541,6 +541,62 @@ static void test_select__collection_merges_with_stored_tests(void **state)
     }
 }
 
+/* Tests the static collection does not model (doctests, a plugin's YAML
+ * items) run while their file exists; a new doctest text file is new; a
+ * config the collection cannot follow leaves the selection undecided. */
+static void test_select__tests_the_collection_cannot_judge(void **state)
+{
+    (void)state;
+    make_project();
+    write_file("proj/test_notes.txt", ">>> 1 + 1\n2\n");
+    write_file("proj/test_new.txt", ">>> 2\n2\n");
+    write_file("proj/api.yaml", "- test: get\n");
+    sqlite3 *db = open_project_db();
+    assert_int_equal(sqlite3_exec(db,
+        "INSERT INTO test_execution VALUES (5, 1, 'test_notes.txt::test_notes.txt', 0, 1, 0);"
+        "INSERT INTO test_execution VALUES (6, 1, 'lib.py::lib.add', 0, 1, 0);"
+        "INSERT INTO test_execution VALUES (7, 1, 'gone.txt::gone.txt', 0, 1, 0);"
+        "INSERT INTO test_execution VALUES (8, 1, 'api.yaml::test_get', 0, 1, 0);"
+        "INSERT INTO test_execution VALUES (9, 1, 'test_lib.py::test_lib.helper', 0, 1, 0);",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    for (int no_cache = 1; no_cache >= 0; no_cache--) {
+        tmd_selection *sel = select_collected(no_cache);
+        static const char *const run[] = {"test_notes.txt::test_notes.txt", "lib.py::lib.add",
+                                          "api.yaml::test_get", "test_lib.py::test_lib.helper"};
+        for (size_t i = 0; i < sizeof run / sizeof *run; i++)
+            if (!verdict(sel, run[i])->exists || verdict(sel, run[i])->why != TMD_WHY_FAILED)
+                fail_msg("%s should run", run[i]);
+        assert_false(verdict(sel, "gone.txt::gone.txt")->exists);
+        const tmd_test_verdict *v = verdict(sel, "test_new.txt");
+        assert_true(v->why == TMD_WHY_NEW && v->exists && !v->known);
+        tmd_selection_free(sel);
+    }
+    /* with --doctest-modules the collector reads docstrings: lib.py has none */
+    write_file("proj/pytest.ini", "[pytest]\naddopts = --doctest-modules\n");
+    tmd_selection *sel = select_collected(1);
+    assert_false(verdict(sel, "lib.py::lib.add")->exists);
+    assert_true(verdict(sel, "test_lib.py::test_lib.helper")->exists == 0);
+    tmd_selection_free(sel);
+    write_file("proj/pytest.ini", "[pytest]\naddopts = --pyargs mypkg\n");
+    char root[300];
+    snprintf(root, sizeof root, "%s/proj", dir);
+    for (int no_cache = 1; no_cache >= 0; no_cache--) {
+        tmd_select_options o = TMD_SELECT_OPTIONS_INIT;
+        o.root = root;
+        o.env_check = 0;
+        o.collect = 1;
+        o.no_cache = no_cache;
+        char cache[320];
+        snprintf(cache, sizeof cache, "%s/cache", dir);
+        o.cache_dir = cache;
+        sel = NULL;
+        assert_int_equal(tmd_select_run(&sel, &o), TMD_EUNDECIDED);
+        assert_null(sel);
+        assert_non_null(strstr(tmd_error_message(), "--pyargs"));
+    }
+}
+
 /* Every collected test stored (and one stored test gone): no new test. */
 static void test_select__collection_of_known_tests_only(void **state)
 {
@@ -882,6 +938,7 @@ int main(void)
         cmocka_unit_test(test_select__precise_drops_the_dedent_quirk),
         cmocka_unit_test(test_select__null_fsha_is_changed),
         cmocka_unit_test(test_select__collection_merges_with_stored_tests),
+        cmocka_unit_test(test_select__tests_the_collection_cannot_judge),
         cmocka_unit_test(test_select__collection_of_known_tests_only),
         cmocka_unit_test(test_select__damaged_unlinked_row_fails_the_run),
         cmocka_unit_test(test_select__damaged_index_links_fall_back_to_the_database),
