@@ -6,12 +6,13 @@ Each round restores a project's base tree (a git repository), makes one to
 three edits: mutants.py's mutators (tokens, characters, blanks or runs of
 tokens; in source and test modules alike), a copy of a test under a new name,
 a file deleted, moved or copied (new test modules), bytes appended to a
-tracked non-Python file. It commits the edits or leaves them in the work tree
-(testmon's dedent path), and runs both selections on the project's recorded
-database, in some rounds with a few tests recorded as failed. pytest then
-collects the edited tree: every test the reference selects that pytest still
-collects, and every collected test the database has no record of, must be
-selected by tmdiff, directly or through a bare file path or a prefix, and a
+tracked non-Python file, doctests (a test*.txt file, a docstring example,
+--doctest-modules in the config). It commits the edits or leaves them in the
+work tree (testmon's dedent path), and runs both selections on the project's
+recorded database, in some rounds with a few tests recorded as failed. pytest
+then collects the edited tree: every test the reference selects that pytest
+still collects, and every collected test the database has no record of, must
+be selected by tmdiff, directly or through a bare file path or a prefix, and a
 module pytest fails to collect must be named when the reference selects a test
 in it. A missing one fails the run. Recorded tests tmdiff selects beyond the
 reference (files it could not fingerprint exactly) are counted.
@@ -60,7 +61,9 @@ def python_files(root):
 def edit(rng, root, files, others):
     """One edit of a random file; a description of it."""
     roll = rng.random()
-    if roll < 0.04 and others:  # a non-Python file testmon tracks: one block of its text
+    if roll < 0.03:
+        return doctest_edit(rng, root, files)
+    if roll < 0.06 and others:  # a non-Python file testmon tracks: one block of its text
         rel = rng.choice(others)
         with open(os.path.join(root, rel), "ab") as fh:
             fh.write(rng.choice([b"x", b"\n", b" ", b"\r\n#"]))
@@ -93,6 +96,36 @@ def edit(rng, root, files, others):
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(out)
     return "%s %s" % (mode, rel)
+
+
+def doctest_edit(rng, root, files):
+    """Doctests: a test*.txt file, a module docstring with an example, or
+    --doctest-modules in the config (the last section of each kit config)."""
+    kind = rng.choice(["text", "docstring", "config"])
+    if kind == "text":
+        rel = os.path.join(os.path.dirname(rng.choice(files)), "test_doc%d.txt" % rng.randrange(3))
+        with open(os.path.join(root, rel), "w") as fh:
+            fh.write(">>> 1 + 1\n%d\n" % rng.choice([2, 3]))
+        return "doctest file " + rel
+    if kind == "docstring":
+        rel = rng.choice(files)
+        path = os.path.join(root, rel)
+        if not os.path.exists(path):
+            return None
+        with open(path, encoding="utf-8", newline="") as fh:
+            src = fh.read()
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write('"""\n>>> 2 * 3\n%d\n"""\n' % rng.choice([6, 7]) + src)
+        return "doctest in " + rel
+    for name, line in (("pytest.ini", "addopts = --doctest-modules\n"),
+                       ("setup.cfg", "addopts = --doctest-modules\n"),
+                       ("pyproject.toml", 'addopts = "--doctest-modules"\n')):
+        path = os.path.join(root, name)
+        if os.path.exists(path):
+            with open(path, "a") as fh:
+                fh.write(line)
+            return "--doctest-modules in " + name
+    return None
 
 
 def renamed(rng, rel):
