@@ -168,8 +168,8 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The stable tests: known, still collected, not selected (with --shard,
- * not in this part either). Compared by name: a test stored twice must not
+/* The stable tests: known, still collected, not selected, not under a
+ * selected file or prefix (with --shard, not in this part either). Compared by name: a test stored twice must not
  * be deselected under the name of the copy that is selected. */
 static int print_deselect(const tmd_selection *sel, const char **ids, size_t nids, int nul)
 {
@@ -187,7 +187,8 @@ static int print_deselect(const tmd_selection *sel, const char **ids, size_t nid
     for (size_t i = 0; i < sel->ntests; i++) {
         const tmd_test_verdict *v = &sel->tests[i];
         const char *key = v->node_id;
-        if (v->known && v->exists && !bsearch(&key, mine, nids, sizeof *mine, cmp_str))
+        if (v->known && v->exists && !bsearch(&key, mine, nids, sizeof *mine, cmp_str) &&
+            !select_id_covered(mine, nids, key))
             stable[n++] = v->node_id;
     }
     print_list(stable, n, nul);

@@ -219,6 +219,35 @@ done:
     return rc;
 }
 
+/* Whether `ids` (sorted) holds exactly the first `len` bytes of `id`. */
+static int holds(const char *const *ids, size_t n, const char *id, size_t len)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strncmp(ids[mid], id, len);
+        if (!cmp && ids[mid][len])
+            cmp = 1;
+        if (!cmp)
+            return 1;
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+int select_id_covered(const char *const *ids, size_t n, const char *id)
+{
+    for (size_t j = strlen(id); j-- > 0;) {
+        int cut = (id[j] == ':' && j > 0 && id[j - 1] == ':') || id[j] == '[';
+        if (cut && holds(ids, n, id, id[j] == ':' ? j - 1 : j))
+            return 1;
+    }
+    return 0;
+}
+
 int select_node_ids(const char ***out, size_t *n, const tmd_selection *sel,
                     const select_options *opts)
 {
@@ -240,6 +269,19 @@ int select_node_ids(const char ***out, size_t *n, const tmd_selection *sel,
     for (size_t i = 0; i < count; i++)
         if (!w || strcmp(ids[w - 1], ids[i]))
             ids[w++] = ids[i];
+    unsigned char *covered = calloc(w ? w : 1, 1);
+    if (!covered) {
+        free(ids);
+        return cli_fail("select", "out of memory", NULL);
+    }
+    for (size_t i = 0; i < w; i++)
+        covered[i] = select_id_covered(ids, w, ids[i]);
+    count = w;
+    w = 0;
+    for (size_t i = 0; i < count; i++)
+        if (!covered[i])
+            ids[w++] = ids[i];
+    free(covered);
     if (opts && opts->shard_n > 0) {
         int rc = shard_filter(ids, &w, sel, opts);
         if (rc != EXIT_OK) {

@@ -375,6 +375,7 @@ struct namespace {
     size_t *slots;    /* hash index: 1 + position in v, 0 = empty */
     size_t nslots;    /* a power of two, at least twice n */
     int wildcard;     /* from x import * */
+    int dynamic;      /* a statement may bind test names at runtime */
 };
 
 static void ns_free(struct namespace *ns)
@@ -486,6 +487,37 @@ static int is_main_guard(const struct ctx *c, TSNode if_stmt)
     return memmem(t, len, "__name__", 8) && memmem(t, len, "__main__", 8);
 }
 
+/* Whether a module- or class-level statement may bind names pytest would
+ * collect at runtime: globals()[...] = ..., setattr(...), exec(...),
+ * TestX.test_y = ... (text matches stay on the safe side). */
+static int binds_at_runtime(const struct ctx *c, TSNode stmt)
+{
+    static const char *const calls[] = {"globals()", "locals()", "vars(", "setattr(", "exec(",
+                                        "__dict__", NULL};
+    size_t len;
+    const char *t = text(c, stmt, &len);
+    for (size_t i = 0; calls[i]; i++) {
+        size_t cl = strlen(calls[i]);
+        for (const char *at = t; (at = memmem(at, len - (size_t)(at - t), calls[i], cl)); at++)
+            if (at == t || !(isalnum((unsigned char)at[-1]) || at[-1] == '_')) /* not my_vars( */
+                return 1;
+    }
+    uint32_t n = ts_node_named_child_count(stmt);
+    for (uint32_t k = 0; k < n; k++) {
+        TSNode e = ts_node_named_child(stmt, k);
+        for (; is(e, "assignment") || is(e, "augmented_assignment"); e = field(e, right)) {
+            TSNode left = field(e, left);
+            if (!is(left, "attribute"))
+                continue;
+            const char *a = text(c, field(left, attribute), &len);
+            if (pytest_name_matches(&c->cfg->python_functions, a, len) ||
+                pytest_name_matches(&c->cfg->python_classes, a, len))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* Reads the bindings of a module or class body (one level; compound
  * statements' blocks are walked with an explicit stack, bindings there being
  * conditional). */
@@ -511,6 +543,7 @@ static int read_namespace(const struct ctx *c, struct namespace *ns, TSNode body
                 rc = ns_bind(ns, nm, len, is(def, "class_definition") ? B_CLASS : B_FUNC, s,
                              it.conditional, 0);
             } else if (!strcmp(type, "expression_statement")) {
+                ns->dynamic |= binds_at_runtime(c, s);
                 uint32_t m = ts_node_named_child_count(s);
                 for (uint32_t k = 0; k < m && !rc; k++) {
                     TSNode e = ts_node_named_child(s, k);
@@ -718,6 +751,7 @@ static int class_members(const struct ctx *c, struct namespace *members, TSNode 
     for (int i = 0; i < nchain; i++) {
         struct namespace one = {0};
         int rc = read_namespace(c, &one, field(chain[i], body));
+        members->dynamic |= one.dynamic; /* a base's runtime names are inherited */
         for (size_t k = 0; k < one.n && !rc; k++)
             if (!ns_find(members, one.v[k].name, one.v[k].len))
                 rc = ns_bind(members, one.v[k].name, one.v[k].len, one.v[k].kind, one.v[k].stmt,
@@ -830,7 +864,7 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
             rc = add(c, prefix.data, TMD_COLLECT_PREFIX, "class nesting too deep", NULL);
         } else if (dunder_test(c, &members) == 1) {
             /* __test__ = False: not collected */
-        } else if (dunder_test(c, &members) < 0 || members.wildcard) {
+        } else if (dunder_test(c, &members) < 0 || members.wildcard || members.dynamic) {
             rc = add(c, prefix.data, TMD_COLLECT_PREFIX, "__test__ set at runtime", NULL);
         } else if (unittest) {
             tmd_buf_puts(&prefix, "::");
@@ -1050,8 +1084,9 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         if (is(top[i], "import_from_statement") && text_is(&c, field(top[i], module_name), "unittest"))
             c.unittest_names = 1;
     free(top);
-    if (ns.wildcard) {
-        rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX, "wildcard import", NULL);
+    if (ns.wildcard || ns.dynamic) {
+        rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX,
+                           ns.wildcard ? "wildcard import" : "names bound at runtime", NULL);
         if (rc)
             goto done;
     }

@@ -251,6 +251,30 @@ def case_python_exe_and_undecided(tm, shared, tmp):
     print("undecided: no database, all %d tests ran" % n)
 
 
+def case_runtime_names_and_doctests(tm, shared, tmp):
+    """Tests bound at runtime (globals()) and a doctest text file: the stored
+    failing one runs, once (under its file), and the new ones run too."""
+    root = os.path.join(tmp, "runtime")
+    build_tree(os.path.join(shared, "conformance", "projects", "invoicing"), None, root)
+    with open(os.path.join(root, "tests", "test_dyn.py"), "w") as fh:
+        fh.write('for i in range(2):\n    globals()["test_g%d" % i] = lambda: None\n')
+    with open(os.path.join(root, "tests", "test_notes.txt"), "w") as fh:
+        fh.write(">>> 1 + 1\n2\n")
+    db = sqlite3.connect(os.path.join(root, ".testmondata"))
+    db.execute("INSERT INTO test_execution (environment_id, test_name, duration, failed, forced) "
+               "SELECT environment_id, 'tests/test_dyn.py::test_g0', 0.1, 1, 0 FROM test_execution LIMIT 1")
+    db.commit()
+    db.close()
+    sel = selected_ids(tm, root)
+    p, ran = run_ids(tm, root)
+    check_same(sel, ran, "runtime_names_and_doctests")
+    for want in ("tests/test_dyn.py::test_g0", "tests/test_dyn.py::test_g1",
+                 "tests/test_notes.txt::test_notes.txt"):
+        if want not in ran:
+            raise AssertionError("runtime_names_and_doctests: %s did not run (selected %r)" % (want, sel))
+    print("runtime_names_and_doctests: %d IDs selected, %d tests ran once each" % (len(sel), len(ran)))
+
+
 KIT_ENV = ["attr", "attrs", "attrs-22.2.0.dist-info", "coverage", "coverage-6.5.0.egg-info",
            "iniconfig", "iniconfig-1.1.1.egg-info", "packaging", "packaging-23.0.dist-info",
            "pluggy", "pluggy-1.0.0+repack.egg-info", "pytest", "_pytest", "pytest-7.2.1.dist-info",
@@ -304,6 +328,7 @@ def main():
     for name, fn in [("select_then_run", case_select_then_run), ("nothing_to_run", case_nothing_to_run),
                      ("shards", case_shards), ("ten_thousand", case_ten_thousand),
                      ("python_exe_and_undecided", case_python_exe_and_undecided),
+                     ("runtime_names_and_doctests", case_runtime_names_and_doctests),
                      ("env_check_matches_kit", case_env_check_matches_kit)]:
         if only and only != name:
             continue

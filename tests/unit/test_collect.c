@@ -475,6 +475,32 @@ static void line_continuations(void **state)
     tmd_collection_free(&c);
 }
 
+/* Names bound at runtime (IDs from Debian's pytest): the module or class is
+ * a PREFIX; setattr inside a test body binds nothing pytest collects. */
+static void names_bound_at_runtime(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/runtime", tmpdir);
+    write_file(root, "tests/test_globals.py", "for i in range(2):\n    globals()['test_g%d' % i] = lambda: None\n");
+    write_file(root, "tests/test_setattr.py", "class TestS:\n    pass\nsetattr(TestS, 'test_set', lambda self: None)\n");
+    write_file(root, "tests/test_classattr.py", "class TestA:\n    pass\nTestA.test_added = lambda self: None\n");
+    write_file(root, "tests/test_inclass.py", "class TestI:\n    locals()['test_l'] = lambda self: None\n");
+    write_file(root, "tests/test_plain.py", "def test_p(monkeypatch):\n    monkeypatch.setattr('os.sep', '/')\n"
+                                            "settings = object()\nDEBUG = settings.__class__\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const char *const maybe[] = {"tests/test_globals.py::test_g0", "tests/test_setattr.py::TestS::test_set",
+                                        "tests/test_classattr.py::TestA::test_added",
+                                        "tests/test_inclass.py::TestI::test_l"};
+    for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
+        if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
+            fail_msg("%s should be covered", maybe[i]);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_plain.py::test_p"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_plain.py::test_q"), TMD_COLLECTED_NO);
+    tmd_collection_free(&c);
+}
+
 /* Doctests (IDs from Debian's pytest on this tree): test*.txt files always,
  * every module's docstrings with --doctest-modules. New ones are the bare
  * file; a module's stored doctests stand while its bytes are as recorded. */
@@ -700,6 +726,7 @@ int main(void)
         cmocka_unit_test(new_tests_rules),
         cmocka_unit_test(lone_cr_line_ends),
         cmocka_unit_test(line_continuations),
+        cmocka_unit_test(names_bound_at_runtime),
         cmocka_unit_test(doctests),
         cmocka_unit_test(also_files_and_uncertain_classes),
         cmocka_unit_test(awkward_cases_against_pytest),
