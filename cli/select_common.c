@@ -248,6 +248,33 @@ int select_id_covered(const char *const *ids, size_t n, const char *id)
     return 0;
 }
 
+/* Drops from `ids` (sorted, distinct) every ID a bare file or prefix among
+ * them stands for, in one pass: the IDs between a string and one it is a
+ * prefix of all start with it, so the candidates form a stack. */
+static int drop_covered(const char **ids, size_t *n)
+{
+    size_t *stack = malloc((*n ? *n : 1) * sizeof *stack), depth = 0, w = 0;
+    if (!stack)
+        return -1;
+    for (size_t i = 0; i < *n; i++) {
+        const char *id = ids[i];
+        while (depth && strncmp(ids[stack[depth - 1]], id, strlen(ids[stack[depth - 1]])))
+            depth--;
+        int covered = 0;
+        for (size_t k = 0; k < depth && !covered; k++) {
+            const char *rest = id + strlen(ids[stack[k]]);
+            covered = rest[0] == '[' || (rest[0] == ':' && rest[1] == ':');
+        }
+        if (!covered) {
+            stack[depth++] = w;
+            ids[w++] = id;
+        }
+    }
+    free(stack);
+    *n = w;
+    return 0;
+}
+
 int select_node_ids(const char ***out, size_t *n, const tmd_selection *sel,
                     const select_options *opts)
 {
@@ -269,19 +296,10 @@ int select_node_ids(const char ***out, size_t *n, const tmd_selection *sel,
     for (size_t i = 0; i < count; i++)
         if (!w || strcmp(ids[w - 1], ids[i]))
             ids[w++] = ids[i];
-    unsigned char *covered = calloc(w ? w : 1, 1);
-    if (!covered) {
+    if (drop_covered(ids, &w) != 0) {
         free(ids);
         return cli_fail("select", "out of memory", NULL);
     }
-    for (size_t i = 0; i < w; i++)
-        covered[i] = select_id_covered(ids, w, ids[i]);
-    count = w;
-    w = 0;
-    for (size_t i = 0; i < count; i++)
-        if (!covered[i])
-            ids[w++] = ids[i];
-    free(covered);
     if (opts && opts->shard_n > 0) {
         int rc = shard_filter(ids, &w, sel, opts);
         if (rc != EXIT_OK) {

@@ -492,8 +492,8 @@ static int keep_unlisted_tests(run *r, const tmd_collection *col)
     size_t cap = 0;
     for (size_t i = 0; i < r->sel->ntests; i++) {
         tmd_test_verdict *v = &r->sel->tests[i];
-        const char *sep = strstr(v->node_id, "::");
-        if (v->exists || !sep)
+        const char *sep = v->exists ? NULL : strstr(v->node_id, "::");
+        if (!sep)
             continue;
         size_t hl = (size_t)(sep - v->node_id);
         int python = hl > 3 && !strncmp(sep - 3, ".py", 3);
