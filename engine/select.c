@@ -535,9 +535,8 @@ static int apply_collection(run *r)
                        r->opts->root, col->inexact);
         goto done;
     }
-    if (select_mark_existing(sel->tests, sel->ntests, col))
-        goto done;
-    if ((rc = keep_unlisted_tests(r, col)) != TMD_OK)
+    int all_known = select_mark_existing(sel->tests, sel->ntests, col);
+    if ((rc = keep_unlisted_tests(r, col)) != TMD_OK || all_known)
         goto done;
     if (!(stored = malloc((sel->ntests ? sel->ntests : 1) * sizeof *stored)) ||
         !(changed = malloc((sel->nfiles ? sel->nfiles : 1) * sizeof *changed))) {

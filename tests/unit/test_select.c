@@ -572,6 +572,14 @@ static void test_select__tests_the_collection_cannot_judge(void **state)
         assert_true(v->why == TMD_WHY_NEW && v->exists && !v->known);
         tmd_selection_free(sel);
     }
+    /* every collected test stored: the YAML test still runs */
+    assert_int_equal(sh("rm '%s/proj/test_notes.txt' '%s/proj/test_new.txt'", dir, dir), 0);
+    for (int no_cache = 1; no_cache >= 0; no_cache--) {
+        tmd_selection *sel = select_collected(no_cache);
+        assert_true(verdict(sel, "api.yaml::test_get")->exists);
+        assert_false(verdict(sel, "test_notes.txt::test_notes.txt")->exists);
+        tmd_selection_free(sel);
+    }
     /* with --doctest-modules the collector reads docstrings: lib.py has none */
     write_file("proj/pytest.ini", "[pytest]\naddopts = --doctest-modules\n");
     tmd_selection *sel = select_collected(1);
