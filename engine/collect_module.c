@@ -1046,6 +1046,24 @@ static int scope_listed(const strvec *dirs, const char *relpath)
     return 0;
 }
 
+/* Whether the module sets __test__ to anything but False: `__test__ = True`
+ * makes pytest collect a class or function whatever its name (nose style). */
+static int sets_test_true(const char *src, size_t len)
+{
+    for (const char *at = src; (at = memmem(at, len - (size_t)(at - src), "__test__", 8)); at += 8) {
+        const char *p = at + 8, *end = src + len;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p >= end || *p != '=' || (p + 1 < end && p[1] == '='))
+            continue; /* read, not set */
+        for (p++; p < end && (*p == ' ' || *p == '\t');)
+            p++;
+        if (end - p < 5 || memcmp(p, "False", 5))
+            return 1;
+    }
+    return 0;
+}
+
 int collect_module(item_list *out, const char *relpath, const char *src, size_t len,
                    const pytest_config *cfg, const collect_facts *facts)
 {
@@ -1084,9 +1102,10 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         if (is(top[i], "import_from_statement") && text_is(&c, field(top[i], module_name), "unittest"))
             c.unittest_names = 1;
     free(top);
-    if (ns.wildcard || ns.dynamic) {
+    if (ns.wildcard || ns.dynamic || sets_test_true(src, len)) {
         rc = item_list_add(out, relpath, strlen(relpath), TMD_COLLECT_PREFIX,
-                           ns.wildcard ? "wildcard import" : "names bound at runtime", NULL);
+                           ns.wildcard ? "wildcard import" : ns.dynamic ? "names bound at runtime"
+                                                                        : "__test__ set", NULL);
         if (rc)
             goto done;
     }

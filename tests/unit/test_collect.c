@@ -475,8 +475,9 @@ static void line_continuations(void **state)
     tmd_collection_free(&c);
 }
 
-/* Names bound at runtime (IDs from Debian's pytest): the module or class is
- * a PREFIX; setattr inside a test body binds nothing pytest collects. */
+/* Names bound at runtime and nose's __test__ = True (IDs from Debian's
+ * pytest): the module or class is a PREFIX; setattr inside a test body binds
+ * nothing pytest collects. */
 static void names_bound_at_runtime(void **state)
 {
     (void)state;
@@ -487,17 +488,23 @@ static void names_bound_at_runtime(void **state)
     write_file(root, "tests/test_classattr.py", "class TestA:\n    pass\nTestA.test_added = lambda self: None\n");
     write_file(root, "tests/test_inclass.py", "class TestI:\n    locals()['test_l'] = lambda self: None\n");
     write_file(root, "tests/test_plain.py", "def test_p(monkeypatch):\n    monkeypatch.setattr('os.sep', '/')\n"
-                                            "settings = object()\nDEBUG = settings.__class__\n");
+                                            "settings = object()\nDEBUG = settings.__class__\n"
+                                            "class TestOff:\n    __test__ = False\n    def test_o(self):\n        pass\n");
+    /* nose style: __test__ = True collects whatever the name */
+    write_file(root, "tests/test_nose.py", "class Checks:\n    __test__ = True\n    def test_a(self):\n        pass\n"
+                                           "def check_b():\n    pass\ncheck_b.__test__ = True\n");
     tmd_collection c;
     assert_int_equal(tmd_collect_project(&c, root), 0);
     static const char *const maybe[] = {"tests/test_globals.py::test_g0", "tests/test_setattr.py::TestS::test_set",
                                         "tests/test_classattr.py::TestA::test_added",
-                                        "tests/test_inclass.py::TestI::test_l"};
+                                        "tests/test_inclass.py::TestI::test_l", "tests/test_nose.py::Checks::test_a",
+                                        "tests/test_nose.py::check_b"};
     for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
         if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
             fail_msg("%s should be covered", maybe[i]);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_plain.py::test_p"), TMD_COLLECTED_YES);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_plain.py::test_q"), TMD_COLLECTED_NO);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_plain.py::TestOff::test_o"), TMD_COLLECTED_NO);
     tmd_collection_free(&c);
 }
 
