@@ -866,6 +866,9 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
             /* __test__ = False: not collected */
         } else if (dunder_test(c, &members) < 0 || members.wildcard || members.dynamic) {
             rc = add(c, prefix.data, TMD_COLLECT_PREFIX, "__test__ set at runtime", NULL);
+        } else if (has_member(&members, "__init_subclass__")) {
+            /* a base's hook may add test methods to this class */
+            rc = add(c, prefix.data, TMD_COLLECT_PREFIX, "__init_subclass__", NULL);
         } else if (unittest) {
             tmd_buf_puts(&prefix, "::");
             rc = prefix.oom ? TMD_ENOMEM : unittest_items(c, prefix.data, &members);

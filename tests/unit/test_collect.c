@@ -490,6 +490,9 @@ static void names_bound_at_runtime(void **state)
     write_file(root, "tests/test_plain.py", "def test_p(monkeypatch):\n    monkeypatch.setattr('os.sep', '/')\n"
                                             "settings = object()\nDEBUG = settings.__class__\n"
                                             "class TestOff:\n    __test__ = False\n    def test_o(self):\n        pass\n");
+    write_file(root, "tests/test_subclass.py", "class Base:\n    def __init_subclass__(cls):\n"
+                                               "        cls.test_sub = lambda self: None\n"
+                                               "class TestSub(Base):\n    pass\n");
     /* nose style: __test__ = True collects whatever the name */
     write_file(root, "tests/test_nose.py", "class Checks:\n    __test__ = True\n    def test_a(self):\n        pass\n"
                                            "def check_b():\n    pass\ncheck_b.__test__ = True\n");
@@ -498,7 +501,7 @@ static void names_bound_at_runtime(void **state)
     static const char *const maybe[] = {"tests/test_globals.py::test_g0", "tests/test_setattr.py::TestS::test_set",
                                         "tests/test_classattr.py::TestA::test_added",
                                         "tests/test_inclass.py::TestI::test_l", "tests/test_nose.py::Checks::test_a",
-                                        "tests/test_nose.py::check_b"};
+                                        "tests/test_nose.py::check_b", "tests/test_subclass.py::TestSub::test_sub"};
     for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
         if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
             fail_msg("%s should be covered", maybe[i]);
