@@ -169,8 +169,9 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The stable tests: known, still collected, not selected, not under a
- * selected file or prefix (with --shard, not in this part either). Compared by name: a test stored twice must not
- * be deselected under the name of the copy that is selected. */
+ * selected file or prefix (with --shard, not in this part either). Compared
+ * by name: a test stored twice must not be deselected under the name of the
+ * copy that is selected. */
 static int print_deselect(const tmd_selection *sel, const char **ids, size_t nids, int nul)
 {
     if (sel->everything)

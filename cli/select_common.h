@@ -50,12 +50,12 @@ int select_compute(tmd_selection **out, const select_options *opts);
 /* Node IDs to hand to pytest: the selected tests that exist (when
  * sel->everything that is every known test still collected plus the new
  * ones), sorted, without duplicates or IDs a bare file or prefix among them
- * stands for (pytest would run those twice), restricted to opts' --shard part if
- * given. *out is an array of pointers into `sel` (free() the array only).
- * Returns EXIT_OK or EXIT_UNDECIDED after printing why. */
-/* Whether a bare file or prefix among `ids` (sorted) stands for `id`. */
-int select_id_covered(const char *const *ids, size_t n, const char *id);
+ * stands for (pytest would run those twice), restricted to opts' --shard
+ * part if given. *out is an array of pointers into `sel` (free() the array
+ * only). Returns EXIT_OK or EXIT_UNDECIDED after printing why. */
 int select_node_ids(const char ***out, size_t *n, const tmd_selection *sel,
                     const select_options *opts);
+/* Whether a bare file or prefix among `ids` (sorted) stands for `id`. */
+int select_id_covered(const char *const *ids, size_t n, const char *id);
 
 #endif

@@ -461,9 +461,9 @@ static int add_start(struct walk *w, const char *rel)
     else if (S_ISREG(st.st_mode)) {
         size_t pl = strlen(p);
         rc = ancestor_conftests(w, p);
-        /* a text file named explicitly is collected for its doctests */
-        if (!rc && ((pl > 3 && !strcmp(p + pl - 3, ".py")) || (pl > 4 && !strcmp(p + pl - 4, ".txt")) ||
-                    (pl > 4 && !strcmp(p + pl - 4, ".rst"))))
+        /* a .txt or .rst named explicitly is collected for its doctests */
+        const char *ext = pl > 4 ? p + pl - 4 : "";
+        if (!rc && ((pl > 3 && !strcmp(p + pl - 3, ".py")) || !strcmp(ext, ".txt") || !strcmp(ext, ".rst")))
             rc = strvec_push(&w->files, p);
     }
     free(abs);
@@ -618,8 +618,7 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
         reuse.files = collect_files_open(cache, &digests, w.conftests.n, w.files.n);
     int conftest_unreadable = 0;
     rc = collect_parse_all(&items, &facts, &conftest_unreadable, rootabs, &w.conftests, &w.files,
-                           &w.doctest_only,
-                           &cfg, keyed ? &reuse : NULL);
+                           &w.doctest_only, &cfg, keyed ? &reuse : NULL);
     collect_files_free(reuse.files);
     keyed &= !reuse.changed; /* a file changed while it was read: no key fits */
     if (conftest_unreadable)

@@ -865,7 +865,8 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
         } else if (dunder_test(c, &members) == 1) {
             /* __test__ = False: not collected */
         } else if (dunder_test(c, &members) < 0 || members.wildcard || members.dynamic) {
-            rc = add(c, prefix.data, TMD_COLLECT_PREFIX, "__test__ set at runtime", NULL);
+            rc = add(c, prefix.data, TMD_COLLECT_PREFIX,
+                     members.dynamic ? "names bound at runtime" : "__test__ set at runtime", NULL);
         } else if (has_member(&members, "__init_subclass__")) {
             /* a base's hook may add test methods to this class */
             rc = add(c, prefix.data, TMD_COLLECT_PREFIX, "__init_subclass__", NULL);

@@ -475,6 +475,28 @@ static void line_continuations(void **state)
     tmd_collection_free(&c);
 }
 
+/* ini usefixtures (IDs from Debian's pytest): a parametrized fixture there
+ * parametrizes every test; a plain one changes no ID. */
+static void ini_usefixtures(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/inifixtures", tmpdir);
+    write_file(root, "tests/conftest.py", "import pytest\n@pytest.fixture(params=[1, 2])\ndef pf(request):\n"
+                                          "    return request.param\n@pytest.fixture\ndef plain():\n    return 0\n");
+    write_file(root, "tests/test_u.py", "def test_u():\n    pass\n");
+    write_file(root, "pytest.ini", "[pytest]\nusefixtures = pf\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_u.py::test_u[1]"), TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+    write_file(root, "pytest.ini", "[pytest]\nusefixtures = plain\n");
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_u.py::test_u"), TMD_COLLECTED_YES);
+    tmd_collection_free(&c);
+}
+
 /* Names bound at runtime and nose's __test__ = True (IDs from Debian's
  * pytest): the module or class is a PREFIX; setattr inside a test body binds
  * nothing pytest collects. */
@@ -736,6 +758,7 @@ int main(void)
         cmocka_unit_test(new_tests_rules),
         cmocka_unit_test(lone_cr_line_ends),
         cmocka_unit_test(line_continuations),
+        cmocka_unit_test(ini_usefixtures),
         cmocka_unit_test(names_bound_at_runtime),
         cmocka_unit_test(doctests),
         cmocka_unit_test(also_files_and_uncertain_classes),
