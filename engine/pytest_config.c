@@ -274,19 +274,34 @@ static int ini_read(struct ini_section *out, char *text, const char *want)
 
 /* ---- pyproject.toml: [tool.pytest.ini_options] ------------------------------ */
 
-/* A TOML string at *p ("basic" or 'literal'); advances *p. NULL if not one. */
+/* Past spaces, tabs and line ends. */
+static const char *toml_skip_blanks(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    return s;
+}
+
+/* A TOML string at *p (basic or literal, single- or multi-line), advancing
+ * *p past it; NULL for what it does not read (\uXXXX escapes, ...). */
 static char *toml_string(const char **p)
 {
     const char *s = *p;
     char q = *s;
     if (q != '"' && q != '\'')
         return NULL;
-    if (s[1] == q && s[2] == q)
-        return NULL; /* multi-line strings: not supported here */
+    /* multi-line: """...""" or '''...''', a newline right after the opening dropped */
+    int multi = s[1] == q && s[2] == q;
     tmd_buf b = TMD_BUF_INIT;
     tmd_buf_puts(&b, "");
-    s++;
-    while (*s && *s != q && *s != '\n') {
+    s += multi ? 3 : 1;
+    if (multi && (*s == '\n' || (s[0] == '\r' && s[1] == '\n')))
+        s += *s == '\r' ? 2 : 1;
+    while (*s && (multi ? !(s[0] == q && s[1] == q && s[2] == q) : *s != q && *s != '\n')) {
+        if (multi && q == '"' && s[0] == '\\' && s[1 + strspn(s + 1, " \t\r")] == '\n') {
+            s = toml_skip_blanks(s + 1); /* a line-ending backslash joins the lines */
+            continue;
+        }
         if (q == '"' && *s == '\\') {
             s++;
             switch (*s) {
@@ -306,7 +321,7 @@ static char *toml_string(const char **p)
         tmd_buf_free(&b);
         return NULL;
     }
-    *p = s + 1;
+    *p = s + (multi ? 3 : 1);
     return tmd_buf_detach(&b, NULL);
 }
 
@@ -464,7 +479,8 @@ static int get_args(strvec *out, const struct ini_section *s, const char *key,
                 return TMD_ENOMEM;
         return 0;
     }
-    return pytest_shlex_split(out, v->text);
+    /* a value toml_read could not read (the config is marked inexact) */
+    return v->text ? pytest_shlex_split(out, v->text) : 0;
 }
 
 /* addopts: the options that change which tests are collected. */

@@ -726,6 +726,24 @@ static void config_files(void **state)
     assert_string_equal(c.items[0].nodeid, "spec_a.py::it_one");
     assert_string_equal(c.items[1].nodeid, "spec_a.py::should_x");
     tmd_collection_free(&c);
+    /* multi-line strings (a crash before: the value was left unread) and a
+     * value tmdiff does not read (marked, not a crash) */
+    write_file(root, "pyproject.toml",
+               "[project]\ndescription = \"\"\"two\nlines\"\"\"\n[tool.pytest.ini_options]\n"
+               "addopts = \"\"\"\n  -ra\n  --doctest-modules\n\"\"\"\n"
+               "python_functions = \"\"\"it_ \\\n    should_\"\"\"\n"
+               "python_files = '''spec_*.py'''\n");
+    assert_int_equal(pytest_config_load(&cfg, root), 0);
+    assert_null(cfg.inexact);
+    assert_int_equal(cfg.doctest_modules, 1);
+    assert_int_equal(cfg.python_functions.n, 2);
+    assert_string_equal(cfg.python_functions.v[1], "should_");
+    assert_string_equal(cfg.python_files.v[0], "spec_*.py");
+    pytest_config_free(&cfg);
+    write_file(root, "pyproject.toml", "[tool.pytest.ini_options]\naddopts = \"\\u002dq\"\n");
+    assert_int_equal(pytest_config_load(&cfg, root), 0);
+    assert_non_null(cfg.inexact);
+    pytest_config_free(&cfg);
     /* pytest.ini wins even without a [pytest] section: defaults */
     write_file(root, "pytest.ini", "# empty\n");
     assert_int_equal(pytest_config_load(&cfg, root), 0);
