@@ -754,20 +754,9 @@ static int is_doctest_name(const char *rel, size_t rlen, const char *stored)
     return memchr(name, '.', n) || (n == blen && !strncmp(name, base, n));
 }
 
-static int listed_sorted(const char *const *v, size_t n, const char *s)
+int tmd_collection_lists_file(const tmd_collection *c, const char *rel)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = strcmp(v[mid], s);
-        if (!cmp)
-            return 1;
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
+    return sorted_contains((const char *const *)c->files, c->nfiles, rel);
 }
 
 int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collection *c,
@@ -830,7 +819,7 @@ int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collectio
         if (it->nexpect && under == it->nexpect && matched == it->nexpect)
             continue; /* the database holds exactly the IDs the values give */
         /* docstrings as recorded give the doctests recorded */
-        if (doctests && changed && !listed_sorted(changed, nchanged, it->nodeid))
+        if (doctests && changed && !sorted_contains(changed, nchanged, it->nodeid))
             continue;
         if (under == 0 && !surely_exists(it->why)) {
             const char *sep = strstr(it->nodeid, "::");

@@ -21,6 +21,7 @@ int strvec_push(strvec *s, const char *str);          /* copies str */
 int strvec_push_n(strvec *s, const char *str, size_t n);
 int strvec_contains(const strvec *s, const char *str);
 int strvec_remove(strvec *s, const char *str); /* 1: found (order not kept) */
+int sorted_contains(const char *const *v, size_t n, const char *str); /* v in strcmp order */
 void strvec_free(strvec *s);
 
 /* ---- pytest_config.c ---------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include "collect_internal.h"
 #include "parse_arena.h"
 #include "parse_guard.h"
+#include "dump_common.h"
 #include "dump_symbols.h"
 #include "error.h"
 #include "pyliteral.h"
@@ -117,22 +118,10 @@ typedef enum deco_kind {
     DECO_UNKNOWN,     /* anything else: may wrap, replace or parametrize */
 } deco_kind;
 
-/* A decorator's expression: its first named child that is not a comment or
- * a backslash continuation (`@\` + newline + `pytest.fixture` is valid). */
-static TSNode decorator_expression(TSNode decorator)
-{
-    uint32_t n = ts_node_named_child_count(decorator);
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode e = ts_node_named_child(decorator, i);
-        if (!ts_node_is_extra(e))
-            return e;
-    }
-    return (TSNode){{0}, NULL, NULL};
-}
-
 static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNode *call_args)
 {
-    TSNode expr = decorator_expression(decorator);
+    /* past comments and backslash continuations: `@\` + newline + `pytest.fixture` */
+    TSNode expr = dump_first_named(decorator);
     *call_args = (TSNode){{0}, NULL, NULL};
     if (ts_node_is_null(expr))
         return DECO_UNKNOWN;

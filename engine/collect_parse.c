@@ -111,20 +111,8 @@ static int is_python(const char *rel)
  * not a doctest text file). */
 static int is_test_module(const job *j, const char *rel)
 {
-    if (!is_python(rel))
-        return 0;
-    size_t lo = 0, hi = j->doctest_only->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = strcmp(j->doctest_only->v[mid], rel);
-        if (!cmp)
-            return 0;
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 1;
+    return is_python(rel) &&
+           !sorted_contains((const char *const *)j->doctest_only->v, j->doctest_only->n, rel);
 }
 
 static int fixtures_of(job *j, size_t unit)

@@ -47,6 +47,16 @@ int strvec_contains(const strvec *s, const char *str)
     return 0;
 }
 
+static int cmp_str_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int sorted_contains(const char *const *v, size_t n, const char *str)
+{
+    return n && bsearch(&str, v, n, sizeof *v, cmp_str_ptr) != NULL;
+}
+
 int strvec_remove(strvec *s, const char *str)
 {
     for (size_t i = 0; i < s->n; i++)

@@ -465,22 +465,6 @@ static int home_exists(run *r, const char *node_id, char **home, size_t *cap)
     return present;
 }
 
-static int lists_file(const tmd_collection *col, const char *rel)
-{
-    size_t lo = 0, hi = col->nfiles;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = strcmp(col->files[mid], rel);
-        if (!cmp)
-            return 1;
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
-}
-
 /* Stored tests the static collection does not model keep running while
  * their file exists: items of a file it does not collect that is not Python
  * (a plugin's YAML tests, a doctest text file named on pytest's command
@@ -506,7 +490,7 @@ static int keep_unlisted_tests(run *r, const tmd_collection *col)
             return oom("selection");
         }
         /* with --doctest-modules the collector read the module's docstrings */
-        if (present && !(doctest && col->doctest_modules && lists_file(col, home)))
+        if (present && !(doctest && col->doctest_modules && tmd_collection_lists_file(col, home)))
             v->exists = 1;
     }
     free(home);

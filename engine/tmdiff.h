@@ -343,6 +343,9 @@ enum { TMD_COLLECTED_NO = 0, TMD_COLLECTED_YES = 1, TMD_COLLECTED_MAYBE = 2 };
  * PREFIX item), NO (its file is not collected or does not define it). */
 int tmd_collection_lookup(const tmd_collection *c, const char *nodeid);
 
+/* Whether pytest collects the file `rel` (relative to the root). */
+int tmd_collection_lists_file(const tmd_collection *c, const char *rel);
+
 /* Rule 5: the collected IDs the database does not know, given the stored
  * test names (any order). A PREFIX item is reported (as the prefix) unless
  * the stored names provably cover every test it stands for: when its
