@@ -135,6 +135,17 @@ int collect_item_cmp(const void *a, const void *b);
 int collect_module(item_list *out, const char *relpath, const char *src, size_t len,
                    const pytest_config *cfg, const collect_facts *facts);
 
+/* ---- collect_runtime.c ------------------------------------------------------ */
+
+/* Whether code text calls what can bind module or class names at runtime:
+ * globals(), locals(), vars(, setattr(, exec(, __dict__. */
+int runtime_binding_text(const char *t, size_t len);
+/* Whether the module's import-time code (all but function bodies) uses a
+ * function of the module that binds names at runtime (runtime_binding_text
+ * or sys.modules in its body, or a use of such a function), or hands
+ * __name__ to a call: 1 yes, 0 no, TMD_ENOMEM. */
+int module_binds_through_calls(const char *src, size_t len, TSNode root);
+
 /* A 128-bit digest (collect_cache.c). */
 typedef struct collect_key {
     unsigned char bytes[16];

@@ -481,16 +481,10 @@ static int is_main_guard(const struct ctx *c, TSNode if_stmt)
  * TestX.test_y = ... (text matches stay on the safe side). */
 static int binds_at_runtime(const struct ctx *c, TSNode stmt)
 {
-    static const char *const calls[] = {"globals()", "locals()", "vars(", "setattr(", "exec(",
-                                        "__dict__", NULL};
     size_t len;
     const char *t = text(c, stmt, &len);
-    for (size_t i = 0; calls[i]; i++) {
-        size_t cl = strlen(calls[i]);
-        for (const char *at = t; (at = memmem(at, len - (size_t)(at - t), calls[i], cl)); at++)
-            if (at == t || !(isalnum((unsigned char)at[-1]) || at[-1] == '_')) /* not my_vars( */
-                return 1;
-    }
+    if (runtime_binding_text(t, len))
+        return 1;
     uint32_t n = ts_node_named_child_count(stmt);
     for (uint32_t k = 0; k < n; k++) {
         TSNode e = ts_node_named_child(stmt, k);
@@ -1084,6 +1078,11 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc};
     struct namespace ns = {0};
     rc = read_namespace(&c, &ns, root);
+    if (!rc && !ns.dynamic) {
+        rc = module_binds_through_calls(src, len, root);
+        ns.dynamic = rc == 1;
+        rc = rc == 1 ? 0 : rc;
+    }
     if (!rc)
         rc = module_constants(&c, &consts.ns, &ns, root);
     if (rc)

@@ -533,6 +533,42 @@ static void names_bound_at_runtime(void **state)
     tmd_collection_free(&c);
 }
 
+/* Names bound by a function the module's import-time code uses: called at
+ * module level, as a decorator, through another function, or an imported
+ * helper handed __name__ (Debian's pytest collects test_made, test_b_again,
+ * test_gen, test_c0 here). Helpers that only tests call, a logger and the
+ * main guard leave the module exact. */
+static void names_bound_through_calls(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/runtime_calls", tmpdir);
+    write_file(root, "tests/test_call.py", "def _make():\n    globals()['test_made'] = lambda: None\n_make()\n"
+                                           "def test_other():\n    pass\n");
+    write_file(root, "tests/test_deco.py", "def twice(f):\n    globals()[f.__name__ + '_again'] = f\n    return f\n"
+                                           "@twice\ndef test_b():\n    pass\n");
+    write_file(root, "tests/test_chain.py", "def _bind(name):\n    globals()[name] = lambda: None\n"
+                                            "def _outer():\n    _bind('test_c0')\nif True:\n    _outer()\n");
+    write_file(root, "tests/test_name.py", "from helpers import gen\ngen(__name__)\n");
+    write_file(root, "tests/test_method.py", "class TestM:\n    @classmethod\n    def make(cls):\n"
+                                             "        setattr(cls, 'test_m', lambda self: None)\nTestM.make()\n");
+    write_file(root, "tests/test_quiet.py", "import logging\nlog = logging.getLogger(__name__)\n"
+                                            "def _patch(obj):\n    setattr(obj, 'x', 1)\n"
+                                            "def test_q():\n    _patch(log)\n"
+                                            "if __name__ == '__main__':\n    test_q()\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const char *const maybe[] = {"tests/test_call.py::test_made", "tests/test_deco.py::test_b_again",
+                                        "tests/test_chain.py::test_c0", "tests/test_name.py::test_gen",
+                                        "tests/test_method.py::TestM::test_m"};
+    for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
+        if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
+            fail_msg("%s should be covered", maybe[i]);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_quiet.py::test_q"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_quiet.py::test_r"), TMD_COLLECTED_NO);
+    tmd_collection_free(&c);
+}
+
 /* Doctests (IDs from Debian's pytest on this tree): test*.txt files always,
  * every module's docstrings with --doctest-modules. New ones are the bare
  * file; a module's stored doctests stand while its bytes are as recorded. */
@@ -778,6 +814,7 @@ int main(void)
         cmocka_unit_test(line_continuations),
         cmocka_unit_test(ini_usefixtures),
         cmocka_unit_test(names_bound_at_runtime),
+        cmocka_unit_test(names_bound_through_calls),
         cmocka_unit_test(doctests),
         cmocka_unit_test(also_files_and_uncertain_classes),
         cmocka_unit_test(awkward_cases_against_pytest),
