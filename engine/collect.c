@@ -174,7 +174,11 @@ struct walk {
     strvec files;          /* test files, relative */
     strvec doctest_only;   /* of those, modules collected only for doctests */
     strvec conftests;      /* conftest.py files, relative */
-    strvec seen_dirs;      /* "dev:ino" of folders walked (symlink loops) */
+    /* folders being walked, each with the index of the one it was found
+     * in: a symlink back to one of its own walk ancestors is a loop */
+    struct walked { dev_t dev; ino_t ino; size_t parent; } *dirs;
+    size_t ndirs, capdirs;
+    int symlink_loop; /* pytest walks a loop until the OS stops it */
 };
 
 static char *join_rel(const char *dir, const char *name)
@@ -330,24 +334,51 @@ static mode_t entry_mode(DIR *d, const dir_entry *e)
     return fstatat(dirfd(d), e->name, &st, 0) == 0 ? st.st_mode & S_IFMT : 0;
 }
 
-/* Walks `start` (relative, "" for the root) with an explicit stack. */
+/* Whether the folder `st` is `parent` or one of the folders above it in
+ * the walk (so reached through a symlink loop); else records it, and
+ * *index is its record. */
+static int walked_loop(struct walk *w, const struct stat *st, size_t parent, size_t *index)
+{
+    for (size_t i = parent; i != SIZE_MAX; i = w->dirs[i].parent)
+        if (w->dirs[i].dev == st->st_dev && w->dirs[i].ino == st->st_ino)
+            return 1;
+    if (w->ndirs == w->capdirs) {
+        size_t cap = w->capdirs ? 2 * w->capdirs : 64;
+        struct walked *g = realloc(w->dirs, cap * sizeof *g);
+        if (!g)
+            return TMD_ENOMEM;
+        w->dirs = g;
+        w->capdirs = cap;
+    }
+    w->dirs[w->ndirs] = (struct walked){st->st_dev, st->st_ino, parent};
+    *index = w->ndirs++;
+    return 0;
+}
+
+/* Walks `start` (relative, "" for the root) with an explicit stack. Like
+ * pytest it follows symlinked folders, so one folder can be walked under
+ * two paths (pytest collects both). */
 static int walk_dir(struct walk *w, const char *start)
 {
     strvec stack = {0};
+    struct { size_t *v; size_t n, cap; } parents = {0}; /* beside stack */
     int rc = strvec_push(&stack, start);
+    size_t top_parent = SIZE_MAX;
     while (!rc && stack.n > 0) {
         char *rel = stack.v[--stack.n];
+        size_t parent = parents.n ? parents.v[--parents.n] : top_parent;
         char *abs = absolute(w, rel);
         DIR *d = abs ? opendir(abs) : NULL;
         struct stat st;
-        char key[64];
+        size_t self = SIZE_MAX;
         if (d && fstat(dirfd(d), &st) == 0) {
-            snprintf(key, sizeof key, "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
-            if (strvec_contains(&w->seen_dirs, key)) {
+            int loop = walked_loop(w, &st, parent, &self);
+            if (loop < 0) {
+                rc = loop;
+            } else if (loop) {
+                w->symlink_loop = 1;
                 closedir(d);
                 d = NULL;
-            } else {
-                rc = strvec_push(&w->seen_dirs, key);
             }
         }
         dir_entries names = {0};
@@ -386,8 +417,20 @@ static int walk_dir(struct walk *w, const char *start)
             free(crel);
             free(cabs);
         }
-        for (size_t i = subdirs.n; i-- > 0 && !rc;)
+        for (size_t i = subdirs.n; i-- > 0 && !rc;) {
+            if (parents.n == parents.cap) {
+                size_t cap = parents.cap ? 2 * parents.cap : 64;
+                size_t *g = realloc(parents.v, cap * sizeof *g);
+                if (!g) {
+                    rc = TMD_ENOMEM;
+                    break;
+                }
+                parents.v = g;
+                parents.cap = cap;
+            }
+            parents.v[parents.n++] = self;
             rc = strvec_push(&stack, subdirs.v[i]);
+        }
         strvec_free(&subdirs);
         dir_entries_free(&names);
         if (d)
@@ -396,6 +439,7 @@ static int walk_dir(struct walk *w, const char *start)
         free(rel);
     }
     strvec_free(&stack);
+    free(parents.v);
     return rc;
 }
 
@@ -545,7 +589,7 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
         free(rootabs);
         return rc;
     }
-    struct walk w = {rootabs, &cfg, {0}, {0}, {0}, {0}};
+    struct walk w = {rootabs, &cfg, {0}, {0}, {0}, NULL, 0, 0, 0};
     collect_digests digests = {{{0}}, NULL};
     collect_facts facts = {0};
     item_list items = {0};
@@ -581,6 +625,8 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
     }
     if (!rc && started == 0)
         rc = add_start(&w, "");
+    if (w.symlink_loop) /* pytest's IDs nest the loop ~40 times deep */
+        inexact = "a symlinked folder loops back into itself";
     if (rc) {
         rc = tmd_error(TMD_ENOMEM, "%s: out of memory while listing test files", rootabs);
         goto done;
@@ -605,8 +651,11 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
      * collection; a key that cannot be made means no caching */
     collect_key ckey;
     int keyed = cache && collect_cache_key(&ckey, &digests, rootabs, &w.conftests, &w.files) == 0;
-    if (keyed && collect_cache_load(out, cache, &ckey) == 0)
+    if (keyed && collect_cache_load(out, cache, &ckey) == 0) {
+        if (inexact) /* the walk's own findings (a symlink loop) are not in the key */
+            out->inexact = inexact;
         goto done;
+    }
     out->inexact = inexact; /* set after the cache is tried: a miss clears *out */
     out->doctest_modules = cfg.doctest_modules;
 
@@ -655,7 +704,7 @@ done:
     strvec_free(&w.files);
     strvec_free(&w.doctest_only);
     strvec_free(&w.conftests);
-    strvec_free(&w.seen_dirs);
+    free(w.dirs);
     free(digests.unit);
     collect_facts_free(&facts);
     pytest_config_free(&cfg);

@@ -515,7 +515,7 @@ static int apply_collection(run *r)
     if (col->inexact) {
         /* which tests pytest collects is beyond the static collection */
         rc = tmd_error(TMD_EUNDECIDED, "%s: %s: tmdiff cannot list the tests pytest collects "
-                       "(run them all, or drop that option from the pytest config)",
+                       "(run them all; tmdiff decides again once that is gone)",
                        r->opts->root, col->inexact);
         goto done;
     }

@@ -569,6 +569,32 @@ static void names_bound_through_calls(void **state)
     tmd_collection_free(&c);
 }
 
+/* pytest follows symlinked folders: one folder linked under another name is
+ * collected under both paths (Debian's pytest lists real/test_t.py::test_t
+ * and linked/test_t.py::test_t); a link back into its own walk makes pytest
+ * nest the loop until the OS refuses, which tmdiff does not try to list. */
+static void symlinked_folders(void **state)
+{
+    (void)state;
+    char root[400], link[500];
+    snprintf(root, sizeof root, "%s/symlinks", tmpdir);
+    write_file(root, "real/test_t.py", "def test_t():\n    pass\n");
+    snprintf(link, sizeof link, "%s/linked", root);
+    assert_int_equal(symlink("real", link), 0);
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    assert_int_equal(tmd_collection_lookup(&c, "real/test_t.py::test_t"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "linked/test_t.py::test_t"), TMD_COLLECTED_YES);
+    tmd_collection_free(&c);
+    snprintf(link, sizeof link, "%s/real/up", root);
+    assert_int_equal(symlink("..", link), 0);
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_non_null(c.inexact);
+    assert_non_null(strstr(c.inexact, "symlink"));
+    tmd_collection_free(&c);
+}
+
 /* Doctests (IDs from Debian's pytest on this tree): test*.txt files always,
  * every module's docstrings with --doctest-modules. New ones are the bare
  * file; a module's stored doctests stand while its bytes are as recorded. */
@@ -815,6 +841,7 @@ int main(void)
         cmocka_unit_test(ini_usefixtures),
         cmocka_unit_test(names_bound_at_runtime),
         cmocka_unit_test(names_bound_through_calls),
+        cmocka_unit_test(symlinked_folders),
         cmocka_unit_test(doctests),
         cmocka_unit_test(also_files_and_uncertain_classes),
         cmocka_unit_test(awkward_cases_against_pytest),
