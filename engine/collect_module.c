@@ -350,7 +350,7 @@ done:
 typedef enum bind_kind { B_FUNC, B_CLASS, B_OTHER } bind_kind;
 
 struct binding {
-    const char *name; /* into src */
+    const char *name; /* into src, or NFKC-normalised into namespace.names */
     size_t len;
     bind_kind kind;
     TSNode stmt;      /* the (decorated) definition for B_FUNC / B_CLASS */
@@ -365,12 +365,14 @@ struct namespace {
     size_t nslots;    /* a power of two, at least twice n */
     int wildcard;     /* from x import * */
     int dynamic;      /* a statement may bind test names at runtime */
+    strvec names;     /* normalised spellings of non-ASCII names */
 };
 
 static void ns_free(struct namespace *ns)
 {
     free(ns->v);
     free(ns->slots);
+    strvec_free(&ns->names);
     memset(ns, 0, sizeof *ns);
 }
 
@@ -410,9 +412,36 @@ static int ns_grow_index(struct namespace *ns)
     return 0;
 }
 
+/* The name Python binds: CPython NFKC-normalises non-ASCII identifiers
+ * (`te\u017ft_x` is `test_x`, which python_functions matches). Into `tmp`
+ * when it differs; unchanged when it cannot be normalised (put_id flags it). */
+static void python_name(tmd_buf *tmp, const char **name, size_t *len)
+{
+    size_t i = 0;
+    while (i < *len && (unsigned char)(*name)[i] < 0x80)
+        i++;
+    if (i == *len)
+        return;
+    static const tmd_dialect newest = {13, -1};
+    char why[LIT_WHY_SIZE];
+    if (lit_identifier(tmp, *name, *len, &newest, why) == LIT_OK && !tmp->oom) {
+        *name = tmp->data;
+        *len = tmp->len;
+    }
+}
+
 static int ns_bind(struct namespace *ns, const char *name, size_t len, bind_kind kind, TSNode stmt,
                    int conditional, int imported)
 {
+    tmd_buf tmp = TMD_BUF_INIT;
+    python_name(&tmp, &name, &len);
+    if (tmp.len) { /* kept for the namespace's life */
+        int rc = strvec_push_n(&ns->names, tmp.data, tmp.len);
+        tmd_buf_free(&tmp);
+        if (rc)
+            return TMD_ENOMEM;
+        name = ns->names.v[ns->names.n - 1];
+    }
     if (2 * (ns->n + 1) > ns->nslots && ns_grow_index(ns))
         return TMD_ENOMEM;
     size_t *slot = ns_slot(ns, name, len);
@@ -441,7 +470,10 @@ static const struct binding *ns_find(const struct namespace *ns, const char *nam
 {
     if (!ns->nslots)
         return NULL;
+    tmd_buf tmp = TMD_BUF_INIT;
+    python_name(&tmp, &name, &len);
     size_t *slot = ns_slot(ns, name, len);
+    tmd_buf_free(&tmp);
     return *slot ? &ns->v[*slot - 1] : NULL;
 }
 

@@ -318,6 +318,9 @@ static const char awkward_tests[] =
     "def test_redefined():\n    pass\n"
     "def test_redefined():\n    pass\n"
     "def test_\xef\xac\x81le():\n    pass\n" /* U+FB01: NFKC makes it test_file */
+    /* U+017F and U+FF34: only their NFKC forms match python_functions/classes */
+    "def te\xc5\xbft_long_s():\n    pass\n"
+    "class \xef\xbc\xb4" "estWide:\n    def test_w(self):\n        pass\n"
     "class Test\xc3\x89t\xc3\xa9:\n    def test_x(self):\n        pass\n"
     /* module constants as parametrize arguments: read unless changed */
     "CASES = [(1, 'a'), (2, 'b')]\n"
@@ -371,6 +374,8 @@ static const char *const must_be_exact[] = {
     "tests/test_awkward.py::test_const_ids[second]",
     "tests/test_awkward.py::test_const_name[n]",
     "tests/test_awkward.py::Test\xc3\x89t\xc3\xa9::test_x",
+    "tests/test_awkward.py::test_long_s",
+    "tests/test_awkward.py::TestWide::test_w",
     NULL};
 
 static void awkward_cases_against_pytest(void **state)
