@@ -1,13 +1,20 @@
 /* cmd_run.c: `tmdiff run [select options] -- PYTEST_ARGS...`: runs pytest on
  * the selection, through the project's interpreter (the one the environment
- * check reads). The node IDs reach pytest through a file read by a two-line
- * bootstrap that hands them to pytest's own main() as arguments, so any
- * number of IDs works on every pytest version (no command-line length limit,
- * no @argfile, which only pytest >= 8.2 reads). */
+ * check reads). The node IDs go into a private folder beside a small pytest
+ * plugin: pytest gets the IDs' files as arguments and the plugin (loaded
+ * with -p, so pytest-xdist's workers load it too) keeps the tests the IDs
+ * name. So any number of IDs works on every pytest version (no command-line
+ * length limit, no @argfile, which only pytest >= 8.2 reads), and an ID
+ * pytest does not collect (a prefix for a test that turned out not to be
+ * one, a doctest whose examples were removed) is a warning instead of
+ * pytest's "not found", which would stop the whole run. */
+#define _GNU_SOURCE /* nftw */
+#include "buf.h"
 #include "cli.h"
 #include "select_common.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,61 +24,134 @@
 
 static const char run_usage[] =
     "usage: tmdiff run [select options] -- PYTEST_ARGS...\n"
-    "Runs pytest (as `python -m pytest PYTEST_ARGS... NODEIDS...`, with the\n"
+    "Runs pytest (as `python -m pytest PYTEST_ARGS... FILES...`, with the\n"
     "project's interpreter: --python-exe, $VIRTUAL_ENV, ROOT/.venv, ROOT/venv or\n"
-    "python3) on the tests `tmdiff select` names; exits 0 without starting pytest\n"
-    "when no test is affected. Exit status: pytest's (3 when the interpreter\n"
-    "cannot import pytest), or 2 for a usage error.\n"
+    "python3) on the tests `tmdiff select` names: a plugin keeps those of the\n"
+    "files' tests (and warns about a name pytest does not collect). Paths in\n"
+    "PYTEST_ARGS run whole. Exits 0 without starting pytest when no test is\n"
+    "affected. Exit status: pytest's (3 when the interpreter cannot import\n"
+    "pytest), or 2 for a usage error.\n"
     "When the selection cannot be decided, every test runs.\n\n";
 
-/* argv[1] is the file of node IDs; the rest are pytest's own arguments. */
+#define PLUGIN_MODULE "tmdiff_run_plugin"
+
+/* Starts pytest: argv[1] is the file of node IDs, the rest are pytest's own
+ * arguments. The IDs' files become arguments, except those under a path
+ * the user gave (pytest would collect them twice). */
 static const char bootstrap[] =
-    "import sys\n"
-    "with open(sys.argv[1], encoding='utf-8') as f:\n"
-    "    ids = [line for line in f.read().split('\\n') if line]\n"
-    "sys.argv = ['pytest'] + sys.argv[2:] + ids\n"
+    "import os, sys\n"
+    "import " PLUGIN_MODULE " as tm\n"
+    "ids, user = tm.read_ids(sys.argv[1]), sys.argv[2:]\n"
+    "paths = []\n"
+    "for a in user:\n"
+    "    p = a.split('::', 1)[0]\n"
+    "    if not a.startswith('-') and os.path.exists(p):\n"
+    "        paths.append(os.path.relpath(os.path.abspath(p)).replace(os.sep, '/') + a[len(p):])\n"
+    "files = [f for f in dict.fromkeys(i.split('::', 1)[0] for i in ids)\n"
+    "         if not any(tm.under(f, p) for p in paths)]\n"
+    "os.environ['TMDIFF_RUN_IDS'] = sys.argv[1]\n"
+    "os.environ['TMDIFF_RUN_FILES'] = '\\n'.join(files)\n"
     "try:\n"
     "    import pytest\n"
     "except ImportError as e:\n"
     "    sys.stderr.write('tmdiff: %s: cannot import pytest: %s (install it there, activate the '\n"
     "                     'project virtualenv or give --python-exe)\\n' % (sys.executable, e))\n"
     "    sys.exit(3)\n"
-    "main = getattr(pytest, 'console_main', None)\n"
-    "sys.exit(main() if main else pytest.main(sys.argv[1:]))\n";
+    "sys.argv = ['pytest']\n"
+    "sys.exit(int(pytest.main(['-p', '" PLUGIN_MODULE "'] + user + files)))\n";
 
-/* Writes the IDs, one a line, into a new private file; returns its path. */
-static char *write_ids(const char *const *ids, size_t n)
+/* The plugin: a test is kept when a tmdiff ID names it (equal, ID[...] or
+ * ID::...) or when its file is not one of the IDs' files (the user's paths).
+ * Keys are paths relative to the folder pytest was started in (the root),
+ * as tmdiff's IDs are, whatever rootdir pytest picks. If no ID matched
+ * anything, every collected test runs: never fewer than asked. */
+static const char plugin[] =
+    "import os, sys\n"
+    "def read_ids(path):\n"
+    "    with open(path, encoding='utf-8') as f:\n"
+    "        return [line for line in f.read().split('\\n') if line]\n"
+    "def under(key, path):\n"
+    "    return key == path or key.startswith(path) and key[len(path)] in '/:['\n"
+    "def heads(key):\n"
+    "    return [key] + [key[:n] for n, c in enumerate(key) if c == '[' or key.startswith('::', n)]\n"
+    "def pytest_collection_modifyitems(config, items):\n"
+    "    if not os.environ.get('TMDIFF_RUN_IDS'):\n"
+    "        return\n"
+    "    ids = read_ids(os.environ['TMDIFF_RUN_IDS'])\n"
+    "    named = set(f for f in os.environ.get('TMDIFF_RUN_FILES', '').split('\\n') if f)\n"
+    "    here, wanted, hits, keep, drop = str(config.invocation_params.dir), set(ids), set(), [], []\n"
+    "    for item in items:\n"
+    "        rel = os.path.relpath(str(item.fspath), here).replace(os.sep, '/')\n"
+    "        key = rel + item.nodeid[item.nodeid.find('::'):] if '::' in item.nodeid else rel\n"
+    "        mine = [h for h in heads(key) if h in wanted]\n"
+    "        hits.update(mine)\n"
+    "        (keep if mine or rel not in named else drop).append(item)\n"
+    "    lost = [i for i in ids if i not in hits and i.split('::', 1)[0] in named]\n"
+    "    if lost:\n"
+    "        sys.stderr.write('tmdiff run: %d selected IDs match no test pytest collected: %s\\n'\n"
+    "                         % (len(lost), ' '.join(lost[:5]) + (' ...' if len(lost) > 5 else '')))\n"
+    "    if drop and hits:\n"
+    "        config.hook.pytest_deselected(items=drop)\n"
+    "        items[:] = keep\n";
+
+static int write_text(const char *path, const char *const *lines, size_t n)
 {
-    const char *tmp = getenv("TMPDIR");
-    char *path = malloc(4096);
-    if (!path)
-        return NULL;
-    snprintf(path, 4096, "%s/tmdiff-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        free(path);
-        return NULL;
-    }
-    FILE *f = fdopen(fd, "w");
+    FILE *f = fopen(path, "w");
     int ok = f != NULL;
     for (size_t i = 0; ok && i < n; i++)
-        ok = fputs(ids[i], f) >= 0 && fputc('\n', f) != EOF;
+        ok = fputs(lines[i], f) >= 0 && fputc('\n', f) != EOF;
     if (f)
         ok = fclose(f) == 0 && ok;
-    else
-        close(fd);
-    if (!ok) {
-        unlink(path);
-        free(path);
+    return ok ? 0 : -1;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* A new private folder holding the plugin and the IDs (one a line);
+ * returns its path, NULL on failure. Remove it with remove_tree. */
+static char *write_run_folder(const char *const *ids, size_t n)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *dir = malloc(4096), file[4200];
+    if (!dir)
+        return NULL;
+    snprintf(dir, 4096, "%s/tmdiff-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        free(dir);
         return NULL;
     }
-    return path;
+    const char *source = plugin;
+    snprintf(file, sizeof file, "%s/" PLUGIN_MODULE ".py", dir);
+    int rc = write_text(file, &source, 1);
+    snprintf(file, sizeof file, "%s/ids", dir);
+    if (rc || write_text(file, ids, n)) {
+        nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        free(dir);
+        return NULL;
+    }
+    return dir;
 }
 
 /* Runs python -c bootstrap IDS_FILE ARGS... in `root`; returns pytest's exit
  * status (or 1 when it could not start). */
-static int run_pytest(const char *python, const char *root, const char *ids_file, char **args, int nargs)
+static int run_pytest(const char *python, const char *root, const char *run_dir, char **args, int nargs)
 {
+    char ids_file[4200];
+    snprintf(ids_file, sizeof ids_file, "%s/ids", run_dir);
+    /* the plugin is imported from the run folder, by workers too */
+    const char *old = getenv("PYTHONPATH");
+    tmd_buf path = TMD_BUF_INIT;
+    tmd_buf_printf(&path, "%s%s%s", run_dir, old && *old ? ":" : "", old && *old ? old : "");
+    if (path.oom || setenv("PYTHONPATH", path.data, 1) != 0) {
+        tmd_buf_free(&path);
+        return cli_fail("run", "out of memory", NULL);
+    }
+    tmd_buf_free(&path);
     char **argv = calloc((size_t)nargs + 5, sizeof *argv);
     if (!argv)
         return cli_fail("run", "out of memory", NULL);
@@ -168,15 +248,15 @@ int cmd_run(int argc, char **argv)
     if (!everything)
         fprintf(stderr, "tmdiff run: %zu of %zu known tests selected%s\n", n, sel->nknown,
                 o.shard_n ? " (this shard)" : "");
-    char *ids_file = write_ids(ids, everything ? 0 : n);
+    char *run_dir = write_run_folder(ids, everything ? 0 : n);
     int rc;
-    if (!ids_file)
+    if (!run_dir) {
         rc = cli_fail("run", "cannot write the list of node IDs", "check $TMPDIR");
-    else
-        rc = run_pytest(python, root, ids_file, argv + o.rest, argc - o.rest);
-    if (ids_file)
-        unlink(ids_file);
-    free(ids_file);
+    } else {
+        rc = run_pytest(python, root, run_dir, argv + o.rest, argc - o.rest);
+        nftw(run_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS); /* with the plugin's __pycache__ */
+    }
+    free(run_dir);
     free(ids);
     tmd_selection_free(sel);
     free(python);

@@ -10,7 +10,10 @@
 - python_exe / undecided: an explicit interpreter; a missing database runs
   everything;
 - env_check_matches_kit: a ROOT/.venv like the kit's recording environment
-  is found and passes the environment check.
+  is found and passes the environment check;
+- ids_pytest_does_not_collect: a selected prefix pytest does not collect
+  (a classmethod) is a warning, not pytest's "not found" that ran nothing;
+  a path given to pytest as well runs its tests once.
 
 Usage: run_e2e.py TMDIFF SHARED_DIR. Exit 77 (skip) without Debian's pytest
 or git.
@@ -275,6 +278,33 @@ def case_runtime_names_and_doctests(tm, shared, tmp):
     print("runtime_names_and_doctests: %d IDs selected, %d tests ran once each" % (len(sel), len(ran)))
 
 
+def case_ids_pytest_does_not_collect(tm, shared, tmp):
+    root = os.path.join(tmp, "uncollected")
+    build_tree(os.path.join(shared, "conformance", "projects", "invoicing"), None, root)
+    with open(os.path.join(root, "tests", "test_cm.py"), "w") as fh:
+        fh.write("class TestCM:\n    @classmethod\n    def test_c(cls):\n        pass\n\n"
+                 "def test_plain():\n    pass\n")
+    db = sqlite3.connect(os.path.join(root, ".testmondata"))
+    db.execute("INSERT INTO test_execution (environment_id, test_name, duration, failed, forced) "
+               "SELECT environment_id, 'tests/test_cm.py::test_plain', 0.1, 1, 0 FROM test_execution LIMIT 1")
+    db.commit()
+    db.close()
+    sel = selected_ids(tm, root)
+    if "tests/test_cm.py::TestCM::test_c" not in sel:
+        raise AssertionError("ids_pytest_does_not_collect: the classmethod's prefix is not selected: %r" % sel)
+    p, ran = run_ids(tm, root)
+    # exit 1: a kit test fails, as recorded
+    if p.returncode not in (0, 1) or "tests/test_cm.py::test_plain" not in ran:
+        raise AssertionError("ids_pytest_does_not_collect: exit %d, ran %r: %s" % (p.returncode, ran, p.stderr))
+    if "match no test pytest collected: tests/test_cm.py::TestCM::test_c" not in p.stderr:
+        raise AssertionError("ids_pytest_does_not_collect: no warning: %s" % p.stderr)
+    check_same([s for s in sel if s != "tests/test_cm.py::TestCM::test_c"], ran, "ids_pytest_does_not_collect")
+    p, ran_too = run_ids(tm, root, pytest_args=PYTEST_ARGS + ["tests/test_cm.py"])
+    if p.returncode not in (0, 1) or len(ran_too) != len(set(ran_too)) or set(ran_too) != set(ran):
+        raise AssertionError("ids_pytest_does_not_collect: with its file given too, ran %r" % ran_too)
+    print("ids_pytest_does_not_collect: %d tests ran, the uncollected prefix warned" % len(ran))
+
+
 KIT_ENV = ["attr", "attrs", "attrs-22.2.0.dist-info", "coverage", "coverage-6.5.0.egg-info",
            "iniconfig", "iniconfig-1.1.1.egg-info", "packaging", "packaging-23.0.dist-info",
            "pluggy", "pluggy-1.0.0+repack.egg-info", "pytest", "_pytest", "pytest-7.2.1.dist-info",
@@ -329,7 +359,8 @@ def main():
                      ("shards", case_shards), ("ten_thousand", case_ten_thousand),
                      ("python_exe_and_undecided", case_python_exe_and_undecided),
                      ("runtime_names_and_doctests", case_runtime_names_and_doctests),
-                     ("env_check_matches_kit", case_env_check_matches_kit)]:
+                     ("env_check_matches_kit", case_env_check_matches_kit),
+                     ("ids_pytest_does_not_collect", case_ids_pytest_does_not_collect)]:
         if only and only != name:
             continue
         tmp = tempfile.mkdtemp(prefix="tmdiff-run-e2e-")
