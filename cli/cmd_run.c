@@ -37,18 +37,22 @@ static const char run_usage[] =
 
 /* Starts pytest: argv[1] is the file of node IDs, the rest are pytest's own
  * arguments. The IDs' files become arguments, except those under a path
- * the user gave (pytest would collect them twice). */
+ * the user gave (pytest would collect them twice). It leaves the plugin to
+ * pytest to import: one imported earlier cannot be assertion-rewritten,
+ * and pytest warns about it. */
 static const char bootstrap[] =
     "import os, sys\n"
-    "import " PLUGIN_MODULE " as tm\n"
-    "ids, user = tm.read_ids(sys.argv[1]), sys.argv[2:]\n"
-    "paths = []\n"
+    "with open(sys.argv[1], encoding='utf-8') as f:\n"
+    "    ids = [line for line in f.read().split('\\n') if line]\n"
+    "user, paths = sys.argv[2:], []\n"
+    "def under(key, path):\n"
+    "    return key == path or key.startswith(path) and key[len(path)] in '/:['\n"
     "for a in user:\n"
     "    p = a.split('::', 1)[0]\n"
     "    if not a.startswith('-') and os.path.exists(p):\n"
     "        paths.append(os.path.relpath(os.path.abspath(p)).replace(os.sep, '/') + a[len(p):])\n"
     "files = [f for f in dict.fromkeys(i.split('::', 1)[0] for i in ids)\n"
-    "         if not any(tm.under(f, p) for p in paths)]\n"
+    "         if not any(under(f, p) for p in paths)]\n"
     "os.environ['TMDIFF_RUN_IDS'] = sys.argv[1]\n"
     "os.environ['TMDIFF_RUN_FILES'] = '\\n'.join(files)\n"
     "try:\n"
@@ -70,8 +74,6 @@ static const char plugin[] =
     "def read_ids(path):\n"
     "    with open(path, encoding='utf-8') as f:\n"
     "        return [line for line in f.read().split('\\n') if line]\n"
-    "def under(key, path):\n"
-    "    return key == path or key.startswith(path) and key[len(path)] in '/:['\n"
     "def heads(key):\n"
     "    return [key] + [key[:n] for n, c in enumerate(key) if c == '[' or key.startswith('::', n)]\n"
     "def pytest_collection_modifyitems(config, items):\n"
@@ -81,7 +83,8 @@ static const char plugin[] =
     "    named = set(f for f in os.environ.get('TMDIFF_RUN_FILES', '').split('\\n') if f)\n"
     "    here, wanted, hits, keep, drop = str(config.invocation_params.dir), set(ids), set(), [], []\n"
     "    for item in items:\n"
-    "        rel = os.path.relpath(str(item.fspath), here).replace(os.sep, '/')\n"
+    "        rel = os.path.relpath(str(getattr(item, 'path', None) or item.fspath), here)\n"
+    "        rel = rel.replace(os.sep, '/')\n"
     "        key = rel + item.nodeid[item.nodeid.find('::'):] if '::' in item.nodeid else rel\n"
     "        mine = [h for h in heads(key) if h in wanted]\n"
     "        hits.update(mine)\n"
