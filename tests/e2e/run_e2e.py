@@ -298,6 +298,8 @@ def case_ids_pytest_does_not_collect(tm, shared, tmp):
         raise AssertionError("ids_pytest_does_not_collect: exit %d, ran %r: %s" % (p.returncode, ran, p.stderr))
     if "match no test pytest collected: tests/test_cm.py::TestCM::test_c" not in p.stderr:
         raise AssertionError("ids_pytest_does_not_collect: no warning: %s" % p.stderr)
+    if "tmdiff_run_plugin" in p.stdout:  # e.g. "cannot be rewritten": the plugin must be silent
+        raise AssertionError("ids_pytest_does_not_collect: pytest warns about the plugin: %s" % p.stdout)
     check_same([s for s in sel if s != "tests/test_cm.py::TestCM::test_c"], ran, "ids_pytest_does_not_collect")
     p, ran_too = run_ids(tm, root, pytest_args=PYTEST_ARGS + ["tests/test_cm.py"])
     if p.returncode not in (0, 1) or len(ran_too) != len(set(ran_too)) or set(ran_too) != set(ran):
