@@ -401,9 +401,13 @@ static int walk_dir(struct walk *w, const char *start)
                     rc = strvec_push(&subdirs, crel);
             } else if (S_ISREG(mode)) {
                 size_t nl = strlen(name);
-                if (!strcmp(name, "conftest.py"))
+                if (!strcmp(name, "conftest.py")) {
                     rc = strvec_push(&w->conftests, crel);
-                else {
+                    /* --doctest-modules collects a conftest's docstrings too */
+                    if (!rc && w->cfg->doctest_modules && !ignored(w, crel, cabs) &&
+                        !(rc = strvec_push(&w->files, crel)))
+                        rc = strvec_push(&w->doctest_only, crel);
+                } else {
                     int py = nl > 3 && !strcmp(name + nl - 3, ".py");
                     int test = py && is_test_file(w, cabs);
                     int doctests = !test && is_doctest_file(w, name, cabs);

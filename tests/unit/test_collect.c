@@ -613,6 +613,7 @@ static void doctests(void **state)
     write_file(root, "pkg/__init__.py", "");
     write_file(root, "pkg/mod.py", "def f():\n    \"\"\"\n    >>> f()\n    2\n    \"\"\"\n    return 2\n");
     write_file(root, "pkg/plain.py", "def g():\n    return 1\n");
+    write_file(root, "pkg/conftest.py", "\"\"\"\n>>> 3\n3\n\"\"\"\n"); /* a conftest's too */
     write_file(root, "setup.py", "\"\"\"\n>>> 1\n1\n\"\"\"\n");
     write_file(root, "sub/setup.py", "import setuptools\n\"\"\"\n>>> 1\n1\n\"\"\"\n");
     write_file(root, "tests/test_notes.txt", ">>> 2\n2\n");
@@ -621,7 +622,7 @@ static void doctests(void **state)
     tmd_collection c;
     assert_int_equal(tmd_collect_project(&c, root), 0);
     assert_int_equal(c.doctest_modules, 1);
-    static const char *const maybe[] = {"setup.py::setup", "pkg/mod.py::pkg.mod.f",
+    static const char *const maybe[] = {"setup.py::setup", "pkg/mod.py::pkg.mod.f", "pkg/conftest.py::pkg.conftest",
                                         "tests/test_a.py::test_a.test_one",
                                         "tests/test_notes.txt::test_notes.txt"};
     for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
@@ -634,13 +635,13 @@ static void doctests(void **state)
         if (tmd_collection_lookup(&c, no[i]) != TMD_COLLECTED_NO)
             fail_msg("%s should not be collected", no[i]);
     const char *stored[] = {"pkg/mod.py::pkg.mod.f", "tests/test_a.py::test_one",
-                            "tests/test_notes.txt::test_notes.txt"};
+                            "tests/test_notes.txt::test_notes.txt", "pkg/conftest.py::pkg.conftest"};
     const char *unchanged[] = {"other.py"}, *changed[] = {"pkg/mod.py"};
     const char *want[][3] = {{"setup.py", "tests/test_a.py", NULL}, {"pkg/mod.py", "setup.py", "tests/test_a.py"}};
     for (int round = 0; round < 2; round++) {
         char **fresh;
         size_t n;
-        assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored, 3, round ? changed : unchanged, 1), 0);
+        assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored, 4, round ? changed : unchanged, 1), 0);
         assert_int_equal(n, round ? 3 : 2);
         for (size_t i = 0; i < n; i++) {
             assert_string_equal(fresh[i], want[round][i]);
@@ -653,6 +654,7 @@ static void doctests(void **state)
     write_file(root, "pytest.ini", "[pytest]\n");
     assert_int_equal(tmd_collect_project(&c, root), 0);
     assert_int_equal(tmd_collection_lookup(&c, "pkg/mod.py::pkg.mod.f"), TMD_COLLECTED_NO);
+    assert_int_equal(tmd_collection_lookup(&c, "pkg/conftest.py::pkg.conftest"), TMD_COLLECTED_NO);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_notes.txt::test_notes.txt"), TMD_COLLECTED_MAYBE);
     char **fresh;
     size_t n;
