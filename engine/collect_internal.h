@@ -19,6 +19,7 @@ typedef struct strvec {
 
 int strvec_push(strvec *s, const char *str);          /* copies str */
 int strvec_push_n(strvec *s, const char *str, size_t n);
+int strvec_adopt(strvec *s, char *str);               /* takes a malloc'ed str */
 int strvec_contains(const strvec *s, const char *str);
 int strvec_remove(strvec *s, const char *str); /* 1: found (order not kept) */
 int sorted_contains(const char *const *v, size_t n, const char *str); /* v in strcmp order */

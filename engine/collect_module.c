@@ -771,6 +771,10 @@ static int class_members(const struct ctx *c, struct namespace *members, TSNode 
             if (!ns_find(members, one.v[k].name, one.v[k].len))
                 rc = ns_bind(members, one.v[k].name, one.v[k].len, one.v[k].kind, one.v[k].stmt,
                              one.v[k].conditional, one.v[k].imported);
+        /* the normalised names the copied bindings point to move along */
+        for (size_t k = 0; k < one.names.n && !rc; k++)
+            if (!(rc = strvec_adopt(&members->names, one.names.v[k])))
+                one.names.v[k] = NULL;
         ns_free(&one);
         if (rc)
             return rc;

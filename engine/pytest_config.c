@@ -15,7 +15,7 @@
 
 /* ---- small helpers -------------------------------------------------------- */
 
-int strvec_push_n(strvec *s, const char *str, size_t n)
+int strvec_adopt(strvec *s, char *str)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 8;
@@ -25,13 +25,21 @@ int strvec_push_n(strvec *s, const char *str, size_t n)
         s->v = grown;
         s->cap = cap;
     }
+    s->v[s->n++] = str;
+    return 0;
+}
+
+int strvec_push_n(strvec *s, const char *str, size_t n)
+{
     char *copy = malloc(n + 1); /* not strndup: pairs keep an inner NUL */
     if (!copy)
         return TMD_ENOMEM;
     memcpy(copy, str, n);
     copy[n] = '\0';
-    s->v[s->n++] = copy;
-    return 0;
+    int rc = strvec_adopt(s, copy);
+    if (rc)
+        free(copy);
+    return rc;
 }
 
 int strvec_push(strvec *s, const char *str)

@@ -321,6 +321,7 @@ static const char awkward_tests[] =
     /* U+017F and U+FF34: only their NFKC forms match python_functions/classes */
     "def te\xc5\xbft_long_s():\n    pass\n"
     "class \xef\xbc\xb4" "estWide:\n    def test_w(self):\n        pass\n"
+    "    def te\xc5\xbft_method(self):\n        pass\n"
     "class Test\xc3\x89t\xc3\xa9:\n    def test_x(self):\n        pass\n"
     /* module constants as parametrize arguments: read unless changed */
     "CASES = [(1, 'a'), (2, 'b')]\n"
@@ -376,6 +377,7 @@ static const char *const must_be_exact[] = {
     "tests/test_awkward.py::Test\xc3\x89t\xc3\xa9::test_x",
     "tests/test_awkward.py::test_long_s",
     "tests/test_awkward.py::TestWide::test_w",
+    "tests/test_awkward.py::TestWide::test_method",
     NULL};
 
 static void awkward_cases_against_pytest(void **state)
