@@ -359,6 +359,44 @@ static const char *toml_skip_ws(const char *s, int newlines)
     }
 }
 
+/* Past a value (arrays and strings may span lines). */
+static const char *toml_skip_value(const char *v)
+{
+    int depth = 0;
+    int q = 0;
+    for (; *v; v++) {
+        if (q) {
+            if (*v == q)
+                q = 0;
+            continue;
+        }
+        if (*v == '"' || *v == '\'')
+            q = *v;
+        else if (*v == '[' || *v == '{')
+            depth++;
+        else if (*v == ']' || *v == '}')
+            depth--;
+        else if (*v == '\n' && depth <= 0)
+            break;
+    }
+    return v;
+}
+
+/* The ini options that can change which tests pytest collects or their
+ * IDs: only these are read (a value tmdiff cannot read there makes the
+ * collection inexact; elsewhere it does not matter). */
+static int collection_key(const char *k, size_t kl)
+{
+    static const char *const keys[] = {
+        "python_files", "python_classes", "python_functions", "testpaths", "norecursedirs",
+        "usefixtures", "addopts", "confcutdir", "collect_imported_tests", "empty_parameter_set_mark",
+        "disable_test_id_escaping_and_forfeit_all_rights_to_community_support", NULL};
+    for (size_t i = 0; keys[i]; i++)
+        if (strlen(keys[i]) == kl && !memcmp(keys[i], k, kl))
+            return 1;
+    return 0;
+}
+
 static int toml_read(struct ini_section *out, const char *text, const char **inexact)
 {
     const char *s = text;
@@ -392,30 +430,17 @@ static int toml_read(struct ini_section *out, const char *text, const char **ine
         size_t kl;
         char *k = trim((char *)s, (char *)e, &kl);
         const char *v = toml_skip_ws(e + 1, 0);
-        if (!in_want) { /* skip the value, arrays may span lines */
-            int depth = 0;
-            int q = 0;
-            for (; *v; v++) {
-                if (q) {
-                    if (*v == q)
-                        q = 0;
-                    continue;
-                }
-                if (*v == '"' || *v == '\'')
-                    q = *v;
-                else if (*v == '[' || *v == '{')
-                    depth++;
-                else if (*v == ']' || *v == '}')
-                    depth--;
-                else if (*v == '\n' && depth <= 0)
-                    break;
-            }
-            s = v;
+        if (!in_want) {
+            s = toml_skip_value(v);
             continue;
         }
         if (kl && (*k == '"' || memchr(k, '.', kl))) {
             *inexact = "pyproject.toml: quoted or dotted keys in [tool.pytest.ini_options]";
             return 0;
+        }
+        if (!collection_key(k, kl)) { /* markers, filterwarnings, ...: never read */
+            s = toml_skip_value(v);
+            continue;
         }
         struct ini_value *val = section_add(out, k, kl);
         if (!val)

@@ -815,6 +815,13 @@ static void config_files(void **state)
     assert_int_equal(pytest_config_load(&cfg, root), 0);
     assert_non_null(cfg.inexact);
     pytest_config_free(&cfg);
+    /* the same under an option that does not change collection: read past */
+    write_file(root, "pyproject.toml", "[tool.pytest.ini_options]\nfilterwarnings = [\"ignore:\\u2026\",\n"
+                                       "  1]\nmarkers = \"\\u002d\"\npython_files = \"spec_*.py\"\n");
+    assert_int_equal(pytest_config_load(&cfg, root), 0);
+    assert_null(cfg.inexact);
+    assert_string_equal(cfg.python_files.v[0], "spec_*.py");
+    pytest_config_free(&cfg);
     /* pytest.ini wins even without a [pytest] section: defaults */
     write_file(root, "pytest.ini", "# empty\n");
     assert_int_equal(pytest_config_load(&cfg, root), 0);
