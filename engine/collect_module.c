@@ -813,12 +813,38 @@ struct class_job {
     int depth;
 };
 
+/* Whether a name bound by `name = <display or literal>` (a number, string,
+ * None, a list, dict, tuple or set, a comprehension): never callable, so
+ * pytest and unittest pass it by (test_cases = [...] is data, not a test).
+ * An annotation without a value binds nothing. */
+static int bound_to_plain_value(const struct binding *b)
+{
+    static const char *const plain[] = {
+        "integer", "float", "string", "concatenated_string", "true", "false", "none", "list",
+        "tuple", "dictionary", "set", "list_comprehension", "dictionary_comprehension",
+        "set_comprehension", "generator_expression", NULL};
+    if (b->kind != B_OTHER || b->imported || !is(b->stmt, "identifier"))
+        return 0;
+    TSNode asg = ts_node_parent(b->stmt);
+    if (!is(asg, "assignment") || !ts_node_eq(field(asg, left), b->stmt))
+        return 0;
+    TSNode value = field(asg, right);
+    while (is(value, "assignment")) /* a = b = [] */
+        value = field(value, right);
+    if (ts_node_is_null(value))
+        return !ts_node_is_null(field(asg, type));
+    for (size_t i = 0; plain[i]; i++)
+        if (is(value, plain[i]))
+            return 1;
+    return 0;
+}
+
 static int unittest_items(const struct ctx *c, const char *prefix, const struct namespace *members)
 {
     int found = 0, rc = 0;
     for (size_t i = 0; i < members->n && !rc; i++) {
         const struct binding *b = &members->v[i];
-        if (b->len < 4 || memcmp(b->name, "test", 4))
+        if (b->len < 4 || memcmp(b->name, "test", 4) || bound_to_plain_value(b))
             continue;
         tmd_buf id = TMD_BUF_INIT;
         put_id(c, &id, prefix, b->name, b->len);
@@ -922,7 +948,7 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
                     jobs[nj++] = sub;
                     continue;
                 }
-                if (!name_matches(&c->cfg->python_functions, b->name, b->len))
+                if (!name_matches(&c->cfg->python_functions, b->name, b->len) || bound_to_plain_value(b))
                     continue;
                 if (b->kind == B_FUNC && !b->conditional) {
                     rc = function_items(c, prefix.data, b->stmt, &outer, 1);
@@ -1166,6 +1192,8 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
             rc = class_items(&c, &ns, b->stmt, prefix.data, !cmatch);
         else if ((fmatch || cmatch) && b->imported)
             rc = add(&c, id.data, TMD_COLLECT_PREFIX, "imported", NULL);
+        else if (bound_to_plain_value(b))
+            ; /* data, not a test */
         else if ((fmatch && b->kind != B_CLASS) || (cmatch && b->kind != B_FUNC) ||
                  (b->kind == B_CLASS && b->conditional))
             rc = add(&c, id.data, TMD_COLLECT_PREFIX,

@@ -6,29 +6,17 @@ Each round writes test modules whose functions are parametrized with random
 literal values (str with escapes and non-ASCII, bytes, int, float, complex,
 None, bools, nested tuples, implicit concatenation), ids= lists,
 pytest.param(..., id=...), several argnames, stacked decorators and
-duplicates (which pytest numbers). The database holds one stored name per
-module that no longer exists, so `tmdiff select` lists every new ID of the
-module, as an exact ID or as a prefix. Every ID pytest collects must be
-named (exactly or under a prefix), and every exact ID tmdiff names must be
-one pytest collects: an exact ID that differs from pytest's would make the
-stored test look deleted.
+duplicates (which pytest numbers). The comparison is collect_harness.py's.
 
-Usage: param_ids.py TMDIFF KIT_DB [--rounds N] [--seed S] [--python EXE] [--keep]
-KIT_DB: a testmon database to copy (its environment row is reused).
-Exit 0 when every round agrees, 1 otherwise, 77 (skip) without that
-interpreter or its pytest.
+Usage: param_ids.py COLLECT_PROBE [--rounds N] [--seed S] [--python EXE] [--keep]
 """
-import argparse
 import os
 import random
-import shutil
-import sqlite3
-import subprocess
 import sys
-import tempfile
 
-GIT = ["git", "-c", "user.name=tmdiff-fuzz", "-c", "user.email=fuzz@tmdiff.invalid",
-       "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import collect_harness  # noqa: E402
+
 CHARS = ["a", "Z", "0", " ", "-", "_", ".", "[", "]", ":", "/", "\\\\", "\\n", "\\t", "\\x00",
          "\\x7f", "\\xe9", "\\u00e9", "\\u2192", "\\U0001F600", "é", "ß", "→", "'", '\\"', "\\r",
          "\\N{BULLET}", "\\u200b", "ſ", "ﬁ"]
@@ -106,84 +94,17 @@ def write_module(rng, path, nfuncs):
         fh.write("\n".join(out) + "\n")
 
 
-def covers(idx, node):
-    return idx == node or node.startswith(idx) and node[len(idx):][:2] == "::" or \
-        node.startswith(idx) and node[len(idx):][:1] == "["
-
-
 def one_round(args, rng, work, counts):
-    root = os.path.join(work, "proj")
-    shutil.rmtree(root, ignore_errors=True)
-    os.makedirs(root)
-    modules = ["test_p%d.py" % i for i in range(4)]
-    for m in modules:
-        write_module(rng, os.path.join(root, m), 8)
-    with open(os.path.join(root, "pytest.ini"), "w") as fh:
-        fh.write("[pytest]\nmarkers =\n    slow\n")
-    db = os.path.join(root, ".testmondata")
-    shutil.copyfile(args.kit_db, db)
-    con = sqlite3.connect(db)
-    env = con.execute("SELECT id FROM environment LIMIT 1").fetchone()[0]
-    con.execute("DELETE FROM test_execution_file_fp")
-    con.execute("DELETE FROM test_execution")
-    for m in modules:
-        con.execute("INSERT INTO test_execution (environment_id, test_name, duration, failed, forced) "
-                    "VALUES (?, ?, 0.1, 0, NULL)", (env, m + "::test_gone"))
-    con.commit()
-    con.close()
-    subprocess.run(GIT + ["init", "-q"], cwd=root, check=True)
-    subprocess.run(GIT + ["add", "-A"], cwd=root, check=True)
-    subprocess.run(GIT + ["commit", "-qm", "x"], cwd=root, check=True)
-    p = subprocess.run([args.python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
-                       cwd=root, capture_output=True, text=True)
-    if p.returncode not in (0, 5):
-        return "pytest failed to collect (a generator bug?): %s" % p.stdout[-600:]
-    ids = [line for line in p.stdout.split("\n") if "::" in line]
-    t = subprocess.run([args.tmdiff, "select", "--root", root, "--no-env-check", "--no-cache"],
-                       capture_output=True, text=True,
-                       env=dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "cache")))
-    if t.returncode != 0:
-        return "tmdiff select exit %d: %s" % (t.returncode, t.stderr)
-    named = [line for line in t.stdout.split("\n") if line]
-    counts[0] += len(ids)
-    counts[1] += len(set(ids) & set(named))
-    problems = ["not named: %s" % i for i in ids if not any(covers(n, i) for n in named)]
-    exact = set(ids)
-    problems += ["named exactly, pytest has no such test: %s" % n for n in named
-                 if n not in exact and not any(covers(n, i) for i in ids)]
-    return "; ".join(problems[:6])
+    def write(root):
+        for i in range(4):
+            write_module(rng, os.path.join(root, "test_p%d.py" % i), 8)
+        with open(os.path.join(root, "pytest.ini"), "w") as fh:
+            fh.write("[pytest]\nmarkers =\n    slow\n")
+    return collect_harness.compare(args, work, write, counts)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("tmdiff")
-    ap.add_argument("kit_db")
-    ap.add_argument("--rounds", type=int, default=10)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--python", default="/usr/bin/python3")
-    ap.add_argument("--keep", action="store_true", help="keep the tree of a failing round")
-    args = ap.parse_args()
-    if subprocess.run([args.python, "-c", "import pytest"], capture_output=True).returncode != 0:
-        print("skip: %s cannot import pytest" % args.python)
-        return 77
-    if not os.path.exists(args.kit_db):
-        print("skip: no database at %s" % args.kit_db)
-        return 77
-    failures, counts = 0, [0, 0]  # pytest's IDs, of them named exactly
-    for r in range(args.rounds):
-        rng = random.Random(args.seed * 100003 + r)
-        work = tempfile.mkdtemp(prefix="tmdiff-param-ids-")
-        why = one_round(args, rng, work, counts)
-        if why:
-            failures += 1
-            print("FAIL round %d (seed %d): %s" % (r, args.seed, why))
-            if args.keep:
-                print("     kept %s" % work)
-                continue
-        shutil.rmtree(work, ignore_errors=True)
-    print("%d rounds of 4 modules x 8 parametrized tests: %d failed; %d of pytest's %d IDs named exactly"
-          % (args.rounds, failures, counts[1], counts[0]))
-    return 1 if failures else 0
+    return collect_harness.main(__doc__, one_round, "4 modules x 8 parametrized tests")
 
 
 if __name__ == "__main__":

@@ -576,6 +576,38 @@ static void names_bound_through_calls(void **state)
     tmd_collection_free(&c);
 }
 
+/* Data under test-like names (test_cases = [...], a class's test_values)
+ * is never callable: pytest and unittest pass it by, so it is no test and
+ * no prefix (a prefix for it would select the file on every run). Names
+ * bound to calls or other names stay prefixes. */
+static void data_named_like_tests(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/data_names", tmpdir);
+    write_file(root, "test_d.py", "import unittest\n"
+                                  "test_cases = [(1, 2)]\ntest_table = test_other = {'a': 1}\n"
+                                  "test_count = 3\ntest_ann: int\nTestData = {}\ntest_gen = (i for i in [])\n"
+                                  "test_call = make()\ntest_alias = print\n"
+                                  "class TestX:\n    test_values = [1]\n    def test_a(self):\n        pass\n"
+                                  "class TestU(unittest.TestCase):\n    test_data = (1,)\n"
+                                  "    def test_b(self):\n        pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const char *const no[] = {"test_d.py::test_cases", "test_d.py::test_table", "test_d.py::test_other",
+                                     "test_d.py::test_count", "test_d.py::test_ann", "test_d.py::TestData",
+                                     "test_d.py::test_gen", "test_d.py::TestX::test_values",
+                                     "test_d.py::TestU::test_data"};
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        if (tmd_collection_lookup(&c, no[i]) != TMD_COLLECTED_NO)
+            fail_msg("%s is data, not a test", no[i]);
+    assert_int_equal(tmd_collection_lookup(&c, "test_d.py::TestX::test_a"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "test_d.py::TestU::test_b"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "test_d.py::test_call"), TMD_COLLECTED_MAYBE);
+    assert_int_equal(tmd_collection_lookup(&c, "test_d.py::test_alias"), TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+}
+
 /* pytest follows symlinked folders: one folder linked under another name is
  * collected under both paths (Debian's pytest lists real/test_t.py::test_t
  * and linked/test_t.py::test_t); a link back into its own walk makes pytest
@@ -858,6 +890,7 @@ int main(void)
         cmocka_unit_test(names_bound_at_runtime),
         cmocka_unit_test(names_bound_through_calls),
         cmocka_unit_test(symlinked_folders),
+        cmocka_unit_test(data_named_like_tests),
         cmocka_unit_test(doctests),
         cmocka_unit_test(also_files_and_uncertain_classes),
         cmocka_unit_test(awkward_cases_against_pytest),

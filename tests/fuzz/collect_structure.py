@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Random test-module structure: tmdiff's collection against pytest's
+--collect-only (the comparison: collect_harness.py).
+
+Each round writes a small project: conftest.py fixtures (some parametrized,
+some autouse) at the root and in a sub-folder, and test modules built from
+random pieces: plain and decorated functions (known marks, mock.patch, a
+local decorator), fixtures requested by tests, classes (nested, with a local
+base, with __init__, __test__ = False, unittest.TestCase), class and module
+pytestmark, conditional and repeated definitions, aliases, deletions,
+non-callable names that match the patterns, imported tests and, rarely,
+names bound at runtime.
+
+Usage: collect_structure.py COLLECT_PROBE [--rounds N] [--seed S] [--python EXE] [--keep]
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import collect_harness  # noqa: E402
+
+CONFTEST = '''import pytest
+
+@pytest.fixture
+def plain():
+    return 1
+
+@pytest.fixture(params=[1, 2])
+def pair(request):
+    return request.param
+
+@pytest.fixture
+def uses_pair(pair):
+    return pair
+'''
+SUB_CONFTEST = '''import pytest
+
+@pytest.fixture(params=["x", "y"], autouse={autouse})
+def sub_param(request):
+    return request.param
+
+@pytest.fixture
+def plain():
+    return 2
+'''
+
+
+def fixture_args(rng, method):
+    names = ["self"] if method else []
+    for f in rng.sample(["plain", "pair", "uses_pair", "local", "local_param", "sub_param"],
+                        rng.choice([0, 0, 0, 1, 1, 2])):
+        names.append(f)
+    return names
+
+
+def function(rng, name, indent, extra, method=False):
+    """A (maybe decorated) function; `extra`: argument names parametrized
+    from outside (class or module marks)."""
+    pad = " " * indent
+    lines, args = [], fixture_args(rng, method) + extra
+    for _ in range(rng.choice([0, 0, 0, 1, 2])):
+        deco = rng.choice([
+            "@pytest.mark.skip", "@pytest.mark.xfail", "@pytest.mark.slow",
+            "@pytest.mark.parametrize('p', [1, 2])", "@mock.patch('os.sep', '/')",
+            "@local_decorator", "@pytest.mark.usefixtures('pair')", "@pytest.mark.usefixtures('plain')",
+            "@functools.lru_cache"])
+        if deco in lines:
+            continue
+        lines.append(deco)
+        if "'p'" in deco:
+            args.append("p")
+    lines = [pad + line for line in lines]
+    lines.append("%sdef %s(%s):" % (pad, name, ", ".join(args)))
+    lines.append(pad + "    pass")
+    return lines
+
+
+def klass(rng, name, indent, depth, extra, base=None):
+    """Lines of a class, and the argument names its marks parametrize
+    (subclasses inherit them)."""
+    pad = " " * indent
+    lines, extra = [], list(extra)
+    if rng.random() < 0.15 and not base and not extra:
+        deco = rng.choice(["@pytest.mark.usefixtures('pair')", "@pytest.mark.slow",
+                           "@pytest.mark.parametrize('q', [3, 4])"])
+        lines.append(pad + deco)
+        if "'q'" in deco:
+            extra.append("q")
+    lines.append("%sclass %s%s:" % (pad, name, "(%s)" % base if base else ""))
+    body = []
+    if rng.random() < 0.1 and not base and "r" not in extra:
+        body.append(pad + "    pytestmark = pytest.mark.parametrize('r', [5, 6])")
+        extra.append("r")
+    if rng.random() < 0.08:
+        body += [pad + "    def __init__(self):", pad + "        pass"]
+    if rng.random() < 0.08:
+        body.append(pad + "    __test__ = %s" % rng.choice(["False", "True"]))
+    for i in range(rng.randint(0, 3)):
+        mname = rng.choice(["test_m%d" % i, "test_m%d" % i, "helper%d" % i, "check_m%d" % i])
+        body += function(rng, mname, indent + 4, extra, method=True)
+    if depth < 1 and rng.random() < 0.2:
+        body += klass(rng, "TestInner", indent + 4, depth + 1, extra)[0]
+    if not body:
+        body.append(pad + "    pass")
+    return lines + body, extra
+
+
+def module(rng):
+    out = ["import functools", "import sys", "import pytest", "from unittest import mock, TestCase", "",
+           "def local_decorator(f):", "    return f", ""]
+    if rng.random() < 0.3:
+        out += ["@pytest.fixture", "def local():", "    return 0", ""]
+    if rng.random() < 0.2:
+        out += ["@pytest.fixture(params=[7, 8])", "def local_param(request):", "    return request.param", ""]
+    else:
+        out += ["@pytest.fixture", "def local_param():", "    return 0", ""]
+    extra = []
+    if rng.random() < 0.1:
+        mark = rng.choice(["pytest.mark.slow", "pytest.mark.usefixtures('pair')",
+                           "[pytest.mark.parametrize('s', [9])]"])
+        out += ["pytestmark = %s" % mark, ""]
+        if "'s'" in mark:
+            extra.append("s")
+    defined, class_args = [], {}
+    for i in range(rng.randint(2, 7)):
+        k = rng.random()
+        if k < 0.45:
+            name = rng.choice(["test_f%d" % i, "test_f%d" % i, "helper_%d" % i, "Test_f%d" % i])
+            out += function(rng, name, 0, extra)
+            defined.append(name)
+        elif k < 0.7:
+            bases = [d for d in defined if d.startswith(("Test", "Base")) and "_" not in d]
+            base = rng.choice(bases) if bases and rng.random() < 0.25 else None
+            name = rng.choice(["TestC%d" % i, "TestC%d" % i, "Base%d" % i, "OtherC%d" % i])
+            lines, class_args[name] = klass(rng, name, 0, 0, class_args.get(base, extra), base)
+            out += lines
+            defined.append(name)
+        elif k < 0.78:
+            out += ["class TestCase%d(TestCase):" % i, "    def test_u(self):", "        pass",
+                    "    def helper(self):", "        pass"]
+        elif k < 0.84:
+            out.append("if %s:" % rng.choice(["True", "False", "sys.platform"]))
+            out += function(rng, "test_cond%d" % i, 4, extra)
+        elif k < 0.88 and defined:
+            out.append("test_alias%d = %s" % (i, rng.choice(defined)))
+        elif k < 0.91:
+            out.append(rng.choice(["test_value = 3", "TestConst = 1", "test_none = None"]))
+        elif k < 0.94 and defined:
+            d = rng.choice(defined)
+            out.append("del %s" % d)
+            defined.remove(d)
+        elif k < 0.97 and not extra:
+            out.append("from helpers import test_imported%s" % rng.choice(["", " as test_renamed"]))
+        elif not extra:
+            out += ["for _i in range(2):", "    globals()['test_dyn%d' % _i] = lambda: None"]
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def one_round(args, rng, work, counts):
+    def write(root):
+        os.makedirs(os.path.join(root, "sub"))
+        with open(os.path.join(root, "conftest.py"), "w") as fh:
+            fh.write(CONFTEST)
+        with open(os.path.join(root, "sub", "conftest.py"), "w") as fh:
+            fh.write(SUB_CONFTEST.format(autouse=rng.choice(["True", "False"])))
+        with open(os.path.join(root, "helpers.py"), "w") as fh:
+            fh.write("def test_imported():\n    pass\n")
+        with open(os.path.join(root, "pytest.ini"), "w") as fh:
+            fh.write("[pytest]\nmarkers =\n    slow\n")
+        for i in range(4):
+            with open(os.path.join(root, "%stest_s%d.py" % ("sub/" if i % 2 else "", i)), "w") as fh:
+                fh.write(module(rng))
+    return collect_harness.compare(args, work, write, counts)
+
+
+def main():
+    return collect_harness.main(__doc__, one_round, "4 modules of random structure")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
