@@ -36,23 +36,14 @@ static const char run_usage[] =
 #define PLUGIN_MODULE "tmdiff_run_plugin"
 
 /* Starts pytest: argv[1] is the file of node IDs, the rest are pytest's own
- * arguments. The IDs' files become arguments, except those under a path
- * the user gave (pytest would collect them twice). It leaves the plugin to
- * pytest to import: one imported earlier cannot be assertion-rewritten,
- * and pytest warns about it. */
+ * arguments; the IDs' files are added to them. The plugin is left to pytest
+ * to import: one imported earlier cannot be assertion-rewritten, and pytest
+ * warns about it. */
 static const char bootstrap[] =
     "import os, sys\n"
     "with open(sys.argv[1], encoding='utf-8') as f:\n"
     "    ids = [line for line in f.read().split('\\n') if line]\n"
-    "user, paths = sys.argv[2:], []\n"
-    "def under(key, path):\n"
-    "    return key == path or key.startswith(path) and key[len(path)] in '/:['\n"
-    "for a in user:\n"
-    "    p = a.split('::', 1)[0]\n"
-    "    if not a.startswith('-') and os.path.exists(p):\n"
-    "        paths.append(os.path.relpath(os.path.abspath(p)).replace(os.sep, '/') + a[len(p):])\n"
-    "files = [f for f in dict.fromkeys(i.split('::', 1)[0] for i in ids)\n"
-    "         if not any(under(f, p) for p in paths)]\n"
+    "files = list(dict.fromkeys(i.split('::', 1)[0] for i in ids))\n"
     "os.environ['TMDIFF_RUN_IDS'] = sys.argv[1]\n"
     "os.environ['TMDIFF_RUN_FILES'] = '\\n'.join(files)\n"
     "try:\n"
@@ -61,14 +52,17 @@ static const char bootstrap[] =
     "    sys.stderr.write('tmdiff: %s: cannot import pytest: %s (install it there, activate the '\n"
     "                     'project virtualenv or give --python-exe)\\n' % (sys.executable, e))\n"
     "    sys.exit(3)\n"
-    "sys.argv = ['pytest']\n"
-    "sys.exit(int(pytest.main(['-p', '" PLUGIN_MODULE "'] + user + files)))\n";
+    "args, sys.argv = ['-p', '" PLUGIN_MODULE "'] + sys.argv[2:] + files, ['pytest']\n"
+    "sys.exit(int(pytest.main(args)))\n";
 
 /* The plugin: a test is kept when a tmdiff ID names it (equal, ID[...] or
- * ID::...) or when its file is not one of the IDs' files (the user's paths).
- * Keys are paths relative to the folder pytest was started in (the root),
- * as tmdiff's IDs are, whatever rootdir pytest picks. If no ID matched
- * anything, every collected test runs: never fewer than asked. */
+ * ID::...), when it lies under a path the user gave (pytest's own reading
+ * of its arguments tells paths from option values), or when its file is
+ * not one of the IDs' files. A test collected twice (its file named by the
+ * user too) runs once. Keys are paths relative to the folder pytest was
+ * started in (the root), as tmdiff's IDs are, whatever rootdir pytest
+ * picks. If no ID matched anything, every collected test runs: never fewer
+ * than asked. */
 static const char plugin[] =
     "import os, sys\n"
     "def read_ids(path):\n"
@@ -76,20 +70,39 @@ static const char plugin[] =
     "        return [line for line in f.read().split('\\n') if line]\n"
     "def heads(key):\n"
     "    return [key] + [key[:n] for n, c in enumerate(key) if c == '[' or key.startswith('::', n)]\n"
+    "def under(key, path):\n"
+    "    return key == path or path in ('', '.') or key.startswith(path) and key[len(path)] in '/:['\n"
+    "def lines(name):\n"
+    "    return [f for f in os.environ.get(name, '').split('\\n') if f]\n"
+    "def pytest_load_initial_conftests(early_config, parser, args):\n"
+    "    if 'TMDIFF_RUN_USER' in os.environ:\n"
+    "        return  # an xdist worker: its controller did this\n"
+    "    files, given = lines('TMDIFF_RUN_FILES'), early_config.known_args_namespace.file_or_dir or []\n"
+    "    here = os.getcwd()\n"
+    "    user = [os.path.relpath(os.path.abspath(a.split('::', 1)[0]), here).replace(os.sep, '/')\n"
+    "            + a[len(a.split('::', 1)[0]):] for a in given[:len(given) - len(files)]]\n"
+    "    os.environ['TMDIFF_RUN_USER'] = '\\n'.join(user)\n"
+    "    # a file also under a path the user gave would be collected twice, and\n"
+    "    # pytest names the second copy's parameters differently: drop tmdiff's\n"
+    "    for f in files:\n"
+    "        if any(under(f, u) for u in user) and f in args:\n"
+    "            del args[len(args) - 1 - args[::-1].index(f)]\n"
     "def pytest_collection_modifyitems(config, items):\n"
     "    if not os.environ.get('TMDIFF_RUN_IDS'):\n"
     "        return\n"
-    "    ids = read_ids(os.environ['TMDIFF_RUN_IDS'])\n"
-    "    named = set(f for f in os.environ.get('TMDIFF_RUN_FILES', '').split('\\n') if f)\n"
-    "    here, wanted, hits, keep, drop = str(config.invocation_params.dir), set(ids), set(), [], []\n"
+    "    ids, named, user = read_ids(os.environ['TMDIFF_RUN_IDS']), set(lines('TMDIFF_RUN_FILES')), lines('TMDIFF_RUN_USER')\n"
+    "    here = str(config.invocation_params.dir)\n"
+    "    rel = lambda p: os.path.relpath(p, here).replace(os.sep, '/')\n"
+    "    wanted, hits, seen, keep, drop = set(ids), set(), set(), [], []\n"
     "    for item in items:\n"
-    "        rel = os.path.relpath(str(getattr(item, 'path', None) or item.fspath), here)\n"
-    "        rel = rel.replace(os.sep, '/')\n"
-    "        key = rel + item.nodeid[item.nodeid.find('::'):] if '::' in item.nodeid else rel\n"
+    "        path = rel(str(getattr(item, 'path', None) or item.fspath))\n"
+    "        key = path + item.nodeid[item.nodeid.find('::'):] if '::' in item.nodeid else path\n"
     "        mine = [h for h in heads(key) if h in wanted]\n"
     "        hits.update(mine)\n"
-    "        (keep if mine or rel not in named else drop).append(item)\n"
-    "    lost = [i for i in ids if i not in hits and i.split('::', 1)[0] in named]\n"
+    "        ok = mine or path not in named or any(under(key, u) for u in user)\n"
+    "        (keep if ok and key not in seen else drop).append(item)\n"
+    "        seen.add(key)\n"
+    "    lost = [i for i in ids if i not in hits]\n"
     "    if lost:\n"
     "        sys.stderr.write('tmdiff run: %d selected IDs match no test pytest collected: %s\\n'\n"
     "                         % (len(lost), ' '.join(lost[:5]) + (' ...' if len(lost) > 5 else '')))\n"

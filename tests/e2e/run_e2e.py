@@ -13,7 +13,8 @@
   is found and passes the environment check;
 - ids_pytest_does_not_collect: a selected prefix pytest does not collect
   (a classmethod) is a warning, not pytest's "not found" that ran nothing;
-  a path given to pytest as well runs its tests once.
+  a path given to pytest as well runs its tests once; an option's value is
+  no path.
 
 Usage: run_e2e.py TMDIFF SHARED_DIR. Exit 77 (skip) without Debian's pytest
 or git.
@@ -304,6 +305,19 @@ def case_ids_pytest_does_not_collect(tm, shared, tmp):
     p, ran_too = run_ids(tm, root, pytest_args=PYTEST_ARGS + ["tests/test_cm.py"])
     if p.returncode not in (0, 1) or len(ran_too) != len(set(ran_too)) or set(ran_too) != set(ran):
         raise AssertionError("ids_pytest_does_not_collect: with its file given too, ran %r" % ran_too)
+    # a folder given too: each of its tests once (pytest names the parameters
+    # of a module collected twice differently, so the copy must not exist)
+    p, ran_dir = run_ids(tm, root, pytest_args=PYTEST_ARGS + ["tests"])
+    listed = subprocess.run([PYTHON, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests"],
+                            cwd=root, capture_output=True, text=True).stdout.split("\n\n", 1)[0]
+    want = set(line for line in listed.split("\n") if "::" in line)
+    if len(ran_dir) != len(set(ran_dir)) or set(ran_dir) != want:
+        raise AssertionError("ids_pytest_does_not_collect: with tests/ given, ran %d (%d distinct) of %d: %r"
+                             % (len(ran_dir), len(set(ran_dir)), len(want), sorted(set(ran_dir) ^ want)[:4]))
+    # an option's value that names a file is no path to collect
+    p, ran_opt = run_ids(tm, root, pytest_args=PYTEST_ARGS + ["--deselect", "tests/test_cm.py::TestCM"])
+    if "tests/test_cm.py::test_plain" not in ran_opt:
+        raise AssertionError("ids_pytest_does_not_collect: with --deselect FILE::X, ran %r" % ran_opt)
     print("ids_pytest_does_not_collect: %d tests ran, the uncollected prefix warned" % len(ran))
 
 
