@@ -359,25 +359,39 @@ static const char *toml_skip_ws(const char *s, int newlines)
     }
 }
 
-/* Past a value (arrays and strings may span lines). */
+/* Past a value: strings (basic ones with escapes, multi-line ones),
+ * arrays and inline tables that span lines, comments. */
 static const char *toml_skip_value(const char *v)
 {
     int depth = 0;
-    int q = 0;
-    for (; *v; v++) {
-        if (q) {
-            if (*v == q)
-                q = 0;
+    while (*v) {
+        char q = *v;
+        if ((q == '"' || q == '\'') && v[1] == q && v[2] == q) {
+            for (v += 3; *v && !(v[0] == q && v[1] == q && v[2] == q); v++)
+                if (q == '"' && *v == '\\' && v[1])
+                    v++;
+            v += *v ? 3 : 0;
             continue;
         }
-        if (*v == '"' || *v == '\'')
-            q = *v;
-        else if (*v == '[' || *v == '{')
+        if (q == '"' || q == '\'') {
+            for (v++; *v && *v != q && *v != '\n'; v++)
+                if (q == '"' && *v == '\\' && v[1])
+                    v++;
+            v += *v == q;
+            continue;
+        }
+        if (q == '#') {
+            while (*v && *v != '\n')
+                v++;
+            continue;
+        }
+        if (q == '[' || q == '{')
             depth++;
-        else if (*v == ']' || *v == '}')
+        else if (q == ']' || q == '}')
             depth--;
-        else if (*v == '\n' && depth <= 0)
+        else if (q == '\n' && depth <= 0)
             break;
+        v++;
     }
     return v;
 }

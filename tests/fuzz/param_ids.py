@@ -11,7 +11,6 @@ duplicates (which pytest numbers). The comparison is collect_harness.py's.
 Usage: param_ids.py COLLECT_PROBE [--rounds N] [--seed S] [--python EXE] [--keep]
 """
 import os
-import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -849,7 +849,8 @@ static void config_files(void **state)
     pytest_config_free(&cfg);
     /* the same under an option that does not change collection: read past */
     write_file(root, "pyproject.toml", "[tool.pytest.ini_options]\nfilterwarnings = [\"ignore:\\u2026\",\n"
-                                       "  1]\nmarkers = \"\\u002d\"\npython_files = \"spec_*.py\"\n");
+                                       "  \"a\\\"b # [\", # ]\n  1]\nmarkers = \"\"\"x\"y\n[z\"\"\"\n"
+                                       "required_plugins = '\"'\npython_files = \"spec_*.py\"\n");
     assert_int_equal(pytest_config_load(&cfg, root), 0);
     assert_null(cfg.inexact);
     assert_string_equal(cfg.python_files.v[0], "spec_*.py");
