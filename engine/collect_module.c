@@ -923,6 +923,14 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
         } else {
             struct outer outer = {{0}, job.outer.status, job.outer.unknown};
             param_ids_combine(&outer.ids, &job.outer.ids);
+            /* a base's marks apply too (pytest reads them along the MRO,
+             * the class's own first): the deepest base's first, as each
+             * class's marks come before those read already */
+            for (int i = nchain; i-- > 1;) {
+                TSNode deco = ts_node_parent(chain[i]);
+                if (is(deco, "decorated_definition"))
+                    class_marks(c, deco, &outer);
+            }
             class_marks(c, job.stmt, &outer);
             if (!outer.unknown)
                 outer.unknown = pytestmark_effect(c, &members);

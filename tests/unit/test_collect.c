@@ -345,7 +345,10 @@ static const char awkward_tests[] =
     "@pytest.mark.parametrize('s', SHADOWED)\n"
     "def test_shadowed(s):\n    pass\n"
     "@pytest.mark.parametrize('t', TWICE)\n"
-    "def test_twice(t):\n    pass\n";
+    "def test_twice(t):\n    pass\n"
+    /* a base's class marks apply to subclasses, the class's own first */
+    "@pytest.mark.parametrize('q', [3, 4])\nclass MarkedBase:\n    def test_mb(self, q, r):\n        pass\n"
+    "@pytest.mark.parametrize('r', [5])\nclass TestMarkedSub(MarkedBase):\n    pass\n";
 
 /* Names that must come out exact: a regression here is a lost precision. */
 static const char *const must_be_exact[] = {
@@ -378,6 +381,8 @@ static const char *const must_be_exact[] = {
     "tests/test_awkward.py::test_long_s",
     "tests/test_awkward.py::TestWide::test_w",
     "tests/test_awkward.py::TestWide::test_method",
+    "tests/test_awkward.py::TestMarkedSub::test_mb[5-3]",
+    "tests/test_awkward.py::TestMarkedSub::test_mb[5-4]",
     NULL};
 
 static void awkward_cases_against_pytest(void **state)
