@@ -138,6 +138,12 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
 
 /* ---- collect_runtime.c ------------------------------------------------------ */
 
+/* Whether `word` occurs in t[0, len) not continuing a longer name before it
+ * (and, when `whole`, after it). */
+int text_has_word(const char *t, size_t len, const char *word, size_t wl, int whole);
+/* Whether `n` is `if __name__ == "__main__":` (its block never runs on import). */
+int is_main_guard(const char *src, TSNode n);
+
 /* Whether code text calls what can bind module or class names at runtime:
  * globals(), locals(), vars(, setattr(, exec(, __dict__. */
 int runtime_binding_text(const char *t, size_t len);

@@ -226,12 +226,8 @@ static int named_in_parametrize(const struct ctx *c, TSNode def_stmt, const char
         const char *t = text(c, d, &tl);
         if (!memmem(t, tl, "parametrize", 11))
             continue;
-        for (const char *p = t; (p = memmem(p, tl - (size_t)(p - t), name, len)); p++) {
-            int before = p > t && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
-            int after = (size_t)(p - t) + len < tl && (isalnum((unsigned char)p[len]) || p[len] == '_');
-            if (!before && !after)
-                return 1;
-        }
+        if (text_has_word(t, tl, name, len, 1))
+            return 1;
     }
     return 0;
 }
@@ -501,13 +497,6 @@ static int bind_targets(const struct ctx *c, struct namespace *ns, TSNode target
     return 0;
 }
 
-static int is_main_guard(const struct ctx *c, TSNode if_stmt)
-{
-    size_t len;
-    const char *t = text(c, field(if_stmt, condition), &len);
-    return memmem(t, len, "__name__", 8) && memmem(t, len, "__main__", 8);
-}
-
 /* Whether a module- or class-level statement may bind names pytest would
  * collect at runtime: globals()[...] = ..., setattr(...), exec(...),
  * TestX.test_y = ... (text matches stay on the safe side). */
@@ -595,7 +584,7 @@ static int read_namespace(const struct ctx *c, struct namespace *ns, TSNode body
                 }
             } else if (!strcmp(type, "delete_statement")) {
                 rc = bind_targets(c, ns, ts_node_named_child(s, 0), 1);
-            } else if (!strcmp(type, "if_statement") && is_main_guard(c, s)) {
+            } else if (!strcmp(type, "if_statement") && is_main_guard(c->src, s)) {
                 continue; /* never runs on import */
             } else if (!strcmp(type, "if_statement") || !strcmp(type, "try_statement") ||
                        !strcmp(type, "with_statement") || !strcmp(type, "for_statement") ||

@@ -20,9 +20,7 @@ static int is_name_char(char ch)
     return isalnum((unsigned char)ch) || ch == '_';
 }
 
-/* `word` in t[0, len) where it does not continue a longer name before it
- * (and, when `whole`, after it). */
-static int has_word(const char *t, size_t len, const char *word, size_t wl, int whole)
+int text_has_word(const char *t, size_t len, const char *word, size_t wl, int whole)
 {
     for (const char *at = t; (at = memmem(at, len - (size_t)(at - t), word, wl)); at++) {
         if (at > t && is_name_char(at[-1]))
@@ -39,7 +37,7 @@ int runtime_binding_text(const char *t, size_t len)
     static const char *const calls[] = {"globals()", "locals()", "vars(", "setattr(", "exec(",
                                         "__dict__", NULL};
     for (size_t i = 0; calls[i]; i++)
-        if (has_word(t, len, calls[i], strlen(calls[i]), 0))
+        if (text_has_word(t, len, calls[i], strlen(calls[i]), 0))
             return 1;
     return 0;
 }
@@ -68,8 +66,9 @@ static const char *node_text(const char *src, TSNode n, size_t *len)
     return src + ts_node_start_byte(n);
 }
 
-static int is_main_guard(const char *src, TSNode n, const dump_symbols *sym)
+int is_main_guard(const char *src, TSNode n)
 {
+    const dump_symbols *sym = dump_symbols_get();
     if (ts_node_symbol(n) != sym->S_if_statement)
         return 0;
     size_t len;
@@ -96,7 +95,7 @@ static int walk_import_time(struct binder_scan *s, TSNode root, visit_fn visit)
         TSFieldId f = ts_tree_cursor_current_field_id(&cur);
         int skip = (depth && up[depth - 1] == s->sym->S_function_definition &&
                     (f == s->sym->F_body || f == s->sym->F_name)) ||
-                   is_main_guard(s->src, n, s->sym);
+                   is_main_guard(s->src, n);
         if (!skip && (rc = visit(s, n, f, up, depth)))
             break;
         if (!skip && ts_node_child_count(n)) {
@@ -150,7 +149,7 @@ static int record_def(struct binder_scan *s, TSNode n, TSFieldId field, const TS
         d->method |= up[i] == s->sym->S_class_definition;
     d->body = node_text(s->src, body, &d->blen);
     d->binds = runtime_binding_text(d->body, d->blen) ||
-               has_word(d->body, d->blen, "sys.modules", 11, 1);
+               text_has_word(d->body, d->blen, "sys.modules", 11, 1);
     return 0;
 }
 
@@ -202,7 +201,7 @@ int module_binds_through_calls(const char *src, size_t len, TSNode root)
             if (s.defs[i].binds)
                 continue;
             for (size_t j = 0; j < s.ndefs && !s.defs[i].binds; j++)
-                if (s.defs[j].binds && has_word(s.defs[i].body, s.defs[i].blen, s.defs[j].name,
+                if (s.defs[j].binds && text_has_word(s.defs[i].body, s.defs[i].blen, s.defs[j].name,
                                                 s.defs[j].nlen, 1))
                     s.defs[i].binds = grew = 1;
         }

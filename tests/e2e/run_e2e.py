@@ -255,6 +255,15 @@ def case_python_exe_and_undecided(tm, shared, tmp):
     print("undecided: no database, all %d tests ran" % n)
 
 
+def record_failed(root, nodeid):
+    """Adds `nodeid` to ROOT/.testmondata as a test that failed last time."""
+    db = sqlite3.connect(os.path.join(root, ".testmondata"))
+    db.execute("INSERT INTO test_execution (environment_id, test_name, duration, failed, forced) "
+               "SELECT environment_id, ?, 0.1, 1, 0 FROM test_execution LIMIT 1", (nodeid,))
+    db.commit()
+    db.close()
+
+
 def case_runtime_names_and_doctests(tm, shared, tmp):
     """Tests bound at runtime (globals()) and a doctest text file: the stored
     failing one runs, once (under its file), and the new ones run too."""
@@ -264,11 +273,7 @@ def case_runtime_names_and_doctests(tm, shared, tmp):
         fh.write('for i in range(2):\n    globals()["test_g%d" % i] = lambda: None\n')
     with open(os.path.join(root, "tests", "test_notes.txt"), "w") as fh:
         fh.write(">>> 1 + 1\n2\n")
-    db = sqlite3.connect(os.path.join(root, ".testmondata"))
-    db.execute("INSERT INTO test_execution (environment_id, test_name, duration, failed, forced) "
-               "SELECT environment_id, 'tests/test_dyn.py::test_g0', 0.1, 1, 0 FROM test_execution LIMIT 1")
-    db.commit()
-    db.close()
+    record_failed(root, "tests/test_dyn.py::test_g0")
     sel = selected_ids(tm, root)
     p, ran = run_ids(tm, root)
     check_same(sel, ran, "runtime_names_and_doctests")
@@ -285,11 +290,7 @@ def case_ids_pytest_does_not_collect(tm, shared, tmp):
     with open(os.path.join(root, "tests", "test_cm.py"), "w") as fh:
         fh.write("class TestCM:\n    @classmethod\n    def test_c(cls):\n        pass\n\n"
                  "def test_plain():\n    pass\n")
-    db = sqlite3.connect(os.path.join(root, ".testmondata"))
-    db.execute("INSERT INTO test_execution (environment_id, test_name, duration, failed, forced) "
-               "SELECT environment_id, 'tests/test_cm.py::test_plain', 0.1, 1, 0 FROM test_execution LIMIT 1")
-    db.commit()
-    db.close()
+    record_failed(root, "tests/test_cm.py::test_plain")
     sel = selected_ids(tm, root)
     if "tests/test_cm.py::TestCM::test_c" not in sel:
         raise AssertionError("ids_pytest_does_not_collect: the classmethod's prefix is not selected: %r" % sel)
