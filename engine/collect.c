@@ -179,7 +179,17 @@ struct walk {
     struct walked { dev_t dev; ino_t ino; size_t parent; } *dirs;
     size_t ndirs, capdirs;
     int symlink_loop; /* pytest walks a loop until the OS stops it */
+    /* conftests' collect_ignore paths and collect_ignore_glob patterns,
+     * absolute and normalised; an ignore_ctx says which are in force */
+    strvec ignore_paths, ignore_globs;
 };
+
+/* The collect_ignore and collect_ignore_glob in force in a folder: pytest
+ * asks, for each name, the nearest conftest.py from the folder up that has
+ * it. Ranges of walk.ignore_paths and walk.ignore_globs. */
+typedef struct ignore_ctx {
+    size_t paths_at, npaths, globs_at, nglobs;
+} ignore_ctx;
 
 static char *join_rel(const char *dir, const char *name)
 {
@@ -202,6 +212,103 @@ static char *absolute(const struct walk *w, const char *rel)
     return rel[0] ? join_rel(w->root, rel) : strdup(w->root);
 }
 
+/* Appends `base`/`rel` (or `rel` when absolute) as os.path.abspath spells
+ * it: no ".", "..", empty parts or trailing slash. */
+static int push_normalised(strvec *into, const char *base, const char *rel)
+{
+    tmd_buf joined = TMD_BUF_INIT, out = TMD_BUF_INIT;
+    if (rel[0] != '/')
+        tmd_buf_printf(&joined, "%s/", base);
+    tmd_buf_puts(&joined, rel);
+    const char *p = joined.oom ? "" : joined.data;
+    while (*p) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && !memcmp(p, "..", 2)) {
+            while (out.len && out.data[out.len - 1] != '/')
+                out.len--;
+            if (out.len)
+                out.len--; /* the slash before the part dropped */
+        } else if (n && !(n == 1 && p[0] == '.')) {
+            tmd_buf_putc(&out, '/');
+            tmd_buf_put(&out, p, n);
+        }
+        p += n + (p[n] == '/');
+    }
+    if (!out.len)
+        tmd_buf_putc(&out, '/');
+    int rc = joined.oom || out.oom ? TMD_ENOMEM : strvec_push_n(into, out.data, out.len);
+    tmd_buf_free(&joined);
+    tmd_buf_free(&out);
+    return rc;
+}
+
+/* Puts the lists of the conftest.py in the folder `rel` (if it has one and
+ * names them) in force in *ctx. A list tmdiff cannot read ignores nothing
+ * here: its folder's modules are then prefixes (collect_scan_fixtures). */
+static int conftest_here(struct walk *w, const char *rel, ignore_ctx *ctx)
+{
+    char *dir = absolute(w, rel);
+    tmd_buf path = TMD_BUF_INIT;
+    if (dir)
+        tmd_buf_printf(&path, "%s/conftest.py", dir);
+    size_t len;
+    const char *why;
+    char *src = dir && !path.oom ? collect_read_source(path.data, &len, &why, NULL) : NULL;
+    strvec paths = {0}, globs = {0};
+    conftest_list_kind pk = CONFTEST_LIST_NONE, gk = CONFTEST_LIST_NONE;
+    int rc = !dir || path.oom ? TMD_ENOMEM : 0;
+    if (src) /* unreadable: the collection says so when it reads conftests */
+        rc = conftest_ignore_lists(src, len, &pk, &paths, &gk, &globs);
+    if (!rc && pk != CONFTEST_LIST_NONE) {
+        ctx->paths_at = w->ignore_paths.n;
+        for (size_t i = 0; i < paths.n && !rc; i++)
+            rc = push_normalised(&w->ignore_paths, dir, paths.v[i]);
+        ctx->npaths = w->ignore_paths.n - ctx->paths_at;
+    }
+    if (!rc && gk != CONFTEST_LIST_NONE) {
+        ctx->globs_at = w->ignore_globs.n;
+        for (size_t i = 0; i < globs.n && !rc; i++)
+            rc = push_normalised(&w->ignore_globs, dir, globs.v[i]);
+        ctx->nglobs = w->ignore_globs.n - ctx->globs_at;
+    }
+    strvec_free(&paths);
+    strvec_free(&globs);
+    free(src);
+    tmd_buf_free(&path);
+    free(dir);
+    return rc;
+}
+
+/* The lists in force in the folder `start` from the conftests above it. */
+static int ignore_ctx_above(struct walk *w, const char *start, ignore_ctx *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    if (!start[0])
+        return 0;
+    char *dir = strdup(start);
+    int rc = dir ? conftest_here(w, "", ctx) : TMD_ENOMEM;
+    for (char *slash = dir ? strchr(dir, '/') : NULL; slash && !rc; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        rc = conftest_here(w, dir, ctx);
+        *slash = '/';
+    }
+    free(dir);
+    return rc;
+}
+
+/* Whether a conftest's collect_ignore or collect_ignore_glob in force
+ * (`ctx`) names the path `abs` (Python's fnmatch: "*" crosses "/"). */
+static int conftest_ignored(const struct walk *w, const ignore_ctx *ctx, const char *abs)
+{
+    for (size_t i = 0; i < ctx->npaths; i++)
+        if (!strcmp(w->ignore_paths.v[ctx->paths_at + i], abs))
+            return 1;
+    for (size_t i = 0; i < ctx->nglobs; i++)
+        if (fnmatch(w->ignore_globs.v[ctx->globs_at + i], abs, FNM_NOESCAPE) == 0)
+            return 1;
+    return 0;
+}
+
 static int ignored(const struct walk *w, const char *rel, const char *abs)
 {
     for (size_t i = 0; i < w->cfg->ignore.n; i++) {
@@ -219,7 +326,7 @@ static int ignored(const struct walk *w, const char *rel, const char *abs)
             tmd_buf_puts(&pat, g);
         else
             tmd_buf_printf(&pat, "%s/%s", w->root, g);
-        int m = !pat.oom && fnmatch(pat.data, abs, 0) == 0; /* Python's fnmatch */
+        int m = !pat.oom && fnmatch(pat.data, abs, FNM_NOESCAPE) == 0; /* Python's fnmatch */
         tmd_buf_free(&pat);
         if (m)
             return 1;
@@ -361,12 +468,17 @@ static int walked_loop(struct walk *w, const struct stat *st, size_t parent, siz
 static int walk_dir(struct walk *w, const char *start)
 {
     strvec stack = {0};
-    struct { size_t *v; size_t n, cap; } parents = {0}; /* beside stack */
+    /* beside stack: each folder's walk parent and the lists in force above it */
+    struct pending { size_t parent; ignore_ctx ctx; };
+    struct { struct pending *v; size_t n, cap; } parents = {0};
+    struct pending top = {SIZE_MAX, {0}};
     int rc = strvec_push(&stack, start);
-    size_t top_parent = SIZE_MAX;
+    if (!rc)
+        rc = ignore_ctx_above(w, start, &top.ctx);
     while (!rc && stack.n > 0) {
         char *rel = stack.v[--stack.n];
-        size_t parent = parents.n ? parents.v[--parents.n] : top_parent;
+        struct pending at = parents.n ? parents.v[--parents.n] : top;
+        size_t parent = at.parent;
         char *abs = absolute(w, rel);
         DIR *d = abs ? opendir(abs) : NULL;
         struct stat st;
@@ -384,6 +496,10 @@ static int walk_dir(struct walk *w, const char *start)
         dir_entries names = {0};
         if (!rc && d)
             rc = read_entries(&names, d);
+        ignore_ctx ctx = at.ctx; /* this folder's own conftest first */
+        for (size_t i = 0; i < names.n && !rc; i++)
+            if (!strcmp(names.v[i].name, "conftest.py"))
+                rc = conftest_here(w, rel, &ctx);
         /* sub-folders pushed in reverse so they are walked in order */
         strvec subdirs = {0};
         for (size_t i = 0; i < names.n && !rc; i++) {
@@ -394,7 +510,8 @@ static int walk_dir(struct walk *w, const char *start)
             if (!crel || !cabs) {
                 rc = TMD_ENOMEM;
             } else if (S_ISDIR(mode)) {
-                int skip = !strcmp(name, "__pycache__") || ignored(w, crel, cabs) || is_venv(cabs);
+                int skip = !strcmp(name, "__pycache__") || ignored(w, crel, cabs) ||
+                           conftest_ignored(w, &ctx, cabs) || is_venv(cabs);
                 for (size_t k = 0; k < w->cfg->norecursedirs.n && !skip; k++)
                     skip = pytest_fnmatch_ex(w->cfg->norecursedirs.v[k], cabs);
                 if (!skip)
@@ -405,13 +522,14 @@ static int walk_dir(struct walk *w, const char *start)
                     rc = strvec_push(&w->conftests, crel);
                     /* --doctest-modules collects a conftest's docstrings too */
                     if (!rc && w->cfg->doctest_modules && !ignored(w, crel, cabs) &&
+                        !conftest_ignored(w, &ctx, cabs) &&
                         !(rc = strvec_push(&w->files, crel)))
                         rc = strvec_push(&w->doctest_only, crel);
                 } else {
                     int py = nl > 3 && !strcmp(name + nl - 3, ".py");
                     int test = py && is_test_file(w, cabs);
                     int doctests = !test && is_doctest_file(w, name, cabs);
-                    if ((test || doctests) && !ignored(w, crel, cabs)) {
+                    if ((test || doctests) && !ignored(w, crel, cabs) && !conftest_ignored(w, &ctx, cabs)) {
                         rc = strvec_push(&w->files, crel);
                         if (!rc && py && doctests)
                             rc = strvec_push(&w->doctest_only, crel);
@@ -424,7 +542,7 @@ static int walk_dir(struct walk *w, const char *start)
         for (size_t i = subdirs.n; i-- > 0 && !rc;) {
             if (parents.n == parents.cap) {
                 size_t cap = parents.cap ? 2 * parents.cap : 64;
-                size_t *g = realloc(parents.v, cap * sizeof *g);
+                struct pending *g = realloc(parents.v, cap * sizeof *g);
                 if (!g) {
                     rc = TMD_ENOMEM;
                     break;
@@ -432,7 +550,7 @@ static int walk_dir(struct walk *w, const char *start)
                 parents.v = g;
                 parents.cap = cap;
             }
-            parents.v[parents.n++] = self;
+            parents.v[parents.n++] = (struct pending){self, ctx};
             rc = strvec_push(&stack, subdirs.v[i]);
         }
         strvec_free(&subdirs);
@@ -593,7 +711,7 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
         free(rootabs);
         return rc;
     }
-    struct walk w = {rootabs, &cfg, {0}, {0}, {0}, NULL, 0, 0, 0};
+    struct walk w = {rootabs, &cfg, {0}, {0}, {0}, NULL, 0, 0, 0, {0}, {0}};
     collect_digests digests = {{{0}}, NULL};
     collect_facts facts = {0};
     item_list items = {0};
@@ -709,6 +827,8 @@ done:
     strvec_free(&w.doctest_only);
     strvec_free(&w.conftests);
     free(w.dirs);
+    strvec_free(&w.ignore_paths);
+    strvec_free(&w.ignore_globs);
     free(digests.unit);
     collect_facts_free(&facts);
     pytest_config_free(&cfg);

@@ -96,6 +96,29 @@ void param_escape_bytes(tmd_buf *out, const unsigned char *bytes, size_t len);
 /* Python's repr() of a double (shortest round trip), as str(float) prints. */
 void param_float_repr(tmd_buf *out, double v);
 
+/* Whether `n` is a str literal (implicit concatenation included, no
+ * f-string): its value, UTF-8, appended to `out`. */
+int collect_str_literal(tmd_buf *out, TSNode n, const char *src);
+
+/* ---- collect_ignore.c ------------------------------------------------------- */
+
+/* What a conftest.py makes of collect_ignore or collect_ignore_glob. */
+typedef enum conftest_list_kind {
+    CONFTEST_LIST_NONE = 0,    /* never named: an outer conftest's list applies */
+    CONFTEST_LIST_STATIC = 1,  /* bound once, at the top level, to a list or
+                                  tuple of str literals */
+    CONFTEST_LIST_DYNAMIC = 2, /* anything else: tmdiff cannot follow it */
+} conftest_list_kind;
+
+/* The kind of the conftest's list `name` (its parse tree `root`); the values
+ * of a STATIC one are appended to `values`. Negative: TMD_ENOMEM. */
+int conftest_list(strvec *values, const char *src, TSNode root, const char *name);
+
+/* conftest_list of both names for a conftest's text (parsed only when the
+ * text names either); values of a STATIC list go to `paths` / `globs`. */
+int conftest_ignore_lists(const char *src, size_t len, conftest_list_kind *paths_kind, strvec *paths,
+                          conftest_list_kind *globs_kind, strvec *globs);
+
 /* ---- collect_module.c ------------------------------------------------------- */
 
 /* Facts from conftest.py files and test modules that change test IDs. */

@@ -1303,6 +1303,17 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     size_t scope_len = is_conftest ? (slash ? (size_t)(slash - relpath) : 0) : strlen(relpath);
     int rc = 0;
     /* top-level statements and class bodies (class-scoped fixtures) */
+    /* lists the walk could not read (collect.c read the others) */
+    for (int k = 0; k < 2 && is_conftest && !rc; k++) {
+        strvec ignored = {0};
+        int kind = conftest_list(&ignored, src, ts_tree_root_node(tree),
+                                 k ? "collect_ignore_glob" : "collect_ignore");
+        strvec_free(&ignored);
+        if (kind < 0)
+            rc = kind;
+        else if (kind == CONFTEST_LIST_DYNAMIC)
+            rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
+    }
     TSNode blocks[64];
     int nb = 0;
     blocks[nb++] = ts_tree_root_node(tree);
@@ -1320,15 +1331,8 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
                     blocks[nb++] = field(def, body);
                 continue;
             }
-            if (is(s, "expression_statement") && is_conftest) {
-                TSNode e = ts_node_named_child(s, 0);
-                if (is(e, "assignment")) {
-                    TSNode l = field(e, left);
-                    if (text_is(&c, l, "collect_ignore") || text_is(&c, l, "collect_ignore_glob"))
-                        rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
-                }
+            if (is(s, "expression_statement") && is_conftest)
                 continue;
-            }
             if (!is(def, "function_definition"))
                 continue;
             TSNode name = field(def, name);

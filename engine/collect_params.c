@@ -514,6 +514,12 @@ static int is_pytest_param(TSNode n, const char *src)
 
 enum { MAX_ARGS = 64, MAX_VALUES = 100000 };
 
+int collect_str_literal(tmd_buf *out, TSNode n, const char *src)
+{
+    const param_ctx pc = {src, NULL, NULL};
+    return eval_value(out, n, &pc) == V_STR;
+}
+
 static int text_of_string(tmd_buf *out, TSNode n, const param_ctx *pc, int raw_ids)
 {
     tmd_buf v = TMD_BUF_INIT;

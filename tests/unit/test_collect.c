@@ -613,6 +613,61 @@ static void data_named_like_tests(void **state)
     tmd_collection_free(&c);
 }
 
+/* conftest.py's collect_ignore and collect_ignore_glob: read when they are
+ * lists of strings (pytest asks the nearest conftest that has the name, and
+ * joins the values to that conftest's folder); built any other way, the
+ * folder's modules become prefixes. Debian's pytest collects exactly
+ * dyn/test_d1, over/test_o_old, pkg/test_keep and sub/test_s1 here. */
+static void conftest_collect_ignore(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/collect_ignore", tmpdir);
+    write_file(root, "conftest.py", "collect_ignore = [\"setup.py\", \"legacy\", \"./pkg/../pkg/test_skip.py\"]\n"
+                                    "collect_ignore_glob = [\"*_old.py\"]\n");
+    write_file(root, "legacy/test_l.py", "def test_l():\n    pass\n");
+    write_file(root, "pkg/test_skip.py", "def test_s():\n    pass\n");
+    write_file(root, "pkg/test_keep.py", "def test_k():\n    pass\n");
+    write_file(root, "pkg/test_x_old.py", "def test_x():\n    pass\n");
+    write_file(root, "sub/conftest.py", "collect_ignore = (\"../pkg/test_keep.py\", \"test_s2.py\",)\n");
+    write_file(root, "sub/test_s1.py", "def test_1():\n    pass\n");
+    write_file(root, "sub/test_s2.py", "def test_2():\n    pass\n");
+    write_file(root, "sub/test_a_old.py", "def test_a():\n    pass\n");
+    write_file(root, "over/conftest.py", "collect_ignore_glob: list = []\n");
+    write_file(root, "over/test_o_old.py", "def test_o():\n    pass\n");
+    write_file(root, "dyn/conftest.py", "collect_ignore = []\ncollect_ignore.append(\"test_d2.py\")\n");
+    write_file(root, "dyn/test_d1.py", "def test_d1():\n    pass\n");
+    write_file(root, "dyn/test_d2.py", "def test_d2():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    static const char *const exact[] = {"over/test_o_old.py::test_o", "pkg/test_keep.py::test_k",
+                                        "sub/test_s1.py::test_1"};
+    for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+        if (tmd_collection_lookup(&c, exact[i]) != TMD_COLLECTED_YES)
+            fail_msg("%s should be listed exactly", exact[i]);
+    static const char *const ignored[] = {"legacy/test_l.py", "pkg/test_skip.py", "pkg/test_x_old.py",
+                                          "sub/test_s2.py", "sub/test_a_old.py"};
+    for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++)
+        if (tmd_collection_lists_file(&c, ignored[i]))
+            fail_msg("%s is ignored by a conftest", ignored[i]);
+    assert_int_equal(tmd_collection_lookup(&c, "dyn/test_d1.py::test_d1"), TMD_COLLECTED_MAYBE);
+    assert_int_equal(tmd_collection_lookup(&c, "dyn/test_d2.py::test_d2"), TMD_COLLECTED_MAYBE);
+    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) { /* the tree as said above */
+        size_t n;
+        char **want = pytest_collect(root, &n);
+        assert_non_null(want);
+        assert_int_equal(n, 4);
+        for (size_t i = 0; i < n; i++) {
+            if (tmd_collection_lookup(&c, want[i]) == TMD_COLLECTED_NO)
+                fail_msg("pytest collects %s, the static listing misses it", want[i]);
+            free(want[i]);
+        }
+        free(want);
+    }
+    tmd_collection_free(&c);
+}
+
 /* pytest follows symlinked folders: one folder linked under another name is
  * collected under both paths (Debian's pytest lists real/test_t.py::test_t
  * and linked/test_t.py::test_t); a link back into its own walk makes pytest
@@ -896,6 +951,7 @@ int main(void)
         cmocka_unit_test(names_bound_at_runtime),
         cmocka_unit_test(names_bound_through_calls),
         cmocka_unit_test(symlinked_folders),
+        cmocka_unit_test(conftest_collect_ignore),
         cmocka_unit_test(data_named_like_tests),
         cmocka_unit_test(doctests),
         cmocka_unit_test(also_files_and_uncertain_classes),

@@ -1,0 +1,102 @@
+/* collect_ignore.c: a conftest.py's collect_ignore and collect_ignore_glob,
+ * read when they are plain data. Many projects keep
+ * `collect_ignore = ["setup.py"]` in their root conftest; reading it, rather
+ * than calling that conftest unpredictable, keeps every test below it exact. */
+#include "collect_internal.h"
+#include "error.h"
+#include "parse_arena.h"
+#include "parse_guard.h"
+
+#include <string.h>
+
+static int node_is(TSNode n, const char *type)
+{
+    return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0;
+}
+
+static int text_equals(const char *src, TSNode n, const char *want)
+{
+    size_t len = ts_node_end_byte(n) - ts_node_start_byte(n);
+    return len == strlen(want) && !memcmp(src + ts_node_start_byte(n), want, len);
+}
+
+/* The identifiers spelling `name` anywhere in the tree: how many, and the
+ * first. */
+static unsigned count_mentions(const char *src, TSNode root, const char *name, TSNode *first)
+{
+    unsigned count = 0;
+    TSTreeCursor cur = ts_tree_cursor_new(root);
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&cur);
+        if (node_is(n, "identifier") && text_equals(src, n, name) && count++ == 0)
+            *first = n;
+        if (ts_tree_cursor_goto_first_child(&cur))
+            continue;
+        while (!ts_tree_cursor_goto_next_sibling(&cur))
+            if (!ts_tree_cursor_goto_parent(&cur)) {
+                ts_tree_cursor_delete(&cur);
+                return count;
+            }
+    }
+}
+
+int conftest_list(strvec *values, const char *src, TSNode root, const char *name)
+{
+    TSNode id = {0};
+    unsigned mentions = count_mentions(src, root, name, &id);
+    if (mentions == 0)
+        return CONFTEST_LIST_NONE;
+    /* one mention: the target of a top-level `name = [...]` */
+    TSNode assign = ts_node_parent(id);
+    TSNode stmt = ts_node_parent(assign);
+    if (mentions > 1 || !node_is(assign, "assignment") || !node_is(stmt, "expression_statement") ||
+        !node_is(ts_node_parent(stmt), "module") || ts_node_named_child_count(stmt) != 1 ||
+        !ts_node_eq(ts_node_child_by_field_name(assign, "left", 4), id))
+        return CONFTEST_LIST_DYNAMIC;
+    TSNode value = ts_node_child_by_field_name(assign, "right", 5);
+    if (!node_is(value, "list") && !node_is(value, "tuple"))
+        return CONFTEST_LIST_DYNAMIC;
+    size_t had = values->n;
+    uint32_t n = ts_node_named_child_count(value);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode item = ts_node_named_child(value, i);
+        if (node_is(item, "comment"))
+            continue;
+        tmd_buf v = TMD_BUF_INIT;
+        int ok = collect_str_literal(&v, item, src) && !v.oom && v.len && !memchr(v.data, '\0', v.len);
+        int rc = ok ? strvec_push_n(values, v.data, v.len) : 0;
+        tmd_buf_free(&v);
+        if (rc)
+            return TMD_ENOMEM;
+        if (!ok) {
+            while (values->n > had)
+                free(values->v[--values->n]);
+            return CONFTEST_LIST_DYNAMIC;
+        }
+    }
+    return CONFTEST_LIST_STATIC;
+}
+
+int conftest_ignore_lists(const char *src, size_t len, conftest_list_kind *paths_kind, strvec *paths,
+                          conftest_list_kind *globs_kind, strvec *globs)
+{
+    *paths_kind = *globs_kind = CONFTEST_LIST_NONE;
+    if (!text_has_word(src, len, "collect_ignore", 14, 0))
+        return 0; /* most conftests: no parse */
+    int arena = parse_arena_begin_small();
+    TSTree *tree = parse_guard_parse(src, len);
+    int rc = 0;
+    if (!tree) {
+        *paths_kind = *globs_kind = CONFTEST_LIST_DYNAMIC;
+    } else {
+        TSNode root = ts_tree_root_node(tree);
+        int a = conftest_list(paths, src, root, "collect_ignore");
+        int b = a < 0 ? a : conftest_list(globs, src, root, "collect_ignore_glob");
+        rc = a < 0 ? a : b < 0 ? b : 0;
+        *paths_kind = a < 0 ? CONFTEST_LIST_DYNAMIC : (conftest_list_kind)a;
+        *globs_kind = b < 0 ? CONFTEST_LIST_DYNAMIC : (conftest_list_kind)b;
+        parse_arena_tree_delete(tree);
+    }
+    parse_arena_end(arena);
+    return rc;
+}
