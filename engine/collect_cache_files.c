@@ -24,7 +24,7 @@
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
-#define MAGIC "TMDFILE1"
+#define MAGIC "TMDFILE2"
 #define HEAD_SIZE 20 /* magic, hash of the rest, count */
 #define KEEP_FILES 4 /* roots or configs kept at once */
 #define KIND_FACTS 0u
@@ -130,6 +130,7 @@ static void put_facts(out_buf *b, const collect_facts *f)
     put_strvec(b, &f->fixture_edges, 1);
     put_strvec(b, &f->autouse, 1);
     put_strvec(b, &f->generate_dirs, 0);
+    put_strvec(b, &f->generated, 0);
     put_strvec(b, &f->uncertain_dirs, 0);
 }
 
@@ -144,6 +145,7 @@ static int get_facts(in_buf *b, collect_facts *out)
     if (!rc) rc = get_strvec(b, out ? &out->fixture_edges : NULL, 1);
     if (!rc) rc = get_strvec(b, out ? &out->autouse : NULL, 1);
     if (!rc) rc = get_strvec(b, out ? &out->generate_dirs : NULL, 0);
+    if (!rc) rc = get_strvec(b, out ? &out->generated : NULL, 0);
     if (!rc) rc = get_strvec(b, out ? &out->uncertain_dirs : NULL, 0);
     return rc ? rc : b->bad || b->at != b->n ? -1 : 0;
 }

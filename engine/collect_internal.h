@@ -119,6 +119,15 @@ int conftest_list(strvec *values, const char *src, TSNode root, const char *name
 int conftest_ignore_lists(const char *src, size_t len, conftest_list_kind *paths_kind, strvec *paths,
                           conftest_list_kind *globs_kind, strvec *globs);
 
+/* ---- collect_generate.c ----------------------------------------------------- */
+
+/* Whether the pytest_generate_tests definition `def` (a function_definition)
+ * acts only under conditions like `if "x" in metafunc.fixturenames:`, so it
+ * can parametrize only tests whose fixtures include a name it tests for;
+ * those names are appended to `names` (may be NULL). 1 yes, 0 no,
+ * TMD_ENOMEM. */
+int generate_hook_guards(strvec *names, const char *src, TSNode def);
+
 /* ---- collect_module.c ------------------------------------------------------- */
 
 /* Facts from conftest.py files and test modules that change test IDs. */
@@ -128,7 +137,10 @@ typedef struct collect_facts {
     strvec fixture_edges;    /* "name\0dep" pairs, resolved into param_fixtures */
     strvec autouse;          /* autouse fixtures: "scope-dir\0name" */
     strvec generate_dirs;    /* folders ("" = root) whose conftest defines
-                                pytest_generate_tests */
+                                pytest_generate_tests (not guarded) */
+    strvec generated;        /* names guarded hooks test for (also in
+                                param_fixtures): a test requesting one is a
+                                prefix even where it parametrizes it itself */
     strvec uncertain_dirs;   /* folders whose conftest changes collection
                                 (collect_ignore, pytest_collect_file, ...) */
     int make_id_hook;        /* a conftest defines pytest_make_parametrize_id */
@@ -164,6 +176,8 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
 /* Whether `word` occurs in t[0, len) not continuing a longer name before it
  * (and, when `whole`, after it). */
 int text_has_word(const char *t, size_t len, const char *word, size_t wl, int whole);
+/* How many times `word` occurs in t[0, len) as a whole name. */
+size_t text_word_count(const char *t, size_t len, const char *word, size_t wl);
 /* Whether `n` is `if __name__ == "__main__":` (its block never runs on import). */
 int is_main_guard(const char *src, TSNode n);
 

@@ -177,6 +177,18 @@ static int param_fixture(const struct ctx *c, const char *name, size_t len)
     return 0;
 }
 
+/* Whether a guarded pytest_generate_tests tests for the name: it may add
+ * parametrizations beside the test's own (collect_generate.c). */
+static int generated(const struct ctx *c, const char *name, size_t len)
+{
+    for (size_t i = 0; i < c->facts->generated.n; i++) {
+        const char *f = c->facts->generated.v[i];
+        if (strlen(f) == len && !memcmp(f, name, len))
+            return 1;
+    }
+    return 0;
+}
+
 static int usefixtures_parametrized(const struct ctx *c, TSNode args)
 {
     if (ts_node_is_null(args))
@@ -296,7 +308,9 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
             continue; /* self / cls */
         size_t pl;
         const char *pn = text(c, p, &pl);
-        if (param_fixture(c, pn, pl) && !named_in_parametrize(c, def_stmt, pn, pl))
+        if (generated(c, pn, pl))
+            unknown = "pytest_generate_tests";
+        else if (param_fixture(c, pn, pl) && !named_in_parametrize(c, def_stmt, pn, pl))
             unknown = "fixture params";
     }
     if (rc)
@@ -632,6 +646,14 @@ static int name_matches(const strvec *patterns, const char *name, size_t len)
 static int has_member(const struct namespace *ns, const char *name)
 {
     return ns_find(ns, name, strlen(name)) != NULL;
+}
+
+/* Whether a module's own pytest_generate_tests is a plain definition that
+ * acts only for the names it tests for (collect_scan_fixtures listed them). */
+static int guarded_hook(const struct ctx *c, const struct binding *hook)
+{
+    return hook->kind == B_FUNC && !hook->conditional && !hook->imported &&
+           generate_hook_guards(NULL, c->src, definition_of(hook->stmt)) == 1;
 }
 
 /* A class statement: reads its decorators into `out` (parametrize,
@@ -1160,7 +1182,8 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         if (rc)
             goto done;
     }
-    if (has_member(&ns, "pytest_generate_tests") || scope_listed(&facts->generate_dirs, relpath))
+    const struct binding *hook = ns_find(&ns, "pytest_generate_tests", 21);
+    if ((hook && !guarded_hook(&c, hook)) || scope_listed(&facts->generate_dirs, relpath))
         c.module_unknown = "pytest_generate_tests";
     if (!c.module_unknown)
         c.module_unknown = pytestmark_effect(&c, &ns);
@@ -1223,6 +1246,7 @@ void collect_facts_free(collect_facts *f)
     strvec_free(&f->fixture_edges);
     strvec_free(&f->autouse);
     strvec_free(&f->generate_dirs);
+    strvec_free(&f->generated);
     strvec_free(&f->uncertain_dirs);
     memset(f, 0, sizeof *f);
 }
@@ -1290,6 +1314,62 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
     return rc;
 }
 
+/* Hooks a conftest can define that change which tests exist, and what
+ * tmdiff then assumes of the tests in its folder. */
+typedef enum hook_effect {
+    HOOK_GENERATE, /* parametrized (unless the hook is guarded: collect_generate.c) */
+    HOOK_MAKE_ID,  /* parametrized IDs named by the hook */
+    HOOK_UNKNOWN,  /* the collection itself changes */
+} hook_effect;
+
+static const struct {
+    const char *name;
+    hook_effect effect;
+} collection_hooks[] = {
+    {"pytest_generate_tests", HOOK_GENERATE},     {"pytest_make_parametrize_id", HOOK_MAKE_ID},
+    {"pytest_collect_file", HOOK_UNKNOWN},        {"pytest_ignore_collect", HOOK_UNKNOWN},
+    {"pytest_pycollect_makeitem", HOOK_UNKNOWN},  {"pytest_pycollect_makemodule", HOOK_UNKNOWN},
+    {"pytest_collect_directory", HOOK_UNKNOWN},
+};
+enum { NHOOKS = sizeof collection_hooks / sizeof *collection_hooks };
+
+static int hook_index(const struct ctx *c, TSNode name)
+{
+    for (int h = 0; h < NHOOKS; h++)
+        if (text_is(c, name, collection_hooks[h].name))
+            return h;
+    return -1;
+}
+
+/* What tmdiff assumes where a hook it does not read applies. */
+static int hook_unknown(collect_facts *f, hook_effect effect, const char *relpath, size_t scope_len)
+{
+    if (effect == HOOK_MAKE_ID) {
+        f->make_id_hook = 1;
+        return 0;
+    }
+    return strvec_push_n(effect == HOOK_GENERATE ? &f->generate_dirs : &f->uncertain_dirs, relpath, scope_len);
+}
+
+/* A top-level definition of the hook `h` in a conftest or test module. A
+ * test module's own pytest_generate_tests is judged by collect_module; its
+ * names are listed here. */
+static int scan_hook(collect_facts *f, int h, const char *src, TSNode def, int is_conftest,
+                     const char *relpath, size_t scope_len)
+{
+    if (collection_hooks[h].effect != HOOK_GENERATE)
+        return is_conftest ? hook_unknown(f, collection_hooks[h].effect, relpath, scope_len) : 0;
+    strvec names = {0};
+    int guarded = generate_hook_guards(&names, src, def);
+    for (size_t k = 0; k < names.n && guarded == 1; k++)
+        if (strvec_push(&f->generated, names.v[k]) || strvec_push(&f->param_fixtures, names.v[k]))
+            guarded = TMD_ENOMEM;
+    strvec_free(&names);
+    if (guarded < 0)
+        return guarded;
+    return !guarded && is_conftest ? hook_unknown(f, HOOK_GENERATE, relpath, scope_len) : 0;
+}
+
 int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char *src, size_t len,
                           int is_conftest)
 {
@@ -1302,7 +1382,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     const char *slash = strrchr(relpath, '/');
     size_t scope_len = is_conftest ? (slash ? (size_t)(slash - relpath) : 0) : strlen(relpath);
     int rc = 0;
-    /* top-level statements and class bodies (class-scoped fixtures) */
+    unsigned hook_defs[NHOOKS] = {0}; /* top-level definitions of each */
     /* lists the walk could not read (collect.c read the others) */
     for (int k = 0; k < 2 && is_conftest && !rc; k++) {
         strvec ignored = {0};
@@ -1314,6 +1394,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
         else if (kind == CONFTEST_LIST_DYNAMIC)
             rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
     }
+    /* top-level statements and class bodies (class-scoped fixtures) */
     TSNode blocks[64];
     int nb = 0;
     blocks[nb++] = ts_tree_root_node(tree);
@@ -1331,21 +1412,13 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
                     blocks[nb++] = field(def, body);
                 continue;
             }
-            if (is(s, "expression_statement") && is_conftest)
-                continue;
             if (!is(def, "function_definition"))
                 continue;
-            TSNode name = field(def, name);
-            if (text_is(&c, name, "pytest_generate_tests") && is_conftest)
-                rc = strvec_push_n(&facts->generate_dirs, relpath, scope_len);
-            else if (text_is(&c, name, "pytest_make_parametrize_id") && is_conftest)
-                facts->make_id_hook = 1;
-            else if (is_conftest && (text_is(&c, name, "pytest_collect_file") ||
-                                     text_is(&c, name, "pytest_ignore_collect") ||
-                                     text_is(&c, name, "pytest_pycollect_makeitem") ||
-                                     text_is(&c, name, "pytest_pycollect_makemodule") ||
-                                     text_is(&c, name, "pytest_collect_directory")))
-                rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
+            int hook = ts_node_eq(blk, ts_tree_root_node(tree)) ? hook_index(&c, field(def, name)) : -1;
+            if (hook >= 0) {
+                hook_defs[hook]++;
+                rc = scan_hook(facts, hook, src, def, is_conftest, relpath, scope_len);
+            }
             if (rc || !is(s, "decorated_definition"))
                 continue;
             uint32_t nd = ts_node_named_child_count(s);
@@ -1360,6 +1433,10 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
         }
         free(kids);
     }
+    /* a hook bound some other way (imported, under an if, assigned) */
+    for (int h = 0; h < NHOOKS && is_conftest && !rc; h++)
+        if (text_word_count(src, len, collection_hooks[h].name, strlen(collection_hooks[h].name)) > hook_defs[h])
+            rc = hook_unknown(facts, collection_hooks[h].effect, relpath, scope_len);
     parse_arena_tree_delete(tree);
     return rc ? tmd_error(rc, "%s: out of memory while reading fixtures", relpath) : 0;
 }

@@ -32,6 +32,14 @@ int text_has_word(const char *t, size_t len, const char *word, size_t wl, int wh
     return 0;
 }
 
+size_t text_word_count(const char *t, size_t len, const char *word, size_t wl)
+{
+    size_t n = 0;
+    for (const char *at = t; (at = memmem(at, len - (size_t)(at - t), word, wl)); at++)
+        n += !(at > t && is_name_char(at[-1])) && !(at + wl < t + len && is_name_char(at[wl]));
+    return n;
+}
+
 int runtime_binding_text(const char *t, size_t len)
 {
     static const char *const calls[] = {"globals()", "locals()", "vars(", "setattr(", "exec(",

@@ -668,6 +668,82 @@ static void conftest_collect_ignore(void **state)
     tmd_collection_free(&c);
 }
 
+/* pytest_generate_tests acting only under `if "x" in metafunc.fixturenames`
+ * (pytest's documented pattern) leaves tests that request none of its names
+ * exact; one that may act on any test (it can parametrize a test without
+ * arguments), or is bound some other way, makes every test in its scope a
+ * prefix. IDs as Debian's pytest collects them. */
+static void generate_hooks(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/generate_hooks", tmpdir);
+    write_file(root, "conftest.py",
+               "import pytest\n"
+               "def pytest_generate_tests(metafunc):\n"
+               "    \"\"\"Doc.\"\"\"\n"
+               "    if \"x\" in metafunc.fixturenames and metafunc.config:\n"
+               "        metafunc.parametrize(\"x\", [1, 2])\n"
+               "    elif (\"y\" in metafunc.fixturenames) or \"z\" in metafunc.fixturenames:\n"
+               "        metafunc.fixturenames.append(\"rep\")\n"
+               "        metafunc.parametrize(\"rep\", [0, 1])\n"
+               "@pytest.fixture\ndef usesx(x):\n    return x\n"
+               "@pytest.fixture\ndef plain():\n    return 1\n");
+    write_file(root, "test_g.py",
+               "import pytest\n"
+               "def test_a():\n    pass\n"
+               "def test_b(x):\n    pass\n"
+               "def test_plain(plain):\n    pass\n"
+               "def test_via(usesx):\n    pass\n"
+               "def test_default(y=3):\n    pass\n"
+               "@pytest.mark.usefixtures(\"usesx\")\ndef test_use():\n    pass\n"
+               "@pytest.mark.parametrize(\"z\", [5])\ndef test_own(z):\n    pass\n"
+               "class TestC:\n    def test_m(self):\n        pass\n");
+    /* a module's own hooks: guarded, then one that acts on every test */
+    write_file(root, "test_own_hook.py",
+               "def pytest_generate_tests(metafunc):\n"
+               "    if \"w\" in metafunc.fixturenames:\n        metafunc.parametrize(\"w\", [7])\n"
+               "def test_w(w):\n    pass\n"
+               "def test_plain():\n    pass\n");
+    write_file(root, "test_any_hook.py",
+               "def pytest_generate_tests(metafunc):\n"
+               "    metafunc.parametrize([], [(), ()], ids=[\"once\", \"twice\"])\n"
+               "def test_plain():\n    pass\n");
+    /* imported into a conftest: not read */
+    write_file(root, "imported/hooks.py", "def pytest_generate_tests(metafunc):\n"
+                                          "    metafunc.parametrize([], [()], ids=[\"i\"])\n");
+    write_file(root, "imported/conftest.py", "from hooks import pytest_generate_tests\n");
+    write_file(root, "imported/test_i.py", "def test_i():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const char *const exact[] = {"test_g.py::test_a", "test_g.py::test_plain", "test_g.py::test_default",
+                                        "test_g.py::TestC::test_m", "test_own_hook.py::test_plain"};
+    for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+        if (tmd_collection_lookup(&c, exact[i]) != TMD_COLLECTED_YES)
+            fail_msg("%s should be listed exactly", exact[i]);
+    static const char *const maybe[] = {"test_g.py::test_b[1]", "test_g.py::test_via[2]", "test_g.py::test_use[1]",
+                                        "test_g.py::test_own[0-5]", "test_own_hook.py::test_w[7]",
+                                        "test_any_hook.py::test_plain[once]", "imported/test_i.py::test_i[i]"};
+    for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
+        if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
+            fail_msg("%s should be under a prefix", maybe[i]);
+    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) { /* the tree as said above */
+        size_t n;
+        char **want = pytest_collect(root, &n);
+        assert_non_null(want);
+        assert_int_equal(n, 17);
+        struct tally t = {0};
+        tmd_collection_free(&c);
+        check_against(root, want, n, NULL, 0, &t, "generate_hooks");
+        assert_int_equal(t.exact_ids, 5);
+        for (size_t i = 0; i < n; i++)
+            free(want[i]);
+        free(want);
+        return;
+    }
+    tmd_collection_free(&c);
+}
+
 /* pytest follows symlinked folders: one folder linked under another name is
  * collected under both paths (Debian's pytest lists real/test_t.py::test_t
  * and linked/test_t.py::test_t); a link back into its own walk makes pytest
@@ -952,6 +1028,7 @@ int main(void)
         cmocka_unit_test(names_bound_through_calls),
         cmocka_unit_test(symlinked_folders),
         cmocka_unit_test(conftest_collect_ignore),
+        cmocka_unit_test(generate_hooks),
         cmocka_unit_test(data_named_like_tests),
         cmocka_unit_test(doctests),
         cmocka_unit_test(also_files_and_uncertain_classes),
