@@ -3,7 +3,8 @@
 --collect-only (the comparison: collect_harness.py).
 
 Each round writes a small project: conftest.py fixtures (some parametrized,
-some autouse) at the root and in a sub-folder, and test modules built from
+some autouse) at the root and in a sub-folder, a pytest_generate_tests hook
+(guarded by the names it parametrizes, or not), and test modules built from
 random pieces: plain and decorated functions (known marks, mock.patch, a
 local decorator), fixtures requested by tests, classes (nested, with a local
 base, with __init__, __test__ = False, unittest.TestCase), class and module
@@ -32,7 +33,33 @@ def pair(request):
 @pytest.fixture
 def uses_pair(pair):
     return pair
-'''
+
+@pytest.fixture
+def via_gen(gen):
+    return gen
+{hook}'''
+# pytest_generate_tests: guarded by the names it parametrizes (tests that
+# request none of them keep exact IDs), or acting on every test
+HOOKS = ["", "",
+         '''
+def pytest_generate_tests(metafunc):
+    """Guarded."""
+    if "gen" in metafunc.fixturenames:
+        metafunc.parametrize("gen", ["g1", "g2"])
+''',
+         '''
+def pytest_generate_tests(metafunc):
+    if "gen" in metafunc.fixturenames and True:
+        metafunc.fixturenames.append("rep")
+        metafunc.parametrize("rep", [0, 1])
+    elif ("other" in metafunc.fixturenames) or "p" in metafunc.fixturenames:
+        metafunc.parametrize("gen_extra", [0]) if "gen_extra" in metafunc.fixturenames else None
+''',
+         '''
+def pytest_generate_tests(metafunc):
+    if metafunc.function.__name__.endswith("0"):
+        metafunc.parametrize([], [(), ()], ids=["once", "twice"])
+''']
 SUB_CONFTEST = '''import pytest
 
 @pytest.fixture(params=["x", "y"], autouse={autouse})
@@ -47,7 +74,7 @@ def plain():
 
 def fixture_args(rng, method):
     names = ["self"] if method else []
-    for f in rng.sample(["plain", "pair", "uses_pair", "local", "local_param", "sub_param"],
+    for f in rng.sample(["plain", "pair", "uses_pair", "local", "local_param", "sub_param", "gen", "via_gen"],
                         rng.choice([0, 0, 0, 1, 1, 2])):
         names.append(f)
     return names
@@ -161,7 +188,7 @@ def one_round(args, rng, work, counts):
     def write(root):
         os.makedirs(os.path.join(root, "sub"))
         with open(os.path.join(root, "conftest.py"), "w") as fh:
-            fh.write(CONFTEST)
+            fh.write(CONFTEST.format(hook=rng.choice(HOOKS)))
         with open(os.path.join(root, "sub", "conftest.py"), "w") as fh:
             fh.write(SUB_CONFTEST.format(autouse=rng.choice(["True", "False"])))
         with open(os.path.join(root, "helpers.py"), "w") as fh:
