@@ -1,7 +1,8 @@
 /* collect_ignore.c: a conftest.py's collect_ignore and collect_ignore_glob,
- * read when they are plain data. Many projects keep
- * `collect_ignore = ["setup.py"]` in their root conftest; reading it, rather
- * than calling that conftest unpredictable, keeps every test below it exact. */
+ * and the root conftest's pytest_plugins, read when they are plain data.
+ * Many projects keep `collect_ignore = ["setup.py"]` in their root
+ * conftest; reading it, rather than calling that conftest unpredictable,
+ * keeps every test below it exact. */
 #include "collect_internal.h"
 #include "error.h"
 #include "parse_arena.h"
@@ -40,7 +41,7 @@ static unsigned count_mentions(const char *src, TSNode root, const char *name, T
     }
 }
 
-int conftest_list(strvec *values, const char *src, TSNode root, const char *name)
+int conftest_list(strvec *values, const char *src, TSNode root, const char *name, int comma_str)
 {
     TSNode id = {0};
     unsigned mentions = count_mentions(src, root, name, &id);
@@ -54,6 +55,24 @@ int conftest_list(strvec *values, const char *src, TSNode root, const char *name
         !ts_node_eq(ts_node_child_by_field_name(assign, "left", 4), id))
         return CONFTEST_LIST_DYNAMIC;
     TSNode value = ts_node_child_by_field_name(assign, "right", 5);
+    tmd_buf one = TMD_BUF_INIT;
+    if (comma_str && collect_str_literal(&one, value, src)) { /* "a, b": pytest splits at commas */
+        int rc = one.oom ? TMD_ENOMEM : 0;
+        for (size_t at = 0; at < one.len && !rc;) {
+            size_t n = strcspn(one.data + at, ",");
+            size_t a = at, b = at + n;
+            while (a < b && one.data[a] == ' ')
+                a++;
+            while (b > a && one.data[b - 1] == ' ')
+                b--;
+            if (b > a)
+                rc = strvec_push_n(values, one.data + a, b - a);
+            at += n + 1;
+        }
+        tmd_buf_free(&one);
+        return rc ? TMD_ENOMEM : CONFTEST_LIST_STATIC;
+    }
+    tmd_buf_free(&one);
     if (!node_is(value, "list") && !node_is(value, "tuple"))
         return CONFTEST_LIST_DYNAMIC;
     size_t had = values->n;
@@ -90,8 +109,8 @@ int conftest_ignore_lists(const char *src, size_t len, conftest_list_kind *paths
         *paths_kind = *globs_kind = CONFTEST_LIST_DYNAMIC;
     } else {
         TSNode root = ts_tree_root_node(tree);
-        int a = conftest_list(paths, src, root, "collect_ignore");
-        int b = a < 0 ? a : conftest_list(globs, src, root, "collect_ignore_glob");
+        int a = conftest_list(paths, src, root, "collect_ignore", 0);
+        int b = a < 0 ? a : conftest_list(globs, src, root, "collect_ignore_glob", 0);
         rc = a < 0 ? a : b < 0 ? b : 0;
         *paths_kind = a < 0 ? CONFTEST_LIST_DYNAMIC : (conftest_list_kind)a;
         *globs_kind = b < 0 ? CONFTEST_LIST_DYNAMIC : (conftest_list_kind)b;
@@ -99,4 +118,18 @@ int conftest_ignore_lists(const char *src, size_t len, conftest_list_kind *paths
     }
     parse_arena_end(arena);
     return rc;
+}
+
+int conftest_plugins(strvec *names, const char *src, size_t len)
+{
+    if (!text_has_word(src, len, "pytest_plugins", 14, 1))
+        return CONFTEST_LIST_NONE;
+    int arena = parse_arena_begin_small();
+    TSTree *tree = parse_guard_parse(src, len);
+    int kind = tree ? conftest_list(names, src, ts_tree_root_node(tree), "pytest_plugins", 1)
+                    : CONFTEST_LIST_DYNAMIC;
+    if (tree)
+        parse_arena_tree_delete(tree);
+    parse_arena_end(arena);
+    return kind;
 }

@@ -39,6 +39,7 @@ typedef struct pytest_config {
     strvec ignore_glob;      /* --ignore-glob PATTERN from addopts */
     strvec deselect;         /* --deselect NODEID from addopts */
     strvec args;             /* positional paths in addopts (replace testpaths) */
+    strvec plugins;          /* -p MODULE from addopts (not -p no:...) */
     int doctest_modules;     /* --doctest-modules: every .py file's doctests */
     strvec doctest_glob;     /* --doctest-glob PATTERN (none: test*.txt) */
     strvec usefixtures;      /* fixtures every test uses (ini usefixtures) */
@@ -111,13 +112,19 @@ typedef enum conftest_list_kind {
 } conftest_list_kind;
 
 /* The kind of the conftest's list `name` (its parse tree `root`); the values
- * of a STATIC one are appended to `values`. Negative: TMD_ENOMEM. */
-int conftest_list(strvec *values, const char *src, TSNode root, const char *name);
+ * of a STATIC one are appended to `values`. `comma_str`: a str literal is
+ * STATIC too, split at commas (as pytest reads pytest_plugins). Negative:
+ * TMD_ENOMEM. */
+int conftest_list(strvec *values, const char *src, TSNode root, const char *name, int comma_str);
 
 /* conftest_list of both names for a conftest's text (parsed only when the
  * text names either); values of a STATIC list go to `paths` / `globs`. */
 int conftest_ignore_lists(const char *src, size_t len, conftest_list_kind *paths_kind, strvec *paths,
                           conftest_list_kind *globs_kind, strvec *globs);
+
+/* conftest_list of pytest_plugins for a module's text (module names go to
+ * `names`). Negative: TMD_ENOMEM. */
+int conftest_plugins(strvec *names, const char *src, size_t len);
 
 /* ---- collect_generate.c ----------------------------------------------------- */
 
@@ -148,8 +155,9 @@ typedef struct collect_facts {
 
 void collect_facts_free(collect_facts *f);
 
-/* Adds the fixtures and hooks of one conftest.py or test module (`relpath`
- * relative to the root, its folder is the scope). */
+/* Adds the fixtures and hooks of one conftest.py (is_conftest 1: its folder
+ * is the scope), plugin module named by pytest_plugins (2: everywhere) or
+ * test module (0: itself); `relpath` is relative to the root. */
 int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char *src, size_t len,
                           int is_conftest);
 /* Closes param_fixtures over fixture_edges. */

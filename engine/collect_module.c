@@ -1380,14 +1380,15 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name, NULL};
     /* a conftest's scope is its folder; a module's scope is the module */
     const char *slash = strrchr(relpath, '/');
-    size_t scope_len = is_conftest ? (slash ? (size_t)(slash - relpath) : 0) : strlen(relpath);
+    size_t scope_len = is_conftest == 2 ? 0 /* a plugin module: everywhere */
+                       : is_conftest ? (slash ? (size_t)(slash - relpath) : 0) : strlen(relpath);
     int rc = 0;
     unsigned hook_defs[NHOOKS] = {0}; /* top-level definitions of each */
     /* lists the walk could not read (collect.c read the others) */
-    for (int k = 0; k < 2 && is_conftest && !rc; k++) {
+    for (int k = 0; k < 2 && is_conftest == 1 && !rc; k++) {
         strvec ignored = {0};
         int kind = conftest_list(&ignored, src, ts_tree_root_node(tree),
-                                 k ? "collect_ignore_glob" : "collect_ignore");
+                                 k ? "collect_ignore_glob" : "collect_ignore", 0);
         strvec_free(&ignored);
         if (kind < 0)
             rc = kind;

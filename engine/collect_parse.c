@@ -115,11 +115,19 @@ static int is_test_module(const job *j, const char *rel)
            !sorted_contains((const char *const *)j->doctest_only->v, j->doctest_only->n, rel);
 }
 
+static int is_conftest_name(const char *rel)
+{
+    const char *base = strrchr(rel, '/');
+    return !strcmp(base ? base + 1 : rel, "conftest.py");
+}
+
 static int fixtures_of(job *j, size_t unit)
 {
     size_t nconf = j->conftests->n;
     int conftest = unit < nconf;
     const char *rel = conftest ? j->conftests->v[unit] : j->files->v[unit - nconf];
+    if (conftest && !is_conftest_name(rel))
+        conftest = 2; /* a plugin module the root conftest names (collect.c) */
     if (j->reuse) { /* the bytes the key saw, as the last collection found them */
         int reused = collect_files_facts(j->reuse->files, unit, rel, &j->part[unit]);
         if (reused < 0)
@@ -133,7 +141,8 @@ static int fixtures_of(job *j, size_t unit)
     int rc = read_source(j, rel, &s);
     int same = !rc && read_as_keyed(j, unit, &s);
     /* a test module without the word defines no fixture: one parse saved
-     * (a file collected only for its doctests defines none either) */
+     * (a file collected only for its doctests defines none either; a
+     * guarded pytest_generate_tests names metafunc.fixturenames) */
     if (!rc && s.text &&
         (conftest || (is_test_module(j, rel) && memmem(s.text, s.len, "fixture", 7)))) {
         atomic_fetch_add(&parses, 1);

@@ -568,6 +568,12 @@ static int read_addopts(pytest_config *cfg, const strvec *opts)
         }
         if (takes)
             continue;
+        if (!strncmp(a, "-p", 2)) { /* -p NAME or -pNAME: a plugin to load */
+            const char *name = a[2] ? a + 2 : i + 1 < opts->n ? opts->v[++i] : "";
+            if (strncmp(name, "no:", 3) && strvec_push(&cfg->plugins, name))
+                return TMD_ENOMEM;
+            continue;
+        }
         if (!strcmp(a, "--doctest-modules"))
             cfg->doctest_modules = 1;
         else if (!strcmp(a, "--pyargs") || !strncmp(a, "--rootdir", 9))
@@ -599,6 +605,7 @@ void pytest_config_free(pytest_config *cfg)
     strvec_free(&cfg->python_classes);
     strvec_free(&cfg->python_functions);
     strvec_free(&cfg->testpaths);
+    strvec_free(&cfg->plugins);
     strvec_free(&cfg->norecursedirs);
     strvec_free(&cfg->ignore);
     strvec_free(&cfg->ignore_glob);

@@ -744,6 +744,51 @@ static void generate_hooks(void **state)
     tmd_collection_free(&c);
 }
 
+/* Modules under the root that the root conftest's pytest_plugins (and
+ * they in theirs, and addopts' -p) load are read like conftests for the
+ * whole tree: a parametrized fixture there parametrizes the tests that
+ * request it. Before, those tests were listed without parameters. */
+static void plugin_modules(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/plugin_modules", tmpdir);
+    write_file(root, "conftest.py", "pytest_plugins = [\"tests.plugins.fix\", \"pytester\"]\n");
+    write_file(root, "pytest.ini", "[pytest]\naddopts = -p tests.plugins.opt\n");
+    write_file(root, "tests/plugins/fix.py",
+               "import pytest\npytest_plugins = \"tests.plugins.more\"\n"
+               "@pytest.fixture(params=[1, 2])\ndef num(request):\n    return request.param\n"
+               "def pytest_generate_tests(metafunc):\n"
+               "    if \"gen\" in metafunc.fixturenames:\n        metafunc.parametrize(\"gen\", [\"a\"])\n");
+    write_file(root, "tests/plugins/more.py",
+               "import pytest\n@pytest.fixture(params=[\"m\"])\ndef more(request):\n    return request.param\n");
+    write_file(root, "tests/plugins/opt.py",
+               "import pytest\n@pytest.fixture(params=[\"o\"])\ndef opt(request):\n    return request.param\n");
+    write_file(root, "tests/test_p.py", "def test_num(num):\n    pass\ndef test_more(more):\n    pass\n"
+                                        "def test_opt(opt):\n    pass\ndef test_gen(gen):\n    pass\n"
+                                        "def test_plain():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_p.py::test_plain"), TMD_COLLECTED_YES);
+    static const char *const maybe[] = {"tests/test_p.py::test_num[1]", "tests/test_p.py::test_more[m]",
+                                        "tests/test_p.py::test_opt[o]", "tests/test_p.py::test_gen[a]"};
+    for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
+        if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
+            fail_msg("%s should be under a prefix", maybe[i]);
+    tmd_collection_free(&c);
+    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) { /* the tree as said above */
+        size_t n;
+        char **want = pytest_collect(root, &n);
+        assert_non_null(want);
+        assert_int_equal(n, 6);
+        struct tally t = {0};
+        check_against(root, want, n, NULL, 0, &t, "plugin_modules");
+        for (size_t i = 0; i < n; i++)
+            free(want[i]);
+        free(want);
+    }
+}
+
 /* pytest follows symlinked folders: one folder linked under another name is
  * collected under both paths (Debian's pytest lists real/test_t.py::test_t
  * and linked/test_t.py::test_t); a link back into its own walk makes pytest
@@ -1029,6 +1074,7 @@ int main(void)
         cmocka_unit_test(symlinked_folders),
         cmocka_unit_test(conftest_collect_ignore),
         cmocka_unit_test(generate_hooks),
+        cmocka_unit_test(plugin_modules),
         cmocka_unit_test(data_named_like_tests),
         cmocka_unit_test(doctests),
         cmocka_unit_test(also_files_and_uncertain_classes),
