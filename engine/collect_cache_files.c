@@ -131,6 +131,7 @@ static void put_facts(out_buf *b, const collect_facts *f)
     put_strvec(b, &f->autouse, 1);
     put_strvec(b, &f->generate_dirs, 0);
     put_strvec(b, &f->generated, 0);
+    put_strvec(b, &f->fixture_ids, 1);
     put_strvec(b, &f->uncertain_dirs, 0);
 }
 
@@ -146,6 +147,7 @@ static int get_facts(in_buf *b, collect_facts *out)
     if (!rc) rc = get_strvec(b, out ? &out->autouse : NULL, 1);
     if (!rc) rc = get_strvec(b, out ? &out->generate_dirs : NULL, 0);
     if (!rc) rc = get_strvec(b, out ? &out->generated : NULL, 0);
+    if (!rc) rc = get_strvec(b, out ? &out->fixture_ids : NULL, 1);
     if (!rc) rc = get_strvec(b, out ? &out->uncertain_dirs : NULL, 0);
     return rc ? rc : b->bad || b->at != b->n ? -1 : 0;
 }

@@ -87,6 +87,11 @@ typedef struct param_ctx {
  * argument_list node). Worst status wins; on UNKNOWN `ids` is empty. */
 param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *pc, int raw_ids);
 
+/* pytest's IDs for a fixture's params= (`params_node`) and ids= (`ids_node`,
+ * may be null): those of parametrize(name, params, ids=ids), escaped. */
+param_status param_ids_of_fixture(strvec *ids, const char *name, TSNode params_node, TSNode ids_node,
+                                  const param_ctx *pc);
+
 /* Combines stacked parametrizations: every id of `acc` joined with "-" to
  * every id of `next` (acc's ids first). */
 int param_ids_combine(strvec *acc, const strvec *next);
@@ -145,6 +150,9 @@ typedef struct collect_facts {
     strvec autouse;          /* autouse fixtures: "scope-dir\0name" */
     strvec generate_dirs;    /* folders ("" = root) whose conftest defines
                                 pytest_generate_tests (not guarded) */
+    strvec fixture_ids;      /* per fixture definition: "name\0" scope, then
+                                '\n' before each ID its params= give, or
+                                before FIXTURE_NO_PARAMS / _PARAMS_UNREAD */
     strvec generated;        /* names guarded hooks test for (also in
                                 param_fixtures): a test requesting one is a
                                 prefix even where it parametrizes it itself */
@@ -152,6 +160,9 @@ typedef struct collect_facts {
                                 (collect_ignore, pytest_collect_file, ...) */
     int make_id_hook;        /* a conftest defines pytest_make_parametrize_id */
 } collect_facts;
+
+#define FIXTURE_NO_PARAMS "\x02"
+#define FIXTURE_PARAMS_UNREAD "\x01"
 
 void collect_facts_free(collect_facts *f);
 

@@ -165,6 +165,15 @@ static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNod
     return DECO_UNKNOWN;
 }
 
+/* Whether the folder `dir` ("" = the root) holds `relpath`. */
+static int in_scope(const char *dir, const char *relpath)
+{
+    size_t n = strlen(dir);
+    if (n == 0)
+        return 1;
+    return !strncmp(dir, relpath, n) && relpath[n] == '/';
+}
+
 /* Whether a fixture name requested through usefixtures / arguments is one
  * whose value is parametrized somewhere in the project. */
 static int param_fixture(const struct ctx *c, const char *name, size_t len)
@@ -187,6 +196,77 @@ static int generated(const struct ctx *c, const char *name, size_t len)
             return 1;
     }
     return 0;
+}
+
+/* The first index of `v` (sorted: collect_facts_finish) whose entry,
+ * "name\0...", is named `name` or sorts after it. */
+static size_t first_named(const strvec *v, const char *name)
+{
+    size_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v->v[mid], name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The IDs the test `relpath`::... requesting the parametrized fixtures
+ * `names` gets from them, when pytest's are certain: they and the fixtures
+ * they request reach one fixture with params= that the module sees, and
+ * each of them has one definition the module sees (no overrides), literal
+ * params, no pytest_generate_tests name among them. 1 with `out` filled,
+ * else 0. */
+static int fixture_ids_of(const struct ctx *c, const strvec *names, strvec *out)
+{
+    const strvec *defs = &c->facts->fixture_ids, *edges = &c->facts->fixture_edges;
+    strvec seen = {0};
+    const char *ids = NULL;
+    int ok = 1;
+    for (size_t i = 0; i < names->n && ok; i++)
+        ok = !strvec_push(&seen, names->v[i]);
+    for (size_t at = 0; at < seen.n && ok; at++) { /* seen grows: a breadth-first walk */
+        const char *name = seen.v[at];
+        size_t len = strlen(name);
+        const char *def = NULL;
+        for (size_t i = first_named(defs, name); i < defs->n && ok && !strcmp(defs->v[i], name); i++) {
+            const char *scope = defs->v[i] + len + 1;
+            size_t sl = strcspn(scope, "\n");
+            char *dir = strndup(scope, sl);
+            int sees = dir && (in_scope(dir, c->relpath) || !strcmp(dir, c->relpath));
+            ok = dir && !(sees && def);
+            def = sees ? scope + sl + 1 : def;
+            free(dir);
+        }
+        if (!ok || generated(c, name, len))
+            ok = 0;
+        else if (def && !strcmp(def, FIXTURE_PARAMS_UNREAD))
+            ok = 0;
+        else if (def && strcmp(def, FIXTURE_NO_PARAMS)) {
+            ok = !ids; /* a second fixture with params */
+            ids = def;
+        }
+        for (size_t i = first_named(edges, name); ok && i < edges->n && !strcmp(edges->v[i], name); i++) {
+            const char *dep = edges->v[i] + len + 1;
+            if (param_fixture(c, dep, strlen(dep)) && !strvec_contains(&seen, dep))
+                ok = !strvec_push(&seen, dep);
+        }
+    }
+    strvec_free(&seen);
+    if (!ok || !ids)
+        return 0;
+    for (const char *p = ids;;) {
+        size_t n = strcspn(p, "\n");
+        if (strvec_push_n(out, p, n)) {
+            strvec_free(out);
+            return 0;
+        }
+        if (!p[n])
+            return 1;
+        p += n + 1;
+    }
 }
 
 static int usefixtures_parametrized(const struct ctx *c, TSNode args)
@@ -257,7 +337,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
     if (id.oom)
         return TMD_ENOMEM;
     const char *unknown = outer->unknown ? outer->unknown : c->module_unknown;
-    strvec ids = {0}, own = {0};
+    strvec ids = {0}, own = {0}, fixtures = {0}; /* fixtures: parametrized ones requested */
     param_status status = PARAM_EXACT;
     int rc = 0;
 
@@ -311,10 +391,33 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
         if (generated(c, pn, pl))
             unknown = "pytest_generate_tests";
         else if (param_fixture(c, pn, pl) && !named_in_parametrize(c, def_stmt, pn, pl))
-            unknown = "fixture params";
+            rc = strvec_push_n(&fixtures, pn, pl);
     }
     if (rc)
         goto done;
+    /* parametrized by one fixture alone: a prefix that expects its IDs, so
+     * a database holding exactly those has no new test here */
+    if (!rc && !unknown && fixtures.n && !own.n && !outer->ids.n) {
+        strvec fids = {0};
+        if (!c->cfg->raw_ids && !c->facts->make_id_hook && fixture_ids_of(c, &fixtures, &fids)) {
+            strvec expect = {0};
+            size_t base = id.len;
+            for (size_t i = 0; i < fids.n && !rc; i++) {
+                tmd_buf_truncate(&id, base);
+                tmd_buf_printf(&id, "[%s]", fids.v[i]);
+                rc = id.oom ? TMD_ENOMEM : strvec_push(&expect, id.data);
+            }
+            tmd_buf_truncate(&id, base);
+            if (!rc)
+                rc = add(c, id.data, TMD_COLLECT_PREFIX, "fixture params", &expect);
+            strvec_free(&expect);
+            strvec_free(&fids);
+            goto done;
+        }
+        strvec_free(&fids);
+    }
+    if (!unknown && fixtures.n)
+        unknown = "fixture params";
     if (unknown) {
         rc = add(c, id.data, TMD_COLLECT_PREFIX, unknown, NULL);
         goto done;
@@ -349,6 +452,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
         strvec_free(&expect);
     }
 done:
+    strvec_free(&fixtures);
     strvec_free(&ids);
     strvec_free(&own);
     tmd_buf_free(&id);
@@ -1098,14 +1202,6 @@ static TSNode resolve_constant(const void *data, TSNode identifier)
 /* ---- the module ------------------------------------------------------------------------ */
 
 /* Whether `dir` ("" = root) is `relpath`'s folder or one of its parents. */
-static int in_scope(const char *dir, const char *relpath)
-{
-    size_t n = strlen(dir);
-    if (n == 0)
-        return 1;
-    return !strncmp(dir, relpath, n) && relpath[n] == '/';
-}
-
 static int scope_listed(const strvec *dirs, const char *relpath)
 {
     for (size_t i = 0; i < dirs->n; i++)
@@ -1247,6 +1343,7 @@ void collect_facts_free(collect_facts *f)
     strvec_free(&f->autouse);
     strvec_free(&f->generate_dirs);
     strvec_free(&f->generated);
+    strvec_free(&f->fixture_ids);
     strvec_free(&f->uncertain_dirs);
     memset(f, 0, sizeof *f);
 }
@@ -1266,6 +1363,31 @@ static int push_pair(strvec *v, const char *a, size_t al, const char *b, size_t 
 
 /* One fixture definition: its name (or name=), params=, autouse=True and
  * the fixtures it requests. */
+/* Records a fixture definition: its scope and the IDs its params= give
+ * (collect_facts.fixture_ids). */
+static int fixture_definition(const struct ctx *c, collect_facts *f, const char *name, size_t nl,
+                              const char *scope, size_t scope_len, int params, TSNode params_node,
+                              TSNode ids_node)
+{
+    char *fname = strndup(name, nl);
+    strvec ids = {0};
+    const param_ctx pc = {c->src, NULL, NULL};
+    int known = params && fname && param_ids_of_fixture(&ids, fname, params_node, ids_node, &pc) == PARAM_EXACT;
+    tmd_buf value = TMD_BUF_INIT;
+    tmd_buf_put(&value, scope, scope_len);
+    for (size_t i = 0; i < ids.n; i++)
+        tmd_buf_printf(&value, "\n%s", ids.v[i]);
+    if (!params)
+        tmd_buf_puts(&value, "\n" FIXTURE_NO_PARAMS);
+    else if (!known || !ids.n)
+        tmd_buf_puts(&value, "\n" FIXTURE_PARAMS_UNREAD);
+    int rc = !fname || value.oom ? TMD_ENOMEM : push_pair(&f->fixture_ids, name, nl, value.data, value.len);
+    tmd_buf_free(&value);
+    strvec_free(&ids);
+    free(fname);
+    return rc;
+}
+
 static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNode deco_args,
                         const char *scope, size_t scope_len)
 {
@@ -1273,6 +1395,7 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
     size_t nl;
     const char *name = text(c, field(fn, name), &nl);
     int params = 0, autouse = 0;
+    TSNode params_node = {0}, ids_node = {0};
     if (!ts_node_is_null(deco_args)) {
         uint32_t n = ts_node_named_child_count(deco_args);
         for (uint32_t i = 0; i < n; i++) {
@@ -1281,7 +1404,9 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
                 continue;
             TSNode k = field(a, name), v = field(a, value);
             if (text_is(c, k, "params"))
-                params = 1;
+                params = 1, params_node = v;
+            else if (text_is(c, k, "ids"))
+                ids_node = v;
             else if (text_is(c, k, "autouse") && !text_is(c, v, "False"))
                 autouse = 1;
             else if (text_is(c, k, "name") && is(v, "string")) {
@@ -1297,6 +1422,8 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
     int rc = 0;
     if (params)
         rc = strvec_push_n(&f->param_fixtures, name, nl);
+    if (!rc)
+        rc = fixture_definition(c, f, name, nl, scope, scope_len, params, params_node, ids_node);
     if (!rc && autouse)
         rc = push_pair(&f->autouse, scope, scope_len, name, nl);
     TSNode ps = field(fn, parameters);
@@ -1442,8 +1569,18 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     return rc ? tmd_error(rc, "%s: out of memory while reading fixtures", relpath) : 0;
 }
 
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int collect_facts_finish(collect_facts *f)
 {
+    /* looked up by name (fixture_ids_of): "name\0..." sorts by name */
+    if (f->fixture_ids.n)
+        qsort(f->fixture_ids.v, f->fixture_ids.n, sizeof *f->fixture_ids.v, cmp_entry);
+    if (f->fixture_edges.n)
+        qsort(f->fixture_edges.v, f->fixture_edges.n, sizeof *f->fixture_edges.v, cmp_entry);
     /* a fixture requesting a parametrized fixture is parametrized too */
     for (int changed = 1; changed;) {
         changed = 0;

@@ -536,64 +536,14 @@ static int text_of_string(tmd_buf *out, TSNode n, const param_ctx *pc, int raw_i
     return 1;
 }
 
-param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *pc, int raw_ids)
+/* The IDs of `values_node` (and `ids_node`, may be null) for the argnames
+ * `names`; force_tuple: one name given as a str, whose values are not
+ * unpacked. */
+static param_status ids_of_values(strvec *ids, const strvec *names, int force_tuple, TSNode values_node,
+                                  TSNode ids_node, const param_ctx *pc, int raw_ids)
 {
     const char *src = pc->src;
     param_status status = PARAM_EXACT;
-    TSNode names_node = positional(arguments, 0);
-    if (ts_node_is_null(names_node))
-        names_node = keyword_value(arguments, src, "argnames");
-    TSNode values_node = positional(arguments, 1);
-    if (ts_node_is_null(values_node))
-        values_node = keyword_value(arguments, src, "argvalues");
-    TSNode ids_node = positional(arguments, 3);
-    if (ts_node_is_null(ids_node))
-        ids_node = keyword_value(arguments, src, "ids");
-    if (ts_node_is_null(names_node) || ts_node_is_null(values_node))
-        return PARAM_UNKNOWN;
-    if (node_is(arguments, "argument_list")) {
-        uint32_t n = ts_node_named_child_count(arguments);
-        for (uint32_t i = 0; i < n; i++) {
-            TSNode a = ts_node_named_child(arguments, i);
-            if (node_is(a, "list_splat") || node_is(a, "dictionary_splat"))
-                return PARAM_UNKNOWN;
-        }
-    }
-
-    /* argnames: "a, b" (a lone name wraps each value) or a sequence of strings */
-    strvec names = {0};
-    int force_tuple = 0;
-    tmd_buf tmp = TMD_BUF_INIT;
-    TSNode items[MAX_ARGS];
-    if (node_is(resolved(unparen(names_node), pc), "string")) {
-        if (eval_value(&tmp, names_node, pc) != V_STR)
-            goto unknown;
-        const char *s = tmp.data ? tmp.data : "";
-        while (*s) {
-            size_t l = strcspn(s, ",");
-            size_t a = 0, b = l;
-            while (a < b && isspace((unsigned char)s[a]))
-                a++;
-            while (b > a && isspace((unsigned char)s[b - 1]))
-                b--;
-            if (b > a && strvec_push_n(&names, s + a, b - a))
-                goto unknown;
-            s += l + (s[l] == ',');
-        }
-        force_tuple = names.n == 1;
-    } else {
-        int c = display_items(items, MAX_ARGS, names_node, pc);
-        if (c < 0)
-            goto unknown;
-        for (int i = 0; i < c; i++) {
-            tmd_buf_truncate(&tmp, 0);
-            if (eval_value(&tmp, items[i], pc) != V_STR || strvec_push_n(&names, tmp.data ? tmp.data : "", tmp.len))
-                goto unknown;
-        }
-    }
-    if (names.n == 0)
-        goto unknown;
-
     /* explicit ids: strings or None */
     strvec given = {0};
     int nids = -1;
@@ -651,7 +601,7 @@ param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *p
         } else {
             nv = display_items(vals, MAX_ARGS, el, pc);
         }
-        if (nv != (int)names.n)
+        if (nv != (int)names->n)
             goto unknown_value;
         if (!have_id && nids >= 0 && !node_is(unparen(id_items[idx]), "none")) {
             if (!text_of_string(&id, id_items[idx], pc, raw_ids))
@@ -670,7 +620,7 @@ param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *p
             else if (k == V_BYTES)
                 param_escape_bytes(&id, (const unsigned char *)(v.data ? v.data : ""), v.len);
             else if (k == V_OBJECT || k == V_ASSUMED)
-                tmd_buf_printf(&id, "%s%d", names.v[j], idx);
+                tmd_buf_printf(&id, "%s%d", names->v[j], idx);
             tmd_buf_free(&v);
             if (k == V_UNKNOWN)
                 goto unknown_value;
@@ -698,18 +648,92 @@ param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *p
     free(id_items);
     free(value_items);
     strvec_free(&given);
-    strvec_free(&names);
-    tmd_buf_free(&tmp);
     return status;
 unknown_ids:
     free(id_items);
     free(value_items);
     strvec_free(&given);
+    strvec_free(ids);
+    return PARAM_UNKNOWN;
+}
+
+param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *pc, int raw_ids)
+{
+    const char *src = pc->src;
+    TSNode names_node = positional(arguments, 0);
+    if (ts_node_is_null(names_node))
+        names_node = keyword_value(arguments, src, "argnames");
+    TSNode values_node = positional(arguments, 1);
+    if (ts_node_is_null(values_node))
+        values_node = keyword_value(arguments, src, "argvalues");
+    TSNode ids_node = positional(arguments, 3);
+    if (ts_node_is_null(ids_node))
+        ids_node = keyword_value(arguments, src, "ids");
+    if (ts_node_is_null(names_node) || ts_node_is_null(values_node))
+        return PARAM_UNKNOWN;
+    if (node_is(arguments, "argument_list")) {
+        uint32_t n = ts_node_named_child_count(arguments);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode a = ts_node_named_child(arguments, i);
+            if (node_is(a, "list_splat") || node_is(a, "dictionary_splat"))
+                return PARAM_UNKNOWN;
+        }
+    }
+
+    /* argnames: "a, b" (a lone name wraps each value) or a sequence of strings */
+    strvec names = {0};
+    int force_tuple = 0;
+    tmd_buf tmp = TMD_BUF_INIT;
+    TSNode items[MAX_ARGS];
+    if (node_is(resolved(unparen(names_node), pc), "string")) {
+        if (eval_value(&tmp, names_node, pc) != V_STR)
+            goto unknown;
+        const char *s = tmp.data ? tmp.data : "";
+        while (*s) {
+            size_t l = strcspn(s, ",");
+            size_t a = 0, b = l;
+            while (a < b && isspace((unsigned char)s[a]))
+                a++;
+            while (b > a && isspace((unsigned char)s[b - 1]))
+                b--;
+            if (b > a && strvec_push_n(&names, s + a, b - a))
+                goto unknown;
+            s += l + (s[l] == ',');
+        }
+        force_tuple = names.n == 1;
+    } else {
+        int c = display_items(items, MAX_ARGS, names_node, pc);
+        if (c < 0)
+            goto unknown;
+        for (int i = 0; i < c; i++) {
+            tmd_buf_truncate(&tmp, 0);
+            if (eval_value(&tmp, items[i], pc) != V_STR || strvec_push_n(&names, tmp.data ? tmp.data : "", tmp.len))
+                goto unknown;
+        }
+    }
+    if (names.n == 0)
+        goto unknown;
+
+    param_status status = ids_of_values(ids, &names, force_tuple, values_node, ids_node, pc, raw_ids);
+    strvec_free(&names);
+    tmd_buf_free(&tmp);
+    return status;
 unknown:
     strvec_free(&names);
     tmd_buf_free(&tmp);
     strvec_free(ids);
     return PARAM_UNKNOWN;
+}
+
+param_status param_ids_of_fixture(strvec *ids, const char *name, TSNode params_node, TSNode ids_node,
+                                  const param_ctx *pc)
+{
+    strvec names = {0};
+    if (strvec_push(&names, name))
+        return PARAM_UNKNOWN;
+    param_status status = ids_of_values(ids, &names, 1, params_node, ids_node, pc, 0);
+    strvec_free(&names);
+    return status;
 }
 
 int param_ids_combine(strvec *acc, const strvec *next)

@@ -303,6 +303,7 @@ static int facts_merge(collect_facts *to, collect_facts *from)
         strvec_append_moved(&to->autouse, &from->autouse) ||
         strvec_append_moved(&to->generate_dirs, &from->generate_dirs) ||
         strvec_append_moved(&to->generated, &from->generated) ||
+        strvec_append_moved(&to->fixture_ids, &from->fixture_ids) ||
         strvec_append_moved(&to->uncertain_dirs, &from->uncertain_dirs))
         return tmd_error(TMD_ENOMEM, "collect: out of memory");
     return 0;

@@ -3,7 +3,8 @@ project, pytest's --collect-only on it and tmdiff's static collection of it
 (tests/tools/collect_probe.c: each item EXACT or PREFIX). Every ID pytest
 collects must be an exact item or lie under a prefix, and every exact item
 must be an ID pytest collects: an exact ID that differs from pytest's would
-make the stored test look deleted. Prefixes that stand for no test are
+make the stored test look deleted. A prefix that expects IDs must stand for
+exactly those. Prefixes that stand for no test are
 counted (they only make tmdiff select more).
 
 Options of both scripts: PROBE [--rounds N] [--seed S] [--python EXE]
@@ -56,6 +57,12 @@ def compare(args, work, write, counts):
                 print("     empty prefix %s" % node)
     problems = ["not named: %s" % i for i in ids
                 if i not in exact and not any(covers(n, i) for n in prefixes)]
+    # a prefix that expects IDs claims pytest collects exactly those under it
+    for kind, node in lines:
+        prefix, *expect = node.split("\t")[:1] + node.split("\t")[2:]
+        under = sorted(i for i in ids if covers(prefix, i))
+        if kind == "PREFIX" and expect and sorted(expect) != under:
+            problems.append("%s expects %s, pytest has %s" % (prefix, sorted(expect), under))
     problems += ["exact, pytest has no such test: %s" % n for n in exact if n not in collected]
     return "; ".join(problems[:6])
 

@@ -6,7 +6,9 @@ Each round writes test modules whose functions are parametrized with random
 literal values (str with escapes and non-ASCII, bytes, int, float, complex,
 None, bools, nested tuples, implicit concatenation), ids= lists,
 pytest.param(..., id=...), several argnames, stacked decorators and
-duplicates (which pytest numbers). The comparison is collect_harness.py's.
+duplicates (which pytest numbers); some tests take such values from a
+fixture's params= instead, directly or through another fixture. The
+comparison is collect_harness.py's.
 
 Usage: param_ids.py COLLECT_PROBE [--rounds N] [--seed S] [--python EXE] [--keep]
 """
@@ -80,9 +82,35 @@ def rand_parametrize(rng, used_names):
         argnames if argnames.startswith("(") else '"%s"' % argnames, ", ".join(rows), extra)
 
 
+def rand_fixture(rng, name):
+    """A fixture whose params= are random values (pytest names its tests'
+    parameters as parametrize(name, params, ids=ids) would)."""
+    rows = []
+    for _ in range(rng.randint(1, 5)):
+        v = rand_value(rng)
+        if rng.random() < 0.15:
+            v = "pytest.param(%s, id=%s)" % (v, rng.choice(["None", rand_str(rng)]))
+        rows.append(v)
+    if rng.random() < 0.2:
+        rows.append(rows[0])
+    extra = ""
+    if rng.random() < 0.2:
+        extra = ", ids=[%s]" % ", ".join(rng.choice(["None", rand_str(rng)]) for _ in rows)
+    return "@pytest.fixture(params=[%s]%s)\ndef %s(request):\n    return request.param\n" % (
+        ", ".join(rows), extra, name)
+
+
 def write_module(rng, path, nfuncs):
     out = ["import pytest", ""]
     for i in range(nfuncs):
+        if rng.random() < 0.25:  # through a fixture's params, maybe by way of another fixture
+            out.append(rand_fixture(rng, "fx%d" % i))
+            arg = "fx%d" % i
+            if rng.random() < 0.3:
+                out.append("@pytest.fixture\ndef via%d(fx%d):\n    return fx%d\n" % (i, i, i))
+                arg = "via%d" % i
+            out.append("def test_f%d(%s):\n    pass\n" % (i, arg))
+            continue
         used = []
         for _ in range(rng.choice([1, 1, 1, 2])):
             names, deco = rand_parametrize(rng, used)

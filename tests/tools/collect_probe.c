@@ -3,7 +3,8 @@
  * pytest --collect-only. Not installed.
  *
  * usage: collect_probe ROOT
- * stdout, one item a line: "EXACT <node id>" or "PREFIX <node id>\t<why>"; first
+ * stdout, one item a line: "EXACT <node id>" or "PREFIX <node id>\t<why>", then
+ * a tab before each ID the prefix expects (tmd_collected.expect); first
  * "INEXACT <why>" when the collection says it cannot be followed. Exit 1
  * when the collection fails. */
 #include <stdio.h>
@@ -27,8 +28,12 @@ int main(int argc, char **argv)
         const tmd_collected *it = &c.items[i];
         if (it->kind == TMD_COLLECT_EXACT)
             printf("EXACT %s\n", it->nodeid);
-        else
-            printf("PREFIX %s\t%s\n", it->nodeid, it->why ? it->why : "");
+        else {
+            printf("PREFIX %s\t%s", it->nodeid, it->why ? it->why : "");
+            for (size_t k = 0; k < it->nexpect; k++)
+                printf("\t%s", it->expect[k]);
+            putchar('\n');
+        }
     }
     tmd_collection_free(&c);
     return 0;

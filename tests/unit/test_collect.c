@@ -789,6 +789,96 @@ static void plugin_modules(void **state)
     }
 }
 
+/* A test parametrized only by one fixture's literal params= (directly or
+ * through fixtures it requests) expects exactly the IDs pytest gives it:
+ * with those stored, nothing under it is new (before, every such test was
+ * selected on every run). Overridden or unread fixtures expect nothing. */
+static void fixture_params_expect(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/fixture_expect", tmpdir);
+    write_file(root, "conftest.py",
+               "import pytest\n"
+               "@pytest.fixture(params=[1, 'a b', pytest.param(3, id='three')], ids=['one', None, None])\n"
+               "def num(request):\n    return request.param\n"
+               "@pytest.fixture\ndef via(num):\n    return num\n"
+               "@pytest.fixture(params=[{}])\ndef obj(request):\n    return request.param\n"
+               "def load():\n    return [1]\n"
+               "@pytest.fixture(params=load())\ndef loaded(request):\n    return request.param\n"
+               "@pytest.fixture(params=['p'])\ndef over(request):\n    return request.param\n");
+    write_file(root, "test_f.py", "def test_num(num):\n    pass\n"
+                                  "def test_via(via, num):\n    pass\n"
+                                  "def test_obj(obj):\n    pass\n"
+                                  "def test_two(num, obj):\n    pass\n"
+                                  "def test_loaded(loaded):\n    pass\n");
+    write_file(root, "sub/conftest.py", "import pytest\n"
+                                        "@pytest.fixture(params=['q'])\ndef over(request):\n    return request.param\n");
+    write_file(root, "sub/test_s.py", "def test_over(over):\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const struct { const char *prefix; const char *expect[3]; } want[] = {
+        {"test_f.py::test_num", {"test_f.py::test_num[one]", "test_f.py::test_num[a b]", "test_f.py::test_num[three]"}},
+        {"test_f.py::test_via", {"test_f.py::test_via[one]", "test_f.py::test_via[a b]", "test_f.py::test_via[three]"}},
+        {"test_f.py::test_obj", {"test_f.py::test_obj[obj0]"}},
+        {"test_f.py::test_two", {NULL}},    /* two fixtures with params */
+        {"test_f.py::test_loaded", {NULL}}, /* params from a call */
+        {"sub/test_s.py::test_over", {NULL}}, /* overridden in sub/ */
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        const tmd_collected *it = NULL;
+        for (size_t k = 0; k < c.count && !it; k++)
+            if (!strcmp(c.items[k].nodeid, want[i].prefix))
+                it = &c.items[k];
+        if (!it || it->kind != TMD_COLLECT_PREFIX)
+            fail_msg("%s should be a prefix", want[i].prefix);
+        size_t n = 0;
+        while (n < 3 && want[i].expect[n])
+            n++;
+        if (it->nexpect != n)
+            fail_msg("%s expects %zu IDs, not %zu", want[i].prefix, n, it->nexpect);
+        for (size_t k = 0; k < n; k++)
+            assert_string_equal(it->expect[k], want[i].expect[k]);
+    }
+    /* all stored: nothing new; one missing: the test is reported */
+    const char *stored[] = {"test_f.py::test_num[a b]", "test_f.py::test_num[one]", "test_f.py::test_num[three]",
+                            "test_f.py::test_obj[obj0]"};
+    char **fresh;
+    size_t n;
+    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored, 4, NULL, 0), 0);
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(fresh[i], "test_f.py::test_num") || !strcmp(fresh[i], "test_f.py::test_obj"))
+            fail_msg("%s has no new test", fresh[i]);
+        free(fresh[i]);
+    }
+    free(fresh);
+    assert_int_equal(tmd_collection_new_tests(&fresh, &n, &c, stored + 1, 3, NULL, 0), 0);
+    int reported = 0;
+    for (size_t i = 0; i < n; i++) {
+        reported |= !strcmp(fresh[i], "test_f.py::test_num");
+        free(fresh[i]);
+    }
+    free(fresh);
+    assert_true(reported);
+    tmd_collection_free(&c);
+    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) { /* the IDs above are pytest's */
+        size_t np;
+        char **ids = pytest_collect(root, &np);
+        assert_non_null(ids);
+        for (size_t i = 0; i < 2; i++)
+            for (size_t k = 0; k < 3; k++) {
+                int found = 0;
+                for (size_t j = 0; j < np; j++)
+                    found |= !strcmp(ids[j], want[i].expect[k]);
+                if (!found)
+                    fail_msg("pytest does not collect %s", want[i].expect[k]);
+            }
+        for (size_t j = 0; j < np; j++)
+            free(ids[j]);
+        free(ids);
+    }
+}
+
 /* pytest follows symlinked folders: one folder linked under another name is
  * collected under both paths (Debian's pytest lists real/test_t.py::test_t
  * and linked/test_t.py::test_t); a link back into its own walk makes pytest
@@ -1075,6 +1165,7 @@ int main(void)
         cmocka_unit_test(conftest_collect_ignore),
         cmocka_unit_test(generate_hooks),
         cmocka_unit_test(plugin_modules),
+        cmocka_unit_test(fixture_params_expect),
         cmocka_unit_test(data_named_like_tests),
         cmocka_unit_test(doctests),
         cmocka_unit_test(also_files_and_uncertain_classes),
