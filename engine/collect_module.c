@@ -1201,7 +1201,7 @@ static TSNode resolve_constant(const void *data, TSNode identifier)
 
 /* ---- the module ------------------------------------------------------------------------ */
 
-/* Whether `dir` ("" = root) is `relpath`'s folder or one of its parents. */
+/* Whether one of the folders `dirs` holds `relpath`. */
 static int scope_listed(const strvec *dirs, const char *relpath)
 {
     for (size_t i = 0; i < dirs->n; i++)
@@ -1361,8 +1361,6 @@ static int push_pair(strvec *v, const char *a, size_t al, const char *b, size_t 
     return rc;
 }
 
-/* One fixture definition: its name (or name=), params=, autouse=True and
- * the fixtures it requests. */
 /* Records a fixture definition: its scope and the IDs its params= give
  * (collect_facts.fixture_ids). */
 static int fixture_definition(const struct ctx *c, collect_facts *f, const char *name, size_t nl,
@@ -1388,6 +1386,8 @@ static int fixture_definition(const struct ctx *c, collect_facts *f, const char 
     return rc;
 }
 
+/* One fixture definition: its name (or name=), params=, autouse=True and
+ * the fixtures it requests. */
 static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNode deco_args,
                         const char *scope, size_t scope_len)
 {
