@@ -4,7 +4,8 @@
 
 Each round writes a small project: conftest.py fixtures (some parametrized,
 some autouse) at the root and in a sub-folder, a pytest_generate_tests hook
-(guarded by the names it parametrizes, or not), and test modules built from
+(guarded by the names it parametrizes, or not), a plugin module the root
+conftest may load with pytest_plugins, and test modules built from
 random pieces: plain and decorated functions (known marks, mock.patch, a
 local decorator), fixtures requested by tests, classes (nested, with a local
 base, with __init__, __test__ = False, unittest.TestCase), class and module
@@ -37,7 +38,13 @@ def uses_pair(pair):
 @pytest.fixture
 def via_gen(gen):
     return gen
-{hook}'''
+{hook}{plugins}'''
+PLUGIN = '''import pytest
+
+@pytest.fixture(params=["p1", "p2"])
+def plugged(request):
+    return request.param
+'''
 # pytest_generate_tests: guarded by the names it parametrizes (tests that
 # request none of them keep exact IDs), or acting on every test
 HOOKS = ["", "",
@@ -74,7 +81,8 @@ def plain():
 
 def fixture_args(rng, method):
     names = ["self"] if method else []
-    for f in rng.sample(["plain", "pair", "uses_pair", "local", "local_param", "sub_param", "gen", "via_gen"],
+    for f in rng.sample(["plain", "pair", "uses_pair", "local", "local_param", "sub_param", "gen", "via_gen",
+                            "plugged"],
                         rng.choice([0, 0, 0, 1, 1, 2])):
         names.append(f)
     return names
@@ -188,7 +196,11 @@ def one_round(args, rng, work, counts):
     def write(root):
         os.makedirs(os.path.join(root, "sub"))
         with open(os.path.join(root, "conftest.py"), "w") as fh:
-            fh.write(CONFTEST.format(hook=rng.choice(HOOKS)))
+            fh.write(CONFTEST.format(hook=rng.choice(HOOKS), plugins=rng.choice(
+                ["", "pytest_plugins = ['plugs.more']\n", "pytest_plugins = 'plugs.more,pytester'\n"])))
+        os.makedirs(os.path.join(root, "plugs"))
+        with open(os.path.join(root, "plugs", "more.py"), "w") as fh:
+            fh.write(PLUGIN)
         with open(os.path.join(root, "sub", "conftest.py"), "w") as fh:
             fh.write(SUB_CONFTEST.format(autouse=rng.choice(["True", "False"])))
         with open(os.path.join(root, "helpers.py"), "w") as fh:
