@@ -367,9 +367,12 @@ static int is_test_file(const struct walk *w, const char *abs)
 /* Whether pytest's doctest plugin may collect the file `name` (at `abs`)
  * that the walk found: a text file matching --doctest-glob (test*.txt
  * without one), or with --doctest-modules any Python module but
- * __main__.py (setup.py is judged by its bytes: collect_parse.c). */
+ * __main__.py (setup.py is judged by its bytes: collect_parse.c); none
+ * under -p no:doctest. */
 static int is_doctest_file(const struct walk *w, const char *name, const char *abs)
 {
+    if (w->cfg->no_doctest)
+        return 0;
     size_t nl = strlen(name);
     if (nl > 3 && !strcmp(name + nl - 3, ".py"))
         return w->cfg->doctest_modules && strcmp(name, "__main__.py");

@@ -41,6 +41,7 @@ typedef struct pytest_config {
     strvec args;             /* positional paths in addopts (replace testpaths) */
     strvec plugins;          /* -p MODULE from addopts (not -p no:...) */
     int doctest_modules;     /* --doctest-modules: every .py file's doctests */
+    int no_doctest;          /* -p no:doctest: no doctests at all */
     strvec doctest_glob;     /* --doctest-glob PATTERN (none: test*.txt) */
     strvec usefixtures;      /* fixtures every test uses (ini usefixtures) */
     int raw_ids;             /* disable_test_id_escaping_and_forfeit_all_rights... */

@@ -570,7 +570,9 @@ static int read_addopts(pytest_config *cfg, const strvec *opts)
             continue;
         if (!strncmp(a, "-p", 2)) { /* -p NAME or -pNAME: a plugin to load */
             const char *name = a[2] ? a + 2 : i + 1 < opts->n ? opts->v[++i] : "";
-            if (strncmp(name, "no:", 3) && strvec_push(&cfg->plugins, name))
+            if (!strcmp(name, "no:doctest"))
+                cfg->no_doctest = 1;
+            else if (strncmp(name, "no:", 3) && strvec_push(&cfg->plugins, name))
                 return TMD_ENOMEM;
             continue;
         }

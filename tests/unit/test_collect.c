@@ -969,6 +969,11 @@ static void doctests(void **state)
     free(fresh[0]);
     free(fresh);
     tmd_collection_free(&c);
+    /* -p no:doctest: none at all (pytest collects nothing from the text file) */
+    write_file(root, "pytest.ini", "[pytest]\naddopts = -p no:doctest\n");
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_notes.txt::test_notes.txt"), TMD_COLLECTED_NO);
+    tmd_collection_free(&c);
 }
 
 /* New tests: exact IDs the database lacks; prefixes unless the stored IDs
