@@ -1370,7 +1370,8 @@ static int fixture_definition(const struct ctx *c, collect_facts *f, const char 
     char *fname = strndup(name, nl);
     strvec ids = {0};
     const param_ctx pc = {c->src, NULL, NULL};
-    int known = params && fname && param_ids_of_fixture(&ids, fname, params_node, ids_node, &pc) == PARAM_EXACT;
+    /* ASSUMED IDs serve too: they only ever make an expectation */
+    int known = params && fname && param_ids_of_fixture(&ids, fname, params_node, ids_node, &pc) != PARAM_UNKNOWN;
     tmd_buf value = TMD_BUF_INIT;
     tmd_buf_put(&value, scope, scope_len);
     for (size_t i = 0; i < ids.n; i++)

@@ -536,6 +536,54 @@ static int text_of_string(tmd_buf *out, TSNode n, const param_ctx *pc, int raw_i
     return 1;
 }
 
+/* An int literal's value, when small. */
+static int small_int(TSNode n, const param_ctx *pc, long long *out)
+{
+    n = resolved(unparen(n), pc);
+    if (!node_is(n, "integer") && !node_is(n, "unary_operator"))
+        return 0;
+    tmd_buf t = TMD_BUF_INIT;
+    char *end = NULL;
+    int ok = eval_value(&t, n, pc) == V_TEXT && t.data && !t.oom;
+    if (ok) {
+        *out = strtoll(t.data, &end, 10);
+        ok = !*end && *out > -1000000000LL && *out < 1000000000LL;
+    }
+    tmd_buf_free(&t);
+    return ok;
+}
+
+/* `range(stop)`, `range(start, stop)` or `range(start, stop, step)` of
+ * int literals: its values in *first, *count, *step. */
+static int range_call(TSNode n, const param_ctx *pc, long long *first, long long *count, long long *step)
+{
+    n = resolved(unparen(n), pc);
+    TSNode fn = ts_node_child_by_field_name(n, "function", 8);
+    TSNode args = ts_node_child_by_field_name(n, "arguments", 9);
+    if (!node_is(n, "call") || !node_is(fn, "identifier") || !node_is(args, "argument_list") ||
+        ts_node_end_byte(fn) - ts_node_start_byte(fn) != 5 || memcmp(pc->src + ts_node_start_byte(fn), "range", 5))
+        return 0;
+    long long v[3];
+    int nv = 0;
+    uint32_t k = ts_node_named_child_count(args);
+    for (uint32_t i = 0; i < k; i++) {
+        TSNode a = ts_node_named_child(args, i);
+        if (ts_node_is_extra(a))
+            continue;
+        if (nv == 3 || !small_int(a, pc, &v[nv++]))
+            return 0;
+    }
+    long long start = nv > 1 ? v[0] : 0, stop = nv > 1 ? v[1] : v[0];
+    *step = nv == 3 ? v[2] : 1;
+    if (nv == 0 || *step == 0)
+        return 0;
+    long long span = *step > 0 ? stop - start : start - stop;
+    long long mag = *step > 0 ? *step : -*step;
+    *first = start;
+    *count = span > 0 ? (span + mag - 1) / mag : 0;
+    return 1;
+}
+
 /* The IDs of `values_node` (and `ids_node`, may be null) for the argnames
  * `names`; force_tuple: one name given as a str, whose values are not
  * unpacked. */
@@ -544,6 +592,22 @@ static param_status ids_of_values(strvec *ids, const strvec *names, int force_tu
 {
     const char *src = pc->src;
     param_status status = PARAM_EXACT;
+    /* range(...) of one argname: its ints; ASSUMED (an expectation, never
+     * exact IDs), as `range` could be rebound */
+    long long first, count, step;
+    if (range_call(values_node, pc, &first, &count, &step)) {
+        if (!force_tuple || count <= 0 || count > MAX_VALUES || !ts_node_is_null(ids_node))
+            goto unknown_none;
+        for (long long i = 0; i < count; i++) {
+            char num[32];
+            snprintf(num, sizeof num, "%lld", first + i * step);
+            if (strvec_push(ids, num)) {
+                strvec_free(ids);
+                return PARAM_UNKNOWN;
+            }
+        }
+        return PARAM_ASSUMED;
+    }
     /* explicit ids: strings or None */
     strvec given = {0};
     int nids = -1;
@@ -653,6 +717,7 @@ unknown_ids:
     free(id_items);
     free(value_items);
     strvec_free(&given);
+unknown_none:
     strvec_free(ids);
     return PARAM_UNKNOWN;
 }

@@ -4,7 +4,7 @@ pytest's --collect-only.
 
 Each round writes test modules whose functions are parametrized with random
 literal values (str with escapes and non-ASCII, bytes, int, float, complex,
-None, bools, nested tuples, implicit concatenation), ids= lists,
+None, bools, nested tuples, implicit concatenation, range()), ids= lists,
 pytest.param(..., id=...), several argnames, stacked decorators and
 duplicates (which pytest numbers); some tests take such values from a
 fixture's params= instead, directly or through another fixture. The
@@ -75,6 +75,11 @@ def rand_parametrize(rng, used_names):
     if rng.random() < 0.2 and rows:
         rows.append(rows[0])  # a duplicate: pytest numbers them
     argnames = repr(tuple(names)) if as_tuple else ",".join(names)
+    if nargs == 1 and not as_tuple and rng.random() < 0.1:
+        bounds = [str(rng.randint(-3, 6)) for _ in range(rng.randint(1, 3))]
+        if len(bounds) == 3 and bounds[2] == "0":
+            bounds[2] = "-1"
+        return names, '@pytest.mark.parametrize("%s", range(%s))' % (argnames, ", ".join(bounds))
     extra = ""
     if rng.random() < 0.2:
         extra = ", ids=[%s]" % ", ".join(rng.choice(["None", rand_str(rng)]) for _ in rows)
@@ -91,6 +96,9 @@ def rand_fixture(rng, name):
         if rng.random() < 0.15:
             v = "pytest.param(%s, id=%s)" % (v, rng.choice(["None", rand_str(rng)]))
         rows.append(v)
+    if rng.random() < 0.1:
+        return "@pytest.fixture(params=range(%d))\ndef %s(request):\n    return request.param\n" % (
+            rng.randint(1, 4), name)
     if rng.random() < 0.2:
         rows.append(rows[0])
     extra = ""

@@ -790,7 +790,8 @@ static void plugin_modules(void **state)
 }
 
 /* A test parametrized only by one fixture's literal params= (directly or
- * through fixtures it requests) expects exactly the IDs pytest gives it:
+ * through fixtures it requests), or by range(...), expects exactly the IDs
+ * pytest gives it:
  * with those stored, nothing under it is new (before, every such test was
  * selected on every run). Overridden or unread fixtures expect nothing. */
 static void fixture_params_expect(void **state)
@@ -811,7 +812,9 @@ static void fixture_params_expect(void **state)
                                   "def test_via(via, num):\n    pass\n"
                                   "def test_obj(obj):\n    pass\n"
                                   "def test_two(num, obj):\n    pass\n"
-                                  "def test_loaded(loaded):\n    pass\n");
+                                  "def test_loaded(loaded):\n    pass\n"
+                                  "import pytest\n@pytest.mark.parametrize('i', range(7, 1, -3))\n"
+                                  "def test_range(i):\n    pass\n");
     write_file(root, "sub/conftest.py", "import pytest\n"
                                         "@pytest.fixture(params=['q'])\ndef over(request):\n    return request.param\n");
     write_file(root, "sub/test_s.py", "def test_over(over):\n    pass\n");
@@ -824,6 +827,7 @@ static void fixture_params_expect(void **state)
         {"test_f.py::test_two", {NULL}},    /* two fixtures with params */
         {"test_f.py::test_loaded", {NULL}}, /* params from a call */
         {"sub/test_s.py::test_over", {NULL}}, /* overridden in sub/ */
+        {"test_f.py::test_range", {"test_f.py::test_range[7]", "test_f.py::test_range[4]"}},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         const tmd_collected *it = NULL;
@@ -865,8 +869,8 @@ static void fixture_params_expect(void **state)
         size_t np;
         char **ids = pytest_collect(root, &np);
         assert_non_null(ids);
-        for (size_t i = 0; i < 2; i++)
-            for (size_t k = 0; k < 3; k++) {
+        for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+            for (size_t k = 0; k < 3 && want[i].expect[k]; k++) {
                 int found = 0;
                 for (size_t j = 0; j < np; j++)
                     found |= !strcmp(ids[j], want[i].expect[k]);
