@@ -584,6 +584,52 @@ static int range_call(TSNode n, const param_ctx *pc, long long *first, long long
     return 1;
 }
 
+struct id_at {
+    const char *id;
+    size_t at;
+};
+
+static int cmp_id_at(const void *a, const void *b)
+{
+    const struct id_at *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* pytest 7's make_unique_parameterset_ids: each ID that occurs more than
+ * once gets a counter per ID ("a0", "a1"). 1 when there were duplicates, 0
+ * when not, TMD_ENOMEM. */
+static int number_duplicates(strvec *ids)
+{
+    struct id_at *ord = ids->n ? malloc(ids->n * sizeof *ord) : NULL;
+    if (ids->n && !ord)
+        return TMD_ENOMEM;
+    for (size_t i = 0; i < ids->n; i++)
+        ord[i] = (struct id_at){ids->v[i], i};
+    if (ids->n)
+        qsort(ord, ids->n, sizeof *ord, cmp_id_at);
+    int dup = 0, rc = 0;
+    for (size_t g = 0; g < ids->n && !rc;) {
+        size_t e = g + 1;
+        while (e < ids->n && !strcmp(ord[e].id, ord[g].id))
+            e++;
+        for (size_t k = g; e - g > 1 && k < e && !rc; k++) {
+            tmd_buf b = TMD_BUF_INIT;
+            tmd_buf_printf(&b, "%s%zu", ord[k].id, k - g);
+            if (b.oom) {
+                rc = TMD_ENOMEM;
+            } else {
+                free(ids->v[ord[k].at]); /* ord[k].id points at it: not read again */
+                ids->v[ord[k].at] = b.data;
+            }
+        }
+        dup |= e - g > 1;
+        g = e;
+    }
+    free(ord);
+    return rc ? rc : dup;
+}
+
 /* The IDs of `values_node` (and `ids_node`, may be null) for the argnames
  * `names`; force_tuple: one name given as a str, whose values are not
  * unpacked. */
@@ -701,11 +747,13 @@ static param_status ids_of_values(strvec *ids, const strvec *names, int force_tu
         tmd_buf_free(&id);
         goto unknown_ids;
     }
-    /* duplicates get a suffix whose form changed between pytest versions */
-    for (size_t i = 0; i < given.n; i++)
-        for (size_t j = i + 1; j < given.n; j++)
-            if (!strcmp(given.v[i], given.v[j]))
-                goto unknown_ids;
+    /* duplicates get a counter suffix, whose form changed between pytest
+     * versions: pytest 7's is expected (ASSUMED) */
+    int dup = number_duplicates(&given);
+    if (dup < 0)
+        goto unknown_ids;
+    if (dup)
+        status = PARAM_ASSUMED;
     for (size_t i = 0; i < given.n; i++)
         if (strvec_push(ids, given.v[i]))
             goto unknown_ids;

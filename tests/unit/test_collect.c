@@ -790,8 +790,8 @@ static void plugin_modules(void **state)
 }
 
 /* A test parametrized only by one fixture's literal params= (directly or
- * through fixtures it requests), or by range(...), expects exactly the IDs
- * pytest gives it:
+ * through fixtures it requests), by range(...) or by values with duplicates,
+ * expects exactly the IDs pytest gives it:
  * with those stored, nothing under it is new (before, every such test was
  * selected on every run). Overridden or unread fixtures expect nothing. */
 static void fixture_params_expect(void **state)
@@ -814,7 +814,9 @@ static void fixture_params_expect(void **state)
                                   "def test_two(num, obj):\n    pass\n"
                                   "def test_loaded(loaded):\n    pass\n"
                                   "import pytest\n@pytest.mark.parametrize('i', range(7, 1, -3))\n"
-                                  "def test_range(i):\n    pass\n");
+                                  "def test_range(i):\n    pass\n"
+                                  "@pytest.mark.parametrize('d', ['a', 'a', 'b'])\n"
+                                  "def test_dup(d):\n    pass\n");
     write_file(root, "sub/conftest.py", "import pytest\n"
                                         "@pytest.fixture(params=['q'])\ndef over(request):\n    return request.param\n");
     write_file(root, "sub/test_s.py", "def test_over(over):\n    pass\n");
@@ -828,6 +830,8 @@ static void fixture_params_expect(void **state)
         {"test_f.py::test_loaded", {NULL}}, /* params from a call */
         {"sub/test_s.py::test_over", {NULL}}, /* overridden in sub/ */
         {"test_f.py::test_range", {"test_f.py::test_range[7]", "test_f.py::test_range[4]"}},
+        /* duplicates numbered as pytest 7 does (a counter per ID) */
+        {"test_f.py::test_dup", {"test_f.py::test_dup[a0]", "test_f.py::test_dup[a1]", "test_f.py::test_dup[b]"}},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         const tmd_collected *it = NULL;
