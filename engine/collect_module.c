@@ -303,6 +303,24 @@ static int add(const struct ctx *c, const char *nodeid, tmd_collect_kind kind, c
     return item_list_add(c->out, nodeid, strlen(nodeid), kind, why, expect);
 }
 
+/* The prefix `id` (the test) expecting `id[x]` for each x of `ids`. */
+static int add_expecting(const struct ctx *c, tmd_buf *id, const strvec *ids, const char *why)
+{
+    strvec expect = {0};
+    size_t base = id->len;
+    int rc = 0;
+    for (size_t i = 0; i < ids->n && !rc; i++) {
+        tmd_buf_truncate(id, base);
+        tmd_buf_printf(id, "[%s]", ids->v[i]);
+        rc = id->oom ? TMD_ENOMEM : strvec_push(&expect, id->data);
+    }
+    tmd_buf_truncate(id, base);
+    if (!rc)
+        rc = add(c, id->data, TMD_COLLECT_PREFIX, why, &expect);
+    strvec_free(&expect);
+    return rc;
+}
+
 /* Whether the parameter `name` of a test is given by its own parametrize
  * decorators (then a same-named fixture does not apply). */
 static int named_in_parametrize(const struct ctx *c, TSNode def_stmt, const char *name, size_t len)
@@ -400,17 +418,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
     if (!rc && !unknown && fixtures.n && !own.n && !outer->ids.n) {
         strvec fids = {0};
         if (!c->cfg->raw_ids && !c->facts->make_id_hook && fixture_ids_of(c, &fixtures, &fids)) {
-            strvec expect = {0};
-            size_t base = id.len;
-            for (size_t i = 0; i < fids.n && !rc; i++) {
-                tmd_buf_truncate(&id, base);
-                tmd_buf_printf(&id, "[%s]", fids.v[i]);
-                rc = id.oom ? TMD_ENOMEM : strvec_push(&expect, id.data);
-            }
-            tmd_buf_truncate(&id, base);
-            if (!rc)
-                rc = add(c, id.data, TMD_COLLECT_PREFIX, "fixture params", &expect);
-            strvec_free(&expect);
+            rc = add_expecting(c, &id, &fids, "fixture params");
             strvec_free(&fids);
             goto done;
         }
@@ -439,17 +447,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
             rc = id.oom ? TMD_ENOMEM : add(c, id.data, TMD_COLLECT_EXACT, NULL, NULL);
         }
     } else {
-        strvec expect = {0};
-        size_t base = id.len;
-        for (size_t i = 0; i < ids.n && !rc; i++) {
-            tmd_buf_truncate(&id, base);
-            tmd_buf_printf(&id, "[%s]", ids.v[i]);
-            rc = id.oom ? TMD_ENOMEM : strvec_push(&expect, id.data);
-        }
-        tmd_buf_truncate(&id, base);
-        if (!rc)
-            rc = add(c, id.data, TMD_COLLECT_PREFIX, "parametrize over objects", &expect);
-        strvec_free(&expect);
+        rc = add_expecting(c, &id, &ids, "parametrize over objects");
     }
 done:
     strvec_free(&fixtures);
