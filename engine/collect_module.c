@@ -174,28 +174,27 @@ static int in_scope(const char *dir, const char *relpath)
     return !strncmp(dir, relpath, n) && relpath[n] == '/';
 }
 
+/* Whether `v` holds name[0, len). */
+static int names_hold(const strvec *v, const char *name, size_t len)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (strlen(v->v[i]) == len && !memcmp(v->v[i], name, len))
+            return 1;
+    return 0;
+}
+
 /* Whether a fixture name requested through usefixtures / arguments is one
  * whose value is parametrized somewhere in the project. */
 static int param_fixture(const struct ctx *c, const char *name, size_t len)
 {
-    for (size_t i = 0; i < c->facts->param_fixtures.n; i++) {
-        const char *f = c->facts->param_fixtures.v[i];
-        if (strlen(f) == len && !memcmp(f, name, len))
-            return 1;
-    }
-    return 0;
+    return names_hold(&c->facts->param_fixtures, name, len);
 }
 
 /* Whether a guarded pytest_generate_tests tests for the name: it may add
  * parametrizations beside the test's own (collect_generate.c). */
 static int generated(const struct ctx *c, const char *name, size_t len)
 {
-    for (size_t i = 0; i < c->facts->generated.n; i++) {
-        const char *f = c->facts->generated.v[i];
-        if (strlen(f) == len && !memcmp(f, name, len))
-            return 1;
-    }
-    return 0;
+    return names_hold(&c->facts->generated, name, len);
 }
 
 /* The first index of `v` (sorted: collect_facts_finish) whose entry,
@@ -1510,8 +1509,10 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
                        : is_conftest ? (slash ? (size_t)(slash - relpath) : 0) : strlen(relpath);
     int rc = 0;
     unsigned hook_defs[NHOOKS] = {0}; /* top-level definitions of each */
-    /* lists the walk could not read (collect.c read the others) */
-    for (int k = 0; k < 2 && is_conftest == 1 && !rc; k++) {
+    /* lists the walk could not read (collect.c read the others); most
+     * conftests never name them: no tree walk */
+    int names_lists = is_conftest == 1 && text_has_word(src, len, "collect_ignore", 14, 0);
+    for (int k = 0; k < 2 && names_lists && !rc; k++) {
         strvec ignored = {0};
         int kind = conftest_list(&ignored, src, ts_tree_root_node(tree),
                                  k ? "collect_ignore_glob" : "collect_ignore", 0);

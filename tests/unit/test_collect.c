@@ -231,6 +231,17 @@ static char **pytest_collect(const char *root, size_t *n)
     return v;
 }
 
+/* Fails unless each of the `n` node IDs looks up as `want` (TMD_COLLECTED_*). */
+static void assert_lookups(const tmd_collection *c, const char *const *ids, size_t n, int want)
+{
+    static const char *const as[] = {"not collected", "listed exactly", "under a prefix"};
+    for (size_t i = 0; i < n; i++) {
+        int got = tmd_collection_lookup(c, ids[i]);
+        if (got != want)
+            fail_msg("%s: %s, should be %s", ids[i], as[got], as[want]);
+    }
+}
+
 static const char awkward_conftest[] =
     "import pytest\n"
     "@pytest.fixture(params=[1, 2])\n"
@@ -478,9 +489,7 @@ static void line_continuations(void **state)
                                         "tests/test_cont.py::test_p[2]", "tests/test_cont.py::test_p[three]",
                                         "tests/test_cont.py::test_u", "tests/test_cont.py::TestS::test_s",
                                         "tests/test_cont.py::test_d[5]", "tests/test_cont.py::test_d[6]"};
-    for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
-        if (tmd_collection_lookup(&c, exact[i]) != TMD_COLLECTED_YES)
-            fail_msg("%s should be listed exactly", exact[i]);
+    assert_lookups(&c, exact, sizeof exact / sizeof *exact, TMD_COLLECTED_YES);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_cont.py::test_p[4]"), TMD_COLLECTED_NO);
     /* a fixture whose decorator continues after its `@` still parametrizes */
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_cont.py::test_f[7]"), TMD_COLLECTED_MAYBE);
@@ -536,9 +545,7 @@ static void names_bound_at_runtime(void **state)
                                         "tests/test_classattr.py::TestA::test_added",
                                         "tests/test_inclass.py::TestI::test_l", "tests/test_nose.py::Checks::test_a",
                                         "tests/test_nose.py::check_b", "tests/test_subclass.py::TestSub::test_sub"};
-    for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
-        if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
-            fail_msg("%s should be covered", maybe[i]);
+    assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_plain.py::test_p"), TMD_COLLECTED_YES);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_plain.py::test_q"), TMD_COLLECTED_NO);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_plain.py::TestOff::test_o"), TMD_COLLECTED_NO);
@@ -573,9 +580,7 @@ static void names_bound_through_calls(void **state)
     static const char *const maybe[] = {"tests/test_call.py::test_made", "tests/test_deco.py::test_b_again",
                                         "tests/test_chain.py::test_c0", "tests/test_name.py::test_gen",
                                         "tests/test_method.py::TestM::test_m"};
-    for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
-        if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
-            fail_msg("%s should be covered", maybe[i]);
+    assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_quiet.py::test_q"), TMD_COLLECTED_YES);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_quiet.py::test_r"), TMD_COLLECTED_NO);
     tmd_collection_free(&c);
@@ -603,9 +608,7 @@ static void data_named_like_tests(void **state)
                                      "test_d.py::test_count", "test_d.py::test_ann", "test_d.py::TestData",
                                      "test_d.py::test_gen", "test_d.py::TestX::test_values",
                                      "test_d.py::TestU::test_data"};
-    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
-        if (tmd_collection_lookup(&c, no[i]) != TMD_COLLECTED_NO)
-            fail_msg("%s is data, not a test", no[i]);
+    assert_lookups(&c, no, sizeof no / sizeof *no, TMD_COLLECTED_NO);
     assert_int_equal(tmd_collection_lookup(&c, "test_d.py::TestX::test_a"), TMD_COLLECTED_YES);
     assert_int_equal(tmd_collection_lookup(&c, "test_d.py::TestU::test_b"), TMD_COLLECTED_YES);
     assert_int_equal(tmd_collection_lookup(&c, "test_d.py::test_call"), TMD_COLLECTED_MAYBE);
@@ -643,9 +646,7 @@ static void conftest_collect_ignore(void **state)
     assert_null(c.inexact);
     static const char *const exact[] = {"over/test_o_old.py::test_o", "pkg/test_keep.py::test_k",
                                         "sub/test_s1.py::test_1"};
-    for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
-        if (tmd_collection_lookup(&c, exact[i]) != TMD_COLLECTED_YES)
-            fail_msg("%s should be listed exactly", exact[i]);
+    assert_lookups(&c, exact, sizeof exact / sizeof *exact, TMD_COLLECTED_YES);
     static const char *const ignored[] = {"legacy/test_l.py", "pkg/test_skip.py", "pkg/test_x_old.py",
                                           "sub/test_s2.py", "sub/test_a_old.py"};
     for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++)
@@ -718,15 +719,11 @@ static void generate_hooks(void **state)
     assert_int_equal(tmd_collect_project(&c, root), 0);
     static const char *const exact[] = {"test_g.py::test_a", "test_g.py::test_plain", "test_g.py::test_default",
                                         "test_g.py::TestC::test_m", "test_own_hook.py::test_plain"};
-    for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
-        if (tmd_collection_lookup(&c, exact[i]) != TMD_COLLECTED_YES)
-            fail_msg("%s should be listed exactly", exact[i]);
+    assert_lookups(&c, exact, sizeof exact / sizeof *exact, TMD_COLLECTED_YES);
     static const char *const maybe[] = {"test_g.py::test_b[1]", "test_g.py::test_via[2]", "test_g.py::test_use[1]",
                                         "test_g.py::test_own[0-5]", "test_own_hook.py::test_w[7]",
                                         "test_any_hook.py::test_plain[once]", "imported/test_i.py::test_i[i]"};
-    for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
-        if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
-            fail_msg("%s should be under a prefix", maybe[i]);
+    assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
     if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) { /* the tree as said above */
         size_t n;
@@ -770,9 +767,7 @@ static void plugin_modules(void **state)
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_p.py::test_plain"), TMD_COLLECTED_YES);
     static const char *const maybe[] = {"tests/test_p.py::test_num[1]", "tests/test_p.py::test_more[m]",
                                         "tests/test_p.py::test_opt[o]", "tests/test_p.py::test_gen[a]"};
-    for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
-        if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
-            fail_msg("%s should be under a prefix", maybe[i]);
+    assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
     if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) { /* the tree as said above */
         size_t n;
@@ -936,15 +931,11 @@ static void doctests(void **state)
     static const char *const maybe[] = {"setup.py::setup", "pkg/mod.py::pkg.mod.f", "pkg/conftest.py::pkg.conftest",
                                         "tests/test_a.py::test_a.test_one",
                                         "tests/test_notes.txt::test_notes.txt"};
-    for (size_t i = 0; i < sizeof maybe / sizeof *maybe; i++)
-        if (tmd_collection_lookup(&c, maybe[i]) != TMD_COLLECTED_MAYBE)
-            fail_msg("%s should be covered", maybe[i]);
+    assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_a.py::test_one"), TMD_COLLECTED_YES);
     static const char *const no[] = {"tests/other.txt::other.txt", "docs/test_x.txt::test_x.txt",
                                      "pkg/plain.py::pkg.plain.g", "sub/setup.py::setup"};
-    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
-        if (tmd_collection_lookup(&c, no[i]) != TMD_COLLECTED_NO)
-            fail_msg("%s should not be collected", no[i]);
+    assert_lookups(&c, no, sizeof no / sizeof *no, TMD_COLLECTED_NO);
     const char *stored[] = {"pkg/mod.py::pkg.mod.f", "tests/test_a.py::test_one",
                             "tests/test_notes.txt::test_notes.txt", "pkg/conftest.py::pkg.conftest"};
     const char *unchanged[] = {"other.py"}, *changed[] = {"pkg/mod.py"};
