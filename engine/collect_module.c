@@ -341,6 +341,21 @@ static int named_in_parametrize(const struct ctx *c, TSNode def_stmt, const char
     return 0;
 }
 
+/* Whether one of the decorators of `def_stmt` is `@staticmethod`: pytest
+ * then takes the method's first parameter for a fixture, not for self. */
+static int is_staticmethod(const struct ctx *c, TSNode def_stmt)
+{
+    if (!is(def_stmt, "decorated_definition"))
+        return 0;
+    uint32_t n = ts_node_named_child_count(def_stmt);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode d = ts_node_named_child(def_stmt, i);
+        if (is(d, "decorator") && text_is(c, dump_first_named(d), "staticmethod"))
+            return 1;
+    }
+    return 0;
+}
+
 /* A test function (or method): its items under `prefix` ("file::" or
  * "file::Class::"). `def_stmt` is the statement (maybe decorated). */
 static int function_items(const struct ctx *c, const char *prefix, TSNode def_stmt,
@@ -390,6 +405,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
         }
     }
     /* arguments that name a parametrized fixture */
+    int has_self = is_method && !is_staticmethod(c, def_stmt);
     TSNode params = field(fn, parameters);
     uint32_t np = ts_node_named_child_count(params);
     for (uint32_t k = 0, nth = 0; k < np && !unknown; k++) {
@@ -401,7 +417,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
             p = ts_node_named_child(p, 0);
         if (!is(p, "identifier"))
             continue; /* defaults, *args, **kwargs are not fixtures */
-        if (is_method && first)
+        if (has_self && first)
             continue; /* self / cls */
         size_t pl;
         const char *pn = text(c, p, &pl);

@@ -7,11 +7,11 @@ some autouse) at the root and in a sub-folder, a pytest_generate_tests hook
 (guarded by the names it parametrizes, or not), a plugin module the root
 conftest may load with pytest_plugins, and test modules built from
 random pieces: plain and decorated functions (known marks, mock.patch, a
-local decorator), fixtures requested by tests, classes (nested, with a local
-base, with __init__, __test__ = False, unittest.TestCase), class and module
-pytestmark, conditional and repeated definitions, aliases, deletions,
-non-callable names that match the patterns, imported tests and, rarely,
-names bound at runtime.
+local decorator), static methods, fixtures requested by tests, classes
+(nested, with a local base, with __init__, __test__ = False,
+unittest.TestCase), class and module pytestmark, conditional and repeated
+definitions, aliases, deletions, non-callable names that match the
+patterns, imported tests and, rarely, names bound at runtime.
 
 Usage: collect_structure.py COLLECT_PROBE [--rounds N] [--seed S] [--python EXE] [--keep]
 """
@@ -90,9 +90,11 @@ def fixture_args(rng, method):
 
 def function(rng, name, indent, extra, method=False):
     """A (maybe decorated) function; `extra`: argument names parametrized
-    from outside (class or module marks)."""
+    from outside (class or module marks). Some methods are static: their
+    first parameter is a fixture, not self."""
     pad = " " * indent
-    lines, args = [], fixture_args(rng, method) + extra
+    static = method and rng.random() < 0.15
+    lines, args = [], fixture_args(rng, method and not static) + extra
     for _ in range(rng.choice([0, 0, 0, 1, 2])):
         deco = rng.choice([
             "@pytest.mark.skip", "@pytest.mark.xfail", "@pytest.mark.slow",
@@ -104,6 +106,8 @@ def function(rng, name, indent, extra, method=False):
         lines.append(deco)
         if "'p'" in deco:
             args.append("p")
+    if static:
+        lines.insert(0, "@staticmethod")
     lines = [pad + line for line in lines]
     lines.append("%sdef %s(%s):" % (pad, name, ", ".join(args)))
     lines.append(pad + "    pass")

@@ -809,7 +809,9 @@ static void fixture_params_expect(void **state)
                                   "import pytest\n@pytest.mark.parametrize('i', range(7, 1, -3))\n"
                                   "def test_range(i):\n    pass\n"
                                   "@pytest.mark.parametrize('d', ['a', 'a', 'b'])\n"
-                                  "def test_dup(d):\n    pass\n");
+                                  "def test_dup(d):\n    pass\n"
+                                  /* no self: the first parameter is a fixture */
+                                  "class TestStatic:\n    @staticmethod\n    def test_static(num):\n        pass\n");
     write_file(root, "sub/conftest.py", "import pytest\n"
                                         "@pytest.fixture(params=['q'])\ndef over(request):\n    return request.param\n");
     write_file(root, "sub/test_s.py", "def test_over(over):\n    pass\n");
@@ -825,6 +827,9 @@ static void fixture_params_expect(void **state)
         {"test_f.py::test_range", {"test_f.py::test_range[7]", "test_f.py::test_range[4]"}},
         /* duplicates numbered as pytest 7 does (a counter per ID) */
         {"test_f.py::test_dup", {"test_f.py::test_dup[a0]", "test_f.py::test_dup[a1]", "test_f.py::test_dup[b]"}},
+        {"test_f.py::TestStatic::test_static",
+         {"test_f.py::TestStatic::test_static[one]", "test_f.py::TestStatic::test_static[a b]",
+          "test_f.py::TestStatic::test_static[three]"}},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         const tmd_collected *it = NULL;
