@@ -24,7 +24,7 @@
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
-#define MAGIC "TMDFILE2"
+#define MAGIC "TMDFILE3"
 #define HEAD_SIZE 20 /* magic, hash of the rest, count */
 #define KEEP_FILES 4 /* roots or configs kept at once */
 #define KIND_FACTS 0u

@@ -88,6 +88,11 @@ typedef struct param_ctx {
  * argument_list node). Worst status wins; on UNKNOWN `ids` is empty. */
 param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *pc, int raw_ids);
 
+/* The names a @pytest.mark.parametrize(...) call parametrizes, into the
+ * empty `names`; *indirect 1 for indirect=True, 0 without it or for False.
+ * 0, or -1 when either cannot be read (indirect= a list or a value). */
+int param_mark_names(strvec *names, int *indirect, TSNode arguments, const param_ctx *pc);
+
 /* pytest's IDs for a fixture's params= (`params_node`) and ids= (`ids_node`,
  * may be null): those of parametrize(name, params, ids=ids), escaped. */
 param_status param_ids_of_fixture(strvec *ids, const char *name, TSNode params_node, TSNode ids_node,
@@ -151,9 +156,9 @@ typedef struct collect_facts {
     strvec autouse;          /* autouse fixtures: "scope-dir\0name" */
     strvec generate_dirs;    /* folders ("" = root) whose conftest defines
                                 pytest_generate_tests (not guarded) */
-    strvec fixture_ids;      /* per fixture definition: "name\0" scope, then
-                                '\n' before each ID its params= give, or
-                                before FIXTURE_NO_PARAMS / _PARAMS_UNREAD */
+    strvec fixture_ids;      /* per fixture definition, a record of
+                                collect_fixtures.c: where it is seen, its
+                                scope, what it requests, its params' IDs */
     strvec generated;        /* names guarded hooks test for (also in
                                 param_fixtures): a test requesting one is a
                                 prefix even where it parametrizes it itself */
@@ -174,6 +179,32 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
                           int is_conftest);
 /* Closes param_fixtures over fixture_edges. */
 int collect_facts_finish(collect_facts *facts);
+
+/* ---- collect_fixtures.c ----------------------------------------------------- */
+
+/* A fixture's scope= ("function", ... "session") as a record's letter; '?'
+ * for anything else. */
+char fixture_scope_letter(const char *scope, size_t len);
+
+/* Whether fixtures defined for dir[0, len) (a conftest's folder, "" the
+ * root, or a module) reach the test module `relpath`. */
+int collect_sees(const char *dir, size_t len, const char *relpath);
+
+/* Appends one definition record to `defs` (collect_facts.fixture_ids): the
+ * fixture `name`, seen from `dir`, its scope letter, the names it requests
+ * and either `params` (FIXTURE_NO_PARAMS / _PARAMS_UNREAD) or, when that is
+ * NULL, the IDs its params= give. */
+int fixture_record_add(strvec *defs, const char *name, size_t nl, const char *dir, size_t dl, char scope,
+                       const strvec *args, const char *params, const strvec *ids);
+
+/* The IDs the fixtures of the module `relpath`'s test with arguments `args`
+ * give it, combined in pytest's order (empty: none). `marked`: the names of
+ * its parametrize marks, `direct`: those of marks without indirect=True.
+ * 1, 0 when pytest's answer cannot be known (an override, a params= or
+ * scope= not read, a name a pytest_generate_tests hook tests for),
+ * TMD_ENOMEM. */
+int fixture_param_ids(strvec *out, const collect_facts *f, const char *relpath, const strvec *args,
+                      const strvec *marked, const strvec *direct);
 
 /* An item list under construction. */
 typedef struct item_list {

@@ -197,77 +197,6 @@ static int generated(const struct ctx *c, const char *name, size_t len)
     return names_hold(&c->facts->generated, name, len);
 }
 
-/* The first index of `v` (sorted: collect_facts_finish) whose entry,
- * "name\0...", is named `name` or sorts after it. */
-static size_t first_named(const strvec *v, const char *name)
-{
-    size_t lo = 0, hi = v->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(v->v[mid], name) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* The IDs the test `relpath`::... requesting the parametrized fixtures
- * `names` gets from them, when pytest's are certain: they and the fixtures
- * they request reach one fixture with params= that the module sees, and
- * each of them has one definition the module sees (no overrides), literal
- * params, no pytest_generate_tests name among them. 1 with `out` filled,
- * else 0. */
-static int fixture_ids_of(const struct ctx *c, const strvec *names, strvec *out)
-{
-    const strvec *defs = &c->facts->fixture_ids, *edges = &c->facts->fixture_edges;
-    strvec seen = {0};
-    const char *ids = NULL;
-    int ok = 1;
-    for (size_t i = 0; i < names->n && ok; i++)
-        ok = !strvec_push(&seen, names->v[i]);
-    for (size_t at = 0; at < seen.n && ok; at++) { /* seen grows: a breadth-first walk */
-        const char *name = seen.v[at];
-        size_t len = strlen(name);
-        const char *def = NULL;
-        for (size_t i = first_named(defs, name); i < defs->n && ok && !strcmp(defs->v[i], name); i++) {
-            const char *scope = defs->v[i] + len + 1;
-            size_t sl = strcspn(scope, "\n");
-            char *dir = strndup(scope, sl);
-            int sees = dir && (in_scope(dir, c->relpath) || !strcmp(dir, c->relpath));
-            ok = dir && !(sees && def);
-            def = sees ? scope + sl + 1 : def;
-            free(dir);
-        }
-        if (!ok || generated(c, name, len))
-            ok = 0;
-        else if (def && !strcmp(def, FIXTURE_PARAMS_UNREAD))
-            ok = 0;
-        else if (def && strcmp(def, FIXTURE_NO_PARAMS)) {
-            ok = !ids; /* a second fixture with params */
-            ids = def;
-        }
-        for (size_t i = first_named(edges, name); ok && i < edges->n && !strcmp(edges->v[i], name); i++) {
-            const char *dep = edges->v[i] + len + 1;
-            if (param_fixture(c, dep, strlen(dep)) && !strvec_contains(&seen, dep))
-                ok = !strvec_push(&seen, dep);
-        }
-    }
-    strvec_free(&seen);
-    if (!ok || !ids)
-        return 0;
-    for (const char *p = ids;;) {
-        size_t n = strcspn(p, "\n");
-        if (strvec_push_n(out, p, n)) {
-            strvec_free(out);
-            return 0;
-        }
-        if (!p[n])
-            return 1;
-        p += n + 1;
-    }
-}
-
 static int usefixtures_parametrized(const struct ctx *c, TSNode args)
 {
     if (ts_node_is_null(args))
@@ -294,7 +223,44 @@ struct outer {
     strvec ids;             /* combined IDs so far (none: not parametrized) */
     param_status status;
     const char *unknown;    /* why every test inside is a PREFIX, or NULL */
+    strvec marked, direct;  /* names their parametrize marks set (direct:
+                               without indirect=True) */
+    int names_unread;       /* a mark whose names or indirect= were not read */
 };
+
+/* A copy of `from` whose own state goes to `to` (zeroed by the caller). */
+static int outer_copy(struct outer *to, const struct outer *from)
+{
+    to->status = from->status;
+    to->unknown = from->unknown;
+    to->names_unread = from->names_unread;
+    int rc = param_ids_combine(&to->ids, &from->ids);
+    for (size_t i = 0; i < from->marked.n && !rc; i++)
+        rc = strvec_push(&to->marked, from->marked.v[i]);
+    for (size_t i = 0; i < from->direct.n && !rc; i++)
+        rc = strvec_push(&to->direct, from->direct.v[i]);
+    return rc;
+}
+
+static void outer_free(struct outer *o)
+{
+    strvec_free(&o->ids);
+    strvec_free(&o->marked);
+    strvec_free(&o->direct);
+}
+
+/* Adds the names one parametrize mark (its arguments `args`) sets to
+ * `marked`, and to `direct` unless indirect=True. 0, or -1 when they cannot
+ * be read. */
+static int mark_names(const struct ctx *c, TSNode args, strvec *marked, strvec *direct)
+{
+    strvec these = {0};
+    int indirect, rc = param_mark_names(&these, &indirect, args, c->params);
+    for (size_t i = 0; i < these.n && !rc; i++)
+        rc = strvec_push(marked, these.v[i]) || (!indirect && strvec_push(direct, these.v[i])) ? -1 : 0;
+    strvec_free(&these);
+    return rc;
+}
 
 static int add(const struct ctx *c, const char *nodeid, tmd_collect_kind kind, const char *why,
                const strvec *expect)
@@ -318,27 +284,6 @@ static int add_expecting(const struct ctx *c, tmd_buf *id, const strvec *ids, co
         rc = add(c, id->data, TMD_COLLECT_PREFIX, why, &expect);
     strvec_free(&expect);
     return rc;
-}
-
-/* Whether the parameter `name` of a test is given by its own parametrize
- * decorators (then a same-named fixture does not apply). */
-static int named_in_parametrize(const struct ctx *c, TSNode def_stmt, const char *name, size_t len)
-{
-    if (!is(def_stmt, "decorated_definition"))
-        return 0;
-    uint32_t n = ts_node_named_child_count(def_stmt);
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode d = ts_node_named_child(def_stmt, i);
-        if (!is(d, "decorator"))
-            continue;
-        size_t tl;
-        const char *t = text(c, d, &tl);
-        if (!memmem(t, tl, "parametrize", 11))
-            continue;
-        if (text_has_word(t, tl, name, len, 1))
-            return 1;
-    }
-    return 0;
 }
 
 /* Whether one of the decorators of `def_stmt` is `@staticmethod`: pytest
@@ -369,9 +314,10 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
     if (id.oom)
         return TMD_ENOMEM;
     const char *unknown = outer->unknown ? outer->unknown : c->module_unknown;
-    strvec ids = {0}, own = {0}, fixtures = {0}; /* fixtures: parametrized ones requested */
+    strvec ids = {0}, own = {0}, fixtures = {0}; /* fixtures: requested ones that reach params= */
+    strvec marked = {0}, direct = {0}, fids = {0};  /* names the marks set; the fixtures' IDs */
     param_status status = PARAM_EXACT;
-    int rc = 0;
+    int rc = 0, names_unread = outer->names_unread;
 
     /* decorators, closest to the def first: pytest applies them bottom-up */
     if (is(def_stmt, "decorated_definition")) {
@@ -399,6 +345,8 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
                         status = s;
                     if (param_ids_combine(&own, &one))
                         rc = TMD_ENOMEM;
+                    if (mark_names(c, args, &marked, &direct))
+                        names_unread = 1;
                 }
                 strvec_free(&one);
             }
@@ -423,36 +371,41 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
         const char *pn = text(c, p, &pl);
         if (generated(c, pn, pl))
             unknown = "pytest_generate_tests";
-        else if (param_fixture(c, pn, pl) && !named_in_parametrize(c, def_stmt, pn, pl))
+        else if (param_fixture(c, pn, pl))
             rc = strvec_push_n(&fixtures, pn, pl);
+    }
+    /* the fixtures' params= (pytest applies them before the marks): IDs
+     * that only ever make an expectation, so a database holding exactly
+     * those has no new test here */
+    if (!rc && !unknown && fixtures.n) {
+        for (size_t i = 0; i < outer->marked.n && !rc; i++)
+            rc = strvec_push(&marked, outer->marked.v[i]);
+        for (size_t i = 0; i < outer->direct.n && !rc; i++)
+            rc = strvec_push(&direct, outer->direct.v[i]);
+        int known = 0;
+        if (!rc && !names_unread && !c->cfg->raw_ids && !c->facts->make_id_hook)
+            known = fixture_param_ids(&fids, c->facts, c->relpath, &fixtures, &marked, &direct);
+        if (known < 0)
+            rc = known;
+        else if (!known)
+            unknown = "fixture params";
     }
     if (rc)
         goto done;
-    /* parametrized by one fixture alone: a prefix that expects its IDs, so
-     * a database holding exactly those has no new test here */
-    if (!rc && !unknown && fixtures.n && !own.n && !outer->ids.n) {
-        strvec fids = {0};
-        if (!c->cfg->raw_ids && !c->facts->make_id_hook && fixture_ids_of(c, &fixtures, &fids)) {
-            rc = add_expecting(c, &id, &fids, "fixture params");
-            strvec_free(&fids);
-            goto done;
-        }
-        strvec_free(&fids);
-    }
-    if (!unknown && fixtures.n)
-        unknown = "fixture params";
     if (unknown) {
         rc = add(c, id.data, TMD_COLLECT_PREFIX, unknown, NULL);
         goto done;
     }
-    /* own parametrizations first, then the classes' (inner to outer) */
-    if (param_ids_combine(&ids, &own) || param_ids_combine(&ids, &outer->ids)) {
+    /* the fixtures', then own parametrizations, then the classes' (inner to outer) */
+    if (param_ids_combine(&ids, &fids) || param_ids_combine(&ids, &own) || param_ids_combine(&ids, &outer->ids)) {
         rc = TMD_ENOMEM;
         goto done;
     }
     if (outer->status > status)
         status = outer->status;
-    if (ids.n == 0) {
+    if (fids.n) {
+        rc = add_expecting(c, &id, &ids, "fixture params");
+    } else if (ids.n == 0) {
         rc = add(c, id.data, TMD_COLLECT_EXACT, NULL, NULL);
     } else if (status == PARAM_EXACT) {
         size_t base = id.len;
@@ -468,6 +421,9 @@ done:
     strvec_free(&fixtures);
     strvec_free(&ids);
     strvec_free(&own);
+    strvec_free(&marked);
+    strvec_free(&direct);
+    strvec_free(&fids);
     tmd_buf_free(&id);
     return rc;
 }
@@ -805,6 +761,8 @@ static void class_marks(const struct ctx *c, TSNode stmt, struct outer *out)
                 param_ids_combine(&merged, &out->ids);
                 strvec_free(&out->ids);
                 out->ids = merged;
+                if (mark_names(c, args, &out->marked, &out->direct))
+                    out->names_unread = 1;
             }
             strvec_free(&one);
         }
@@ -995,7 +953,7 @@ static int unittest_items(const struct ctx *c, const char *prefix, const struct 
 static void job_free(struct class_job *j)
 {
     free(j->prefix);
-    strvec_free(&j->outer.ids);
+    outer_free(&j->outer);
 }
 
 /* A class and its nested classes, with an explicit work list. */
@@ -1049,8 +1007,8 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
         } else if (has_member(&members, "__init__") || has_member(&members, "__new__")) {
             /* pytest warns and skips classes with a constructor */
         } else {
-            struct outer outer = {{0}, job.outer.status, job.outer.unknown};
-            param_ids_combine(&outer.ids, &job.outer.ids);
+            struct outer outer = {0};
+            rc = outer_copy(&outer, &job.outer);
             /* a base's marks apply too (pytest reads them along the MRO,
              * the class's own first): the deepest base's first, as each
              * class's marks come before those read already */
@@ -1079,9 +1037,9 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
                         tmd_buf_free(&id);
                         continue;
                     }
-                    struct class_job sub = {b->stmt, strdup(prefix.data), {{0}, outer.status, outer.unknown}, job.depth + 1};
-                    param_ids_combine(&sub.outer.ids, &outer.ids);
+                    struct class_job sub = {.stmt = b->stmt, .prefix = strdup(prefix.data), .depth = job.depth + 1};
                     jobs[nj++] = sub;
+                    rc = outer_copy(&jobs[nj - 1].outer, &outer);
                     continue;
                 }
                 if (!name_matches(&c->cfg->python_functions, b->name, b->len) || bound_to_plain_value(b))
@@ -1096,7 +1054,7 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
                     tmd_buf_free(&id);
                 }
             }
-            strvec_free(&outer.ids);
+            outer_free(&outer);
         }
         ns_free(&members);
         tmd_buf_free(&prefix);
@@ -1299,7 +1257,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     for (size_t i = 0; i < facts->autouse.n && !c.module_unknown; i++) {
         const char *scope = facts->autouse.v[i];
         const char *name = scope + strlen(scope) + 1;
-        if ((in_scope(scope, relpath) || !strcmp(scope, relpath)) && param_fixture(&c, name, strlen(name)))
+        if (collect_sees(scope, strlen(scope), relpath) && param_fixture(&c, name, strlen(name)))
             c.module_unknown = "fixture params";
     }
     for (size_t i = 0; i < cfg->usefixtures.n && !c.module_unknown; i++)
@@ -1308,7 +1266,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
 
     tmd_buf prefix = TMD_BUF_INIT;
     tmd_buf_printf(&prefix, "%s::", relpath);
-    struct outer none = {{0}, PARAM_EXACT, NULL};
+    struct outer none = {0};
     for (size_t i = 0; i < ns.n && !rc && !prefix.oom; i++) {
         const struct binding *b = &ns.v[i];
         int fmatch = name_matches(&cfg->python_functions, b->name, b->len);
@@ -1374,27 +1332,19 @@ static int push_pair(strvec *v, const char *a, size_t al, const char *b, size_t 
     return rc;
 }
 
-/* Records a fixture definition: its scope and the IDs its params= give
- * (collect_facts.fixture_ids). */
+/* Records a fixture definition (collect_facts.fixture_ids): where it is
+ * seen, its scope letter, the names it requests, the IDs its params= give. */
 static int fixture_definition(const struct ctx *c, collect_facts *f, const char *name, size_t nl,
-                              const char *scope, size_t scope_len, int params, TSNode params_node,
-                              TSNode ids_node)
+                              const char *dir, size_t dir_len, char scope, const strvec *args, int params,
+                              TSNode params_node, TSNode ids_node)
 {
     char *fname = strndup(name, nl);
     strvec ids = {0};
     const param_ctx pc = {c->src, NULL, NULL};
     /* ASSUMED IDs serve too: they only ever make an expectation */
     int known = params && fname && param_ids_of_fixture(&ids, fname, params_node, ids_node, &pc) != PARAM_UNKNOWN;
-    tmd_buf value = TMD_BUF_INIT;
-    tmd_buf_put(&value, scope, scope_len);
-    for (size_t i = 0; i < ids.n; i++)
-        tmd_buf_printf(&value, "\n%s", ids.v[i]);
-    if (!params)
-        tmd_buf_puts(&value, "\n" FIXTURE_NO_PARAMS);
-    else if (!known || !ids.n)
-        tmd_buf_puts(&value, "\n" FIXTURE_PARAMS_UNREAD);
-    int rc = !fname || value.oom ? TMD_ENOMEM : push_pair(&f->fixture_ids, name, nl, value.data, value.len);
-    tmd_buf_free(&value);
+    const char *marker = !params ? FIXTURE_NO_PARAMS : !known || !ids.n ? FIXTURE_PARAMS_UNREAD : NULL;
+    int rc = !fname ? TMD_ENOMEM : fixture_record_add(&f->fixture_ids, name, nl, dir, dir_len, scope, args, marker, &ids);
     strvec_free(&ids);
     free(fname);
     return rc;
@@ -1403,19 +1353,24 @@ static int fixture_definition(const struct ctx *c, collect_facts *f, const char 
 /* One fixture definition: its name (or name=), params=, autouse=True and
  * the fixtures it requests. */
 static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNode deco_args,
-                        const char *scope, size_t scope_len)
+                        const char *dir, size_t dir_len)
 {
     TSNode fn = definition_of(stmt);
     size_t nl;
     const char *name = text(c, field(fn, name), &nl);
     int params = 0, autouse = 0;
+    char scope = 'f';
     TSNode params_node = {0}, ids_node = {0};
     if (!ts_node_is_null(deco_args)) {
         uint32_t n = ts_node_named_child_count(deco_args);
         for (uint32_t i = 0; i < n; i++) {
             TSNode a = ts_node_named_child(deco_args, i);
-            if (!is(a, "keyword_argument"))
+            if (ts_node_is_extra(a))
                 continue;
+            if (!is(a, "keyword_argument")) {
+                scope = '?'; /* scope given by position (pytest < 8), or a splat */
+                continue;
+            }
             TSNode k = field(a, name), v = field(a, value);
             if (text_is(c, k, "params"))
                 params = 1, params_node = v;
@@ -1423,7 +1378,12 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
                 ids_node = v;
             else if (text_is(c, k, "autouse") && !text_is(c, v, "False"))
                 autouse = 1;
-            else if (text_is(c, k, "name") && is(v, "string")) {
+            else if (text_is(c, k, "scope")) {
+                tmd_buf lit = TMD_BUF_INIT;
+                scope = collect_str_literal(&lit, v, c->src) && lit.data ? fixture_scope_letter(lit.data, lit.len)
+                                                                         : '?';
+                tmd_buf_free(&lit);
+            } else if (text_is(c, k, "name") && is(v, "string")) {
                 size_t vl;
                 const char *t = text(c, v, &vl);
                 if (vl >= 2) {
@@ -1433,15 +1393,11 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
             }
         }
     }
-    int rc = 0;
-    if (params)
-        rc = strvec_push_n(&f->param_fixtures, name, nl);
-    if (!rc)
-        rc = fixture_definition(c, f, name, nl, scope, scope_len, params, params_node, ids_node);
-    if (!rc && autouse)
-        rc = push_pair(&f->autouse, scope, scope_len, name, nl);
+    /* the names it requests (defaults, *args and **kwargs are not fixtures) */
+    strvec args = {0};
     TSNode ps = field(fn, parameters);
     uint32_t np = ts_node_named_child_count(ps);
+    int rc = 0;
     for (uint32_t i = 0; i < np && !rc; i++) {
         TSNode p = ts_node_named_child(ps, i);
         if (is(p, "typed_parameter"))
@@ -1450,8 +1406,17 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
             continue;
         size_t pl;
         const char *pn = text(c, p, &pl);
-        rc = push_pair(&f->fixture_edges, name, nl, pn, pl);
+        rc = strvec_push_n(&args, pn, pl);
+        if (!rc)
+            rc = push_pair(&f->fixture_edges, name, nl, pn, pl);
     }
+    if (!rc && params)
+        rc = strvec_push_n(&f->param_fixtures, name, nl);
+    if (!rc)
+        rc = fixture_definition(c, f, name, nl, dir, dir_len, scope, &args, params, params_node, ids_node);
+    if (!rc && autouse)
+        rc = push_pair(&f->autouse, dir, dir_len, name, nl);
+    strvec_free(&args);
     return rc;
 }
 
@@ -1592,7 +1557,7 @@ static int cmp_entry(const void *a, const void *b)
 
 int collect_facts_finish(collect_facts *f)
 {
-    /* looked up by name (fixture_ids_of): "name\0..." sorts by name */
+    /* looked up by name (collect_fixtures.c): "name\0..." sorts by name */
     if (f->fixture_ids.n)
         qsort(f->fixture_ids.v, f->fixture_ids.n, sizeof *f->fixture_ids.v, cmp_entry);
     if (f->fixture_edges.n)

@@ -770,12 +770,53 @@ unknown_none:
     return PARAM_UNKNOWN;
 }
 
+/* The argnames node of a parametrize call's arguments (null when absent). */
+static TSNode argnames_node(TSNode arguments, const char *src)
+{
+    TSNode names_node = positional(arguments, 0);
+    return ts_node_is_null(names_node) ? keyword_value(arguments, src, "argnames") : names_node;
+}
+
+/* argnames: "a, b" (a lone name wraps each value: *force_tuple) or a
+ * sequence of strings. 0, or -1 when they cannot be read. */
+static int read_argnames(strvec *names, int *force_tuple, TSNode names_node, const param_ctx *pc)
+{
+    tmd_buf tmp = TMD_BUF_INIT;
+    TSNode items[MAX_ARGS];
+    int ok = 1;
+    *force_tuple = 0;
+    if (node_is(resolved(unparen(names_node), pc), "string")) {
+        ok = eval_value(&tmp, names_node, pc) == V_STR;
+        for (const char *s = tmp.data ? tmp.data : ""; ok && *s;) {
+            size_t l = strcspn(s, ",");
+            size_t a = 0, b = l;
+            while (a < b && isspace((unsigned char)s[a]))
+                a++;
+            while (b > a && isspace((unsigned char)s[b - 1]))
+                b--;
+            ok = !(b > a && strvec_push_n(names, s + a, b - a));
+            s += l + (s[l] == ',');
+        }
+        *force_tuple = names->n == 1;
+    } else {
+        int c = display_items(items, MAX_ARGS, names_node, pc);
+        ok = c >= 0;
+        for (int i = 0; ok && i < c; i++) {
+            tmd_buf_truncate(&tmp, 0);
+            ok = eval_value(&tmp, items[i], pc) == V_STR && !strvec_push_n(names, tmp.data ? tmp.data : "", tmp.len);
+        }
+    }
+    tmd_buf_free(&tmp);
+    if (ok && names->n)
+        return 0;
+    strvec_free(names);
+    return -1;
+}
+
 param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *pc, int raw_ids)
 {
     const char *src = pc->src;
-    TSNode names_node = positional(arguments, 0);
-    if (ts_node_is_null(names_node))
-        names_node = keyword_value(arguments, src, "argnames");
+    TSNode names_node = argnames_node(arguments, src);
     TSNode values_node = positional(arguments, 1);
     if (ts_node_is_null(values_node))
         values_node = keyword_value(arguments, src, "argvalues");
@@ -792,50 +833,33 @@ param_status param_ids_of_call(strvec *ids, TSNode arguments, const param_ctx *p
                 return PARAM_UNKNOWN;
         }
     }
-
-    /* argnames: "a, b" (a lone name wraps each value) or a sequence of strings */
     strvec names = {0};
-    int force_tuple = 0;
-    tmd_buf tmp = TMD_BUF_INIT;
-    TSNode items[MAX_ARGS];
-    if (node_is(resolved(unparen(names_node), pc), "string")) {
-        if (eval_value(&tmp, names_node, pc) != V_STR)
-            goto unknown;
-        const char *s = tmp.data ? tmp.data : "";
-        while (*s) {
-            size_t l = strcspn(s, ",");
-            size_t a = 0, b = l;
-            while (a < b && isspace((unsigned char)s[a]))
-                a++;
-            while (b > a && isspace((unsigned char)s[b - 1]))
-                b--;
-            if (b > a && strvec_push_n(&names, s + a, b - a))
-                goto unknown;
-            s += l + (s[l] == ',');
-        }
-        force_tuple = names.n == 1;
-    } else {
-        int c = display_items(items, MAX_ARGS, names_node, pc);
-        if (c < 0)
-            goto unknown;
-        for (int i = 0; i < c; i++) {
-            tmd_buf_truncate(&tmp, 0);
-            if (eval_value(&tmp, items[i], pc) != V_STR || strvec_push_n(&names, tmp.data ? tmp.data : "", tmp.len))
-                goto unknown;
-        }
+    int force_tuple;
+    if (read_argnames(&names, &force_tuple, names_node, pc)) {
+        strvec_free(ids);
+        return PARAM_UNKNOWN;
     }
-    if (names.n == 0)
-        goto unknown;
-
     param_status status = ids_of_values(ids, &names, force_tuple, values_node, ids_node, pc, raw_ids);
     strvec_free(&names);
-    tmd_buf_free(&tmp);
     return status;
-unknown:
-    strvec_free(&names);
-    tmd_buf_free(&tmp);
-    strvec_free(ids);
-    return PARAM_UNKNOWN;
+}
+
+int param_mark_names(strvec *names, int *indirect, TSNode arguments, const param_ctx *pc)
+{
+    TSNode names_node = argnames_node(arguments, pc->src);
+    int force_tuple;
+    if (ts_node_is_null(names_node) || !ts_node_is_null(positional(arguments, 2)))
+        return -1; /* indirect given by position: pytest reads only the keyword */
+    TSNode ind = keyword_value(arguments, pc->src, "indirect");
+    size_t il = ts_node_is_null(ind) ? 0 : ts_node_end_byte(ind) - ts_node_start_byte(ind);
+    const char *it = ts_node_is_null(ind) ? "" : pc->src + ts_node_start_byte(ind);
+    if (il == 4 && !memcmp(it, "True", 4))
+        *indirect = 1;
+    else if (ts_node_is_null(ind) || (il == 5 && !memcmp(it, "False", 5)))
+        *indirect = 0;
+    else
+        return -1; /* a list of names, or a value: not read */
+    return read_argnames(names, &force_tuple, names_node, pc);
 }
 
 param_status param_ids_of_fixture(strvec *ids, const char *name, TSNode params_node, TSNode ids_node,

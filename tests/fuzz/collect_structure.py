@@ -7,7 +7,8 @@ some autouse) at the root and in a sub-folder, a pytest_generate_tests hook
 (guarded by the names it parametrizes, or not), a plugin module the root
 conftest may load with pytest_plugins, and test modules built from
 random pieces: plain and decorated functions (known marks, mock.patch, a
-local decorator), static methods, fixtures requested by tests, classes
+local decorator, marks that set a fixture's name directly or indirectly),
+static methods, fixtures requested by tests (of every scope), classes
 (nested, with a local base, with __init__, __test__ = False,
 unittest.TestCase), class and module pytestmark, conditional and repeated
 definitions, aliases, deletions, non-callable names that match the
@@ -38,6 +39,14 @@ def uses_pair(pair):
 @pytest.fixture
 def via_gen(gen):
     return gen
+
+@pytest.fixture(scope="module", params=["m1", "m2"])
+def mod(request):
+    return request.param
+
+@pytest.fixture
+def k(mod, request):
+    return getattr(request, "param", 0)
 {hook}{plugins}'''
 PLUGIN = '''import pytest
 
@@ -82,7 +91,7 @@ def plain():
 def fixture_args(rng, method):
     names = ["self"] if method else []
     for f in rng.sample(["plain", "pair", "uses_pair", "local", "local_param", "sub_param", "gen", "via_gen",
-                            "plugged"],
+                            "plugged", "mod", "k"],
                         rng.choice([0, 0, 0, 1, 1, 2])):
         names.append(f)
     return names
@@ -100,12 +109,14 @@ def function(rng, name, indent, extra, method=False):
             "@pytest.mark.skip", "@pytest.mark.xfail", "@pytest.mark.slow",
             "@pytest.mark.parametrize('p', [1, 2])", "@mock.patch('os.sep', '/')",
             "@local_decorator", "@pytest.mark.usefixtures('pair')", "@pytest.mark.usefixtures('plain')",
-            "@functools.lru_cache"])
+            "@functools.lru_cache", "@pytest.mark.parametrize('k', [5, 6], indirect=True)",
+            "@pytest.mark.parametrize('pair', ['d'])"])
         if deco in lines:
             continue
         lines.append(deco)
-        if "'p'" in deco:
-            args.append("p")
+        for arg in ("p", "k", "pair"):
+            if "'%s'" % arg in deco and arg not in args:
+                args.append(arg)
     if static:
         lines.insert(0, "@staticmethod")
     lines = [pad + line for line in lines]

@@ -800,7 +800,9 @@ static void fixture_params_expect(void **state)
                "@pytest.fixture(params=[{}])\ndef obj(request):\n    return request.param\n"
                "def load():\n    return [1]\n"
                "@pytest.fixture(params=load())\ndef loaded(request):\n    return request.param\n"
-               "@pytest.fixture(params=['p'])\ndef over(request):\n    return request.param\n");
+               "@pytest.fixture(params=['p'])\ndef over(request):\n    return request.param\n"
+               "@pytest.fixture(scope='module', params=['m1', 'm2'])\ndef mod(request):\n    return request.param\n"
+               "@pytest.fixture\ndef k(mod, request):\n    return request.param\n");
     write_file(root, "test_f.py", "def test_num(num):\n    pass\n"
                                   "def test_via(via, num):\n    pass\n"
                                   "def test_obj(obj):\n    pass\n"
@@ -811,7 +813,12 @@ static void fixture_params_expect(void **state)
                                   "@pytest.mark.parametrize('d', ['a', 'a', 'b'])\n"
                                   "def test_dup(d):\n    pass\n"
                                   /* no self: the first parameter is a fixture */
-                                  "class TestStatic:\n    @staticmethod\n    def test_static(num):\n        pass\n");
+                                  "class TestStatic:\n    @staticmethod\n    def test_static(num):\n        pass\n"
+                                  "def test_scoped(obj, mod):\n    pass\n"
+                                  "@pytest.mark.parametrize('z', [9])\ndef test_mark_fixture(obj, z):\n    pass\n"
+                                  /* k is set by the mark, the fixture it requests still applies */
+                                  "@pytest.mark.parametrize('k', [5], indirect=True)\ndef test_indirect(k):\n    pass\n"
+                                  "@pytest.mark.parametrize('k', [5])\ndef test_direct(k):\n    pass\n");
     write_file(root, "sub/conftest.py", "import pytest\n"
                                         "@pytest.fixture(params=['q'])\ndef over(request):\n    return request.param\n");
     write_file(root, "sub/test_s.py", "def test_over(over):\n    pass\n");
@@ -821,7 +828,12 @@ static void fixture_params_expect(void **state)
         {"test_f.py::test_num", {"test_f.py::test_num[one]", "test_f.py::test_num[a b]", "test_f.py::test_num[three]"}},
         {"test_f.py::test_via", {"test_f.py::test_via[one]", "test_f.py::test_via[a b]", "test_f.py::test_via[three]"}},
         {"test_f.py::test_obj", {"test_f.py::test_obj[obj0]"}},
-        {"test_f.py::test_two", {NULL}},    /* two fixtures with params */
+        /* fixtures in pytest's order (the closure, broadest scope first), then marks */
+        {"test_f.py::test_two", {"test_f.py::test_two[one-obj0]", "test_f.py::test_two[a b-obj0]",
+                                 "test_f.py::test_two[three-obj0]"}},
+        {"test_f.py::test_scoped", {"test_f.py::test_scoped[m1-obj0]", "test_f.py::test_scoped[m2-obj0]"}},
+        {"test_f.py::test_mark_fixture", {"test_f.py::test_mark_fixture[obj0-9]"}},
+        {"test_f.py::test_indirect", {"test_f.py::test_indirect[m1-5]", "test_f.py::test_indirect[m2-5]"}},
         {"test_f.py::test_loaded", {NULL}}, /* params from a call */
         {"sub/test_s.py::test_over", {NULL}}, /* overridden in sub/ */
         {"test_f.py::test_range", {"test_f.py::test_range[7]", "test_f.py::test_range[4]"}},
@@ -846,6 +858,9 @@ static void fixture_params_expect(void **state)
         for (size_t k = 0; k < n; k++)
             assert_string_equal(it->expect[k], want[i].expect[k]);
     }
+    /* set directly, k is no fixture: its IDs are the mark's */
+    static const char *const direct[] = {"test_f.py::test_direct[5]"};
+    assert_lookups(&c, direct, 1, TMD_COLLECTED_YES);
     /* all stored: nothing new; one missing: the test is reported */
     const char *stored[] = {"test_f.py::test_num[a b]", "test_f.py::test_num[one]", "test_f.py::test_num[three]",
                             "test_f.py::test_obj[obj0]"};
