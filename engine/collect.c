@@ -708,6 +708,195 @@ static int add_plugin_modules(struct walk *w)
     return rc;
 }
 
+/* Whether rel (relative to the root) is a regular file. */
+static int is_file(const struct walk *w, const char *rel)
+{
+    char *abs = absolute(w, rel);
+    struct stat st;
+    int yes = abs && stat(abs, &st) == 0 && S_ISREG(st.st_mode);
+    free(abs);
+    return yes;
+}
+
+/* rel's folder ("" at the root), into `out` (truncated first). */
+static void folder_of(tmd_buf *out, const char *rel)
+{
+    const char *slash = strrchr(rel, '/');
+    tmd_buf_truncate(out, 0);
+    tmd_buf_put(out, rel, slash ? (size_t)(slash - rel) : 0);
+}
+
+/* Adds to `out` the files under the root that `from SPEC import` in the
+ * module `importer` may load: a relative SPEC from the importer's package,
+ * an absolute one from the importer's base folder (the first folder up
+ * without __init__.py: pytest puts it on sys.path) and from the root. A
+ * module found nowhere is installed (not read, like installed plugins). */
+static int resolve_import(strvec *out, const struct walk *w, const char *importer, const char *spec)
+{
+    size_t dots = strspn(spec, ".");
+    const char *name = spec + dots;
+    size_t n = strlen(name);
+    if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != n ||
+        (n && (name[0] == '.' || name[n - 1] == '.')) || (!n && !dots))
+        return 0; /* not a plain dotted name (a non-ASCII one is not followed) */
+    tmd_buf base = TMD_BUF_INIT, rel = TMD_BUF_INIT;
+    folder_of(&base, importer);
+    int rc = 0;
+    for (int from_root = 0; from_root < 2 && !rc; from_root++) {
+        if (dots) {
+            if (from_root)
+                break;
+            for (size_t up = 1; up < dots && base.len; up++) { /* ".." is the parent package */
+                char *slash = base.data ? strrchr(base.data, '/') : NULL;
+                tmd_buf_truncate(&base, slash ? (size_t)(slash - base.data) : 0);
+            }
+        } else if (from_root) {
+            tmd_buf_truncate(&base, 0);
+        } else {
+            for (;;) { /* the base folder: up while there is an __init__.py */
+                tmd_buf_truncate(&rel, 0);
+                tmd_buf_printf(&rel, "%s%s__init__.py", base.len ? base.data : "", base.len ? "/" : "");
+                if (!base.len || rel.oom || !is_file(w, rel.data))
+                    break;
+                char *slash = strrchr(base.data, '/');
+                tmd_buf_truncate(&base, slash ? (size_t)(slash - base.data) : 0);
+            }
+        }
+        for (int pkg = 0; pkg < 2 && !rc; pkg++) {
+            tmd_buf_truncate(&rel, 0);
+            if (base.len)
+                tmd_buf_printf(&rel, "%s/", base.data);
+            for (size_t i = 0; i < n; i++)
+                tmd_buf_putc(&rel, name[i] == '.' ? '/' : name[i]);
+            if (pkg || !n)
+                tmd_buf_puts(&rel, n ? "/__init__.py" : "__init__.py");
+            else
+                tmd_buf_puts(&rel, ".py");
+            if (rel.oom)
+                rc = TMD_ENOMEM;
+            else if (is_file(w, rel.data) && !strvec_contains(out, rel.data))
+                rc = strvec_push(out, rel.data);
+            if (!n)
+                break;
+        }
+    }
+    tmd_buf_free(&base);
+    tmd_buf_free(&rel);
+    return rc;
+}
+
+enum { MAX_IMPORT_STEPS = 4096 };
+
+/* One step of following imports: the name `want` ("*": every name) of the
+ * module `file`, bound as `bound` in the namespace of the conftests of
+ * folder `dir`. */
+struct import_step {
+    char *file, *want, *dir, *bound;
+};
+
+static int push_step(struct import_step **v, size_t *n, strvec *seen, const char *file, const char *want,
+                     const char *dir, const char *bound)
+{
+    tmd_buf key = TMD_BUF_INIT;
+    tmd_buf_printf(&key, "%s\n%s\n%s\n%s", file, want, dir, bound);
+    int rc = key.oom ? TMD_ENOMEM : 0;
+    if (!rc && !strvec_contains(seen, key.data)) {
+        struct import_step *grown = (*n & (*n - 1)) == 0 ? realloc(*v, (*n ? 2 * *n : 1) * sizeof **v) : *v;
+        if (!grown || strvec_push(seen, key.data))
+            rc = TMD_ENOMEM;
+        else {
+            *v = grown;
+            struct import_step s = {strdup(file), strdup(want), strdup(dir), strdup(bound)};
+            grown[(*n)++] = s;
+            rc = s.file && s.want && s.dir && s.bound ? 0 : TMD_ENOMEM;
+        }
+    }
+    tmd_buf_free(&key);
+    return rc;
+}
+
+/* Follows the conftests' (and plugin modules') `from M import ...` to the
+ * modules under the root that define what they import, through
+ * re-exports: pytest registers every fixture in a conftest's namespace.
+ * Those modules join the conftests list (read as plugin modules by
+ * collect_parse.c, so the key covers them); `exports` says which of their
+ * fixtures each conftest binds, under which name, and `helpers` lists
+ * those read for that alone. *inexact is set when the chain is too long
+ * to follow or a module too deeply nested to read. */
+static int add_fixture_modules(struct walk *w, strvec *exports, strvec *helpers, const char **inexact)
+{
+    struct import_step *q = NULL;
+    size_t nq = 0;
+    strvec seen = {0};
+    int rc = 0;
+    size_t nconf = w->conftests.n;
+    tmd_buf dir = TMD_BUF_INIT;
+    for (size_t i = 0; i < nconf && !rc; i++) { /* a plugin module's namespace is everyone's */
+        const char *c = w->conftests.v[i];
+        const char *base = strrchr(c, '/');
+        int is_conftest = !strcmp(base ? base + 1 : c, "conftest.py");
+        folder_of(&dir, c);
+        rc = dir.oom ? TMD_ENOMEM : push_step(&q, &nq, &seen, c, "", is_conftest ? dir.data : "", "");
+    }
+    for (size_t at = 0; at < nq && !rc; at++) {
+        if (at >= nconf + MAX_IMPORT_STEPS) {
+            *inexact = "fixture imports too long to follow";
+            break;
+        }
+        struct import_step s = q[at]; /* want "": a conftest itself */
+        char *abs = absolute(w, s.file);
+        size_t len;
+        const char *why;
+        char *src = abs ? collect_read_source(abs, &len, &why, NULL) : NULL;
+        module_names m = {0};
+        int read = src ? module_names_read(&m, src, len) : 0;
+        if (!abs || read == TMD_ENOMEM)
+            rc = TMD_ENOMEM;
+        else if (read < 0)
+            *inexact = "a module a conftest imports is too deeply nested to read";
+        int all = !strcmp(s.want, "*");
+        if (!rc && *s.want && (all ? m.defs.n > 0 : strvec_contains(&m.defs, s.want))) {
+            tmd_buf e = TMD_BUF_INIT; /* "file\0want\0dir\0bound" */
+            tmd_buf_printf(&e, "%s%c%s%c%s%c%s", s.file, 0, s.want, 0, s.dir, 0, s.bound);
+            rc = e.oom ? TMD_ENOMEM : strvec_push_n(exports, e.data, e.len);
+            tmd_buf_free(&e);
+            if (!rc && !strvec_contains(&w->conftests, s.file))
+                rc = strvec_push(&w->conftests, s.file) || strvec_push(helpers, s.file) ? TMD_ENOMEM : 0;
+        }
+        for (size_t k = 0; k < m.specs.n && !rc; k++) {
+            const char *orig = m.origs.v[k], *bind = m.binds.v[k];
+            const char *want = NULL, *bound = NULL;
+            if (!*s.want || all) { /* every name it binds reaches the conftest */
+                want = orig;
+                bound = !*s.want ? bind : !strcmp(bind, "*") ? "*" : bind;
+            } else if (!strcmp(bind, s.want)) {
+                want = orig, bound = s.bound;
+            } else if (!strcmp(bind, "*")) {
+                want = s.want, bound = s.bound;
+            }
+            strvec files = {0};
+            if (want)
+                rc = resolve_import(&files, w, s.file, m.specs.v[k]);
+            for (size_t i = 0; i < files.n && !rc; i++)
+                rc = push_step(&q, &nq, &seen, files.v[i], want, s.dir, bound);
+            strvec_free(&files);
+        }
+        module_names_free(&m);
+        free(src);
+        free(abs);
+    }
+    for (size_t i = 0; i < nq; i++) {
+        free(q[i].file);
+        free(q[i].want);
+        free(q[i].dir);
+        free(q[i].bound);
+    }
+    free(q);
+    tmd_buf_free(&dir);
+    strvec_free(&seen);
+    return rc;
+}
+
 static int dedup_sorted(strvec *v)
 {
     if (v->n)
@@ -834,6 +1023,8 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
     }
     if (!rc)
         rc = add_plugin_modules(&w);
+    if (!rc)
+        rc = add_fixture_modules(&w, &facts.exports, &facts.helpers, &inexact);
     if (rc) {
         rc = tmd_error(TMD_ENOMEM, "%s: out of memory while listing test files", rootabs);
         goto done;

@@ -59,8 +59,9 @@ collect_files_cache *collect_files_open(const char *dir, const collect_digests *
                                         size_t nfiles);
 void collect_files_free(collect_files_cache *fc);
 /* 1 and *out filled when reused (and kept for the next collection), 0
- * when not, TMD_ENOMEM. One thread per unit at a time. */
-int collect_files_facts(collect_files_cache *fc, size_t unit, const char *rel,
+ * when not, TMD_ENOMEM. One thread per unit at a time. `role`: how the
+ * unit is read (collect_scan_fixtures' is_conftest), part of the key. */
+int collect_files_facts(collect_files_cache *fc, size_t unit, const char *rel, int role,
                         collect_facts *out);
 /* After the first phase: the merged facts every file's items depend on. */
 void collect_files_facts_done(collect_files_cache *fc, const collect_facts *merged);
@@ -68,7 +69,7 @@ int collect_files_items(collect_files_cache *fc, size_t file, const char *rel, i
 /* Keeps what this run computed for a unit read as its digest says (one
  * thread per unit at a time); saved by collect_files_save into `dir`, while
  * the kept item lists still exist. */
-void collect_files_keep_facts(collect_files_cache *fc, size_t unit, const char *rel,
+void collect_files_keep_facts(collect_files_cache *fc, size_t unit, const char *rel, int role,
                               const collect_facts *f);
 void collect_files_keep_items(collect_files_cache *fc, size_t file, const char *rel,
                               const item_list *l);

@@ -295,7 +295,7 @@ void collect_files_free(collect_files_cache *fc)
 
 /* ---- keys -------------------------------------------------------------------- */
 
-static void facts_key(const collect_files_cache *fc, size_t unit, const char *rel,
+static void facts_key(const collect_files_cache *fc, size_t unit, const char *rel, int role,
                       collect_key *out)
 {
     XXH3_state_t h;
@@ -303,7 +303,7 @@ static void facts_key(const collect_files_cache *fc, size_t unit, const char *re
     hash_bytes(&h, "facts", 5);
     hash_bytes(&h, fc->config->bytes, 16);
     hash_bytes(&h, rel, strlen(rel));
-    hash_u64(&h, unit < fc->nconf);
+    hash_u64(&h, (uint64_t)role);
     hash_bytes(&h, fc->unit[unit].bytes, 16);
     collect_key_of(out, XXH3_128bits_digest(&h));
 }
@@ -357,10 +357,10 @@ static int reuse(const collect_files_cache *fc, kept *k, uint32_t kind, collect_
     return rc == TMD_ENOMEM ? rc : 0;
 }
 
-int collect_files_facts(collect_files_cache *fc, size_t unit, const char *rel,
+int collect_files_facts(collect_files_cache *fc, size_t unit, const char *rel, int role,
                         collect_facts *out)
 {
-    facts_key(fc, unit, rel, &fc->facts[unit].key);
+    facts_key(fc, unit, rel, role, &fc->facts[unit].key);
     return reuse(fc, &fc->facts[unit], KIND_FACTS, out, NULL);
 }
 
@@ -370,11 +370,11 @@ int collect_files_items(collect_files_cache *fc, size_t file, const char *rel, i
     return reuse(fc, &fc->items[file], KIND_ITEMS, NULL, out);
 }
 
-void collect_files_keep_facts(collect_files_cache *fc, size_t unit, const char *rel,
+void collect_files_keep_facts(collect_files_cache *fc, size_t unit, const char *rel, int role,
                               const collect_facts *f)
 {
     kept *k = &fc->facts[unit];
-    facts_key(fc, unit, rel, &k->key);
+    facts_key(fc, unit, rel, role, &k->key);
     k->reused = NULL;
     k->payload.n = 0;
     put_facts(&k->payload, f);

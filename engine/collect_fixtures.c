@@ -31,14 +31,14 @@ int collect_sees(const char *dir, size_t len, const char *relpath)
     return !strncmp(dir, relpath, len) && (relpath[len] == '/' || relpath[len] == '\0');
 }
 
-int fixture_record_add(strvec *defs, const char *name, size_t nl, const char *dir, size_t dl, char scope,
-                       const strvec *args, const char *params, const strvec *ids)
+int fixture_record_add(strvec *defs, const char *name, size_t nl, const char *dir, size_t dl, const char *file,
+                       char scope, const strvec *args, const char *params, const strvec *ids)
 {
     tmd_buf b = TMD_BUF_INIT;
     tmd_buf_put(&b, name, nl);
     tmd_buf_putc(&b, '\0');
     tmd_buf_put(&b, dir, dl);
-    tmd_buf_printf(&b, "\n%c\n", scope);
+    tmd_buf_printf(&b, "\n%s\n%c\n", file, scope);
     for (size_t i = 0; i < args->n; i++)
         tmd_buf_printf(&b, "%s%s", i ? "," : "", args->v[i]);
     if (params)
@@ -54,6 +54,8 @@ int fixture_record_add(strvec *defs, const char *name, size_t nl, const char *di
 struct fixture_def {
     const char *dir;
     size_t dir_len;
+    const char *file; /* where it is defined, file_len bytes */
+    size_t file_len;
     char scope;
     const char *args; /* ','-separated, args_len bytes */
     size_t args_len;
@@ -66,6 +68,9 @@ static void read_record(const char *rec, struct fixture_def *d)
     d->dir = p;
     d->dir_len = strcspn(p, "\n");
     p += d->dir_len + 1;
+    d->file = p;
+    d->file_len = strcspn(p, "\n");
+    p += d->file_len + 1;
     d->scope = *p;
     p += 2;
     d->args = p;
@@ -196,5 +201,59 @@ int fixture_param_ids(strvec *out, const collect_facts *f, const char *relpath, 
     strvec_free(&names);
     if (rc != 1)
         strvec_free(out);
+    return rc;
+}
+
+/* The record `rec` again, named `name` and seen from `dir`. */
+static int record_moved(strvec *defs, const char *rec, const char *name, const char *dir)
+{
+    struct fixture_def d;
+    read_record(rec, &d);
+    tmd_buf b = TMD_BUF_INIT;
+    tmd_buf_put(&b, name, strlen(name));
+    tmd_buf_putc(&b, '\0');
+    tmd_buf_printf(&b, "%s\n", dir);
+    tmd_buf_puts(&b, d.file); /* file, scope, args, params as they were */
+    int rc = b.oom ? TMD_ENOMEM : strvec_push_n(defs, b.data, b.len);
+    tmd_buf_free(&b);
+    return rc;
+}
+
+int fixture_apply_exports(collect_facts *f)
+{
+    strvec added = {0};
+    int rc = 0;
+    for (size_t e = 0; e < f->exports.n && !rc; e++) {
+        const char *file = f->exports.v[e];
+        const char *want = file + strlen(file) + 1;
+        const char *dir = want + strlen(want) + 1;
+        const char *bound = dir + strlen(dir) + 1;
+        for (size_t i = 0; i < f->fixture_ids.n && !rc; i++) {
+            const char *name = f->fixture_ids.v[i];
+            struct fixture_def d;
+            read_record(name, &d);
+            if (d.file_len != strlen(file) || memcmp(d.file, file, d.file_len) ||
+                (strcmp(want, "*") && strcmp(want, name)))
+                continue;
+            const char *as = strcmp(bound, "*") ? bound : name;
+            rc = record_moved(&added, name, as, dir);
+            if (!rc && strcmp(d.params, FIXTURE_NO_PARAMS) && !strvec_contains(&f->param_fixtures, as))
+                rc = strvec_push(&f->param_fixtures, as);
+            for (const char *p = d.args, *end = d.args + d.args_len; !rc && p < end;) {
+                size_t k = strcspn(p, ",\n");
+                tmd_buf edge = TMD_BUF_INIT;
+                tmd_buf_puts(&edge, as);
+                tmd_buf_putc(&edge, '\0');
+                tmd_buf_put(&edge, p, k);
+                rc = edge.oom ? TMD_ENOMEM : strvec_push_n(&f->fixture_edges, edge.data, edge.len);
+                tmd_buf_free(&edge);
+                p += k + 1;
+            }
+        }
+    }
+    for (size_t i = 0; i < added.n && !rc; i++) /* after the loops that read the records */
+        if (!(rc = strvec_adopt(&f->fixture_ids, added.v[i])))
+            added.v[i] = NULL;
+    strvec_free(&added);
     return rc;
 }

@@ -137,6 +137,23 @@ int conftest_ignore_lists(const char *src, size_t len, conftest_list_kind *paths
  * `names`). Negative: TMD_ENOMEM. */
 int conftest_plugins(strvec *names, const char *src, size_t len);
 
+/* ---- collect_imports.c ------------------------------------------------------ */
+
+/* What a module binds at its top level (also under if/try/with, never in
+ * functions or classes): functions it defines, and per name of each
+ * `from M import ...`: M as written ("..pkg.mod"), the name imported and
+ * the name bound ("*" for both: a star import). */
+typedef struct module_names {
+    strvec defs;
+    strvec specs, origs, binds;
+} module_names;
+
+/* Appends the bindings of a module's text (parsed only when it names def
+ * or import): 0, TMD_ENOMEM, or -1 when it cannot be parsed (too deeply
+ * nested). */
+int module_names_read(module_names *out, const char *src, size_t len);
+void module_names_free(module_names *m);
+
 /* ---- collect_generate.c ----------------------------------------------------- */
 
 /* Whether the pytest_generate_tests definition `def` (a function_definition)
@@ -165,6 +182,12 @@ typedef struct collect_facts {
     strvec uncertain_dirs;   /* folders whose conftest changes collection
                                 (collect_ignore, pytest_collect_file, ...) */
     int make_id_hook;        /* a conftest defines pytest_make_parametrize_id */
+    /* from the walk (collect.c), applied by collect_facts_finish: */
+    strvec exports;          /* "file\0name\0dir\0bound": the fixture `name`
+                                of the helper module `file` ("*": all) is
+                                bound as `bound` ("*": its own name) in the
+                                conftest namespace of folder `dir` */
+    strvec helpers;          /* helper modules read only for those */
 } collect_facts;
 
 #define FIXTURE_NO_PARAMS "\x02"
@@ -173,8 +196,10 @@ typedef struct collect_facts {
 void collect_facts_free(collect_facts *f);
 
 /* Adds the fixtures and hooks of one conftest.py (is_conftest 1: its folder
- * is the scope), plugin module named by pytest_plugins (2: everywhere) or
- * test module (0: itself); `relpath` is relative to the root. */
+ * is the scope), plugin module named by pytest_plugins (2: everywhere),
+ * test module (0: itself) or helper module a conftest imports fixtures
+ * from (3: fixtures only, seen through the importer); `relpath` is
+ * relative to the root. */
 int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char *src, size_t len,
                           int is_conftest);
 /* Closes param_fixtures over fixture_edges. */
@@ -191,11 +216,15 @@ char fixture_scope_letter(const char *scope, size_t len);
 int collect_sees(const char *dir, size_t len, const char *relpath);
 
 /* Appends one definition record to `defs` (collect_facts.fixture_ids): the
- * fixture `name`, seen from `dir`, its scope letter, the names it requests
+ * fixture `name`, seen from `dir`, defined in `file`, its scope letter, the names it requests
  * and either `params` (FIXTURE_NO_PARAMS / _PARAMS_UNREAD) or, when that is
  * NULL, the IDs its params= give. */
-int fixture_record_add(strvec *defs, const char *name, size_t nl, const char *dir, size_t dl, char scope,
-                       const strvec *args, const char *params, const strvec *ids);
+int fixture_record_add(strvec *defs, const char *name, size_t nl, const char *dir, size_t dl, const char *file,
+                       char scope, const strvec *args, const char *params, const strvec *ids);
+
+/* Gives each conftest the fixtures it imports from helper modules
+ * (collect_facts.exports). 0 or TMD_ENOMEM. */
+int fixture_apply_exports(collect_facts *f);
 
 /* The IDs the fixtures of the module `relpath`'s test with arguments `args`
  * give it, combined in pytest's order (empty: none). `marked`: the names of

@@ -64,7 +64,12 @@ struct ctx {
     int unittest_names; /* `from unittest import TestCase` seen */
     int *odd_name;      /* set when a name could not be normalised */
     const param_ctx *params; /* module constants for parametrize arguments */
+    const struct namespace *ns; /* the module's top-level names */
 };
+
+struct namespace;
+static const struct binding *ns_find(const struct namespace *ns, const char *name, size_t len);
+static int imported_here(const struct ctx *c, const char *name, size_t len);
 
 /* Appends prefix + a Python name as pytest shows it: CPython NFKC-normalises
  * non-ASCII identifiers (`test_\uFB01le` is `test_file`). */
@@ -371,6 +376,8 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
         const char *pn = text(c, p, &pl);
         if (generated(c, pn, pl))
             unknown = "pytest_generate_tests";
+        else if (imported_here(c, pn, pl))
+            unknown = "imported fixture"; /* from a module not read: its params unknown */
         else if (param_fixture(c, pn, pl))
             rc = strvec_push_n(&fixtures, pn, pl);
     }
@@ -1170,6 +1177,14 @@ static TSNode resolve_constant(const void *data, TSNode identifier)
     return b && !b->conditional ? b->stmt : null;
 }
 
+/* Whether the module binds `name` by an import: a fixture from a module
+ * tmdiff does not read, as far as it knows. */
+static int imported_here(const struct ctx *c, const char *name, size_t len)
+{
+    const struct binding *b = c->ns ? ns_find(c->ns, name, len) : NULL;
+    return b && b->imported;
+}
+
 /* ---- the module ------------------------------------------------------------------------ */
 
 /* Whether one of the folders `dirs` holds `relpath`. */
@@ -1223,8 +1238,9 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     int odd_name = 0;
     struct const_table consts = {{0}, src};
     param_ctx pc = {src, resolve_constant, &consts};
-    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc};
+    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc, NULL};
     struct namespace ns = {0};
+    c.ns = &ns;
     rc = read_namespace(&c, &ns, root);
     if (!rc && !ns.dynamic) {
         rc = module_binds_through_calls(src, len, root);
@@ -1316,6 +1332,8 @@ void collect_facts_free(collect_facts *f)
     strvec_free(&f->generated);
     strvec_free(&f->fixture_ids);
     strvec_free(&f->uncertain_dirs);
+    strvec_free(&f->exports);
+    strvec_free(&f->helpers);
     memset(f, 0, sizeof *f);
 }
 
@@ -1344,7 +1362,8 @@ static int fixture_definition(const struct ctx *c, collect_facts *f, const char 
     /* ASSUMED IDs serve too: they only ever make an expectation */
     int known = params && fname && param_ids_of_fixture(&ids, fname, params_node, ids_node, &pc) != PARAM_UNKNOWN;
     const char *marker = !params ? FIXTURE_NO_PARAMS : !known || !ids.n ? FIXTURE_PARAMS_UNREAD : NULL;
-    int rc = !fname ? TMD_ENOMEM : fixture_record_add(&f->fixture_ids, name, nl, dir, dir_len, scope, args, marker, &ids);
+    int rc = !fname ? TMD_ENOMEM
+                    : fixture_record_add(&f->fixture_ids, name, nl, dir, dir_len, c->relpath, scope, args, marker, &ids);
     strvec_free(&ids);
     free(fname);
     return rc;
@@ -1483,11 +1502,14 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     if (!tree)
         return tmd_error(TMD_ENOMEM, "%s: tree-sitter could not parse (out of memory?)", relpath);
     int odd_name = 0;
-    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name, NULL};
+    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name, NULL, NULL};
     /* a conftest's scope is its folder; a module's scope is the module */
     const char *slash = strrchr(relpath, '/');
-    size_t scope_len = is_conftest == 2 ? 0 /* a plugin module: everywhere */
-                       : is_conftest ? (slash ? (size_t)(slash - relpath) : 0) : strlen(relpath);
+    size_t scope_len = is_conftest == 2   ? 0 /* a plugin module: everywhere */
+                       : is_conftest == 1 ? (slash ? (size_t)(slash - relpath) : 0)
+                                          : strlen(relpath); /* a module, or a helper: its importers get
+                                                                its fixtures (fixture_apply_exports) */
+    int hooks = is_conftest != 3; /* a helper's act through its importer, whose scan sees the name */
     int rc = 0;
     unsigned hook_defs[NHOOKS] = {0}; /* top-level definitions of each */
     /* lists the walk could not read (collect.c read the others); most
@@ -1523,7 +1545,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
             }
             if (!is(def, "function_definition"))
                 continue;
-            int hook = ts_node_eq(blk, ts_tree_root_node(tree)) ? hook_index(&c, field(def, name)) : -1;
+            int hook = hooks && ts_node_eq(blk, ts_tree_root_node(tree)) ? hook_index(&c, field(def, name)) : -1;
             if (hook >= 0) {
                 hook_defs[hook]++;
                 rc = scan_hook(facts, hook, src, def, is_conftest, relpath, scope_len);
@@ -1543,7 +1565,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
         free(kids);
     }
     /* a hook bound some other way (imported, under an if, assigned) */
-    for (int h = 0; h < NHOOKS && is_conftest && !rc; h++)
+    for (int h = 0; h < NHOOKS && is_conftest && hooks && !rc; h++)
         if (text_word_count(src, len, collection_hooks[h].name, strlen(collection_hooks[h].name)) > hook_defs[h])
             rc = hook_unknown(facts, collection_hooks[h].effect, relpath, scope_len);
     parse_arena_tree_delete(tree);
@@ -1557,6 +1579,8 @@ static int cmp_entry(const void *a, const void *b)
 
 int collect_facts_finish(collect_facts *f)
 {
+    if (fixture_apply_exports(f))
+        return tmd_error(TMD_ENOMEM, "collect: out of memory");
     /* looked up by name (collect_fixtures.c): "name\0..." sorts by name */
     if (f->fixture_ids.n)
         qsort(f->fixture_ids.v, f->fixture_ids.n, sizeof *f->fixture_ids.v, cmp_entry);

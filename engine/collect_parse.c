@@ -126,10 +126,10 @@ static int fixtures_of(job *j, size_t unit)
     size_t nconf = j->conftests->n;
     int conftest = unit < nconf;
     const char *rel = conftest ? j->conftests->v[unit] : j->files->v[unit - nconf];
-    if (conftest && !is_conftest_name(rel))
-        conftest = 2; /* a plugin module the root conftest names (collect.c) */
+    if (conftest && !is_conftest_name(rel)) /* collect.c added it: a helper a */
+        conftest = strvec_contains(&j->facts->helpers, rel) ? 3 : 2; /* conftest imports from, or a plugin */
     if (j->reuse) { /* the bytes the key saw, as the last collection found them */
-        int reused = collect_files_facts(j->reuse->files, unit, rel, &j->part[unit]);
+        int reused = collect_files_facts(j->reuse->files, unit, rel, conftest, &j->part[unit]);
         if (reused < 0)
             return tmd_error(reused, "%s: out of memory while reading fixtures", rel);
         if (reused) {
@@ -152,7 +152,7 @@ static int fixtures_of(job *j, size_t unit)
     }
     if (!rc && same) { /* kept even when empty: then the next run need not read it here */
         j->same[unit] = 1;
-        collect_files_keep_facts(j->reuse->files, unit, rel, &j->part[unit]);
+        collect_files_keep_facts(j->reuse->files, unit, rel, conftest, &j->part[unit]);
     }
     free(s.text); /* read again for the items: keeping 2,000 modules added megabytes to the peak */
     return rc;

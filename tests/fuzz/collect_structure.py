@@ -3,12 +3,13 @@
 --collect-only (the comparison: collect_harness.py).
 
 Each round writes a small project: conftest.py fixtures (some parametrized,
-some autouse) at the root and in a sub-folder, a pytest_generate_tests hook
+some autouse, of every scope; some imported from a helper package, maybe
+renamed or re-exported) at the root and in a sub-folder, a pytest_generate_tests hook
 (guarded by the names it parametrizes, or not), a plugin module the root
 conftest may load with pytest_plugins, and test modules built from
 random pieces: plain and decorated functions (known marks, mock.patch, a
 local decorator, marks that set a fixture's name directly or indirectly),
-static methods, fixtures requested by tests (of every scope), classes
+static methods, fixtures requested by tests (some imported by the module), classes
 (nested, with a local base, with __init__, __test__ = False,
 unittest.TestCase), class and module pytestmark, conditional and repeated
 definitions, aliases, deletions, non-callable names that match the
@@ -47,7 +48,24 @@ def mod(request):
 @pytest.fixture
 def k(mod, request):
     return getattr(request, "param", 0)
-{hook}{plugins}'''
+{hook}{plugins}{imports}'''
+# fixtures a conftest imports from a helper package, directly, renamed, by
+# a star or through a module that re-exports them
+FXPKG = {"__init__.py": "",
+         "fx.py": '''import pytest
+
+@pytest.fixture(params=["i1", "i2"])
+def imp_param(request):
+    return request.param
+
+@pytest.fixture
+def imp_plain():
+    return 0
+''',
+         "reexport.py": "from .fx import imp_param as imp_alias\nfrom .fx import *\n"}
+IMPORTS = ["", "", "from fxpkg.fx import imp_param\n", "from fxpkg.fx import *\n",
+           "from fxpkg.reexport import imp_alias, imp_plain\n", "from fxpkg.reexport import *\n",
+           "from fxpkg.fx import imp_param as imp_alias\n"]
 PLUGIN = '''import pytest
 
 @pytest.fixture(params=["p1", "p2"])
@@ -91,7 +109,7 @@ def plain():
 def fixture_args(rng, method):
     names = ["self"] if method else []
     for f in rng.sample(["plain", "pair", "uses_pair", "local", "local_param", "sub_param", "gen", "via_gen",
-                            "plugged", "mod", "k"],
+                            "plugged", "mod", "k", "imp_param", "imp_alias", "imp_plain"],
                         rng.choice([0, 0, 0, 1, 1, 2])):
         names.append(f)
     return names
@@ -158,6 +176,8 @@ def klass(rng, name, indent, depth, extra, base=None):
 def module(rng):
     out = ["import functools", "import sys", "import pytest", "from unittest import mock, TestCase", "",
            "def local_decorator(f):", "    return f", ""]
+    if rng.random() < 0.15:
+        out += ["from fxpkg.fx import imp_param", ""]
     if rng.random() < 0.3:
         out += ["@pytest.fixture", "def local():", "    return 0", ""]
     if rng.random() < 0.2:
@@ -212,7 +232,12 @@ def one_round(args, rng, work, counts):
         os.makedirs(os.path.join(root, "sub"))
         with open(os.path.join(root, "conftest.py"), "w") as fh:
             fh.write(CONFTEST.format(hook=rng.choice(HOOKS), plugins=rng.choice(
-                ["", "pytest_plugins = ['plugs.more']\n", "pytest_plugins = 'plugs.more,pytester'\n"])))
+                ["", "pytest_plugins = ['plugs.more']\n", "pytest_plugins = 'plugs.more,pytester'\n"]),
+                imports=rng.choice(IMPORTS)))
+        os.makedirs(os.path.join(root, "fxpkg"))
+        for name, text in FXPKG.items():
+            with open(os.path.join(root, "fxpkg", name), "w") as fh:
+                fh.write(text)
         os.makedirs(os.path.join(root, "plugs"))
         with open(os.path.join(root, "plugs", "more.py"), "w") as fh:
             fh.write(PLUGIN)

@@ -92,7 +92,7 @@ static size_t ask_all(void)
     collect_facts merged = {0};
     for (size_t u = 0; u < NCONF + NFILES; u++) {
         collect_facts f = {0};
-        int rc = collect_files_facts(fc, u, units[u], &f);
+        int rc = collect_files_facts(fc, u, units[u], u < NCONF, &f);
         FUZZ_CHECK(rc == 0 || rc == 1, "facts of unit %zu: %d", u, rc);
         if (rc == 1) {
             check_facts(&f);
@@ -152,9 +152,9 @@ static void writer_seed(void)
                "out of memory");
     collect_files_cache *fc = collect_files_open(dir, &digests, NCONF, NFILES);
     FUZZ_CHECK(fc != NULL, "out of memory");
-    collect_files_keep_facts(fc, 0, units[0], &conf);
-    collect_files_keep_facts(fc, 1, units[1], &none);
-    collect_files_keep_facts(fc, 2, units[2], &none);
+    collect_files_keep_facts(fc, 0, units[0], 1, &conf);
+    collect_files_keep_facts(fc, 1, units[1], 0, &none);
+    collect_files_keep_facts(fc, 2, units[2], 0, &none);
     collect_facts merged = {0};
     collect_files_facts_done(fc, &merged);
     collect_files_keep_items(fc, 0, units[1], &a);

@@ -787,6 +787,50 @@ static void plugin_modules(void **state)
  * expects exactly the IDs pytest gives it:
  * with those stored, nothing under it is new (before, every such test was
  * selected on every run). Overridden or unread fixtures expect nothing. */
+/* A prefix and the IDs it should expect (none: it expects none). */
+struct expecting {
+    const char *prefix;
+    const char *expect[3];
+};
+
+/* Fails unless each prefix of `want` is listed expecting exactly its IDs
+ * and, where Debian's pytest is present, pytest collects each of them from
+ * `root`. */
+static void assert_expecting(const tmd_collection *c, const char *root, const struct expecting *want, size_t nwant)
+{
+    for (size_t i = 0; i < nwant; i++) {
+        const tmd_collected *it = NULL;
+        for (size_t k = 0; k < c->count && !it; k++)
+            if (!strcmp(c->items[k].nodeid, want[i].prefix))
+                it = &c->items[k];
+        if (!it || it->kind != TMD_COLLECT_PREFIX)
+            fail_msg("%s should be a prefix", want[i].prefix);
+        size_t n = 0;
+        while (n < 3 && want[i].expect[n])
+            n++;
+        if (it->nexpect != n)
+            fail_msg("%s expects %zu IDs, not %zu", want[i].prefix, n, it->nexpect);
+        for (size_t k = 0; k < n; k++)
+            assert_string_equal(it->expect[k], want[i].expect[k]);
+    }
+    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") != 0)
+        return;
+    size_t np;
+    char **ids = pytest_collect(root, &np);
+    assert_non_null(ids);
+    for (size_t i = 0; i < nwant; i++)
+        for (size_t k = 0; k < 3 && want[i].expect[k]; k++) {
+            int found = 0;
+            for (size_t j = 0; j < np; j++)
+                found |= !strcmp(ids[j], want[i].expect[k]);
+            if (!found)
+                fail_msg("pytest does not collect %s", want[i].expect[k]);
+        }
+    for (size_t j = 0; j < np; j++)
+        free(ids[j]);
+    free(ids);
+}
+
 static void fixture_params_expect(void **state)
 {
     (void)state;
@@ -824,7 +868,7 @@ static void fixture_params_expect(void **state)
     write_file(root, "sub/test_s.py", "def test_over(over):\n    pass\n");
     tmd_collection c;
     assert_int_equal(tmd_collect_project(&c, root), 0);
-    static const struct { const char *prefix; const char *expect[3]; } want[] = {
+    static const struct expecting want[] = {
         {"test_f.py::test_num", {"test_f.py::test_num[one]", "test_f.py::test_num[a b]", "test_f.py::test_num[three]"}},
         {"test_f.py::test_via", {"test_f.py::test_via[one]", "test_f.py::test_via[a b]", "test_f.py::test_via[three]"}},
         {"test_f.py::test_obj", {"test_f.py::test_obj[obj0]"}},
@@ -843,21 +887,7 @@ static void fixture_params_expect(void **state)
          {"test_f.py::TestStatic::test_static[one]", "test_f.py::TestStatic::test_static[a b]",
           "test_f.py::TestStatic::test_static[three]"}},
     };
-    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
-        const tmd_collected *it = NULL;
-        for (size_t k = 0; k < c.count && !it; k++)
-            if (!strcmp(c.items[k].nodeid, want[i].prefix))
-                it = &c.items[k];
-        if (!it || it->kind != TMD_COLLECT_PREFIX)
-            fail_msg("%s should be a prefix", want[i].prefix);
-        size_t n = 0;
-        while (n < 3 && want[i].expect[n])
-            n++;
-        if (it->nexpect != n)
-            fail_msg("%s expects %zu IDs, not %zu", want[i].prefix, n, it->nexpect);
-        for (size_t k = 0; k < n; k++)
-            assert_string_equal(it->expect[k], want[i].expect[k]);
-    }
+    assert_expecting(&c, root, want, sizeof want / sizeof *want);
     /* set directly, k is no fixture: its IDs are the mark's */
     static const char *const direct[] = {"test_f.py::test_direct[5]"};
     assert_lookups(&c, direct, 1, TMD_COLLECTED_YES);
@@ -882,22 +912,43 @@ static void fixture_params_expect(void **state)
     free(fresh);
     assert_true(reported);
     tmd_collection_free(&c);
-    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) { /* the IDs above are pytest's */
-        size_t np;
-        char **ids = pytest_collect(root, &np);
-        assert_non_null(ids);
-        for (size_t i = 0; i < sizeof want / sizeof *want; i++)
-            for (size_t k = 0; k < 3 && want[i].expect[k]; k++) {
-                int found = 0;
-                for (size_t j = 0; j < np; j++)
-                    found |= !strcmp(ids[j], want[i].expect[k]);
-                if (!found)
-                    fail_msg("pytest does not collect %s", want[i].expect[k]);
-            }
-        for (size_t j = 0; j < np; j++)
-            free(ids[j]);
-        free(ids);
-    }
+}
+
+/* pytest registers every fixture in a conftest's namespace, imported ones
+ * too: tmdiff follows `from M import ...` to the modules under the root
+ * that define them, through re-exports and renames, and gives each
+ * conftest's folder just what it imports. */
+static void conftest_imports(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/imports", tmpdir);
+    write_file(root, "helpers/__init__.py", "");
+    write_file(root, "helpers/fx.py", "import pytest\n"
+                                      "@pytest.fixture(params=[1, 2])\ndef db(request):\n    return request.param\n"
+                                      "@pytest.fixture(params=['a', 'b'])\ndef star(request):\n    return request.param\n");
+    write_file(root, "helpers/reexport.py", "from .fx import db as database\nfrom .fx import *\n");
+    write_file(root, "conftest.py", "from helpers.reexport import database, db as d2\n");
+    write_file(root, "t2/conftest.py", "from helpers.fx import *\n");
+    write_file(root, "test_a.py", "from helpers.fx import db\n"
+                                  "def test_db(db):\n    pass\n"
+                                  "def test_database(database):\n    pass\n"
+                                  "def test_d2(d2):\n    pass\n"
+                                  "def test_star(star):\n    pass\n");
+    write_file(root, "t2/test_b.py", "def test_star2(star):\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const struct expecting want[] = {
+        {"test_a.py::test_database", {"test_a.py::test_database[1]", "test_a.py::test_database[2]"}},
+        {"test_a.py::test_d2", {"test_a.py::test_d2[1]", "test_a.py::test_d2[2]"}},
+        {"t2/test_b.py::test_star2", {"t2/test_b.py::test_star2[a]", "t2/test_b.py::test_star2[b]"}},
+        {"test_a.py::test_db", {NULL}}, /* imported by the test module: not followed */
+    };
+    assert_expecting(&c, root, want, sizeof want / sizeof *want);
+    /* only t2/ imports star */
+    static const char *const exact[] = {"test_a.py::test_star"};
+    assert_lookups(&c, exact, 1, TMD_COLLECTED_YES);
+    tmd_collection_free(&c);
 }
 
 /* pytest follows symlinked folders: one folder linked under another name is
@@ -1188,6 +1239,7 @@ int main(void)
         cmocka_unit_test(generate_hooks),
         cmocka_unit_test(plugin_modules),
         cmocka_unit_test(fixture_params_expect),
+        cmocka_unit_test(conftest_imports),
         cmocka_unit_test(data_named_like_tests),
         cmocka_unit_test(doctests),
         cmocka_unit_test(also_files_and_uncertain_classes),
