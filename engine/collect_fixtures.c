@@ -219,6 +219,29 @@ static int record_moved(strvec *defs, const char *rec, const char *name, const c
     return rc;
 }
 
+/* "a\0b" onto `v`. */
+static int push_pair(strvec *v, const char *a, const char *b)
+{
+    tmd_buf x = TMD_BUF_INIT;
+    tmd_buf_puts(&x, a);
+    tmd_buf_putc(&x, '\0');
+    tmd_buf_puts(&x, b);
+    int rc = x.oom ? TMD_ENOMEM : strvec_push_n(v, x.data, x.len);
+    tmd_buf_free(&x);
+    return rc;
+}
+
+/* Whether the helper module `file` defines `name` with autouse=True. */
+static int is_autouse(const collect_facts *f, const char *file, const char *name)
+{
+    for (size_t i = 0; i < f->autouse.n; i++) {
+        const char *scope = f->autouse.v[i];
+        if (!strcmp(scope, file) && !strcmp(scope + strlen(scope) + 1, name))
+            return 1;
+    }
+    return 0;
+}
+
 int fixture_apply_exports(collect_facts *f)
 {
     strvec added = {0};
@@ -237,6 +260,8 @@ int fixture_apply_exports(collect_facts *f)
                 continue;
             const char *as = strcmp(bound, "*") ? bound : name;
             rc = record_moved(&added, name, as, dir);
+            if (!rc && is_autouse(f, file, name))
+                rc = push_pair(&f->autouse, dir, as);
             if (!rc && strcmp(d.params, FIXTURE_NO_PARAMS) && !strvec_contains(&f->param_fixtures, as))
                 rc = strvec_push(&f->param_fixtures, as);
             for (const char *p = d.args, *end = d.args + d.args_len; !rc && p < end;) {

@@ -4,7 +4,7 @@
 
 Each round writes a small project: conftest.py fixtures (some parametrized,
 some autouse, of every scope; some imported from a helper package, maybe
-renamed or re-exported) at the root and in a sub-folder, a pytest_generate_tests hook
+renamed or re-exported, one autouse) at the root and in a sub-folder, a pytest_generate_tests hook
 (guarded by the names it parametrizes, or not), a plugin module the root
 conftest may load with pytest_plugins, and test modules built from
 random pieces: plain and decorated functions (known marks, mock.patch, a
@@ -62,10 +62,16 @@ def imp_param(request):
 def imp_plain():
     return 0
 ''',
-         "reexport.py": "from .fx import imp_param as imp_alias\nfrom .fx import *\n"}
+         "reexport.py": "from .fx import imp_param as imp_alias\nfrom .fx import *\n",
+         "auto.py": '''import pytest
+
+@pytest.fixture(autouse=True, params=["a1"])
+def imp_auto(request):
+    return request.param
+'''}
 IMPORTS = ["", "", "from fxpkg.fx import imp_param\n", "from fxpkg.fx import *\n",
            "from fxpkg.reexport import imp_alias, imp_plain\n", "from fxpkg.reexport import *\n",
-           "from fxpkg.fx import imp_param as imp_alias\n"]
+           "from fxpkg.fx import imp_param as imp_alias\n", "from fxpkg.auto import imp_auto\n"]
 PLUGIN = '''import pytest
 
 @pytest.fixture(params=["p1", "p2"])

@@ -930,6 +930,12 @@ static void conftest_imports(void **state)
     write_file(root, "helpers/reexport.py", "from .fx import db as database\nfrom .fx import *\n");
     write_file(root, "conftest.py", "from helpers.reexport import database, db as d2\n");
     write_file(root, "t2/conftest.py", "from helpers.fx import *\n");
+    /* an imported autouse fixture applies to every test of the folder */
+    write_file(root, "helpers/auto.py", "import pytest\n"
+                                        "@pytest.fixture(autouse=True, params=['x'])\ndef auto(request):\n"
+                                        "    return request.param\n");
+    write_file(root, "t3/conftest.py", "from helpers.auto import auto\n");
+    write_file(root, "t3/test_c.py", "def test_auto():\n    pass\n");
     write_file(root, "test_a.py", "from helpers.fx import db\n"
                                   "def test_db(db):\n    pass\n"
                                   "def test_database(database):\n    pass\n"
@@ -948,6 +954,8 @@ static void conftest_imports(void **state)
     /* only t2/ imports star */
     static const char *const exact[] = {"test_a.py::test_star"};
     assert_lookups(&c, exact, 1, TMD_COLLECTED_YES);
+    static const char *const autoused[] = {"t3/test_c.py::test_auto[x]"};
+    assert_lookups(&c, autoused, 1, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
 }
 
