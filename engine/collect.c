@@ -822,7 +822,7 @@ static int push_step(struct import_step **v, size_t *n, strvec *seen, const char
  * collect_parse.c, so the key covers them); `exports` says which of their
  * fixtures each conftest binds, under which name, and `helpers` lists
  * those read for that alone. *inexact is set when the chain is too long
- * to follow or a module too deeply nested to read. */
+ * to follow. */
 static int add_fixture_modules(struct walk *w, strvec *exports, strvec *helpers, const char **inexact)
 {
     struct import_step *q = NULL;
@@ -850,10 +850,8 @@ static int add_fixture_modules(struct walk *w, strvec *exports, strvec *helpers,
         char *src = abs ? collect_read_source(abs, &len, &why, NULL) : NULL;
         module_names m = {0};
         int read = src ? module_names_read(&m, src, len) : 0;
-        if (!abs || read == TMD_ENOMEM)
+        if (!abs || read)
             rc = TMD_ENOMEM;
-        else if (read < 0)
-            *inexact = "a module a conftest imports is too deeply nested to read";
         int all = !strcmp(s.want, "*");
         if (!rc && *s.want && (all ? m.defs.n > 0 : strvec_contains(&m.defs, s.want))) {
             tmd_buf e = TMD_BUF_INIT; /* "file\0want\0dir\0bound" */

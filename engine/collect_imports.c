@@ -1,101 +1,140 @@
-/* collect_imports.c: the names a module binds at its top level with `def`
- * and with `from M import ...`. pytest takes every fixture in a conftest's
+/* collect_imports.c: the names a module binds with `def` and with
+ * `from M import ...`. pytest takes every fixture in a conftest's
  * namespace, imported ones too, so tmdiff follows a conftest's imports to
- * the modules under the root that define them (collect.c). */
+ * the modules under the root that define them (collect.c). That runs on
+ * every selection, before the collection's cache can answer, so this reads
+ * the text with a scanner instead of a parser: it may find more than the
+ * module binds (an import inside a string, a method's def), which only
+ * makes tmdiff read another module, never less than it binds. */
 #include "collect_internal.h"
-#include "parse_arena.h"
-#include "parse_guard.h"
 
-#include <ctype.h>
 #include <string.h>
 
-static int node_is(TSNode n, const char *type)
+static int word_char(unsigned char c)
 {
-    return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
 }
 
-/* The text of `n` without blanks (`from . pkg import` spells ".pkg"). */
-static int push_text(strvec *v, const char *src, TSNode n)
+/* Past blanks and backslash-newlines; inside parentheses also newlines and
+ * comments. */
+static size_t skip_blank(const char *s, size_t n, size_t i, int in_parens)
 {
-    char buf[512];
-    size_t k = 0;
-    for (uint32_t i = ts_node_start_byte(n); i < ts_node_end_byte(n) && k + 1 < sizeof buf; i++)
-        if (!isspace((unsigned char)src[i]) && src[i] != '\\')
-            buf[k++] = src[i];
-    buf[k] = '\0';
-    return strvec_push(v, buf);
+    while (i < n) {
+        char c = s[i];
+        if (c == ' ' || c == '\t' || c == '\f')
+            i++;
+        else if (c == '\\' && i + 1 < n && (s[i + 1] == '\n' || s[i + 1] == '\r'))
+            i += (s[i + 1] == '\r' && i + 2 < n && s[i + 2] == '\n') ? 3 : 2;
+        else if (in_parens && (c == '\n' || c == '\r'))
+            i++;
+        else if (in_parens && c == '#')
+            while (i < n && s[i] != '\n' && s[i] != '\r')
+                i++;
+        else
+            break;
+    }
+    return i;
 }
 
-static int add_import(module_names *out, const char *src, TSNode module, TSNode name, TSNode alias)
+/* The name at s[i] (its length, 0 for none). */
+static size_t name_at(const char *s, size_t n, size_t i)
 {
-    if (push_text(&out->specs, src, module))
-        return TMD_ENOMEM;
-    if (ts_node_is_null(name)) /* import * */
-        return strvec_push(&out->origs, "*") || strvec_push(&out->binds, "*") ? TMD_ENOMEM : 0;
-    return push_text(&out->origs, src, name) || push_text(&out->binds, src, ts_node_is_null(alias) ? name : alias)
+    size_t k = i;
+    while (k < n && word_char((unsigned char)s[k]))
+        k++;
+    return k > i && !(s[i] >= '0' && s[i] <= '9') ? k - i : 0;
+}
+
+/* Whether the keyword `kw` stands at s[i] as a whole word. */
+static int keyword_at(const char *s, size_t n, size_t i, const char *kw)
+{
+    size_t l = strlen(kw);
+    return i + l <= n && !memcmp(s + i, kw, l) && (i == 0 || !word_char((unsigned char)s[i - 1])) &&
+           (i + l == n || !word_char((unsigned char)s[i + l]));
+}
+
+static int push_import(module_names *out, const tmd_buf *spec, const char *orig, size_t ol, const char *bound,
+                       size_t bl)
+{
+    return strvec_push(&out->specs, spec->data) || strvec_push_n(&out->origs, orig, ol) ||
+                   strvec_push_n(&out->binds, bound, bl)
                ? TMD_ENOMEM
                : 0;
 }
 
-/* One `from M import ...` statement. */
-static int from_import(module_names *out, const char *src, TSNode stmt)
+/* One `from M import ...` whose "from" ends at s[i]. 0 or TMD_ENOMEM. */
+static int from_import(module_names *out, const char *s, size_t n, size_t i)
 {
-    TSNode module = ts_node_child_by_field_name(stmt, "module_name", 11);
+    tmd_buf spec = TMD_BUF_INIT; /* M without blanks: "..pkg.mod" */
     int rc = 0;
-    uint32_t n = ts_node_named_child_count(stmt);
-    for (uint32_t i = 0; i < n && !rc; i++) {
-        TSNode ch = ts_node_named_child(stmt, i);
-        if (ts_node_eq(ch, module) || ts_node_is_extra(ch))
-            continue;
-        if (node_is(ch, "wildcard_import"))
-            rc = add_import(out, src, module, (TSNode){0}, (TSNode){0});
-        else if (node_is(ch, "aliased_import"))
-            rc = add_import(out, src, module, ts_node_child_by_field_name(ch, "name", 4),
-                            ts_node_child_by_field_name(ch, "alias", 5));
-        else if (node_is(ch, "dotted_name"))
-            rc = add_import(out, src, module, ch, (TSNode){0});
+    for (;;) { /* dots and names up to "import" */
+        i = skip_blank(s, n, i, 0);
+        size_t l = name_at(s, n, i);
+        if (i < n && s[i] == '.') {
+            tmd_buf_putc(&spec, '.');
+            i++;
+        } else if (l && keyword_at(s, n, i, "import")) {
+            i += l;
+            break;
+        } else if (l) {
+            tmd_buf_put(&spec, s + i, l);
+            i += l;
+        } else {
+            tmd_buf_free(&spec);
+            return 0; /* not an import: `yield from x`, `raise E from x` */
+        }
     }
-    return rc;
-}
-
-static int module_names_of(module_names *out, const char *src, TSNode root)
-{
-    /* statements at the top level, also inside if/try/with/for/while
-     * (they bind module names too); never inside functions or classes */
-    TSTreeCursor cur = ts_tree_cursor_new(root);
-    int rc = 0, down = ts_tree_cursor_goto_first_child(&cur);
-    while (down && !rc) {
-        TSNode n = ts_tree_cursor_current_node(&cur);
-        TSNode def = node_is(n, "decorated_definition") ? ts_node_child_by_field_name(n, "definition", 10) : n;
-        int descend = 0;
-        if (node_is(def, "function_definition"))
-            rc = push_text(&out->defs, src, ts_node_child_by_field_name(def, "name", 4));
-        else if (node_is(n, "import_from_statement"))
-            rc = from_import(out, src, n);
-        else
-            descend = ts_node_is_named(n) && !node_is(def, "class_definition") && !node_is(n, "expression_statement");
-        if (descend && ts_tree_cursor_goto_first_child(&cur))
-            continue;
-        while (!ts_tree_cursor_goto_next_sibling(&cur))
-            if (!ts_tree_cursor_goto_parent(&cur) || ts_node_eq(ts_tree_cursor_current_node(&cur), root)) {
-                down = 0;
+    if (spec.oom || !spec.len) {
+        rc = spec.oom ? TMD_ENOMEM : 0;
+        tmd_buf_free(&spec);
+        return rc;
+    }
+    i = skip_blank(s, n, i, 0);
+    int parens = i < n && s[i] == '(';
+    if (i < n && s[i] == '*') {
+        rc = push_import(out, &spec, "*", 1, "*", 1);
+    } else {
+        i += parens;
+        for (; !rc;) { /* name [as name], ... */
+            i = skip_blank(s, n, i, parens);
+            size_t l = name_at(s, n, i);
+            if (!l)
                 break;
+            const char *orig = s + i, *bound = orig;
+            size_t bl = l;
+            i = skip_blank(s, n, i + l, parens);
+            if (keyword_at(s, n, i, "as")) {
+                i = skip_blank(s, n, i + 2, parens);
+                bl = name_at(s, n, i);
+                bound = s + i;
+                i += bl;
             }
+            if (bl)
+                rc = push_import(out, &spec, orig, l, bound, bl);
+            i = skip_blank(s, n, i, parens);
+            if (i >= n || s[i] != ',')
+                break;
+            i++;
+        }
     }
-    ts_tree_cursor_delete(&cur);
+    tmd_buf_free(&spec);
     return rc;
 }
 
 int module_names_read(module_names *out, const char *src, size_t len)
 {
-    if (!text_has_word(src, len, "import", 6, 1) && !text_has_word(src, len, "def", 3, 1))
-        return 0;
-    int arena = parse_arena_begin_small();
-    TSTree *tree = parse_guard_parse(src, len);
-    int rc = tree ? module_names_of(out, src, ts_tree_root_node(tree)) : -1;
-    if (tree)
-        parse_arena_tree_delete(tree);
-    parse_arena_end(arena);
+    int rc = 0;
+    for (size_t i = 0; i < len && !rc; i++) {
+        if (src[i] != 'f' && src[i] != 'd')
+            continue;
+        if (keyword_at(src, len, i, "from")) {
+            rc = from_import(out, src, len, i + 4);
+        } else if (keyword_at(src, len, i, "def")) {
+            size_t at = skip_blank(src, len, i + 3, 0), l = name_at(src, len, at);
+            if (l && at > i + 3)
+                rc = strvec_push_n(&out->defs, src + at, l);
+        }
+    }
     return rc;
 }
 

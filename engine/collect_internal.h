@@ -139,18 +139,16 @@ int conftest_plugins(strvec *names, const char *src, size_t len);
 
 /* ---- collect_imports.c ------------------------------------------------------ */
 
-/* What a module binds at its top level (also under if/try/with, never in
- * functions or classes): functions it defines, and per name of each
+/* What a module may bind: names after `def`, and per name of each
  * `from M import ...`: M as written ("..pkg.mod"), the name imported and
- * the name bound ("*" for both: a star import). */
+ * the name bound ("*" for both: a star import). Read from the text: a
+ * superset (strings, methods), never less. */
 typedef struct module_names {
     strvec defs;
     strvec specs, origs, binds;
 } module_names;
 
-/* Appends the bindings of a module's text (parsed only when it names def
- * or import): 0, TMD_ENOMEM, or -1 when it cannot be parsed (too deeply
- * nested). */
+/* Appends what `src` may bind. 0 or TMD_ENOMEM. */
 int module_names_read(module_names *out, const char *src, size_t len);
 void module_names_free(module_names *m);
 

@@ -1215,6 +1215,34 @@ static void config_files(void **state)
     pytest_config_free(&cfg);
 }
 
+/* The import scanner reads every form Python allows: blanks between
+ * dots, parentheses with comments and newlines, backslash continuations,
+ * renames, stars, several statements on a line; `yield from` is none. */
+static void import_scanner(void **state)
+{
+    (void)state;
+    static const char src[] = "import os\n"
+                              "from . pkg . mod import (a,  # first\n    b as c,\n)\n"
+                              "x = 1; from .. import *\n"
+                              "from os \\\n  import path as p, sep\n"
+                              "def gen():\n    yield from range(2)\n"
+                              "async def helper(): pass\n"
+                              "from x import y  # from z import w\n";
+    module_names m = {0};
+    assert_int_equal(module_names_read(&m, src, sizeof src - 1), 0);
+    static const char *const want[][3] = {{".pkg.mod", "a", "a"}, {".pkg.mod", "b", "c"}, {"..", "*", "*"},
+                                          {"os", "path", "p"},     {"os", "sep", "sep"}, {"x", "y", "y"},
+                                          {"z", "w", "w"}}; /* the comment's: more, never less */
+    assert_int_equal(m.specs.n, sizeof want / sizeof *want);
+    for (size_t i = 0; i < m.specs.n; i++) {
+        assert_string_equal(m.specs.v[i], want[i][0]);
+        assert_string_equal(m.origs.v[i], want[i][1]);
+        assert_string_equal(m.binds.v[i], want[i][2]);
+    }
+    assert_true(strvec_contains(&m.defs, "gen") && strvec_contains(&m.defs, "helper"));
+    module_names_free(&m);
+}
+
 static void float_repr_matches_python(void **state)
 {
     (void)state;
@@ -1235,6 +1263,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(float_repr_matches_python),
+        cmocka_unit_test(import_scanner),
         cmocka_unit_test(config_files),
         cmocka_unit_test(new_tests_rules),
         cmocka_unit_test(lone_cr_line_ends),
