@@ -865,8 +865,7 @@ static int add_fixture_modules(struct walk *w, strvec *exports, strvec *helpers,
             const char *orig = m.origs.v[k], *bind = m.binds.v[k];
             const char *want = NULL, *bound = NULL;
             if (!*s.want || all) { /* every name it binds reaches the conftest */
-                want = orig;
-                bound = !*s.want ? bind : !strcmp(bind, "*") ? "*" : bind;
+                want = orig, bound = bind;
             } else if (!strcmp(bind, s.want)) {
                 want = orig, bound = s.bound;
             } else if (!strcmp(bind, "*")) {
