@@ -4,16 +4,17 @@
 
 Each round writes a small project: conftest.py fixtures (some parametrized,
 some autouse, of every scope; some imported from a helper package, maybe
-renamed or re-exported, one autouse) at the root and in a sub-folder, a pytest_generate_tests hook
-(guarded by the names it parametrizes, or not), a plugin module the root
-conftest may load with pytest_plugins, and test modules built from
-random pieces: plain and decorated functions (known marks, mock.patch, a
-local decorator, marks that set a fixture's name directly or indirectly),
-static methods, fixtures requested by tests (some imported by the module), classes
-(nested, with a local base, with __init__, __test__ = False,
-unittest.TestCase), class and module pytestmark, conditional and repeated
-definitions, aliases, deletions, non-callable names that match the
-patterns, imported tests and, rarely, names bound at runtime.
+renamed or re-exported, one autouse) at the root and in a sub-folder, a
+pytest_generate_tests hook (guarded by the names it parametrizes, or not),
+a plugin module the root conftest may load with pytest_plugins, and test
+modules built from random pieces: plain and decorated functions (known
+marks, mock.patch, a local decorator, marks that set a fixture's name
+directly or indirectly), static methods, fixtures requested by tests (some
+imported by the module), classes (nested, with a local base, with
+__init__, __test__ = False, unittest.TestCase), class and module
+pytestmark, conditional and repeated definitions, aliases, deletions,
+non-callable names that match the patterns, imported tests and, rarely,
+names bound at runtime.
 
 Usage: collect_structure.py COLLECT_PROBE [--rounds N] [--seed S] [--python EXE] [--keep]
 """
