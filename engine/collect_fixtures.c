@@ -112,15 +112,6 @@ static int visible_def(const collect_facts *f, const char *relpath, const char *
     return found;
 }
 
-/* Whether `v` holds name[0, len). */
-static int holds(const strvec *v, const char *name, size_t len)
-{
-    for (size_t i = 0; i < v->n; i++)
-        if (strlen(v->v[i]) == len && !memcmp(v->v[i], name, len))
-            return 1;
-    return 0;
-}
-
 /* The closure's names that reach a params=, in pytest's order before the
  * sort. 1, 0 when it cannot be known, TMD_ENOMEM. */
 static int closure_of(strvec *names, const collect_facts *f, const char *relpath, const strvec *args,
@@ -128,7 +119,7 @@ static int closure_of(strvec *names, const collect_facts *f, const char *relpath
 {
     for (size_t i = 0; i < args->n; i++) {
         size_t n = strlen(args->v[i]);
-        if (holds(&f->param_fixtures, args->v[i], n) && !holds(names, args->v[i], n) &&
+        if (strvec_contains_n(&f->param_fixtures, args->v[i], n) && !strvec_contains_n(names, args->v[i], n) &&
             strvec_push(names, args->v[i]))
             return TMD_ENOMEM;
     }
@@ -144,7 +135,7 @@ static int closure_of(strvec *names, const collect_facts *f, const char *relpath
             return 0;
         for (const char *p = d.args, *end = d.args + d.args_len; v && p < end;) {
             size_t n = strcspn(p, ",\n");
-            if (holds(&f->param_fixtures, p, n) && !holds(names, p, n) && strvec_push_n(names, p, n))
+            if (strvec_contains_n(&f->param_fixtures, p, n) && !strvec_contains_n(names, p, n) && strvec_push_n(names, p, n))
                 return TMD_ENOMEM;
             p += n + 1;
         }
@@ -219,18 +210,6 @@ static int record_moved(strvec *defs, const char *rec, const char *name, const c
     return rc;
 }
 
-/* "a\0b" onto `v`. */
-static int push_pair(strvec *v, const char *a, const char *b)
-{
-    tmd_buf x = TMD_BUF_INIT;
-    tmd_buf_puts(&x, a);
-    tmd_buf_putc(&x, '\0');
-    tmd_buf_puts(&x, b);
-    int rc = x.oom ? TMD_ENOMEM : strvec_push_n(v, x.data, x.len);
-    tmd_buf_free(&x);
-    return rc;
-}
-
 /* Whether the helper module `file` defines `name` with autouse=True. */
 static int is_autouse(const collect_facts *f, const char *file, const char *name)
 {
@@ -261,7 +240,7 @@ int fixture_apply_exports(collect_facts *f)
             const char *as = strcmp(bound, "*") ? bound : name;
             rc = record_moved(&added, name, as, dir);
             if (!rc && is_autouse(f, file, name))
-                rc = push_pair(&f->autouse, dir, as);
+                rc = strvec_push_pair(&f->autouse, dir, strlen(dir), as, strlen(as));
             if (!rc && strcmp(d.params, FIXTURE_NO_PARAMS) && !strvec_contains(&f->param_fixtures, as))
                 rc = strvec_push(&f->param_fixtures, as);
             for (const char *p = d.args, *end = d.args + d.args_len; !rc && p < end;) {

@@ -21,6 +21,8 @@ int strvec_push(strvec *s, const char *str);          /* copies str */
 int strvec_push_n(strvec *s, const char *str, size_t n);
 int strvec_adopt(strvec *s, char *str);               /* takes a malloc'ed str */
 int strvec_contains(const strvec *s, const char *str);
+int strvec_contains_n(const strvec *s, const char *str, size_t n); /* str[0, n) */
+int strvec_push_pair(strvec *s, const char *a, size_t al, const char *b, size_t bl); /* "a\0b" */
 int strvec_remove(strvec *s, const char *str); /* 1: found (order not kept) */
 int sorted_contains(const char *const *v, size_t n, const char *str); /* v in strcmp order */
 void strvec_free(strvec *s);

@@ -179,27 +179,18 @@ static int in_scope(const char *dir, const char *relpath)
     return !strncmp(dir, relpath, n) && relpath[n] == '/';
 }
 
-/* Whether `v` holds name[0, len). */
-static int names_hold(const strvec *v, const char *name, size_t len)
-{
-    for (size_t i = 0; i < v->n; i++)
-        if (strlen(v->v[i]) == len && !memcmp(v->v[i], name, len))
-            return 1;
-    return 0;
-}
-
 /* Whether a fixture name requested through usefixtures / arguments is one
  * whose value is parametrized somewhere in the project. */
 static int param_fixture(const struct ctx *c, const char *name, size_t len)
 {
-    return names_hold(&c->facts->param_fixtures, name, len);
+    return strvec_contains_n(&c->facts->param_fixtures, name, len);
 }
 
 /* Whether a guarded pytest_generate_tests tests for the name: it may add
  * parametrizations beside the test's own (collect_generate.c). */
 static int generated(const struct ctx *c, const char *name, size_t len)
 {
-    return names_hold(&c->facts->generated, name, len);
+    return strvec_contains_n(&c->facts->generated, name, len);
 }
 
 static int usefixtures_parametrized(const struct ctx *c, TSNode args)
@@ -1337,19 +1328,6 @@ void collect_facts_free(collect_facts *f)
     memset(f, 0, sizeof *f);
 }
 
-static int push_pair(strvec *v, const char *a, size_t al, const char *b, size_t bl)
-{
-    tmd_buf x = TMD_BUF_INIT;
-    tmd_buf_put(&x, a, al);
-    tmd_buf_putc(&x, '\0');
-    tmd_buf_put(&x, b, bl);
-    if (x.oom)
-        return TMD_ENOMEM;
-    int rc = strvec_push_n(v, x.data, x.len); /* keeps the inner NUL */
-    tmd_buf_free(&x);
-    return rc;
-}
-
 /* Records a fixture definition (collect_facts.fixture_ids): where it is
  * seen, its scope letter, the names it requests, the IDs its params= give. */
 static int fixture_definition(const struct ctx *c, collect_facts *f, const char *name, size_t nl,
@@ -1427,14 +1405,14 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
         const char *pn = text(c, p, &pl);
         rc = strvec_push_n(&args, pn, pl);
         if (!rc)
-            rc = push_pair(&f->fixture_edges, name, nl, pn, pl);
+            rc = strvec_push_pair(&f->fixture_edges, name, nl, pn, pl);
     }
     if (!rc && params)
         rc = strvec_push_n(&f->param_fixtures, name, nl);
     if (!rc)
         rc = fixture_definition(c, f, name, nl, dir, dir_len, scope, &args, params, params_node, ids_node);
     if (!rc && autouse)
-        rc = push_pair(&f->autouse, dir, dir_len, name, nl);
+        rc = strvec_push_pair(&f->autouse, dir, dir_len, name, nl);
     strvec_free(&args);
     return rc;
 }

@@ -55,6 +55,29 @@ int strvec_contains(const strvec *s, const char *str)
     return 0;
 }
 
+int strvec_contains_n(const strvec *s, const char *str, size_t n)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->v[i]) == n && !memcmp(s->v[i], str, n))
+            return 1;
+    return 0;
+}
+
+int strvec_push_pair(strvec *s, const char *a, size_t al, const char *b, size_t bl)
+{
+    char *p = malloc(al + bl + 2);
+    if (!p)
+        return TMD_ENOMEM;
+    memcpy(p, a, al);
+    p[al] = '\0';
+    memcpy(p + al + 1, b, bl);
+    p[al + 1 + bl] = '\0';
+    int rc = strvec_adopt(s, p);
+    if (rc)
+        free(p);
+    return rc;
+}
+
 static int cmp_str_ptr(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
