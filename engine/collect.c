@@ -640,74 +640,6 @@ static int add_start(struct walk *w, const char *rel)
     return rc;
 }
 
-/* The file under the root that `import name` finds with the root on
- * sys.path (pytest puts the root conftest's folder there), relative, or
- * NULL: an installed plugin, or no such module. */
-static char *plugin_file(const struct walk *w, const char *name)
-{
-    size_t n = strlen(name);
-    if (!n || name[0] == '.' || name[n - 1] == '.' || strspn(name, "abcdefghijklmnopqrstuvwxyz"
-                                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != n)
-        return NULL;
-    for (int pkg = 0; pkg < 2; pkg++) {
-        tmd_buf rel = TMD_BUF_INIT;
-        for (size_t i = 0; i < n; i++)
-            tmd_buf_putc(&rel, name[i] == '.' ? '/' : name[i]);
-        tmd_buf_puts(&rel, pkg ? "/__init__.py" : ".py");
-        char *abs = rel.oom ? NULL : absolute(w, rel.data);
-        struct stat st;
-        if (abs && stat(abs, &st) == 0 && S_ISREG(st.st_mode)) {
-            free(abs);
-            return rel.data;
-        }
-        free(abs);
-        tmd_buf_free(&rel);
-    }
-    return NULL;
-}
-
-/* Adds to the conftests the modules under the root that the root
- * conftest's pytest_plugins and addopts' -p load (and those they name in
- * theirs): their fixtures and hooks apply everywhere. collect_parse.c reads
- * a conftest list entry not named conftest.py as such a plugin. */
-static int add_plugin_modules(struct walk *w)
-{
-    strvec queue = {0}; /* module files, each read once */
-    int rc = strvec_push(&queue, "conftest.py");
-    for (size_t i = 0; i < w->cfg->plugins.n && !rc; i++) {
-        char *rel = plugin_file(w, w->cfg->plugins.v[i]);
-        if (rel && !strvec_contains(&queue, rel))
-            rc = strvec_adopt(&queue, rel);
-        else
-            free(rel);
-    }
-    for (size_t q = 0; q < queue.n && !rc; q++) {
-        char *abs = absolute(w, queue.v[q]);
-        size_t len;
-        const char *why;
-        char *src = abs ? collect_read_source(abs, &len, &why, NULL) : NULL;
-        strvec names = {0};
-        if (!abs)
-            rc = TMD_ENOMEM;
-        else if (src && conftest_plugins(&names, src, len) < 0)
-            rc = TMD_ENOMEM;
-        for (size_t k = 0; k < names.n && !rc; k++) {
-            char *rel = plugin_file(w, names.v[k]);
-            if (rel && !strvec_contains(&queue, rel))
-                rc = strvec_adopt(&queue, rel);
-            else
-                free(rel);
-        }
-        strvec_free(&names);
-        free(src);
-        free(abs);
-        if (!rc && q > 0 && !strvec_contains(&w->conftests, queue.v[q]))
-            rc = strvec_push(&w->conftests, queue.v[q]);
-    }
-    strvec_free(&queue);
-    return rc;
-}
-
 /* Whether rel (relative to the root) is a regular file. */
 static int is_file(const struct walk *w, const char *rel)
 {
@@ -782,6 +714,63 @@ static int resolve_import(strvec *out, const struct walk *w, const char *importe
     }
     tmd_buf_free(&base);
     tmd_buf_free(&rel);
+    return rc;
+}
+
+/* The file under the root that `import name` finds with the root on
+ * sys.path (pytest puts the root conftest's folder there), relative, or
+ * NULL: an installed plugin, or no such module. */
+static char *plugin_file(const struct walk *w, const char *name)
+{
+    strvec found = {0};
+    char *rel = NULL;
+    if (name[0] != '.' && !resolve_import(&found, w, "conftest.py", name) && found.n) {
+        rel = found.v[0]; /* a module before a package, as read before */
+        found.v[0] = NULL;
+    }
+    strvec_free(&found);
+    return rel;
+}
+
+/* Adds to the conftests the modules under the root that the root
+ * conftest's pytest_plugins and addopts' -p load (and those they name in
+ * theirs): their fixtures and hooks apply everywhere. collect_parse.c reads
+ * a conftest list entry not named conftest.py as such a plugin. */
+static int add_plugin_modules(struct walk *w)
+{
+    strvec queue = {0}; /* module files, each read once */
+    int rc = strvec_push(&queue, "conftest.py");
+    for (size_t i = 0; i < w->cfg->plugins.n && !rc; i++) {
+        char *rel = plugin_file(w, w->cfg->plugins.v[i]);
+        if (rel && !strvec_contains(&queue, rel))
+            rc = strvec_adopt(&queue, rel);
+        else
+            free(rel);
+    }
+    for (size_t q = 0; q < queue.n && !rc; q++) {
+        char *abs = absolute(w, queue.v[q]);
+        size_t len;
+        const char *why;
+        char *src = abs ? collect_read_source(abs, &len, &why, NULL) : NULL;
+        strvec names = {0};
+        if (!abs)
+            rc = TMD_ENOMEM;
+        else if (src && conftest_plugins(&names, src, len) < 0)
+            rc = TMD_ENOMEM;
+        for (size_t k = 0; k < names.n && !rc; k++) {
+            char *rel = plugin_file(w, names.v[k]);
+            if (rel && !strvec_contains(&queue, rel))
+                rc = strvec_adopt(&queue, rel);
+            else
+                free(rel);
+        }
+        strvec_free(&names);
+        free(src);
+        free(abs);
+        if (!rc && q > 0 && !strvec_contains(&w->conftests, queue.v[q]))
+            rc = strvec_push(&w->conftests, queue.v[q]);
+    }
+    strvec_free(&queue);
     return rc;
 }
 
