@@ -179,6 +179,7 @@ struct walk {
     struct walked { dev_t dev; ino_t ino; size_t parent; } *dirs;
     size_t ndirs, capdirs;
     int symlink_loop; /* pytest walks a loop until the OS stops it */
+    strvec disputed;  /* folders only one pytest version takes for a virtualenv */
     /* conftests' collect_ignore paths and collect_ignore_glob patterns,
      * absolute and normalised; an ignore_ctx says which are in force */
     strvec ignore_paths, ignore_globs;
@@ -334,21 +335,47 @@ static int ignored(const struct walk *w, const char *rel, const char *abs)
     return 0;
 }
 
-/* pytest 7 (activate scripts in bin/) and 8 (pyvenv.cfg) both skip venvs. */
-static int is_venv(const char *abs)
+static int exists_under(const char *abs, const char *name, int regular)
 {
-    static const char *const marks[] = {"pyvenv.cfg", "bin/activate", "bin/activate.csh",
-                                        "bin/activate.fish", "bin/Activate.ps1", "conda-meta/history"};
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
-        tmd_buf p = TMD_BUF_INIT;
-        tmd_buf_printf(&p, "%s/%s", abs, marks[i]);
-        struct stat st;
-        int hit = !p.oom && stat(p.data, &st) == 0;
-        tmd_buf_free(&p);
-        if (hit)
-            return 1;
+    tmd_buf p = TMD_BUF_INIT;
+    tmd_buf_printf(&p, "%s/%s", abs, name);
+    struct stat st;
+    int hit = !p.oom && stat(p.data, &st) == 0 && (!regular || S_ISREG(st.st_mode));
+    tmd_buf_free(&p);
+    return hit;
+}
+
+/* Whether pytest takes the folder for a virtualenv and does not recurse
+ * into it. pytest 7 looks for an activate script in bin/, pytest 8 for
+ * pyvenv.cfg or conda-meta/history; the two disagree on a folder with only
+ * one kind of mark. */
+enum { VENV_NO, VENV_BOTH, VENV_DISPUTED };
+static int venv_verdict(const char *abs)
+{
+    static const char *const activates[] = {"bin/activate", "bin/activate.csh", "bin/activate.fish",
+                                            "bin/Activate", "bin/Activate.bat", "bin/Activate.ps1"};
+    int v7 = 0;
+    for (size_t i = 0; i < sizeof activates / sizeof *activates && !v7; i++)
+        v7 = exists_under(abs, activates[i], 0);
+    int v8 = exists_under(abs, "pyvenv.cfg", 1) || exists_under(abs, "conda-meta/history", 1);
+    return v7 && v8 ? VENV_BOTH : v7 || v8 ? VENV_DISPUTED : VENV_NO;
+}
+
+/* Tests under a disputed virtualenv folder exist for one pytest version
+ * only: each stands for itself or nothing, which a PREFIX says. Applied
+ * after the cache (the walk, not the key, knows the folders). */
+static void mark_disputed(tmd_collection *c, const strvec *disputed)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        tmd_collected *it = &c->items[i];
+        for (size_t d = 0; d < disputed->n && it->kind == TMD_COLLECT_EXACT; d++) {
+            size_t len = strlen(disputed->v[d]);
+            if (!strncmp(it->nodeid, disputed->v[d], len) && it->nodeid[len] == '/') {
+                it->kind = TMD_COLLECT_PREFIX;
+                it->why = "a virtualenv to one pytest version only";
+            }
+        }
     }
-    return 0;
 }
 
 static int cmp_cstr(const void *a, const void *b)
@@ -514,11 +541,15 @@ static int walk_dir(struct walk *w, const char *start)
                 rc = TMD_ENOMEM;
             } else if (S_ISDIR(mode)) {
                 int skip = !strcmp(name, "__pycache__") || ignored(w, crel, cabs) ||
-                           conftest_ignored(w, &ctx, cabs) || is_venv(cabs);
+                           conftest_ignored(w, &ctx, cabs);
                 for (size_t k = 0; k < w->cfg->norecursedirs.n && !skip; k++)
                     skip = pytest_fnmatch_ex(w->cfg->norecursedirs.v[k], cabs);
+                int venv = skip ? VENV_NO : venv_verdict(cabs);
+                skip |= venv == VENV_BOTH;
                 if (!skip)
                     rc = strvec_push(&subdirs, crel);
+                if (!skip && !rc && venv == VENV_DISPUTED)
+                    rc = strvec_push(&w->disputed, crel);
             } else if (S_ISREG(mode)) {
                 size_t nl = strlen(name);
                 if (!strcmp(name, "conftest.py")) {
@@ -957,7 +988,7 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
         free(rootabs);
         return rc;
     }
-    struct walk w = {rootabs, &cfg, {0}, {0}, {0}, NULL, 0, 0, 0, {0}, {0}};
+    struct walk w = {rootabs, &cfg, {0}, {0}, {0}, NULL, 0, 0, 0, {0}, {0}, {0}};
     collect_digests digests = {{{0}}, NULL};
     collect_facts facts = {0};
     item_list items = {0};
@@ -1026,6 +1057,7 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
     if (keyed && collect_cache_load(out, cache, &ckey) == 0) {
         if (inexact) /* the walk's own findings (a symlink loop) are not in the key */
             out->inexact = inexact;
+        mark_disputed(out, &w.disputed);
         goto done;
     }
     out->inexact = inexact; /* set after the cache is tried: a miss clears *out */
@@ -1071,6 +1103,7 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
     w.files.n = 0;
     if (keyed)
         collect_cache_save(out, cache, &ckey);
+    mark_disputed(out, &w.disputed);
 done:
     item_list_free(&items);
     strvec_free(&w.files);
@@ -1079,6 +1112,7 @@ done:
     free(w.dirs);
     strvec_free(&w.ignore_paths);
     strvec_free(&w.ignore_globs);
+    strvec_free(&w.disputed);
     free(digests.unit);
     collect_facts_free(&facts);
     pytest_config_free(&cfg);

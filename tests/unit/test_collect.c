@@ -985,6 +985,50 @@ static void symlinked_folders(void **state)
     tmd_collection_free(&c);
 }
 
+/* pytest 7 skips a folder with an activate script in bin/, pytest 8 one
+ * with pyvenv.cfg or conda-meta/history: a real venv has both and is
+ * skipped; tests in a folder with only one mark exist for one version, so
+ * they are prefixes (Debian's pytest 7.2 collects only_cfg/test_c.py). */
+static void virtualenv_folders(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/venvs", tmpdir);
+    write_file(root, "real/pyvenv.cfg", "home = /usr/bin\n");
+    write_file(root, "real/bin/activate", "");
+    write_file(root, "real/test_r.py", "def test_r():\n    pass\n");
+    write_file(root, "only_cfg/pyvenv.cfg", "home = /usr/bin\n");
+    write_file(root, "only_cfg/test_c.py", "def test_c():\n    pass\n");
+    write_file(root, "only_script/bin/Activate.bat", "");
+    write_file(root, "only_script/test_s.py", "def test_s():\n    pass\n");
+    write_file(root, "conda/conda-meta/history", "");
+    write_file(root, "conda/sub/test_h.py", "def test_h():\n    pass\n");
+    write_file(root, "plain/test_p.py", "def test_p():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    assert_int_equal(tmd_collection_lookup(&c, "real/test_r.py::test_r"), TMD_COLLECTED_NO);
+    assert_int_equal(tmd_collection_lookup(&c, "plain/test_p.py::test_p"), TMD_COLLECTED_YES);
+    static const char *const disputed[] = {"only_cfg/test_c.py::test_c", "only_script/test_s.py::test_s",
+                                           "conda/sub/test_h.py::test_h"};
+    assert_lookups(&c, disputed, 3, TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) {
+        size_t n;
+        char **want = pytest_collect(root, &n);
+        assert_non_null(want);
+        assert_true(n >= 2); /* plain/, and only_cfg/ or only_script/ */
+        assert_int_equal(tmd_collect_project(&c, root), 0);
+        for (size_t i = 0; i < n; i++) {
+            if (tmd_collection_lookup(&c, want[i]) == TMD_COLLECTED_NO)
+                fail_msg("pytest collects %s, the static listing misses it", want[i]);
+            free(want[i]);
+        }
+        tmd_collection_free(&c);
+        free(want);
+    }
+}
+
 /* Doctests (IDs from Debian's pytest on this tree): test*.txt files always,
  * every module's docstrings with --doctest-modules. New ones are the bare
  * file; a module's stored doctests stand while its bytes are as recorded. */
@@ -1272,6 +1316,7 @@ int main(void)
         cmocka_unit_test(names_bound_at_runtime),
         cmocka_unit_test(names_bound_through_calls),
         cmocka_unit_test(symlinked_folders),
+        cmocka_unit_test(virtualenv_folders),
         cmocka_unit_test(conftest_collect_ignore),
         cmocka_unit_test(generate_hooks),
         cmocka_unit_test(plugin_modules),
