@@ -190,6 +190,7 @@ struct walk {
  * it. Ranges of walk.ignore_paths and walk.ignore_globs. */
 typedef struct ignore_ctx {
     size_t paths_at, npaths, globs_at, nglobs;
+    int forced; /* a conftest's pytest_ignore_collect may overrule them */
 } ignore_ctx;
 
 static char *join_rel(const char *dir, const char *name)
@@ -260,6 +261,8 @@ static int conftest_here(struct walk *w, const char *rel, ignore_ctx *ctx)
     int rc = !dir || path.oom ? TMD_ENOMEM : 0;
     if (src) /* unreadable: the collection says so when it reads conftests */
         rc = conftest_ignore_lists(src, len, &pk, &paths, &gk, &globs);
+    if (src && !rc && conftest_ignore_hook_forces(src, len))
+        ctx->forced = 1;
     if (!rc && pk != CONFTEST_LIST_NONE) {
         ctx->paths_at = w->ignore_paths.n;
         for (size_t i = 0; i < paths.n && !rc; i++)
@@ -345,6 +348,13 @@ static int exists_under(const char *abs, const char *name, int regular)
     return hit;
 }
 
+/* Whether --ignore or a collect_ignore list skips a file or folder (unless
+ * the folder's pytest_ignore_collect may overrule them). */
+static int skipped_file(const struct walk *w, const ignore_ctx *ctx, const char *rel, const char *abs)
+{
+    return !ctx->forced && (ignored(w, rel, abs) || conftest_ignored(w, ctx, abs));
+}
+
 /* Whether pytest takes the folder for a virtualenv and does not recurse
  * into it. pytest 7 looks for an activate script in bin/, pytest 8 for
  * pyvenv.cfg or conda-meta/history; the two disagree on a folder with only
@@ -368,12 +378,19 @@ static void mark_disputed(tmd_collection *c, const strvec *disputed)
 {
     for (size_t i = 0; i < c->count; i++) {
         tmd_collected *it = &c->items[i];
-        for (size_t d = 0; d < disputed->n && it->kind == TMD_COLLECT_EXACT; d++) {
+        for (size_t d = 0; d < disputed->n; d++) {
             size_t len = strlen(disputed->v[d]);
-            if (!strncmp(it->nodeid, disputed->v[d], len) && it->nodeid[len] == '/') {
-                it->kind = TMD_COLLECT_PREFIX;
-                it->why = "a virtualenv to one pytest version only";
-            }
+            if (strncmp(it->nodeid, disputed->v[d], len) || it->nodeid[len] != '/')
+                continue;
+            it->kind = TMD_COLLECT_PREFIX;
+            it->why = "a virtualenv to one pytest version only";
+            for (size_t e = 0; e < it->nexpect && !c->arena; e++)
+                free(it->expect[e]);
+            if (!c->arena)
+                free(it->expect);
+            it->expect = NULL; /* in the cache's block otherwise */
+            it->nexpect = 0;
+            break;
         }
     }
 }
@@ -540,12 +557,13 @@ static int walk_dir(struct walk *w, const char *start)
             if (!crel || !cabs) {
                 rc = TMD_ENOMEM;
             } else if (S_ISDIR(mode)) {
-                int skip = !strcmp(name, "__pycache__") || ignored(w, crel, cabs) ||
-                           conftest_ignored(w, &ctx, cabs);
+                /* norecursedirs holds whatever pytest_ignore_collect says;
+                 * the virtualenv check is the default hook's, like --ignore */
+                int skip = !strcmp(name, "__pycache__");
                 for (size_t k = 0; k < w->cfg->norecursedirs.n && !skip; k++)
                     skip = pytest_fnmatch_ex(w->cfg->norecursedirs.v[k], cabs);
-                int venv = skip ? VENV_NO : venv_verdict(cabs);
-                skip |= venv == VENV_BOTH;
+                int venv = skip || ctx.forced || w->cfg->collect_in_virtualenv ? VENV_NO : venv_verdict(cabs);
+                skip |= venv == VENV_BOTH || skipped_file(w, &ctx, crel, cabs);
                 if (!skip)
                     rc = strvec_push(&subdirs, crel);
                 if (!skip && !rc && venv == VENV_DISPUTED)
@@ -555,15 +573,14 @@ static int walk_dir(struct walk *w, const char *start)
                 if (!strcmp(name, "conftest.py")) {
                     rc = strvec_push(&w->conftests, crel);
                     /* --doctest-modules collects a conftest's docstrings too */
-                    if (!rc && w->cfg->doctest_modules && !ignored(w, crel, cabs) &&
-                        !conftest_ignored(w, &ctx, cabs) &&
+                    if (!rc && w->cfg->doctest_modules && !skipped_file(w, &ctx, crel, cabs) &&
                         !(rc = strvec_push(&w->files, crel)))
                         rc = strvec_push(&w->doctest_only, crel);
                 } else {
                     int py = nl > 3 && !strcmp(name + nl - 3, ".py");
                     int test = py && is_test_file(w, cabs);
                     int doctests = !test && is_doctest_file(w, name, cabs);
-                    if ((test || doctests) && !ignored(w, crel, cabs) && !conftest_ignored(w, &ctx, cabs)) {
+                    if ((test || doctests) && !skipped_file(w, &ctx, crel, cabs)) {
                         rc = strvec_push(&w->files, crel);
                         if (!rc && py && doctests)
                             rc = strvec_push(&w->doctest_only, crel);

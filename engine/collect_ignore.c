@@ -133,3 +133,63 @@ int conftest_plugins(strvec *names, const char *src, size_t len)
     parse_arena_end(arena);
     return kind;
 }
+
+/* A statement or expression whose own `return`s and `yield`s belong to
+ * another function. */
+static int own_scope(TSNode n)
+{
+    return node_is(n, "function_definition") || node_is(n, "lambda") || node_is(n, "class_definition");
+}
+
+int ignore_hook_only_ignores(TSNode def)
+{
+    TSNode body = ts_node_child_by_field_name(def, "body", 4);
+    if (ts_node_is_null(body))
+        return 0;
+    TSTreeCursor cur = ts_tree_cursor_new(body);
+    int ok = 1;
+    while (ok) {
+        TSNode n = ts_tree_cursor_current_node(&cur);
+        if (node_is(n, "return_statement")) {
+            TSNode value = ts_node_named_child(n, 0);
+            ok = ts_node_is_null(value) || node_is(value, "true") || node_is(value, "none");
+        } else if (node_is(n, "yield") || node_is(n, "await")) {
+            ok = 0; /* a hook wrapper decides the others' result */
+        }
+        if (!own_scope(n) && ts_tree_cursor_goto_first_child(&cur))
+            continue;
+        while (!ts_tree_cursor_goto_next_sibling(&cur))
+            if (!ts_tree_cursor_goto_parent(&cur))
+                goto done;
+    }
+done:
+    ts_tree_cursor_delete(&cur);
+    return ok;
+}
+
+int conftest_ignore_hook_forces(const char *src, size_t len)
+{
+    static const char hook[] = "pytest_ignore_collect";
+    size_t mentions = text_word_count(src, len, hook, sizeof hook - 1);
+    if (!mentions)
+        return 0; /* most conftests: no parse */
+    int arena = parse_arena_begin_small();
+    TSTree *tree = parse_guard_parse(src, len);
+    size_t ignoring = 0;
+    if (tree) {
+        TSTreeCursor cur = ts_tree_cursor_new(ts_tree_root_node(tree));
+        for (int more = ts_tree_cursor_goto_first_child(&cur); more; more = ts_tree_cursor_goto_next_sibling(&cur)) {
+            TSNode def = ts_tree_cursor_current_node(&cur);
+            if (node_is(def, "decorated_definition"))
+                def = ts_node_child_by_field_name(def, "definition", 10);
+            TSNode name = node_is(def, "function_definition") ? ts_node_child_by_field_name(def, "name", 4)
+                                                               : (TSNode){0};
+            if (!ts_node_is_null(name) && text_equals(src, name, hook) && ignore_hook_only_ignores(def))
+                ignoring++;
+        }
+        ts_tree_cursor_delete(&cur);
+        parse_arena_tree_delete(tree);
+    }
+    parse_arena_end(arena);
+    return ignoring != mentions;
+}

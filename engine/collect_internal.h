@@ -44,6 +44,7 @@ typedef struct pytest_config {
     strvec plugins;          /* -p MODULE from addopts (not -p no:...) */
     int doctest_modules;     /* --doctest-modules: every .py file's doctests */
     int no_doctest;          /* -p no:doctest: no doctests at all */
+    int collect_in_virtualenv; /* --collect-in-virtualenv: venvs walked too */
     strvec doctest_glob;     /* --doctest-glob PATTERN (none: test*.txt) */
     strvec usefixtures;      /* fixtures every test uses (ini usefixtures) */
     int raw_ids;             /* disable_test_id_escaping_and_forfeit_all_rights... */
@@ -153,6 +154,21 @@ typedef struct module_names {
 /* Appends what `src` may bind. 0 or TMD_ENOMEM. */
 int module_names_read(module_names *out, const char *src, size_t len);
 void module_names_free(module_names *m);
+
+/* Whether the pytest_ignore_collect definition `def` can only ignore: its
+ * every `return` gives True, None or nothing, and it yields nothing (a
+ * hook wrapper). A `return False` (or any other value) makes pytest collect
+ * what it would otherwise skip: collect_ignore'd paths, virtualenvs. */
+int ignore_hook_only_ignores(TSNode def);
+
+/* Whether a conftest's text may define a pytest_ignore_collect that
+ * returns False somewhere (anything but top-level definitions that only
+ * ignore): pytest then collects, in its folder, what collect_ignore,
+ * --ignore and the virtualenv check would skip. */
+int conftest_ignore_hook_forces(const char *src, size_t len);
+
+/* Whether one of the folders `dirs` ("" = the root) holds `relpath`. */
+int scope_listed(const strvec *dirs, const char *relpath);
 
 /* ---- collect_generate.c ----------------------------------------------------- */
 

@@ -1178,8 +1178,7 @@ static int imported_here(const struct ctx *c, const char *name, size_t len)
 
 /* ---- the module ------------------------------------------------------------------------ */
 
-/* Whether one of the folders `dirs` holds `relpath`. */
-static int scope_listed(const strvec *dirs, const char *relpath)
+int scope_listed(const strvec *dirs, const char *relpath)
 {
     for (size_t i = 0; i < dirs->n; i++)
         if (in_scope(dirs->v[i], relpath))
@@ -1422,6 +1421,8 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
 typedef enum hook_effect {
     HOOK_GENERATE, /* parametrized (unless the hook is guarded: collect_generate.c) */
     HOOK_MAKE_ID,  /* parametrized IDs named by the hook */
+    HOOK_IGNORE,   /* files and folders skipped; others collected as ever,
+                      unless the hook can return False (collect_ignore.c) */
     HOOK_UNKNOWN,  /* the collection itself changes */
 } hook_effect;
 
@@ -1430,7 +1431,7 @@ static const struct {
     hook_effect effect;
 } collection_hooks[] = {
     {"pytest_generate_tests", HOOK_GENERATE},     {"pytest_make_parametrize_id", HOOK_MAKE_ID},
-    {"pytest_collect_file", HOOK_UNKNOWN},        {"pytest_ignore_collect", HOOK_UNKNOWN},
+    {"pytest_collect_file", HOOK_UNKNOWN},        {"pytest_ignore_collect", HOOK_IGNORE},
     {"pytest_pycollect_makeitem", HOOK_UNKNOWN},  {"pytest_pycollect_makemodule", HOOK_UNKNOWN},
     {"pytest_collect_directory", HOOK_UNKNOWN},
 };
@@ -1451,6 +1452,8 @@ static int hook_unknown(collect_facts *f, hook_effect effect, const char *relpat
         f->make_id_hook = 1;
         return 0;
     }
+    if (effect == HOOK_IGNORE)
+        effect = HOOK_UNKNOWN; /* read as unknown where it is not a plain definition */
     return strvec_push_n(effect == HOOK_GENERATE ? &f->generate_dirs : &f->uncertain_dirs, relpath, scope_len);
 }
 
@@ -1460,6 +1463,10 @@ static int hook_unknown(collect_facts *f, hook_effect effect, const char *relpat
 static int scan_hook(collect_facts *f, int h, const char *src, TSNode def, int is_conftest,
                      const char *relpath, size_t scope_len)
 {
+    /* an ignoring hook leaves the tests it does not skip as they are; the
+     * ones it skips stand for nothing, which only makes tmdiff select more */
+    if (collection_hooks[h].effect == HOOK_IGNORE && ignore_hook_only_ignores(def))
+        return 0;
     if (collection_hooks[h].effect != HOOK_GENERATE)
         return is_conftest ? hook_unknown(f, collection_hooks[h].effect, relpath, scope_len) : 0;
     strvec names = {0};

@@ -160,8 +160,9 @@ static int fixtures_of(job *j, size_t unit)
 
 /* A doctest text file holds one item named after the file, when it has an
  * example: a PREFIX expecting exactly that ID, so a stored one is not new
- * and a new one is reported as the bare file. */
-static int doctest_text_items(item_list *out, const char *rel, const source *s)
+ * and a new one is reported as the bare file; nothing is expected where a
+ * conftest hook changes the collection. */
+static int doctest_text_items(item_list *out, const char *rel, const source *s, const collect_facts *facts)
 {
     if (!memmem(s->text, s->len, ">>>", 3))
         return 0;
@@ -170,7 +171,7 @@ static int doctest_text_items(item_list *out, const char *rel, const source *s)
     tmd_buf id = TMD_BUF_INIT;
     tmd_buf_printf(&id, "%s::%s", rel, base);
     strvec expect = {0};
-    int rc = id.oom ? TMD_ENOMEM : strvec_push(&expect, id.data);
+    int rc = id.oom ? TMD_ENOMEM : scope_listed(&facts->uncertain_dirs, rel) ? 0 : strvec_push(&expect, id.data);
     if (!rc)
         rc = item_list_add(out, id.data, id.len, TMD_COLLECT_PREFIX, TMD_COLLECT_WHY_DOCTEST_TEXT, &expect);
     strvec_free(&expect);
@@ -208,7 +209,7 @@ static int items_of(job *j, size_t i)
         return rc;
     int same = read_as_keyed(j, unit, &s);
     if (s.text && !is_python(rel)) {
-        rc = doctest_text_items(&j->items[i], rel, &s);
+        rc = doctest_text_items(&j->items[i], rel, &s, j->facts);
     } else if (s.text) {
         if (is_test_module(j, rel)) {
             atomic_fetch_add(&parses, 1);

@@ -601,6 +601,8 @@ static int read_addopts(pytest_config *cfg, const strvec *opts)
         }
         if (!strcmp(a, "--doctest-modules"))
             cfg->doctest_modules = 1;
+        else if (!strcmp(a, "--collect-in-virtualenv"))
+            cfg->collect_in_virtualenv = 1;
         else if (!strcmp(a, "--pyargs") || !strncmp(a, "--rootdir", 9))
             cfg->inexact = "addopts: --pyargs / --rootdir";
         else if (!strncmp(a, "-o", 2) || !strncmp(a, "--override-ini", 14)) {

@@ -43,7 +43,7 @@ def module_text(rng):
     return "\n".join(out) + "\n"
 
 
-def ignore_conftest(rng, paths):
+def ignore_conftest(rng, paths, hook_words=None):
     """A conftest.py's collect_ignore / collect_ignore_glob: lists of
     strings (relative to the conftest's folder, so some reach elsewhere or
     nowhere), an empty list that hides an outer one, or a list built at run
@@ -60,6 +60,17 @@ def ignore_conftest(rng, paths):
     if out and rng.random() < 0.15:
         name = out[0].split(" ")[0]
         out.append(rng.choice(["{0} = list({0}) + ['x']", "{0} = [*{0}, '../unit']", "del {0}"]).format(name))
+    if hook_words is not None and rng.random() < 0.25:
+        # a hook that only skips (its word noted), or one whose False
+        # overrules the lists above and the virtualenv check
+        word = rng.choice(["m1", "unit", "deep", "nothing"])
+        if rng.random() < 0.5:
+            hook_words.append(word)
+            out.append("def pytest_ignore_collect(collection_path, config):\n"
+                       "    if %r in str(collection_path):\n        return True\n" % word)
+        else:
+            out.append("def pytest_ignore_collect(collection_path, config):\n"
+                       "    return %r in str(collection_path)\n" % word)
     return "\n".join(out or ["collect_ignore = []"]) + "\n"
 
 
@@ -143,11 +154,16 @@ def one_round(args, rng, work, counts):
                 with open(os.path.join(root, folder, "__init__.py"), "w") as fh:
                     fh.write("def test_in_init():\n    pass\n" if rng.random() < 0.3 else "")
             if folder.endswith("venv") or folder.endswith("env_like") and rng.random() < 0.5:
-                os.makedirs(os.path.join(root, folder, "bin"), exist_ok=True)
-                open(os.path.join(root, folder, "bin", "activate"), "w").close()
+                # pytest 7 looks for bin/activate, pytest 8 for pyvenv.cfg
+                marks = rng.choice([["bin/activate"], ["pyvenv.cfg"], ["bin/activate", "pyvenv.cfg"]])
+                for mark in marks:
+                    os.makedirs(os.path.dirname(os.path.join(root, folder, mark)), exist_ok=True)
+                    open(os.path.join(root, folder, mark), "w").close()
             if folder and conftests and rng.random() < 0.2:
+                words = []
                 with open(os.path.join(root, folder, "conftest.py"), "w") as fh:
-                    fh.write(ignore_conftest(rng, [f for f, _ in folders] + files))
+                    fh.write(ignore_conftest(rng, [f for f, _ in folders] + files, words))
+                hooks.extend((folder + "/", word, root) for word in words)
             if rng.random() < 0.15:
                 with open(os.path.join(root, folder, "test_doc%d.txt" % len(files)), "w") as fh:
                     fh.write(">>> 1 + 2\n3\n")
@@ -155,7 +171,12 @@ def one_round(args, rng, work, counts):
             with open(os.path.join(root, path), "w", encoding="utf-8") as fh:
                 fh.write(module_text(rng))
         write_config(root, rng, opts)
-    return collect_harness.compare(args, work, write, counts)
+    hooks = []  # (folder/, word, root) of each hook that only skips
+
+    def skipped_by_hook(path):
+        return any(path.startswith(folder) and word in os.path.join(root, path)
+                   for folder, word, root in hooks)
+    return collect_harness.compare(args, work, write, counts, skipped_by_hook)
 
 
 def main():

@@ -1013,6 +1013,15 @@ static void virtualenv_folders(void **state)
                                            "conda/sub/test_h.py::test_h"};
     assert_lookups(&c, disputed, 3, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
+    /* --collect-in-virtualenv: every folder walked as any other */
+    char opted[500];
+    snprintf(opted, sizeof opted, "%s/venvs-opted", tmpdir);
+    assert_int_equal(run("cp -r '%s' '%s'", root, opted), 0);
+    write_file(opted, "pytest.ini", "[pytest]\naddopts = --collect-in-virtualenv\n");
+    assert_int_equal(tmd_collect_project(&c, opted), 0);
+    assert_int_equal(tmd_collection_lookup(&c, "real/test_r.py::test_r"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "only_cfg/test_c.py::test_c"), TMD_COLLECTED_YES);
+    tmd_collection_free(&c);
     if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) {
         size_t n;
         char **want = pytest_collect(root, &n);
@@ -1025,6 +1034,63 @@ static void virtualenv_folders(void **state)
             free(want[i]);
         }
         tmd_collection_free(&c);
+        free(want);
+    }
+}
+
+/* A conftest's pytest_ignore_collect whose every return gives True or None
+ * only skips: the tests it does not skip are exact. One that may return
+ * False overrules collect_ignore and the virtualenv check in its folder
+ * (Debian's pytest collects loose/test_i.py and loose/env/test_v.py), so
+ * the walk lists those too, as prefixes. */
+static void ignore_collect_hooks(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/ignorehooks", tmpdir);
+    write_file(root, "conftest.py",
+               "import pytest\n"
+               "@pytest.hookimpl(tryfirst=True)\n"
+               "def pytest_ignore_collect(collection_path, config):\n"
+               "    def not_the_hooks(): return False\n"
+               "    if 'legacy' in str(collection_path):\n"
+               "        return True\n"
+               "    return\n"
+               "collect_ignore = ['test_gone.py']\n");
+    write_file(root, "test_a.py", "def test_a():\n    pass\n");
+    write_file(root, "test_gone.py", "def test_gone():\n    pass\n");
+    write_file(root, "loose/conftest.py",
+               "def pytest_ignore_collect(collection_path, config):\n"
+               "    return 'legacy' in str(collection_path)\n"
+               "collect_ignore = ['test_i.py']\n");
+    write_file(root, "loose/test_i.py", "def test_i():\n    pass\n");
+    write_file(root, "loose/env/pyvenv.cfg", "home = /usr/bin\n");
+    write_file(root, "loose/env/bin/activate", "");
+    write_file(root, "loose/env/test_v.py", "def test_v():\n    pass\n");
+    write_file(root, "wrapped/conftest.py",
+               "import pytest\n"
+               "@pytest.hookimpl(hookwrapper=True)\n"
+               "def pytest_ignore_collect(collection_path, config):\n"
+               "    outcome = yield\n");
+    write_file(root, "wrapped/test_w.py", "def test_w():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    assert_int_equal(tmd_collection_lookup(&c, "test_a.py::test_a"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "test_gone.py::test_gone"), TMD_COLLECTED_NO);
+    static const char *const unsure[] = {"loose/test_i.py::test_i", "loose/env/test_v.py::test_v",
+                                         "wrapped/test_w.py::test_w"};
+    assert_lookups(&c, unsure, 3, TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) {
+        size_t n;
+        char **want = pytest_collect(root, &n);
+        assert_non_null(want);
+        struct tally t = {0};
+        check_against(root, want, n, NULL, 0, &t, "ignore hooks");
+        assert_int_equal(t.ids, 4); /* test_a, test_i, test_v, test_w and nothing else */
+        for (size_t i = 0; i < n; i++)
+            free(want[i]);
         free(want);
     }
 }
@@ -1317,6 +1383,7 @@ int main(void)
         cmocka_unit_test(names_bound_through_calls),
         cmocka_unit_test(symlinked_folders),
         cmocka_unit_test(virtualenv_folders),
+        cmocka_unit_test(ignore_collect_hooks),
         cmocka_unit_test(conftest_collect_ignore),
         cmocka_unit_test(generate_hooks),
         cmocka_unit_test(plugin_modules),
