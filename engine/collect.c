@@ -350,7 +350,7 @@ static int exists_under(const char *abs, const char *name, int regular)
 
 /* Whether --ignore or a collect_ignore list skips a file or folder (unless
  * the folder's pytest_ignore_collect may overrule them). */
-static int skipped_file(const struct walk *w, const ignore_ctx *ctx, const char *rel, const char *abs)
+static int ignore_lists_skip(const struct walk *w, const ignore_ctx *ctx, const char *rel, const char *abs)
 {
     return !ctx->forced && (ignored(w, rel, abs) || conftest_ignored(w, ctx, abs));
 }
@@ -563,7 +563,7 @@ static int walk_dir(struct walk *w, const char *start)
                 for (size_t k = 0; k < w->cfg->norecursedirs.n && !skip; k++)
                     skip = pytest_fnmatch_ex(w->cfg->norecursedirs.v[k], cabs);
                 int venv = skip || ctx.forced || w->cfg->collect_in_virtualenv ? VENV_NO : venv_verdict(cabs);
-                skip |= venv == VENV_BOTH || skipped_file(w, &ctx, crel, cabs);
+                skip |= venv == VENV_BOTH || ignore_lists_skip(w, &ctx, crel, cabs);
                 if (!skip)
                     rc = strvec_push(&subdirs, crel);
                 if (!skip && !rc && venv == VENV_DISPUTED)
@@ -573,14 +573,14 @@ static int walk_dir(struct walk *w, const char *start)
                 if (!strcmp(name, "conftest.py")) {
                     rc = strvec_push(&w->conftests, crel);
                     /* --doctest-modules collects a conftest's docstrings too */
-                    if (!rc && w->cfg->doctest_modules && !skipped_file(w, &ctx, crel, cabs) &&
+                    if (!rc && w->cfg->doctest_modules && !ignore_lists_skip(w, &ctx, crel, cabs) &&
                         !(rc = strvec_push(&w->files, crel)))
                         rc = strvec_push(&w->doctest_only, crel);
                 } else {
                     int py = nl > 3 && !strcmp(name + nl - 3, ".py");
                     int test = py && is_test_file(w, cabs);
                     int doctests = !test && is_doctest_file(w, name, cabs);
-                    if ((test || doctests) && !skipped_file(w, &ctx, crel, cabs)) {
+                    if ((test || doctests) && !ignore_lists_skip(w, &ctx, crel, cabs)) {
                         rc = strvec_push(&w->files, crel);
                         if (!rc && py && doctests)
                             rc = strvec_push(&w->doctest_only, crel);
