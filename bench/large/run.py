@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,23 +41,24 @@ class Timeout(Exception):
 
 
 def measure(cmd, cwd=None, env=None, timeout=None):
-    """(wall seconds, peak RSS MiB, stdout, CPU seconds) of one whole process."""
-    out = tempfile.TemporaryFile()
+    """(wall seconds, peak RSS MiB, stdout, CPU seconds) of one whole process.
+    The wait blocks (polling would round the wall time up to its interval);
+    a timer kills a process that outlives the timeout."""
+    out, errs = tempfile.TemporaryFile(), tempfile.TemporaryFile()
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.PIPE)
-    while True:
-        pid, status, usage = os.wait4(p.pid, os.WNOHANG)
-        if pid:
-            break
-        if timeout and time.perf_counter() - t0 > timeout:
-            p.kill()
-            os.wait4(p.pid, 0)
-            raise Timeout()
-        time.sleep(0.001 if time.perf_counter() - t0 < 1 else 0.05)
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=errs)
+    killer = threading.Timer(timeout, p.kill) if timeout else None
+    if killer:
+        killer.start()
+    pid, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
+    if killer:
+        killer.cancel()
+        if timeout and wall > timeout:
+            raise Timeout()
     p.returncode = os.waitstatus_to_exitcode(status)
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
+    errs.seek(0)
+    err = errs.read().decode(errors="replace")
     out.seek(0)
     text = out.read().decode()
     if p.returncode != 0:
