@@ -1,5 +1,5 @@
-/* collect_imports.c: the names a module binds with `def` and with
- * `from M import ...`. pytest takes every fixture in a conftest's
+/* collect_imports.c: the names a module binds with `def`, with an
+ * assignment and with `from M import ...`. pytest takes every fixture in a conftest's
  * namespace, imported ones too, so tmdiff follows a conftest's imports to
  * the modules under the root that define them (collect.c). That runs on
  * every selection, before the collection's cache can answer, so this reads
@@ -121,11 +121,34 @@ static int from_import(module_names *out, const char *s, size_t n, size_t i)
     return rc;
 }
 
+/* The names a line starting at s[i] assigns (`a = ...`, `a, b = ...`):
+ * they go with the defs, since a fixture object can be bound that way. */
+static int assigned_names(module_names *out, const char *s, size_t n, size_t i)
+{
+    size_t at[8], len[8], k = 0;
+    i = skip_blank(s, n, i, 0);
+    for (size_t l; k < 8 && (l = name_at(s, n, i)) > 0;) {
+        at[k] = i, len[k++] = l;
+        i = skip_blank(s, n, i + l, 0);
+        if (i >= n || s[i] != ',')
+            break;
+        i = skip_blank(s, n, i + 1, 0);
+    }
+    if (!k || i + 1 >= n || s[i] != '=' || s[i + 1] == '=')
+        return 0;
+    for (size_t j = 0; j < k; j++)
+        if (strvec_push_n(&out->defs, s + at[j], len[j]))
+            return TMD_ENOMEM;
+    return 0;
+}
+
 int module_names_read(module_names *out, const char *src, size_t len)
 {
     int rc = 0;
     for (size_t i = 0; i < len && !rc; i++) {
-        if (src[i] != 'f' && src[i] != 'd')
+        if (i == 0 || src[i - 1] == '\n' || src[i - 1] == '\r')
+            rc = assigned_names(out, src, len, i);
+        if (rc || (src[i] != 'f' && src[i] != 'd'))
             continue;
         if (keyword_at(src, len, i, "from")) {
             rc = from_import(out, src, len, i + 4);

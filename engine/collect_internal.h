@@ -142,7 +142,7 @@ int conftest_plugins(strvec *names, const char *src, size_t len);
 
 /* ---- collect_imports.c ------------------------------------------------------ */
 
-/* What a module may bind: names after `def`, and per name of each
+/* What a module may bind: names after `def` or assigned, and per name of each
  * `from M import ...`: M as written ("..pkg.mod"), the name imported and
  * the name bound ("*" for both: a star import). Read from the text: a
  * superset (strings, methods), never less. */

@@ -69,7 +69,7 @@ struct ctx {
 
 struct namespace;
 static const struct binding *ns_find(const struct namespace *ns, const char *name, size_t len);
-static int imported_here(const struct ctx *c, const char *name, size_t len);
+static const char *bound_here(const struct ctx *c, const char *name, size_t len);
 
 /* Appends prefix + a Python name as pytest shows it: CPython NFKC-normalises
  * non-ASCII identifiers (`test_\uFB01le` is `test_file`). */
@@ -367,8 +367,8 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
         const char *pn = text(c, p, &pl);
         if (generated(c, pn, pl))
             unknown = "pytest_generate_tests";
-        else if (imported_here(c, pn, pl))
-            unknown = "imported fixture"; /* from a module not read: its params unknown */
+        else if (bound_here(c, pn, pl))
+            unknown = bound_here(c, pn, pl);
         else if (param_fixture(c, pn, pl))
             rc = strvec_push_n(&fixtures, pn, pl);
     }
@@ -1168,12 +1168,12 @@ static TSNode resolve_constant(const void *data, TSNode identifier)
     return b && !b->conditional ? b->stmt : null;
 }
 
-/* Whether the module binds `name` by an import: a fixture from a module
- * tmdiff does not read, as far as it knows. */
-static int imported_here(const struct ctx *c, const char *name, size_t len)
+/* Why a fixture the module binds other than by `def` is beyond tmdiff (it
+ * reads no module imported from here, no value assigned), or NULL. */
+static const char *bound_here(const struct ctx *c, const char *name, size_t len)
 {
     const struct binding *b = c->ns ? ns_find(c->ns, name, len) : NULL;
-    return b && b->imported;
+    return !b ? NULL : b->imported ? "imported fixture" : b->kind == B_OTHER ? "fixture bound at runtime" : NULL;
 }
 
 /* ---- the module ------------------------------------------------------------------------ */
@@ -1346,10 +1346,24 @@ static int fixture_definition(const struct ctx *c, collect_facts *f, const char 
     return rc;
 }
 
+/* A name the namespace may bind to a fixture tmdiff cannot read (assigned,
+ * or defined under a condition): a definition of unknown scope and params,
+ * so a test that reaches it expects no IDs. */
+static int maybe_fixture(const struct ctx *c, collect_facts *f, const char *name, size_t nl, const char *dir,
+                         size_t dir_len)
+{
+    strvec none = {0};
+    int rc = fixture_record_add(&f->fixture_ids, name, nl, dir, dir_len, c->relpath, '?', &none,
+                                FIXTURE_PARAMS_UNREAD, NULL);
+    if (!rc && !strvec_contains_n(&f->param_fixtures, name, nl))
+        rc = strvec_push_n(&f->param_fixtures, name, nl);
+    return rc;
+}
+
 /* One fixture definition: its name (or name=), params=, autouse=True and
  * the fixtures it requests. */
 static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNode deco_args,
-                        const char *dir, size_t dir_len)
+                        const char *dir, size_t dir_len, int conditional)
 {
     TSNode fn = definition_of(stmt);
     size_t nl;
@@ -1412,6 +1426,8 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
         rc = fixture_definition(c, f, name, nl, dir, dir_len, scope, &args, params, params_node, ids_node);
     if (!rc && autouse)
         rc = strvec_push_pair(&f->autouse, dir, dir_len, name, nl);
+    if (!rc && conditional) /* another branch may define it otherwise, or not at all */
+        rc = maybe_fixture(c, f, name, nl, dir, dir_len);
     strvec_free(&args);
     return rc;
 }
@@ -1480,6 +1496,72 @@ static int scan_hook(collect_facts *f, int h, const char *src, TSNode def, int i
     return !guarded && is_conftest ? hook_unknown(f, HOOK_GENERATE, relpath, scope_len) : 0;
 }
 
+/* The fixture decorators of a decorated definition: each one's fixture. */
+static int fixture_decorators(const struct ctx *c, collect_facts *f, TSNode stmt, const char *dir,
+                              size_t dir_len, int conditional)
+{
+    int rc = 0;
+    uint32_t nd = ts_node_named_child_count(stmt);
+    for (uint32_t k = 0; k < nd && !rc; k++) {
+        TSNode d = ts_node_named_child(stmt, k);
+        TSNode args;
+        if (is(d, "decorator") && classify_decorator(c, d, &args) == DECO_FIXTURE)
+            rc = scan_fixture(c, f, stmt, args, dir, dir_len, conditional);
+    }
+    return rc;
+}
+
+/* The names an assignment's target binds: an identifier, or identifiers
+ * in a tuple or list of targets. */
+static int assigned_maybe_fixtures(const struct ctx *c, collect_facts *f, TSNode target, const char *dir,
+                                   size_t dir_len, const strvec *later_defs)
+{
+    if (is(target, "identifier")) {
+        size_t nl;
+        const char *name = text(c, target, &nl);
+        return strvec_contains_n(later_defs, name, nl) ? 0 : maybe_fixture(c, f, name, nl, dir, dir_len);
+    }
+    int rc = 0;
+    if (is(target, "pattern_list") || is(target, "tuple_pattern") || is(target, "list_pattern")) {
+        uint32_t n = ts_node_named_child_count(target);
+        for (uint32_t i = 0; i < n && !rc; i++)
+            rc = assigned_maybe_fixtures(c, f, ts_node_named_child(target, i), dir, dir_len, later_defs);
+    }
+    return rc;
+}
+
+/* pytest registers every fixture object in a namespace under the name it
+ * is bound to. A top-level statement other than a definition may bind
+ * one: a fixture defined under if/try/with/for/while (conditional), and,
+ * with `assignments`, a name assigned (`db = helpers.db`) unless a later
+ * `def` of the same name at the top level rebinds it. Function bodies are
+ * not the namespace's. */
+static int statement_fixtures(const struct ctx *c, collect_facts *f, TSNode stmt, const char *dir, size_t dir_len,
+                              int assignments, const strvec *later_defs)
+{
+    int rc = 0;
+    TSTreeCursor cur = ts_tree_cursor_new(stmt);
+    for (int more = 1; more && !rc;) {
+        TSNode n = ts_tree_cursor_current_node(&cur);
+        int descend = 1;
+        if (is(n, "decorated_definition")) {
+            if (is(definition_of(n), "function_definition"))
+                rc = fixture_decorators(c, f, n, dir, dir_len, 1);
+            descend = 0;
+        } else if (is(n, "function_definition") || is(n, "class_definition") || is(n, "lambda")) {
+            descend = 0;
+        } else if (is(n, "assignment") && assignments) {
+            rc = assigned_maybe_fixtures(c, f, field(n, left), dir, dir_len, later_defs);
+        }
+        if (descend && ts_tree_cursor_goto_first_child(&cur))
+            continue;
+        while (!(more = ts_tree_cursor_goto_next_sibling(&cur)) && ts_tree_cursor_goto_parent(&cur))
+            ;
+    }
+    ts_tree_cursor_delete(&cur);
+    return rc;
+}
+
 int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char *src, size_t len,
                           int is_conftest)
 {
@@ -1516,10 +1598,25 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     blocks[nb++] = ts_tree_root_node(tree);
     while (nb > 0 && !rc) {
         TSNode blk = blocks[--nb];
+        int top = ts_node_eq(blk, ts_tree_root_node(tree));
         uint32_t n;
         TSNode *kids = named_children(blk, &n);
         if (!kids)
             rc = TMD_ENOMEM;
+        strvec later_defs = {0}; /* top-level defs after the statement at hand */
+        for (uint32_t i = n; kids && top && i-- > 0 && !rc;) {
+            TSNode s = kids[i];
+            TSNode def = definition_of(s);
+            if (is(def, "function_definition") || is(def, "class_definition")) {
+                size_t nl;
+                const char *name = text(&c, field(def, name), &nl);
+                rc = strvec_push_n(&later_defs, name, nl);
+            } else if (!is(s, "comment")) {
+                /* a test module's own assignments are its namespace's
+                 * (function_items reads them) */
+                rc = statement_fixtures(&c, facts, s, relpath, scope_len, is_conftest != 0, &later_defs);
+            }
+        }
         for (uint32_t i = 0; kids && i < n && !rc; i++) {
             TSNode s = kids[i];
             TSNode def = definition_of(s);
@@ -1530,23 +1627,15 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
             }
             if (!is(def, "function_definition"))
                 continue;
-            int hook = hooks && ts_node_eq(blk, ts_tree_root_node(tree)) ? hook_index(&c, field(def, name)) : -1;
+            int hook = hooks && top ? hook_index(&c, field(def, name)) : -1;
             if (hook >= 0) {
                 hook_defs[hook]++;
                 rc = scan_hook(facts, hook, src, def, is_conftest, relpath, scope_len);
             }
-            if (rc || !is(s, "decorated_definition"))
-                continue;
-            uint32_t nd = ts_node_named_child_count(s);
-            for (uint32_t k = 0; k < nd && !rc; k++) {
-                TSNode d = ts_node_named_child(s, k);
-                if (!is(d, "decorator"))
-                    continue;
-                TSNode args;
-                if (classify_decorator(&c, d, &args) == DECO_FIXTURE)
-                    rc = scan_fixture(&c, facts, s, args, relpath, scope_len);
-            }
+            if (!rc && is(s, "decorated_definition"))
+                rc = fixture_decorators(&c, facts, s, relpath, scope_len, 0);
         }
+        strvec_free(&later_defs);
         free(kids);
     }
     /* a hook bound some other way (imported, under an if, assigned) */

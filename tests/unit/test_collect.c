@@ -959,6 +959,75 @@ static void conftest_imports(void **state)
     tmd_collection_free(&c);
 }
 
+/* pytest registers every fixture object a namespace holds, however it got
+ * there: a fixture defined under if/try, or assigned (`db = fx.db`), in a
+ * conftest, a module it imports from, or the test module itself. Each makes
+ * the tests requesting it prefixes expecting nothing (Debian's pytest
+ * collects test_x[1] and test_x[2] for every one); an assignment that a
+ * later def rebinds, and a conftest's other globals, change nothing. */
+static void fixtures_bound_otherwise(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/bound", tmpdir);
+    write_file(root, "helpers/__init__.py", "");
+    write_file(root, "helpers/fx.py", "import pytest\n"
+                                      "@pytest.fixture(params=[1, 2])\ndef db(request):\n    return request.param\n");
+    write_file(root, "helpers/shim.py", "from helpers import fx as F\nshimmed = F.db\n");
+    write_file(root, "conftest.py", "import sys, pytest\n"
+                                    "from helpers import fx\n"
+                                    "from helpers.shim import shimmed\n"
+                                    "assigned = fx.db\n"
+                                    "if sys.version_info > (3,):\n"
+                                    "    @pytest.fixture(params=[1, 2])\n"
+                                    "    def branch(request):\n        return request.param\n"
+                                    "else:\n"
+                                    "    @pytest.fixture\n"
+                                    "    def branch():\n        return 0\n"
+                                    "plain = fx.db\n"
+                                    "@pytest.fixture\ndef plain():\n    return 0\n"
+                                    "collect_ignore = []\n");
+    write_file(root, "test_a.py", "import pytest\n"
+                                  "from helpers import fx\n"
+                                  "here = fx.db\n"
+                                  "try:\n"
+                                  "    @pytest.fixture(params=[1, 2])\n"
+                                  "    def tried(request):\n        return request.param\n"
+                                  "except ImportError:\n    pass\n"
+                                  "def test_assigned(assigned):\n    pass\n"
+                                  "def test_branch(branch):\n    pass\n"
+                                  "def test_shimmed(shimmed):\n    pass\n"
+                                  "def test_here(here):\n    pass\n"
+                                  "def test_tried(tried):\n    pass\n"
+                                  "def test_plain(plain):\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const struct expecting want[] = {
+        {"test_a.py::test_assigned", {NULL}}, {"test_a.py::test_branch", {NULL}},
+        {"test_a.py::test_shimmed", {NULL}},  {"test_a.py::test_here", {NULL}},
+        {"test_a.py::test_tried", {NULL}},
+    };
+    assert_expecting(&c, root, want, sizeof want / sizeof *want);
+    static const char *const ids[] = {"test_a.py::test_assigned[1]", "test_a.py::test_branch[2]",
+                                      "test_a.py::test_shimmed[1]", "test_a.py::test_here[2]",
+                                      "test_a.py::test_tried[1]"};
+    assert_lookups(&c, ids, 5, TMD_COLLECTED_MAYBE);
+    static const char *const exact[] = {"test_a.py::test_plain"};
+    assert_lookups(&c, exact, 1, TMD_COLLECTED_YES);
+    tmd_collection_free(&c);
+    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) {
+        size_t n;
+        char **pytest_ids = pytest_collect(root, &n);
+        assert_non_null(pytest_ids);
+        struct tally t = {0};
+        check_against(root, pytest_ids, n, NULL, 0, &t, "bound");
+        assert_int_equal(t.ids, 11); /* two of each of the five, and test_plain */
+        for (size_t i = 0; i < n; i++)
+            free(pytest_ids[i]);
+        free(pytest_ids);
+    }
+}
+
 /* pytest follows symlinked folders: one folder linked under another name is
  * collected under both paths (Debian's pytest lists real/test_t.py::test_t
  * and linked/test_t.py::test_t); a link back into its own walk makes pytest
@@ -1384,6 +1453,7 @@ int main(void)
         cmocka_unit_test(symlinked_folders),
         cmocka_unit_test(virtualenv_folders),
         cmocka_unit_test(ignore_collect_hooks),
+        cmocka_unit_test(fixtures_bound_otherwise),
         cmocka_unit_test(conftest_collect_ignore),
         cmocka_unit_test(generate_hooks),
         cmocka_unit_test(plugin_modules),
