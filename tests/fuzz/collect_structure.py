@@ -64,6 +64,7 @@ def imp_plain():
     return 0
 ''',
          "reexport.py": "from .fx import imp_param as imp_alias\nfrom .fx import *\n",
+         "shim.py": "from fxpkg import fx as _fx\nimp_alias = _fx.imp_param\n",
          "auto.py": '''import pytest
 
 @pytest.fixture(autouse=True, params=["a1"])
@@ -72,7 +73,11 @@ def imp_auto(request):
 '''}
 IMPORTS = ["", "", "from fxpkg.fx import imp_param\n", "from fxpkg.fx import *\n",
            "from fxpkg.reexport import imp_alias, imp_plain\n", "from fxpkg.reexport import *\n",
-           "from fxpkg.fx import imp_param as imp_alias\n", "from fxpkg.auto import imp_auto\n"]
+           "from fxpkg.fx import imp_param as imp_alias\n", "from fxpkg.auto import imp_auto\n",
+           # fixtures bound by assignment, or defined under a condition
+           "from fxpkg import fx as _fx\nimp_plain = _fx.imp_param\n", "from fxpkg.shim import imp_alias\n",
+           "import sys\nif sys.version_info >= (3,):\n    @pytest.fixture(params=['c1', 'c2'])\n"
+           "    def imp_plain(request):\n        return request.param\n"]
 PLUGIN = '''import pytest
 
 @pytest.fixture(params=["p1", "p2"])
@@ -185,6 +190,8 @@ def module(rng):
            "def local_decorator(f):", "    return f", ""]
     if rng.random() < 0.15:
         out += ["from fxpkg.fx import imp_param", ""]
+    elif rng.random() < 0.1:
+        out += ["from fxpkg import fx as _fxm", "local = _fxm.imp_param", ""]
     if rng.random() < 0.3:
         out += ["@pytest.fixture", "def local():", "    return 0", ""]
     if rng.random() < 0.2:
