@@ -1530,12 +1530,12 @@ static int assigned_maybe_fixtures(const struct ctx *c, collect_facts *f, TSNode
     return rc;
 }
 
-/* pytest registers every fixture object in a namespace under the name it
- * is bound to. A top-level statement other than a definition may bind
- * one: a fixture defined under if/try/with/for/while (conditional), and,
- * with `assignments`, a name assigned (`db = helpers.db`) unless a later
- * `def` of the same name at the top level rebinds it. Function bodies are
- * not the namespace's. */
+/* pytest registers every fixture object in a namespace (a module's, a
+ * class's) under the name it is bound to. A statement of the namespace
+ * other than a definition may bind one: a fixture defined under
+ * if/try/with/for/while (conditional), and, with `assignments`, a name
+ * assigned (`db = helpers.db`) unless a later `def` of the same name in
+ * the block rebinds it. Function bodies are not the namespace's. */
 static int statement_fixtures(const struct ctx *c, collect_facts *f, TSNode stmt, const char *dir, size_t dir_len,
                               int assignments, const strvec *later_defs)
 {
@@ -1603,8 +1603,8 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
         TSNode *kids = named_children(blk, &n);
         if (!kids)
             rc = TMD_ENOMEM;
-        strvec later_defs = {0}; /* top-level defs after the statement at hand */
-        for (uint32_t i = n; kids && top && i-- > 0 && !rc;) {
+        strvec later_defs = {0}; /* the block's defs after the statement at hand */
+        for (uint32_t i = n; kids && i-- > 0 && !rc;) {
             TSNode s = kids[i];
             TSNode def = definition_of(s);
             if (is(def, "function_definition") || is(def, "class_definition")) {
@@ -1612,9 +1612,10 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
                 const char *name = text(&c, field(def, name), &nl);
                 rc = strvec_push_n(&later_defs, name, nl);
             } else if (!is(s, "comment")) {
-                /* a test module's own assignments are its namespace's
-                 * (function_items reads them) */
-                rc = statement_fixtures(&c, facts, s, relpath, scope_len, is_conftest != 0, &later_defs);
+                /* a test module's top-level assignments are its
+                 * namespace's (function_items reads them); a class's
+                 * attributes are fixtures of its tests */
+                rc = statement_fixtures(&c, facts, s, relpath, scope_len, is_conftest != 0 || !top, &later_defs);
             }
         }
         for (uint32_t i = 0; kids && i < n && !rc; i++) {

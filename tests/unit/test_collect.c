@@ -961,7 +961,7 @@ static void conftest_imports(void **state)
 
 /* pytest registers every fixture object a namespace holds, however it got
  * there: a fixture defined under if/try, or assigned (`db = fx.db`), in a
- * conftest, a module it imports from, or the test module itself. Each makes
+ * conftest, a module it imports from, the test module or a test class. Each makes
  * the tests requesting it prefixes expecting nothing (Debian's pytest
  * collects test_x[1] and test_x[2] for every one); an assignment that a
  * later def rebinds, and a conftest's other globals, change nothing. */
@@ -1000,12 +1000,23 @@ static void fixtures_bound_otherwise(void **state)
                                   "def test_here(here):\n    pass\n"
                                   "def test_tried(tried):\n    pass\n"
                                   "def test_plain(plain):\n    pass\n");
+    write_file(root, "test_c.py", "import pytest\n"
+                                  "from helpers import fx\n"
+                                  "class TestAttr:\n"
+                                  "    attr = fx.db\n"
+                                  "    def test_attr(self, attr):\n        pass\n"
+                                  "class TestCond:\n"
+                                  "    if True:\n"
+                                  "        @pytest.fixture(params=[1, 2])\n"
+                                  "        def cond(self, request):\n            return request.param\n"
+                                  "    def test_cond(self, cond):\n        pass\n");
     tmd_collection c;
     assert_int_equal(tmd_collect_project(&c, root), 0);
     static const struct expecting want[] = {
         {"test_a.py::test_assigned", {NULL}}, {"test_a.py::test_branch", {NULL}},
         {"test_a.py::test_shimmed", {NULL}},  {"test_a.py::test_here", {NULL}},
-        {"test_a.py::test_tried", {NULL}},
+        {"test_a.py::test_tried", {NULL}},    {"test_c.py::TestAttr::test_attr", {NULL}},
+        {"test_c.py::TestCond::test_cond", {NULL}},
     };
     assert_expecting(&c, root, want, sizeof want / sizeof *want);
     static const char *const ids[] = {"test_a.py::test_assigned[1]", "test_a.py::test_branch[2]",
@@ -1021,7 +1032,7 @@ static void fixtures_bound_otherwise(void **state)
         assert_non_null(pytest_ids);
         struct tally t = {0};
         check_against(root, pytest_ids, n, NULL, 0, &t, "bound");
-        assert_int_equal(t.ids, 11); /* two of each of the five, and test_plain */
+        assert_int_equal(t.ids, 15); /* two of each of the seven, and test_plain */
         for (size_t i = 0; i < n; i++)
             free(pytest_ids[i]);
         free(pytest_ids);
