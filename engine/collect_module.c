@@ -1496,18 +1496,26 @@ static int scan_hook(collect_facts *f, int h, const char *src, TSNode def, int i
     return !guarded && is_conftest ? hook_unknown(f, HOOK_GENERATE, relpath, scope_len) : 0;
 }
 
-/* The fixture decorators of a decorated definition: each one's fixture. */
+/* The fixture decorators of a decorated definition: each one's fixture.
+ * A decorator tmdiff does not know may make a fixture of the function too
+ * (`my_fixture = pytest.fixture(params=...)`; a hook's hookimpl aside). */
 static int fixture_decorators(const struct ctx *c, collect_facts *f, TSNode stmt, const char *dir,
                               size_t dir_len, int conditional)
 {
-    int rc = 0;
+    int rc = 0, unknown = 0;
     uint32_t nd = ts_node_named_child_count(stmt);
     for (uint32_t k = 0; k < nd && !rc; k++) {
         TSNode d = ts_node_named_child(stmt, k);
         TSNode args;
-        if (is(d, "decorator") && classify_decorator(c, d, &args) == DECO_FIXTURE)
+        deco_kind kind = is(d, "decorator") ? classify_decorator(c, d, &args) : DECO_HARMLESS;
+        if (kind == DECO_FIXTURE)
             rc = scan_fixture(c, f, stmt, args, dir, dir_len, conditional);
+        unknown |= kind == DECO_UNKNOWN;
     }
+    size_t nl;
+    const char *name = text(c, field(definition_of(stmt), name), &nl);
+    if (!rc && unknown && !(nl > 7 && !memcmp(name, "pytest_", 7)))
+        rc = maybe_fixture(c, f, name, nl, dir, dir_len);
     return rc;
 }
 
@@ -1592,6 +1600,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
         else if (kind == CONFTEST_LIST_DYNAMIC)
             rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
     }
+    int runtime = 0; /* an import-time statement binds names (globals()[...] = ...) */
     /* top-level statements and class bodies (class-scoped fixtures) */
     TSNode blocks[64];
     int nb = 0;
@@ -1616,6 +1625,9 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
                  * namespace's (function_items reads them); a class's
                  * attributes are fixtures of its tests */
                 rc = statement_fixtures(&c, facts, s, relpath, scope_len, is_conftest != 0 || !top, &later_defs);
+                size_t sl;
+                const char *st = text(&c, s, &sl);
+                runtime |= top && runtime_binding_text(st, sl);
             }
         }
         for (uint32_t i = 0; kids && i < n && !rc; i++) {
@@ -1639,6 +1651,18 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
         strvec_free(&later_defs);
         free(kids);
     }
+    /* a conftest or plugin whose namespace is filled at runtime (directly,
+     * or by a function import-time code calls) may hold any fixture: its
+     * folder's tests are beyond the static listing. A test module's own is
+     * judged by collect_module. */
+    if (!rc && !runtime && (is_conftest == 1 || is_conftest == 2) &&
+        (runtime_binding_text(src, len) || memmem(src, len, "__name__", 8))) {
+        int through = module_binds_through_calls(src, len, ts_tree_root_node(tree));
+        rc = through < 0 ? through : 0;
+        runtime = through == 1;
+    }
+    if (!rc && runtime && (is_conftest == 1 || is_conftest == 2))
+        rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
     /* a hook bound some other way (imported, under an if, assigned) */
     for (int h = 0; h < NHOOKS && is_conftest && hooks && !rc; h++)
         if (text_word_count(src, len, collection_hooks[h].name, strlen(collection_hooks[h].name)) > hook_defs[h])

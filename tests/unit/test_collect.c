@@ -1010,9 +1010,22 @@ static void fixtures_bound_otherwise(void **state)
                                   "        @pytest.fixture(params=[1, 2])\n"
                                   "        def cond(self, request):\n            return request.param\n"
                                   "    def test_cond(self, cond):\n        pass\n");
+    /* a decorator tmdiff does not know may make a fixture */
+    write_file(root, "deco/conftest.py", "import pytest\nmy_fixture = pytest.fixture(params=[1, 2])\n"
+                                         "@my_fixture\ndef decorated(request):\n    return request.param\n");
+    write_file(root, "deco/test_d.py", "def test_decorated(decorated):\n    pass\n");
+    /* a namespace filled at import time may hold any fixture; runtime
+     * calls inside fixtures (monkeypatch.setattr) are not import time */
+    write_file(root, "dyn/conftest.py", "from helpers import fx\nglobals()['dynamic'] = fx.db\n");
+    write_file(root, "dyn/test_e.py", "def test_dynamic(dynamic):\n    pass\n");
+    write_file(root, "calm/conftest.py", "import logging, pytest\nlog = logging.getLogger(__name__)\n"
+                                         "@pytest.fixture\ndef patched(monkeypatch):\n"
+                                         "    monkeypatch.setattr('os.sep', '/')\n    return 1\n");
+    write_file(root, "calm/test_f.py", "def test_patched(patched):\n    pass\n");
     tmd_collection c;
     assert_int_equal(tmd_collect_project(&c, root), 0);
     static const struct expecting want[] = {
+        {"deco/test_d.py::test_decorated", {NULL}},
         {"test_a.py::test_assigned", {NULL}}, {"test_a.py::test_branch", {NULL}},
         {"test_a.py::test_shimmed", {NULL}},  {"test_a.py::test_here", {NULL}},
         {"test_a.py::test_tried", {NULL}},    {"test_c.py::TestAttr::test_attr", {NULL}},
@@ -1023,8 +1036,10 @@ static void fixtures_bound_otherwise(void **state)
                                       "test_a.py::test_shimmed[1]", "test_a.py::test_here[2]",
                                       "test_a.py::test_tried[1]"};
     assert_lookups(&c, ids, 5, TMD_COLLECTED_MAYBE);
-    static const char *const exact[] = {"test_a.py::test_plain"};
-    assert_lookups(&c, exact, 1, TMD_COLLECTED_YES);
+    static const char *const exact[] = {"test_a.py::test_plain", "calm/test_f.py::test_patched"};
+    assert_lookups(&c, exact, 2, TMD_COLLECTED_YES);
+    static const char *const dynamic[] = {"dyn/test_e.py::test_dynamic[1]", "dyn/test_e.py::test_dynamic[2]"};
+    assert_lookups(&c, dynamic, 2, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
     if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) {
         size_t n;
@@ -1032,7 +1047,7 @@ static void fixtures_bound_otherwise(void **state)
         assert_non_null(pytest_ids);
         struct tally t = {0};
         check_against(root, pytest_ids, n, NULL, 0, &t, "bound");
-        assert_int_equal(t.ids, 15); /* two of each of the seven, and test_plain */
+        assert_int_equal(t.ids, 20); /* two of each of the nine, test_plain and test_patched */
         for (size_t i = 0; i < n; i++)
             free(pytest_ids[i]);
         free(pytest_ids);
