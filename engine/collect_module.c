@@ -1600,7 +1600,8 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
         else if (kind == CONFTEST_LIST_DYNAMIC)
             rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
     }
-    int runtime = 0; /* an import-time statement binds names (globals()[...] = ...) */
+    int runtime = 0; /* an import-time statement binds names (globals()[...] = ...)
+                        or an autouse fixture */
     /* top-level statements and class bodies (class-scoped fixtures) */
     TSNode blocks[64];
     int nb = 0;
@@ -1627,7 +1628,8 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
                 rc = statement_fixtures(&c, facts, s, relpath, scope_len, is_conftest != 0 || !top, &later_defs);
                 size_t sl;
                 const char *st = text(&c, s, &sl);
-                runtime |= top && runtime_binding_text(st, sl);
+                /* an autouse fixture bound here would apply to every test */
+                runtime |= top && (runtime_binding_text(st, sl) || memmem(st, sl, "autouse", 7));
             }
         }
         for (uint32_t i = 0; kids && i < n && !rc; i++) {

@@ -1018,6 +1018,9 @@ static void fixtures_bound_otherwise(void **state)
      * calls inside fixtures (monkeypatch.setattr) are not import time */
     write_file(root, "dyn/conftest.py", "from helpers import fx\nglobals()['dynamic'] = fx.db\n");
     write_file(root, "dyn/test_e.py", "def test_dynamic(dynamic):\n    pass\n");
+    write_file(root, "auto/conftest.py", "import pytest\n"
+                                         "auto = pytest.fixture(autouse=True, params=[1, 2])(lambda request: 0)\n");
+    write_file(root, "auto/test_g.py", "def test_autoused():\n    pass\n");
     write_file(root, "calm/conftest.py", "import logging, pytest\nlog = logging.getLogger(__name__)\n"
                                          "@pytest.fixture\ndef patched(monkeypatch):\n"
                                          "    monkeypatch.setattr('os.sep', '/')\n    return 1\n");
@@ -1038,8 +1041,9 @@ static void fixtures_bound_otherwise(void **state)
     assert_lookups(&c, ids, 5, TMD_COLLECTED_MAYBE);
     static const char *const exact[] = {"test_a.py::test_plain", "calm/test_f.py::test_patched"};
     assert_lookups(&c, exact, 2, TMD_COLLECTED_YES);
-    static const char *const dynamic[] = {"dyn/test_e.py::test_dynamic[1]", "dyn/test_e.py::test_dynamic[2]"};
-    assert_lookups(&c, dynamic, 2, TMD_COLLECTED_MAYBE);
+    static const char *const dynamic[] = {"dyn/test_e.py::test_dynamic[1]", "dyn/test_e.py::test_dynamic[2]",
+                                          "auto/test_g.py::test_autoused[1]"};
+    assert_lookups(&c, dynamic, 3, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
     if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) {
         size_t n;
@@ -1047,7 +1051,7 @@ static void fixtures_bound_otherwise(void **state)
         assert_non_null(pytest_ids);
         struct tally t = {0};
         check_against(root, pytest_ids, n, NULL, 0, &t, "bound");
-        assert_int_equal(t.ids, 20); /* two of each of the nine, test_plain and test_patched */
+        assert_int_equal(t.ids, 22); /* two of each of the ten, test_plain and test_patched */
         for (size_t i = 0; i < n; i++)
             free(pytest_ids[i]);
         free(pytest_ids);
