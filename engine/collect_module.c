@@ -364,11 +364,11 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
         if (has_self && first)
             continue; /* self / cls */
         size_t pl;
-        const char *pn = text(c, p, &pl);
+        const char *pn = text(c, p, &pl), *why;
         if (generated(c, pn, pl))
             unknown = "pytest_generate_tests";
-        else if (bound_here(c, pn, pl))
-            unknown = bound_here(c, pn, pl);
+        else if ((why = bound_here(c, pn, pl)))
+            unknown = why;
         else if (param_fixture(c, pn, pl))
             rc = strvec_push_n(&fixtures, pn, pl);
     }
@@ -1628,8 +1628,10 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
                 rc = statement_fixtures(&c, facts, s, relpath, scope_len, is_conftest != 0 || !top, &later_defs);
                 size_t sl;
                 const char *st = text(&c, s, &sl);
-                /* an autouse fixture bound here would apply to every test */
-                runtime |= top && (runtime_binding_text(st, sl) || memmem(st, sl, "autouse", 7));
+                /* an autouse fixture bound here would apply to every test
+                 * (a docstring that says "autouse" binds nothing) */
+                int docstring = is(s, "expression_statement") && is(ts_node_named_child(s, 0), "string");
+                runtime |= top && !docstring && (runtime_binding_text(st, sl) || memmem(st, sl, "autouse", 7));
             }
         }
         for (uint32_t i = 0; kids && i < n && !rc; i++) {
