@@ -113,6 +113,19 @@ static TSNode definition_of(TSNode stmt)
     return stmt;
 }
 
+/* Whether an assigned value is data, never a fixture function: a literal,
+ * a display or comprehension of them. */
+static int is_data(TSNode value)
+{
+    static const char *const kinds[] = {"list", "tuple", "dictionary", "set", "string", "concatenated_string",
+                                        "integer", "float", "true", "false", "none", "list_comprehension",
+                                        "dictionary_comprehension", "set_comprehension", NULL};
+    for (size_t i = 0; kinds[i]; i++)
+        if (is(value, kinds[i]))
+            return 1;
+    return 0;
+}
+
 /* ---- decorators ---------------------------------------------------------------- */
 
 typedef enum deco_kind {
@@ -297,6 +310,14 @@ static int is_staticmethod(const struct ctx *c, TSNode def_stmt)
     return 0;
 }
 
+/* Whether a parametrize mark of the test (`direct`) or of its classes sets
+ * the argument directly: pytest then never looks up the fixture. */
+static int set_directly(const strvec *direct, const struct outer *outer, int names_unread, const char *name,
+                        size_t len)
+{
+    return !names_unread && (strvec_contains_n(direct, name, len) || strvec_contains_n(&outer->direct, name, len));
+}
+
 /* A test function (or method): its items under `prefix` ("file::" or
  * "file::Class::"). `def_stmt` is the statement (maybe decorated). */
 static int function_items(const struct ctx *c, const char *prefix, TSNode def_stmt,
@@ -367,8 +388,8 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
         const char *pn = text(c, p, &pl), *why;
         if (generated(c, pn, pl))
             unknown = "pytest_generate_tests";
-        else if ((why = bound_here(c, pn, pl)))
-            unknown = why;
+        else if (!set_directly(&direct, outer, names_unread, pn, pl) && (why = bound_here(c, pn, pl)))
+            unknown = why; /* a mark setting it directly leaves the fixture unused */
         else if (param_fixture(c, pn, pl))
             rc = strvec_push_n(&fixtures, pn, pl);
     }
@@ -1169,11 +1190,19 @@ static TSNode resolve_constant(const void *data, TSNode identifier)
 }
 
 /* Why a fixture the module binds other than by `def` is beyond tmdiff (it
- * reads no module imported from here, no value assigned), or NULL. */
+ * reads no module imported from here, no value assigned but data), or
+ * NULL. */
 static const char *bound_here(const struct ctx *c, const char *name, size_t len)
 {
     const struct binding *b = c->ns ? ns_find(c->ns, name, len) : NULL;
-    return !b ? NULL : b->imported ? "imported fixture" : b->kind == B_OTHER ? "fixture bound at runtime" : NULL;
+    if (!b || (!b->imported && b->kind != B_OTHER))
+        return NULL;
+    if (b->imported)
+        return "imported fixture";
+    TSNode assign = ts_node_parent(b->stmt); /* rare: walks from the root */
+    return is(assign, "assignment") && ts_node_eq(field(assign, left), b->stmt) && is_data(field(assign, right))
+               ? NULL
+               : "fixture bound at runtime";
 }
 
 /* ---- the module ------------------------------------------------------------------------ */
@@ -1520,7 +1549,8 @@ static int fixture_decorators(const struct ctx *c, collect_facts *f, TSNode stmt
 }
 
 /* The names an assignment's target binds: an identifier, or identifiers
- * in a tuple or list of targets. */
+ * in a tuple or list of targets; not when the value is data (a fixture is
+ * a function object). */
 static int assigned_maybe_fixtures(const struct ctx *c, collect_facts *f, TSNode target, const char *dir,
                                    size_t dir_len, const strvec *later_defs)
 {
@@ -1558,7 +1588,7 @@ static int statement_fixtures(const struct ctx *c, collect_facts *f, TSNode stmt
             descend = 0;
         } else if (is(n, "function_definition") || is(n, "class_definition") || is(n, "lambda")) {
             descend = 0;
-        } else if (is(n, "assignment") && assignments) {
+        } else if (is(n, "assignment") && assignments && !is_data(field(n, right))) {
             rc = assigned_maybe_fixtures(c, f, field(n, left), dir, dir_len, later_defs);
         }
         if (descend && ts_tree_cursor_goto_first_child(&cur))

@@ -986,7 +986,8 @@ static void fixtures_bound_otherwise(void **state)
                                     "    def branch():\n        return 0\n"
                                     "plain = fx.db\n"
                                     "@pytest.fixture\ndef plain():\n    return 0\n"
-                                    "collect_ignore = []\n");
+                                    "collect_ignore = []\n"
+                                    "@pytest.fixture\ndef data():\n    return 0\n");
     write_file(root, "test_a.py", "import pytest\n"
                                   "from helpers import fx\n"
                                   "here = fx.db\n"
@@ -999,7 +1000,12 @@ static void fixtures_bound_otherwise(void **state)
                                   "def test_shimmed(shimmed):\n    pass\n"
                                   "def test_here(here):\n    pass\n"
                                   "def test_tried(tried):\n    pass\n"
-                                  "def test_plain(plain):\n    pass\n");
+                                  "def test_plain(plain):\n    pass\n"
+                                  /* data is no fixture; a mark setting `here` leaves the fixture unused */
+                                  "data = [1, 2]\n"
+                                  "def test_data(data):\n    pass\n"
+                                  "@pytest.mark.parametrize('here', [5])\n"
+                                  "def test_direct(here):\n    pass\n");
     write_file(root, "test_c.py", "import pytest\n"
                                   "from helpers import fx\n"
                                   "class TestAttr:\n"
@@ -1039,8 +1045,9 @@ static void fixtures_bound_otherwise(void **state)
                                       "test_a.py::test_shimmed[1]", "test_a.py::test_here[2]",
                                       "test_a.py::test_tried[1]"};
     assert_lookups(&c, ids, 5, TMD_COLLECTED_MAYBE);
-    static const char *const exact[] = {"test_a.py::test_plain", "calm/test_f.py::test_patched"};
-    assert_lookups(&c, exact, 2, TMD_COLLECTED_YES);
+    static const char *const exact[] = {"test_a.py::test_plain", "calm/test_f.py::test_patched",
+                                        "test_a.py::test_data", "test_a.py::test_direct[5]"};
+    assert_lookups(&c, exact, 4, TMD_COLLECTED_YES);
     static const char *const dynamic[] = {"dyn/test_e.py::test_dynamic[1]", "dyn/test_e.py::test_dynamic[2]",
                                           "auto/test_g.py::test_autoused[1]"};
     assert_lookups(&c, dynamic, 3, TMD_COLLECTED_MAYBE);
@@ -1051,7 +1058,7 @@ static void fixtures_bound_otherwise(void **state)
         assert_non_null(pytest_ids);
         struct tally t = {0};
         check_against(root, pytest_ids, n, NULL, 0, &t, "bound");
-        assert_int_equal(t.ids, 22); /* two of each of the ten, test_plain and test_patched */
+        assert_int_equal(t.ids, 24); /* two of each of the ten and four single ones */
         for (size_t i = 0; i < n; i++)
             free(pytest_ids[i]);
         free(pytest_ids);
