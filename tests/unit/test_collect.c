@@ -959,6 +959,23 @@ static void conftest_imports(void **state)
     tmd_collection_free(&c);
 }
 
+/* Where Debian's pytest is present: it collects `nids` IDs from `root`,
+ * and the static listing agrees with each (check_against). */
+static void assert_pytest_agrees(const char *root, const char *label, size_t nids)
+{
+    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") != 0)
+        return;
+    size_t n;
+    char **ids = pytest_collect(root, &n);
+    assert_non_null(ids);
+    struct tally t = {0};
+    check_against(root, ids, n, NULL, 0, &t, label);
+    assert_int_equal(t.ids, nids);
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+}
+
 /* pytest registers every fixture object a namespace holds, however it got
  * there: a fixture defined under if/try, or assigned (`db = fx.db`), in a
  * conftest, a module it imports from, the test module or a test class. Each makes
@@ -1052,17 +1069,7 @@ static void fixtures_bound_otherwise(void **state)
                                           "auto/test_g.py::test_autoused[1]"};
     assert_lookups(&c, dynamic, 3, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
-    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) {
-        size_t n;
-        char **pytest_ids = pytest_collect(root, &n);
-        assert_non_null(pytest_ids);
-        struct tally t = {0};
-        check_against(root, pytest_ids, n, NULL, 0, &t, "bound");
-        assert_int_equal(t.ids, 24); /* two of each of the ten and four single ones */
-        for (size_t i = 0; i < n; i++)
-            free(pytest_ids[i]);
-        free(pytest_ids);
-    }
+    assert_pytest_agrees(root, "bound", 24); /* two of each of the ten and four single ones */
 }
 
 /* pytest follows symlinked folders: one folder linked under another name is
@@ -1188,17 +1195,7 @@ static void ignore_collect_hooks(void **state)
                                          "wrapped/test_w.py::test_w"};
     assert_lookups(&c, unsure, 3, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
-    if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) {
-        size_t n;
-        char **want = pytest_collect(root, &n);
-        assert_non_null(want);
-        struct tally t = {0};
-        check_against(root, want, n, NULL, 0, &t, "ignore hooks");
-        assert_int_equal(t.ids, 4); /* test_a, test_i, test_v, test_w and nothing else */
-        for (size_t i = 0; i < n; i++)
-            free(want[i]);
-        free(want);
-    }
+    assert_pytest_agrees(root, "ignore hooks", 4); /* test_a, test_i, test_v, test_w */
 }
 
 /* Doctests (IDs from Debian's pytest on this tree): test*.txt files always,
