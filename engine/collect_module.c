@@ -579,26 +579,40 @@ static const struct binding *ns_find(const struct namespace *ns, const char *nam
     return *slot ? &ns->v[*slot - 1] : NULL;
 }
 
-/* Names bound by an assignment target (identifiers in tuples/lists). */
-static int bind_targets(const struct ctx *c, struct namespace *ns, TSNode target, int conditional)
+/* The identifiers an assignment target binds (in tuples, lists, starred
+ * or parenthesised targets), up to 256. */
+static size_t target_identifiers(TSNode target, TSNode out[256])
 {
     TSNode stack[64];
     int sp = 0;
+    size_t n = 0;
     stack[sp++] = target;
     while (sp > 0) {
         TSNode t = stack[--sp];
         if (is(t, "identifier")) {
-            size_t len;
-            const char *nm = text(c, t, &len);
-            if (ns_bind(ns, nm, len, B_OTHER, t, conditional, 0))
-                return TMD_ENOMEM;
+            if (n < 256)
+                out[n++] = t;
         } else if (is(t, "pattern_list") || is(t, "tuple_pattern") || is(t, "list_pattern") ||
                    is(t, "list_splat_pattern") || is(t, "parenthesized_expression") ||
                    is(t, "tuple") || is(t, "list")) {
-            uint32_t n = ts_node_named_child_count(t);
-            for (uint32_t i = 0; i < n && sp < 64; i++)
+            uint32_t k = ts_node_named_child_count(t);
+            for (uint32_t i = 0; i < k && sp < 64; i++)
                 stack[sp++] = ts_node_named_child(t, i);
         }
+    }
+    return n;
+}
+
+/* Names bound by an assignment target. */
+static int bind_targets(const struct ctx *c, struct namespace *ns, TSNode target, int conditional)
+{
+    TSNode ids[256];
+    size_t n = target_identifiers(target, ids);
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *nm = text(c, ids[i], &len);
+        if (ns_bind(ns, nm, len, B_OTHER, ids[i], conditional, 0))
+            return TMD_ENOMEM;
     }
     return 0;
 }
@@ -1548,22 +1562,19 @@ static int fixture_decorators(const struct ctx *c, collect_facts *f, TSNode stmt
     return rc;
 }
 
-/* The names an assignment's target binds: an identifier, or identifiers
- * in a tuple or list of targets; not when the value is data (a fixture is
- * a function object). */
+/* The names an assignment's target binds (target_identifiers); not when
+ * the value is data (a fixture is a function object). */
 static int assigned_maybe_fixtures(const struct ctx *c, collect_facts *f, TSNode target, const char *dir,
                                    size_t dir_len, const strvec *later_defs)
 {
-    if (is(target, "identifier")) {
-        size_t nl;
-        const char *name = text(c, target, &nl);
-        return strvec_contains_n(later_defs, name, nl) ? 0 : maybe_fixture(c, f, name, nl, dir, dir_len);
-    }
+    TSNode ids[256];
+    size_t n = target_identifiers(target, ids);
     int rc = 0;
-    if (is(target, "pattern_list") || is(target, "tuple_pattern") || is(target, "list_pattern")) {
-        uint32_t n = ts_node_named_child_count(target);
-        for (uint32_t i = 0; i < n && !rc; i++)
-            rc = assigned_maybe_fixtures(c, f, ts_node_named_child(target, i), dir, dir_len, later_defs);
+    for (size_t i = 0; i < n && !rc; i++) {
+        size_t nl;
+        const char *name = text(c, ids[i], &nl);
+        if (!strvec_contains_n(later_defs, name, nl))
+            rc = maybe_fixture(c, f, name, nl, dir, dir_len);
     }
     return rc;
 }
