@@ -765,14 +765,15 @@ static int resolve_import(strvec *out, const struct walk *w, const char *importe
     return rc;
 }
 
-/* The file under the root that `import name` finds with the root on
- * sys.path (pytest puts the root conftest's folder there), relative, or
- * NULL: an installed plugin, or no such module. */
-static char *plugin_file(const struct walk *w, const char *name)
+/* The file under the root that `import name`, in the module `importer`,
+ * finds with the root and the importer's base folder on sys.path (pytest
+ * puts a conftest's base folder there), relative, or NULL: an installed
+ * plugin, or no such module. */
+static char *plugin_file(const struct walk *w, const char *importer, const char *name)
 {
     strvec found = {0};
     char *rel = NULL;
-    if (name[0] != '.' && !resolve_import(&found, w, "conftest.py", name) && found.n) {
+    if (name[0] != '.' && !resolve_import(&found, w, importer, name) && found.n) {
         rel = found.v[0]; /* a module before a package, as read before */
         found.v[0] = NULL;
     }
@@ -780,16 +781,25 @@ static char *plugin_file(const struct walk *w, const char *name)
     return rel;
 }
 
-/* Adds to the conftests the modules under the root that the root
- * conftest's pytest_plugins and addopts' -p load (and those they name in
- * theirs): their fixtures and hooks apply everywhere. collect_parse.c reads
- * a conftest list entry not named conftest.py as such a plugin. */
-static int add_plugin_modules(struct walk *w)
+/* Adds to the conftests the modules under the root that the conftests'
+ * pytest_plugins and addopts' -p load (and those they name in theirs):
+ * their fixtures and hooks apply everywhere. Not only the root conftest's:
+ * pytest accepts pytest_plugins in every conftest it loads at start-up,
+ * which includes those above each node ID tmdiff passes it.
+ * collect_parse.c reads a conftest list entry not named conftest.py as
+ * such a plugin. *inexact is set when a list is computed at run time:
+ * any module's fixtures and hooks could then apply everywhere. */
+static int add_plugin_modules(struct walk *w, const char **inexact)
 {
     strvec queue = {0}; /* module files, each read once */
+    size_t nconf = w->conftests.n;
     int rc = strvec_push(&queue, "conftest.py");
+    for (size_t i = 0; i < nconf && !rc; i++)
+        if (!strvec_contains(&queue, w->conftests.v[i]))
+            rc = strvec_push(&queue, w->conftests.v[i]);
+    size_t seeds = queue.n;
     for (size_t i = 0; i < w->cfg->plugins.n && !rc; i++) {
-        char *rel = plugin_file(w, w->cfg->plugins.v[i]);
+        char *rel = plugin_file(w, "conftest.py", w->cfg->plugins.v[i]);
         if (rel && !strvec_contains(&queue, rel))
             rc = strvec_adopt(&queue, rel);
         else
@@ -801,12 +811,13 @@ static int add_plugin_modules(struct walk *w)
         const char *why;
         char *src = abs ? collect_read_source(abs, &len, &why, NULL) : NULL;
         strvec names = {0};
-        if (!abs)
+        int kind = src ? conftest_plugins(&names, src, len) : CONFTEST_LIST_NONE;
+        if (!abs || kind < 0)
             rc = TMD_ENOMEM;
-        else if (src && conftest_plugins(&names, src, len) < 0)
-            rc = TMD_ENOMEM;
+        else if (kind == CONFTEST_LIST_DYNAMIC)
+            *inexact = "a conftest's or plugin's pytest_plugins is computed at run time";
         for (size_t k = 0; k < names.n && !rc; k++) {
-            char *rel = plugin_file(w, names.v[k]);
+            char *rel = plugin_file(w, queue.v[q], names.v[k]);
             if (rel && !strvec_contains(&queue, rel))
                 rc = strvec_adopt(&queue, rel);
             else
@@ -815,7 +826,7 @@ static int add_plugin_modules(struct walk *w)
         strvec_free(&names);
         free(src);
         free(abs);
-        if (!rc && q > 0 && !strvec_contains(&w->conftests, queue.v[q]))
+        if (!rc && q >= seeds && !strvec_contains(&w->conftests, queue.v[q]))
             rc = strvec_push(&w->conftests, queue.v[q]);
     }
     strvec_free(&queue);
@@ -1056,7 +1067,7 @@ int collect_project_cached(tmd_collection *out, const char *root, const char *co
             rc = strvec_push(&w.files, also[i]);
     }
     if (!rc)
-        rc = add_plugin_modules(&w);
+        rc = add_plugin_modules(&w, &inexact);
     if (!rc)
         rc = add_fixture_modules(&w, &facts.exports, &facts.helpers, &inexact);
     if (rc) {

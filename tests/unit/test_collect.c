@@ -976,6 +976,50 @@ static void assert_pytest_agrees(const char *root, const char *label, size_t nid
     free(ids);
 }
 
+/* pytest accepts pytest_plugins in every conftest it loads at start-up
+ * (those above the paths it is given, and in test* folders of where it
+ * runs), and the plugins apply everywhere. Only the root conftest's list
+ * was read, so tests requesting a parametrized fixture of a plugin named
+ * in tests/conftest.py were listed without parameters, and their stored
+ * IDs looked deleted. A list computed at run time makes the listing
+ * inexact (it missed tests before). */
+static void plugins_of_inner_conftests(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/inner_plugins", tmpdir);
+    write_file(root, "tests/__init__.py", "");
+    write_file(root, "tests/conftest.py", "pytest_plugins = [\"tests.fixtures.db\"]\n");
+    write_file(root, "tests/fixtures/__init__.py", "");
+    write_file(root, "tests/fixtures/db.py", "import pytest\n"
+                                             "@pytest.fixture(params=[\"lite\", \"pg\"])\n"
+                                             "def db(request):\n    return request.param\n");
+    /* no __init__.py: pytest puts the folder itself on sys.path */
+    write_file(root, "tests_int/conftest.py", "pytest_plugins = \"int_fixtures\"\n");
+    write_file(root, "tests_int/int_fixtures.py", "import pytest\n"
+                                                  "@pytest.fixture(params=[7])\n"
+                                                  "def seven(request):\n    return request.param\n");
+    write_file(root, "tests/test_a.py", "def test_db(db):\n    pass\ndef test_plain():\n    pass\n");
+    write_file(root, "tests_int/test_b.py", "def test_seven(seven):\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    static const char *const exact[] = {"tests/test_a.py::test_plain"};
+    assert_lookups(&c, exact, 1, TMD_COLLECTED_YES);
+    static const char *const maybe[] = {"tests/test_a.py::test_db[lite]", "tests/test_a.py::test_db[pg]",
+                                        "tests_int/test_b.py::test_seven[7]"};
+    assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+    assert_pytest_agrees(root, "inner conftests' plugins", 4);
+
+    write_file(root, "tests/conftest.py", "import os\n"
+                                          "pytest_plugins = [os.environ.get(\"DB\", \"tests.fixtures.db\")]\n");
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_non_null(c.inexact);
+    assert_non_null(strstr(c.inexact, "pytest_plugins"));
+    tmd_collection_free(&c);
+}
+
 /* pytest registers every fixture object a namespace holds, however it got
  * there: a fixture defined under if/try, or assigned (`db = fx.db`), in a
  * conftest, a module it imports from, the test module or a test class. Each makes
@@ -1491,6 +1535,7 @@ int main(void)
         cmocka_unit_test(conftest_collect_ignore),
         cmocka_unit_test(generate_hooks),
         cmocka_unit_test(plugin_modules),
+        cmocka_unit_test(plugins_of_inner_conftests),
         cmocka_unit_test(fixture_params_expect),
         cmocka_unit_test(conftest_imports),
         cmocka_unit_test(data_named_like_tests),
