@@ -94,21 +94,52 @@ static size_t first_named(const strvec *defs, const char *name)
     return lo;
 }
 
+static int installed(const struct fixture_def *d)
+{
+    static const char file[] = COLLECT_INSTALLED_FILE;
+    return d->file_len == sizeof file - 1 && !memcmp(d->file, file, d->file_len);
+}
+
+/* Whether the record's fixture requests `name` (its own name: an override
+ * using the fixture it hides). */
+static int requests(const struct fixture_def *d, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = d->args, *end = d->args + d->args_len; p < end;) {
+        size_t k = strcspn(p, ",\n");
+        if (k == n && !memcmp(p, name, n))
+            return 1;
+        p += k + 1;
+    }
+    return 0;
+}
+
 /* The one definition of `name` the module `relpath` sees: 1, 0 for none,
- * -1 for more than one (an override: not followed here). */
+ * -1 for more than one (an override: not followed here). An installed
+ * plugin's is seen only where the project defines none. */
 static int visible_def(const collect_facts *f, const char *relpath, const char *name, struct fixture_def *out)
 {
-    int found = 0;
+    int found = 0, plugin = 0;
+    struct fixture_def outer;
     const strvec *defs = &f->fixture_ids;
     for (size_t i = first_named(defs, name); i < defs->n && !strcmp(defs->v[i], name); i++) {
         struct fixture_def d;
         read_record(defs->v[i], &d);
         if (!collect_sees(d.dir, d.dir_len, relpath))
             continue;
-        if (found++)
+        if (installed(&d)) {
+            outer = d;
+            plugin = 1;
+        } else if (found++) {
             return -1;
-        *out = d;
+        } else {
+            *out = d;
+        }
     }
+    if (found && plugin && requests(out, name))
+        return -1; /* overrides the plugin's and uses it */
+    if (!found && plugin)
+        *out = outer, found = 1;
     return found;
 }
 

@@ -238,6 +238,21 @@ int collect_sees(const char *dir, size_t len, const char *relpath);
 int fixture_record_add(strvec *defs, const char *name, size_t nl, const char *dir, size_t dl, const char *file,
                        char scope, const strvec *args, const char *params, const strvec *ids);
 
+/* ---- collect_plugins.c ------------------------------------------------------ */
+
+/* The `file` of a record for an installed plugin's fixture: seen
+ * everywhere, and overridden by any definition in the project. */
+#define COLLECT_INSTALLED_FILE "<installed plugin>"
+
+/* Adds the fixtures of installed plugins tmdiff models (anyio's). 0 or
+ * TMD_ENOMEM. */
+int collect_installed_fixtures(collect_facts *f);
+
+/* Whether the test function `fn` (in a module of text src[0, len)) is one
+ * anyio's plugin makes request anyio_backend: a coroutine marked anyio
+ * (here: in a module that names anyio anywhere). */
+int collect_anyio_requests_backend(const char *src, size_t len, TSNode fn);
+
 /* Gives each conftest the fixtures it imports from helper modules
  * (collect_facts.exports). 0 or TMD_ENOMEM. */
 int fixture_apply_exports(collect_facts *f);

@@ -65,6 +65,7 @@ struct ctx {
     int *odd_name;      /* set when a name could not be normalised */
     const param_ctx *params; /* module constants for parametrize arguments */
     const struct namespace *ns; /* the module's top-level names */
+    size_t len;                 /* of src */
 };
 
 struct namespace;
@@ -162,6 +163,8 @@ static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNod
             return is(expr, "call") ? DECO_PARAMETRIZE : DECO_UNKNOWN;
         if (!strcmp(mark, "usefixtures"))
             return DECO_USEFIXTURES;
+        if (!strcmp(mark, "repeat"))
+            return DECO_UNKNOWN; /* pytest-repeat's: test_x[1-3], test_x[2-3], ... */
         return strchr(mark, '.') ? DECO_UNKNOWN : DECO_HARMLESS;
     }
     if (!strcmp(buf, "pytest.fixture") || !strcmp(buf, "fixture") || !strcmp(buf, "pytest.yield_fixture") ||
@@ -369,6 +372,10 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
             }
         }
     }
+    /* anyio's plugin adds anyio_backend to a marked coroutine's usefixtures,
+     * which pytest requests before the arguments */
+    if (!unknown && collect_anyio_requests_backend(c->src, c->len, fn))
+        rc = strvec_push(&fixtures, "anyio_backend");
     /* arguments that name a parametrized fixture */
     int has_self = is_method && !is_staticmethod(c, def_stmt);
     TSNode params = field(fn, parameters);
@@ -815,7 +822,7 @@ static const char *pytestmark_effect(const struct ctx *c, const struct namespace
         return "pytestmark";
     size_t len;
     const char *t = text(c, stmt, &len);
-    if (memmem(t, len, "parametrize", 11) || memmem(t, len, "usefixtures", 11))
+    if (memmem(t, len, "parametrize", 11) || memmem(t, len, "usefixtures", 11) || memmem(t, len, "repeat", 6))
         return "pytestmark";
     return NULL;
 }
@@ -1271,7 +1278,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     int odd_name = 0;
     struct const_table consts = {{0}, src};
     param_ctx pc = {src, resolve_constant, &consts};
-    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc, NULL};
+    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc, NULL, len};
     struct namespace ns = {0};
     c.ns = &ns;
     rc = read_namespace(&c, &ns, root);
@@ -1618,7 +1625,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     if (!tree)
         return tmd_error(TMD_ENOMEM, "%s: tree-sitter could not parse (out of memory?)", relpath);
     int odd_name = 0;
-    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name, NULL, NULL};
+    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name, NULL, NULL, len};
     /* a conftest's scope is its folder; a module's scope is the module */
     const char *slash = strrchr(relpath, '/');
     size_t scope_len = is_conftest == 2   ? 0 /* a plugin module: everywhere */
@@ -1723,7 +1730,7 @@ static int cmp_entry(const void *a, const void *b)
 
 int collect_facts_finish(collect_facts *f)
 {
-    if (fixture_apply_exports(f))
+    if (fixture_apply_exports(f) || collect_installed_fixtures(f))
         return tmd_error(TMD_ENOMEM, "collect: out of memory");
     /* looked up by name (collect_fixtures.c): "name\0..." sorts by name */
     if (f->fixture_ids.n)

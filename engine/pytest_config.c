@@ -572,7 +572,8 @@ static int read_addopts(pytest_config *cfg, const strvec *opts)
         "--junit-xml", "--log-level", "--log-format", "--log-cli-level", "--log-file",
         "--cov", "--cov-report", "--cov-config", "--cov-fail-under", "--dist", "--maxprocesses",
         "--timeout", "--reruns", "--reruns-delay", "--color", "--capture", "--show-capture",
-        "--override-ini", "--testmon-env", "--asyncio-mode", "--html", "--doctest-report", NULL};
+        "--override-ini", "--testmon-env", "--asyncio-mode", "--html", "--doctest-report", "--count",
+        "--repeat-scope", NULL};
     for (size_t i = 0; i < opts->n; i++) {
         const char *a = opts->v[i];
         const char *val = NULL;
@@ -605,6 +606,8 @@ static int read_addopts(pytest_config *cfg, const strvec *opts)
             cfg->collect_in_virtualenv = 1;
         else if (!strcmp(a, "--pyargs") || !strncmp(a, "--rootdir", 9))
             cfg->inexact = "addopts: --pyargs / --rootdir";
+        else if (!strcmp(a, "--count") || !strncmp(a, "--count=", 8))
+            cfg->inexact = "addopts: --count (pytest-repeat repeats every test under new IDs)";
         else if (!strncmp(a, "-o", 2) || !strncmp(a, "--override-ini", 14)) {
             const char *kv = a[1] == 'o' && a[2] ? a + 2 : strchr(a, '=') ? strchr(a, '=') + 1
                                                   : (i + 1 < opts->n ? opts->v[i + 1] : "");

@@ -793,10 +793,8 @@ struct expecting {
     const char *expect[3];
 };
 
-/* Fails unless each prefix of `want` is listed expecting exactly its IDs
- * and, where Debian's pytest is present, pytest collects each of them from
- * `root`. */
-static void assert_expecting(const tmd_collection *c, const char *root, const struct expecting *want, size_t nwant)
+/* Fails unless each prefix of `want` is listed expecting exactly its IDs. */
+static void assert_prefixes_expect(const tmd_collection *c, const struct expecting *want, size_t nwant)
 {
     for (size_t i = 0; i < nwant; i++) {
         const tmd_collected *it = NULL;
@@ -813,6 +811,13 @@ static void assert_expecting(const tmd_collection *c, const char *root, const st
         for (size_t k = 0; k < n; k++)
             assert_string_equal(it->expect[k], want[i].expect[k]);
     }
+}
+
+/* The same and, where Debian's pytest is present, pytest collects each of
+ * the IDs from `root`. */
+static void assert_expecting(const tmd_collection *c, const char *root, const struct expecting *want, size_t nwant)
+{
+    assert_prefixes_expect(c, want, nwant);
     if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") != 0)
         return;
     size_t np;
@@ -1017,6 +1022,90 @@ static void plugins_of_inner_conftests(void **state)
     assert_int_equal(tmd_collect_project(&c, root), 0);
     assert_non_null(c.inexact);
     assert_non_null(strstr(c.inexact, "pytest_plugins"));
+    tmd_collection_free(&c);
+}
+
+/* anyio's pytest plugin (installed with anyio) parametrizes its
+ * anyio_backend fixture with every backend and makes a coroutine test
+ * marked anyio request it. tmdiff listed such tests, and those requesting
+ * anyio_backend, as one exact ID; pytest gives test_x[asyncio] (and
+ * [trio] upstream; Debian's anyio has asyncio only). A project's own
+ * anyio_backend overrides the plugin's, and a parametrize mark sets it. */
+static void anyio_plugin(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/anyio", tmpdir);
+    write_file(root, "plain/test_p.py",
+               "import pytest\n"
+               "@pytest.mark.anyio\nasync def test_marked():\n    pass\n"
+               "def test_sync(anyio_backend):\n    pass\n"
+               "def test_name(anyio_backend_name):\n    pass\n"
+               "@pytest.mark.anyio\n@pytest.mark.parametrize(\"anyio_backend\", [\"asyncio\"])\n"
+               "async def test_direct():\n    pass\n"
+               "@pytest.mark.anyio\nclass TestK:\n    async def test_m(self):\n        pass\n"
+               "@pytest.fixture(params=[1, 2])\ndef num(request):\n    return request.param\n"
+               "@pytest.mark.anyio\nasync def test_both(num):\n    pass\n"
+               "def test_plain():\n    pass\n");
+    write_file(root, "over/conftest.py", "import pytest\n"
+                                         "@pytest.fixture\ndef anyio_backend():\n    return \"asyncio\"\n");
+    write_file(root, "over/test_o.py", "import pytest\npytestmark = pytest.mark.anyio\n"
+                                       "async def test_o():\n    pass\n");
+    write_file(root, "wrap/conftest.py", "import pytest\n"
+                                         "@pytest.fixture\ndef anyio_backend(anyio_backend):\n"
+                                         "    return anyio_backend\n");
+    write_file(root, "wrap/test_w.py", "import pytest\n@pytest.mark.anyio\nasync def test_w():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const char *const exact[] = {"over/test_o.py::test_o", "plain/test_p.py::test_direct[asyncio]",
+                                        "plain/test_p.py::test_plain"};
+    assert_lookups(&c, exact, sizeof exact / sizeof *exact, TMD_COLLECTED_YES);
+    static const struct expecting want[] = {
+        {"plain/test_p.py::test_marked", {"plain/test_p.py::test_marked[asyncio]", "plain/test_p.py::test_marked[trio]"}},
+        {"plain/test_p.py::test_sync", {"plain/test_p.py::test_sync[asyncio]", "plain/test_p.py::test_sync[trio]"}},
+        {"plain/test_p.py::test_name", {"plain/test_p.py::test_name[asyncio]", "plain/test_p.py::test_name[trio]"}},
+        {"plain/test_p.py::TestK::test_m",
+         {"plain/test_p.py::TestK::test_m[asyncio]", "plain/test_p.py::TestK::test_m[trio]"}},
+        {"wrap/test_w.py::test_w", {NULL}}, /* an override using the plugin's: not followed */
+    };
+    assert_prefixes_expect(&c, want, sizeof want / sizeof *want); /* Debian's anyio has no trio */
+    static const char *const maybe[] = {"plain/test_p.py::test_both[asyncio-1]", "wrap/test_w.py::test_w[asyncio]"};
+    assert_lookups(&c, maybe, 2, TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+    assert_pytest_agrees(root, "anyio", 10);
+}
+
+/* pytest-repeat's repeat mark (on a test, a class or in pytestmark)
+ * parametrizes: test_r[1-3], test_r[2-3], test_r[3-3]. tmdiff took it for
+ * a mark without effect and listed test_r alone. Its --count option in
+ * addopts repeats every test: the listing is inexact. */
+static void pytest_repeat(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/repeat", tmpdir);
+    write_file(root, "test_r.py", "import pytest\n"
+                                  "@pytest.mark.repeat(3)\ndef test_r():\n    pass\n"
+                                  "@pytest.mark.repeat(2)\nclass TestC:\n    def test_m(self):\n        pass\n"
+                                  "@pytest.mark.slow\ndef test_plain():\n    pass\n");
+    write_file(root, "sub/test_s.py", "import pytest\npytestmark = [pytest.mark.repeat(2)]\n"
+                                      "def test_s():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    static const char *const exact[] = {"test_r.py::test_plain"};
+    assert_lookups(&c, exact, 1, TMD_COLLECTED_YES);
+    static const char *const maybe[] = {"test_r.py::test_r[1-3]", "test_r.py::TestC::test_m[2-2]",
+                                        "sub/test_s.py::test_s[1-2]"};
+    assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+    /* 8 with pytest-repeat installed (Debian's python3-pytest-repeat), 4 without */
+    assert_pytest_agrees(root, "repeat", run("/usr/bin/python3 -c 'import pytest_repeat' 2>/dev/null") ? 4 : 8);
+
+    write_file(root, "pytest.ini", "[pytest]\naddopts = --count 2 -q\n");
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_non_null(c.inexact);
+    assert_non_null(strstr(c.inexact, "--count"));
     tmd_collection_free(&c);
 }
 
@@ -1536,6 +1625,8 @@ int main(void)
         cmocka_unit_test(generate_hooks),
         cmocka_unit_test(plugin_modules),
         cmocka_unit_test(plugins_of_inner_conftests),
+        cmocka_unit_test(anyio_plugin),
+        cmocka_unit_test(pytest_repeat),
         cmocka_unit_test(fixture_params_expect),
         cmocka_unit_test(conftest_imports),
         cmocka_unit_test(data_named_like_tests),
