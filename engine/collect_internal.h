@@ -297,8 +297,9 @@ int is_main_guard(const char *src, TSNode n);
 int runtime_binding_text(const char *t, size_t len);
 /* Whether the module's import-time code (all but function bodies) uses a
  * function of the module that binds names at runtime (runtime_binding_text
- * or sys.modules in its body, or a use of such a function), or hands
- * __name__ to a call: 1 yes, 0 no, TMD_ENOMEM. */
+ * or sys.modules in its body, or a use of such a function), hands
+ * __name__ to a call, or calls pytest-bdd's scenarios(): 1 yes, 0 no,
+ * TMD_ENOMEM. */
 int module_binds_through_calls(const char *src, size_t len, TSNode root);
 
 /* A 128-bit digest (collect_cache.c). */

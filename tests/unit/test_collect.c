@@ -1109,6 +1109,35 @@ static void pytest_repeat(void **state)
     tmd_collection_free(&c);
 }
 
+/* pytest-bdd's scenarios("features") binds a test per scenario into the
+ * calling module: tmdiff listed nothing there, so the stored
+ * test_add_two_numbers looked deleted. The module is now named whole; one
+ * using the scenario decorator is a prefix per test. */
+static void pytest_bdd_scenarios(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/bdd", tmpdir);
+    write_file(root, "features/a.feature", "Feature: Adding\n    Scenario: Add two numbers\n"
+                                           "        Given I have 1\n        Then I get 1\n");
+    static const char steps[] = "@given(\"I have 1\")\ndef have():\n    pass\n"
+                                "@then(\"I get 1\")\ndef get():\n    pass\n";
+    char text[400];
+    snprintf(text, sizeof text, "from pytest_bdd import scenarios, given, then\nscenarios(\"features\")\n%s", steps);
+    write_file(root, "test_all.py", text);
+    snprintf(text, sizeof text, "from pytest_bdd import scenario, given, then\n"
+                                "@scenario(\"features/a.feature\", \"Add two numbers\")\n"
+                                "def test_add():\n    pass\n%s", steps);
+    write_file(root, "test_one.py", text);
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const char *const maybe[] = {"test_all.py::test_add_two_numbers", "test_one.py::test_add"};
+    assert_lookups(&c, maybe, 2, TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+    if (run("/usr/bin/python3 -c 'import pytest_bdd' 2>/dev/null") == 0) /* Debian's python3-pytest-bdd */
+        assert_pytest_agrees(root, "pytest-bdd", 2);
+}
+
 /* pytest registers every fixture object a namespace holds, however it got
  * there: a fixture defined under if/try, or assigned (`db = fx.db`), in a
  * conftest, a module it imports from, the test module or a test class. Each makes
@@ -1627,6 +1656,7 @@ int main(void)
         cmocka_unit_test(plugins_of_inner_conftests),
         cmocka_unit_test(anyio_plugin),
         cmocka_unit_test(pytest_repeat),
+        cmocka_unit_test(pytest_bdd_scenarios),
         cmocka_unit_test(fixture_params_expect),
         cmocka_unit_test(conftest_imports),
         cmocka_unit_test(data_named_like_tests),
