@@ -163,8 +163,10 @@ static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNod
             return is(expr, "call") ? DECO_PARAMETRIZE : DECO_UNKNOWN;
         if (!strcmp(mark, "usefixtures"))
             return DECO_USEFIXTURES;
-        if (!strcmp(mark, "repeat"))
-            return DECO_UNKNOWN; /* pytest-repeat's: test_x[1-3], test_x[2-3], ... */
+        /* installed plugins' marks that parametrize: pytest-repeat's
+         * (test_x[1-3], ...), pytest-golden's (one test per matching file) */
+        if (!strcmp(mark, "repeat") || !strcmp(mark, "golden_test"))
+            return DECO_UNKNOWN;
         return strchr(mark, '.') ? DECO_UNKNOWN : DECO_HARMLESS;
     }
     if (!strcmp(buf, "pytest.fixture") || !strcmp(buf, "fixture") || !strcmp(buf, "pytest.yield_fixture") ||
@@ -822,7 +824,8 @@ static const char *pytestmark_effect(const struct ctx *c, const struct namespace
         return "pytestmark";
     size_t len;
     const char *t = text(c, stmt, &len);
-    if (memmem(t, len, "parametrize", 11) || memmem(t, len, "usefixtures", 11) || memmem(t, len, "repeat", 6))
+    if (memmem(t, len, "parametrize", 11) || memmem(t, len, "usefixtures", 11) || memmem(t, len, "repeat", 6) ||
+        memmem(t, len, "golden_test", 11))
         return "pytestmark";
     return NULL;
 }

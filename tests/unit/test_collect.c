@@ -1075,11 +1075,13 @@ static void anyio_plugin(void **state)
     assert_pytest_agrees(root, "anyio", 10);
 }
 
-/* pytest-repeat's repeat mark (on a test, a class or in pytestmark)
- * parametrizes: test_r[1-3], test_r[2-3], test_r[3-3]. tmdiff took it for
- * a mark without effect and listed test_r alone. Its --count option in
- * addopts repeats every test: the listing is inexact. */
-static void pytest_repeat(void **state)
+/* Installed plugins' marks that parametrize. pytest-repeat's repeat mark
+ * (on a test, a class or in pytestmark): test_r[1-3], test_r[2-3],
+ * test_r[3-3]; pytest-golden's golden_test: a test per matching file.
+ * tmdiff took them for marks without effect and listed test_r alone.
+ * pytest-repeat's --count option in addopts repeats every test: the
+ * listing is inexact. */
+static void plugin_marks(void **state)
 {
     (void)state;
     char root[400];
@@ -1087,7 +1089,10 @@ static void pytest_repeat(void **state)
     write_file(root, "test_r.py", "import pytest\n"
                                   "@pytest.mark.repeat(3)\ndef test_r():\n    pass\n"
                                   "@pytest.mark.repeat(2)\nclass TestC:\n    def test_m(self):\n        pass\n"
-                                  "@pytest.mark.slow\ndef test_plain():\n    pass\n");
+                                  "@pytest.mark.slow\ndef test_plain():\n    pass\n"
+                                  "@pytest.mark.golden_test(\"data/*.yml\")\ndef test_g(golden):\n    pass\n");
+    write_file(root, "data/a.yml", "input: 1\n");
+    write_file(root, "data/b.yml", "input: 2\n");
     write_file(root, "sub/test_s.py", "import pytest\npytestmark = [pytest.mark.repeat(2)]\n"
                                       "def test_s():\n    pass\n");
     tmd_collection c;
@@ -1096,11 +1101,13 @@ static void pytest_repeat(void **state)
     static const char *const exact[] = {"test_r.py::test_plain"};
     assert_lookups(&c, exact, 1, TMD_COLLECTED_YES);
     static const char *const maybe[] = {"test_r.py::test_r[1-3]", "test_r.py::TestC::test_m[2-2]",
-                                        "sub/test_s.py::test_s[1-2]"};
+                                        "sub/test_s.py::test_s[1-2]", "test_r.py::test_g[data/a.yml]"};
     assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
-    /* 8 with pytest-repeat installed (Debian's python3-pytest-repeat), 4 without */
-    assert_pytest_agrees(root, "repeat", run("/usr/bin/python3 -c 'import pytest_repeat' 2>/dev/null") ? 4 : 8);
+    /* with Debian's python3-pytest-repeat and python3-pytest-golden: 8 + 2 */
+    size_t nids = run("/usr/bin/python3 -c 'import pytest_repeat' 2>/dev/null") ? 4 : 8;
+    nids += run("/usr/bin/python3 -c 'import pytest_golden' 2>/dev/null") ? 1 : 2;
+    assert_pytest_agrees(root, "plugin marks", nids);
 
     write_file(root, "pytest.ini", "[pytest]\naddopts = --count 2 -q\n");
     assert_int_equal(tmd_collect_project(&c, root), 0);
@@ -1655,7 +1662,7 @@ int main(void)
         cmocka_unit_test(plugin_modules),
         cmocka_unit_test(plugins_of_inner_conftests),
         cmocka_unit_test(anyio_plugin),
-        cmocka_unit_test(pytest_repeat),
+        cmocka_unit_test(plugin_marks),
         cmocka_unit_test(pytest_bdd_scenarios),
         cmocka_unit_test(fixture_params_expect),
         cmocka_unit_test(conftest_imports),
