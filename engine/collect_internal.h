@@ -248,10 +248,10 @@ int fixture_record_add(strvec *defs, const char *name, size_t nl, const char *di
  * TMD_ENOMEM. */
 int collect_installed_fixtures(collect_facts *f);
 
-/* Whether the test function `fn` (in a module of text src[0, len)) is one
- * anyio's plugin makes request anyio_backend: a coroutine marked anyio
- * (here: in a module that names anyio anywhere). */
-int collect_anyio_requests_backend(const char *src, size_t len, TSNode fn);
+/* Whether the test function `fn` is one anyio's plugin makes request
+ * anyio_backend: a coroutine marked anyio (here: in a module that names
+ * anyio anywhere, `module_names_anyio`). */
+int collect_anyio_requests_backend(int module_names_anyio, TSNode fn);
 
 /* Gives each conftest the fixtures it imports from helper modules
  * (collect_facts.exports). 0 or TMD_ENOMEM. */

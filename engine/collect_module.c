@@ -65,7 +65,7 @@ struct ctx {
     int *odd_name;      /* set when a name could not be normalised */
     const param_ctx *params; /* module constants for parametrize arguments */
     const struct namespace *ns; /* the module's top-level names */
-    size_t len;                 /* of src */
+    int names_anyio;            /* src mentions anyio (collect_anyio_requests_backend) */
 };
 
 struct namespace;
@@ -376,7 +376,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
     }
     /* anyio's plugin adds anyio_backend to a marked coroutine's usefixtures,
      * which pytest requests before the arguments */
-    if (!unknown && collect_anyio_requests_backend(c->src, c->len, fn))
+    if (!unknown && collect_anyio_requests_backend(c->names_anyio, fn))
         rc = strvec_push(&fixtures, "anyio_backend");
     /* arguments that name a parametrized fixture */
     int has_self = is_method && !is_staticmethod(c, def_stmt);
@@ -1281,7 +1281,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     int odd_name = 0;
     struct const_table consts = {{0}, src};
     param_ctx pc = {src, resolve_constant, &consts};
-    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc, NULL, len};
+    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc, NULL, memmem(src, len, "anyio", 5) != NULL};
     struct namespace ns = {0};
     c.ns = &ns;
     rc = read_namespace(&c, &ns, root);
@@ -1628,7 +1628,7 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     if (!tree)
         return tmd_error(TMD_ENOMEM, "%s: tree-sitter could not parse (out of memory?)", relpath);
     int odd_name = 0;
-    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name, NULL, NULL, len};
+    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name, NULL, NULL, 0};
     /* a conftest's scope is its folder; a module's scope is the module */
     const char *slash = strrchr(relpath, '/');
     size_t scope_len = is_conftest == 2   ? 0 /* a plugin module: everywhere */

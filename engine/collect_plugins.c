@@ -1,13 +1,12 @@
 /* collect_plugins.c: fixtures of installed pytest plugins that change test
- * IDs. tmdiff does not read installed packages, but one plugin is common
- * enough to model: anyio's (loaded wherever anyio is installed, as FastAPI
+ * IDs. tmdiff does not read installed packages, but one plugin's fixtures
+ * are common enough to model: anyio's (loaded wherever anyio is installed, as FastAPI
  * and httpx projects have it). Its `anyio_backend` fixture is parametrized
  * with every backend, so a test reaching it is test_x[asyncio] and
  * test_x[trio] unless the project overrides the fixture. Where anyio is
  * not installed, the names are unknown fixtures and pytest gives plain IDs;
  * the modelled ones then only make tmdiff select more (a prefix covers the
  * plain ID). */
-#define _GNU_SOURCE /* memmem */
 #include "collect_internal.h"
 
 #include <string.h>
@@ -41,8 +40,8 @@ int collect_installed_fixtures(collect_facts *f)
     return rc ? TMD_ENOMEM : 0;
 }
 
-int collect_anyio_requests_backend(const char *src, size_t len, TSNode fn)
+int collect_anyio_requests_backend(int module_names_anyio, TSNode fn)
 {
     TSNode first = ts_node_child(fn, 0);
-    return !ts_node_is_null(first) && !strcmp(ts_node_type(first), "async") && memmem(src, len, "anyio", 5);
+    return module_names_anyio && !ts_node_is_null(first) && !strcmp(ts_node_type(first), "async");
 }
