@@ -249,9 +249,9 @@ int fixture_record_add(strvec *defs, const char *name, size_t nl, const char *di
 int collect_installed_fixtures(collect_facts *f);
 
 /* Whether the test function `fn` is one anyio's plugin makes request
- * anyio_backend: a coroutine marked anyio (here: in a module that names
- * anyio anywhere, `module_names_anyio`). */
-int collect_anyio_requests_backend(int module_names_anyio, TSNode fn);
+ * anyio_backend: a coroutine `marked` anyio (by a decorator, its classes'
+ * or its module's pytestmark). */
+int collect_anyio_requests_backend(int marked, TSNode fn);
 
 /* Gives each conftest the fixtures it imports from helper modules
  * (collect_facts.exports). 0 or TMD_ENOMEM. */

@@ -65,7 +65,7 @@ struct ctx {
     int *odd_name;      /* set when a name could not be normalised */
     const param_ctx *params; /* module constants for parametrize arguments */
     const struct namespace *ns; /* the module's top-level names */
-    int names_anyio;            /* src mentions anyio (collect_anyio_requests_backend) */
+    int anyio_module;           /* the module's pytestmark names anyio */
 };
 
 struct namespace;
@@ -188,6 +188,24 @@ static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNod
     return DECO_UNKNOWN;
 }
 
+/* Whether the decorator is anyio's mark (pytest.mark.anyio), which its
+ * plugin reads (collect_anyio_requests_backend). */
+static int is_anyio_mark(const struct ctx *c, TSNode decorator)
+{
+    TSNode expr = dump_first_named(decorator);
+    if (ts_node_is_null(expr))
+        return 0;
+    size_t len;
+    const char *t = text(c, is(expr, "call") ? field(expr, function) : expr, &len);
+    char buf[32];
+    size_t n = 0;
+    for (size_t i = 0; i < len && n < sizeof buf - 1; i++)
+        if (!isspace((unsigned char)t[i]))
+            buf[n++] = t[i];
+    buf[n] = '\0';
+    return !strcmp(buf, "pytest.mark.anyio") || !strcmp(buf, "mark.anyio");
+}
+
 /* Whether the folder `dir` ("" = the root) holds `relpath`. */
 static int in_scope(const char *dir, const char *relpath)
 {
@@ -240,6 +258,7 @@ struct outer {
     strvec marked, direct;  /* names their parametrize marks set (direct:
                                without indirect=True) */
     int names_unread;       /* a mark whose names or indirect= were not read */
+    int anyio;              /* marked anyio (a decorator or pytestmark) */
 };
 
 /* A copy of `from` whose own state goes to `to` (zeroed by the caller). */
@@ -248,6 +267,7 @@ static int outer_copy(struct outer *to, const struct outer *from)
     to->status = from->status;
     to->unknown = from->unknown;
     to->names_unread = from->names_unread;
+    to->anyio = from->anyio;
     int rc = param_ids_combine(&to->ids, &from->ids);
     for (size_t i = 0; i < from->marked.n && !rc; i++)
         rc = strvec_push(&to->marked, from->marked.v[i]);
@@ -339,7 +359,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
     strvec ids = {0}, own = {0}, fixtures = {0}; /* fixtures: requested ones that reach params= */
     strvec marked = {0}, direct = {0}, fids = {0};  /* names the marks set; the fixtures' IDs */
     param_status status = PARAM_EXACT;
-    int rc = 0, names_unread = outer->names_unread;
+    int rc = 0, names_unread = outer->names_unread, anyio = outer->anyio || c->anyio_module;
 
     /* decorators, closest to the def first: pytest applies them bottom-up */
     if (is(def_stmt, "decorated_definition")) {
@@ -352,6 +372,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
             deco_kind kind = classify_decorator(c, d, &args);
             if (kind == DECO_FIXTURE)
                 goto done; /* a fixture, not a test */
+            anyio |= is_anyio_mark(c, d);
             if (kind == DECO_UNKNOWN && !unknown)
                 unknown = "unknown decorator";
             if (kind == DECO_USEFIXTURES && usefixtures_parametrized(c, args) && !unknown)
@@ -376,7 +397,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
     }
     /* anyio's plugin adds anyio_backend to a marked coroutine's usefixtures,
      * which pytest requests before the arguments */
-    if (!unknown && collect_anyio_requests_backend(c->names_anyio, fn))
+    if (!unknown && collect_anyio_requests_backend(anyio, fn))
         rc = strvec_push(&fixtures, "anyio_backend");
     /* arguments that name a parametrized fixture */
     int has_self = is_method && !is_staticmethod(c, def_stmt);
@@ -784,6 +805,7 @@ static void class_marks(const struct ctx *c, TSNode stmt, struct outer *out)
             continue;
         TSNode args;
         deco_kind kind = classify_decorator(c, d, &args);
+        out->anyio |= is_anyio_mark(c, d);
         if (kind == DECO_UNKNOWN || kind == DECO_FIXTURE) {
             out->unknown = out->unknown ? out->unknown : "unknown class decorator";
         } else if (kind == DECO_USEFIXTURES && usefixtures_parametrized(c, args)) {
@@ -811,8 +833,9 @@ static void class_marks(const struct ctx *c, TSNode stmt, struct outer *out)
     }
 }
 
-/* Whether a `pytestmark = ...` or class-level value parametrizes. */
-static const char *pytestmark_effect(const struct ctx *c, const struct namespace *ns)
+/* The statement binding `pytestmark` in the module or class body `ns`:
+ * its text, or "" (len 0) where it is bound otherwise; NULL: not bound. */
+static const char *pytestmark_text(const struct ctx *c, const struct namespace *ns, size_t *len)
 {
     const struct binding *b = ns_find(ns, "pytestmark", 10);
     if (!b)
@@ -820,10 +843,19 @@ static const char *pytestmark_effect(const struct ctx *c, const struct namespace
     TSNode stmt = ts_node_parent(b->stmt);
     while (!ts_node_is_null(stmt) && !is(stmt, "expression_statement"))
         stmt = ts_node_parent(stmt);
-    if (ts_node_is_null(stmt))
-        return "pytestmark";
+    *len = 0;
+    return ts_node_is_null(stmt) ? "" : text(c, stmt, len);
+}
+
+/* Whether a `pytestmark = ...` or class-level value parametrizes. */
+static const char *pytestmark_effect(const struct ctx *c, const struct namespace *ns)
+{
     size_t len;
-    const char *t = text(c, stmt, &len);
+    const char *t = pytestmark_text(c, ns, &len);
+    if (!t)
+        return NULL;
+    if (!len)
+        return "pytestmark";
     if (memmem(t, len, "parametrize", 11) || memmem(t, len, "usefixtures", 11) || memmem(t, len, "repeat", 6) ||
         memmem(t, len, "golden_test", 11))
         return "pytestmark";
@@ -1063,6 +1095,9 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
             class_marks(c, job.stmt, &outer);
             if (!outer.unknown)
                 outer.unknown = pytestmark_effect(c, &members);
+            size_t ml;
+            const char *mark = pytestmark_text(c, &members, &ml);
+            outer.anyio |= mark && memmem(mark, ml, "anyio", 5);
             if (!outer.unknown && has_member(&members, "pytest_generate_tests"))
                 outer.unknown = "pytest_generate_tests";
             tmd_buf_puts(&prefix, "::");
@@ -1281,7 +1316,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     int odd_name = 0;
     struct const_table consts = {{0}, src};
     param_ctx pc = {src, resolve_constant, &consts};
-    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc, NULL, memmem(src, len, "anyio", 5) != NULL};
+    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc, NULL, 0};
     struct namespace ns = {0};
     c.ns = &ns;
     rc = read_namespace(&c, &ns, root);
@@ -1313,6 +1348,9 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         c.module_unknown = "pytest_generate_tests";
     if (!c.module_unknown)
         c.module_unknown = pytestmark_effect(&c, &ns);
+    size_t ml;
+    const char *mark = pytestmark_text(&c, &ns, &ml);
+    c.anyio_module = mark && memmem(mark, ml, "anyio", 5);
     for (size_t i = 0; i < facts->autouse.n && !c.module_unknown; i++) {
         const char *scope = facts->autouse.v[i];
         const char *name = scope + strlen(scope) + 1;

@@ -40,8 +40,8 @@ int collect_installed_fixtures(collect_facts *f)
     return rc ? TMD_ENOMEM : 0;
 }
 
-int collect_anyio_requests_backend(int module_names_anyio, TSNode fn)
+int collect_anyio_requests_backend(int marked, TSNode fn)
 {
     TSNode first = ts_node_child(fn, 0);
-    return module_names_anyio && !ts_node_is_null(first) && !strcmp(ts_node_type(first), "async");
+    return marked && !ts_node_is_null(first) && !strcmp(ts_node_type(first), "async");
 }

@@ -1030,7 +1030,8 @@ static void plugins_of_inner_conftests(void **state)
  * marked anyio request it. tmdiff listed such tests, and those requesting
  * anyio_backend, as one exact ID; pytest gives test_x[asyncio] (and
  * [trio] upstream; Debian's anyio has asyncio only). A project's own
- * anyio_backend overrides the plugin's, and a parametrize mark sets it. */
+ * anyio_backend overrides the plugin's, a parametrize mark sets it, and
+ * an unmarked coroutine does not request it. */
 static void anyio_plugin(void **state)
 {
     (void)state;
@@ -1046,7 +1047,10 @@ static void anyio_plugin(void **state)
                "@pytest.mark.anyio\nclass TestK:\n    async def test_m(self):\n        pass\n"
                "@pytest.fixture(params=[1, 2])\ndef num(request):\n    return request.param\n"
                "@pytest.mark.anyio\nasync def test_both(num):\n    pass\n"
-               "def test_plain():\n    pass\n");
+               "def test_plain():\n    pass\n"
+               "async def test_unmarked():\n    pass\n");
+    write_file(root, "marked/test_m.py", "import pytest\npytestmark = [pytest.mark.anyio]\n"
+                                         "async def test_m():\n    pass\n");
     write_file(root, "over/conftest.py", "import pytest\n"
                                          "@pytest.fixture\ndef anyio_backend():\n    return \"asyncio\"\n");
     write_file(root, "over/test_o.py", "import pytest\npytestmark = pytest.mark.anyio\n"
@@ -1058,7 +1062,7 @@ static void anyio_plugin(void **state)
     tmd_collection c;
     assert_int_equal(tmd_collect_project(&c, root), 0);
     static const char *const exact[] = {"over/test_o.py::test_o", "plain/test_p.py::test_direct[asyncio]",
-                                        "plain/test_p.py::test_plain"};
+                                        "plain/test_p.py::test_plain", "plain/test_p.py::test_unmarked"};
     assert_lookups(&c, exact, sizeof exact / sizeof *exact, TMD_COLLECTED_YES);
     static const struct expecting want[] = {
         {"plain/test_p.py::test_marked", {"plain/test_p.py::test_marked[asyncio]", "plain/test_p.py::test_marked[trio]"}},
@@ -1066,13 +1070,14 @@ static void anyio_plugin(void **state)
         {"plain/test_p.py::test_name", {"plain/test_p.py::test_name[asyncio]", "plain/test_p.py::test_name[trio]"}},
         {"plain/test_p.py::TestK::test_m",
          {"plain/test_p.py::TestK::test_m[asyncio]", "plain/test_p.py::TestK::test_m[trio]"}},
+        {"marked/test_m.py::test_m", {"marked/test_m.py::test_m[asyncio]", "marked/test_m.py::test_m[trio]"}},
         {"wrap/test_w.py::test_w", {NULL}}, /* an override using the plugin's: not followed */
     };
     assert_prefixes_expect(&c, want, sizeof want / sizeof *want); /* Debian's anyio has no trio */
     static const char *const maybe[] = {"plain/test_p.py::test_both[asyncio-1]", "wrap/test_w.py::test_w[asyncio]"};
     assert_lookups(&c, maybe, 2, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
-    assert_pytest_agrees(root, "anyio", 10);
+    assert_pytest_agrees(root, "anyio", 12);
 }
 
 /* Installed plugins' marks that parametrize. pytest-repeat's repeat mark
