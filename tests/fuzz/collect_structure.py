@@ -14,7 +14,8 @@ imported by the module), classes (nested, with a local base, with
 __init__, __test__ = False, unittest.TestCase), class and module
 pytestmark, conditional and repeated definitions, aliases, deletions,
 non-callable names that match the patterns, imported tests and, rarely,
-names bound at runtime.
+names bound at runtime. Some tests are coroutines marked for anyio's
+plugin, whose anyio_backend fixture the sub-folder may override.
 
 Usage: collect_structure.py COLLECT_PROBE [--rounds N] [--seed S] [--python EXE] [--keep]
 """
@@ -49,7 +50,7 @@ def mod(request):
 @pytest.fixture
 def k(mod, request):
     return getattr(request, "param", 0)
-{hook}{plugins}{imports}'''
+{hook}{plugins}{imports}{anyio}'''
 # fixtures a conftest imports from a helper package, directly, renamed, by
 # a star or through a module that re-exports them
 FXPKG = {"__init__.py": "",
@@ -115,13 +116,25 @@ def sub_param(request):
 @pytest.fixture
 def plain():
     return 2
-'''
+{anyio}'''
+# anyio's plugin parametrizes anyio_backend, with the backends of the anyio
+# installed (Debian's has no trio): the root conftest always overrides it,
+# so pytest's IDs do not depend on that (unit.collect checks the plugin's
+# own); the sub-folder may override it again
+ANYIO_ROOT = ["\n@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n",
+              "\n@pytest.fixture(params=['asyncio', 'trio'])\ndef anyio_backend(request):\n"
+              "    return request.param\n",
+              "\n@pytest.fixture(scope='module', params=['asyncio', 'trio'])\ndef anyio_backend(request):\n"
+              "    return request.param\n"]
+ANYIO = ["", "",
+         "\n@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n",
+         "\n@pytest.fixture(params=['asyncio'])\ndef anyio_backend(request):\n    return request.param\n"]
 
 
 def fixture_args(rng, method):
     names = ["self"] if method else []
     for f in rng.sample(["plain", "pair", "uses_pair", "local", "local_param", "sub_param", "gen", "via_gen",
-                            "plugged", "mod", "k", "imp_param", "imp_alias", "imp_plain"],
+                            "plugged", "mod", "k", "imp_param", "imp_alias", "imp_plain", "anyio_backend"],
                         rng.choice([0, 0, 0, 1, 1, 2])):
         names.append(f)
     return names
@@ -147,10 +160,13 @@ def function(rng, name, indent, extra, method=False):
         for arg in ("p", "k", "pair"):
             if "'%s'" % arg in deco and arg not in args:
                 args.append(arg)
+    coroutine = rng.random() < 0.12
+    if coroutine and rng.random() < 0.7:
+        lines.append("@pytest.mark.anyio")
     if static:
         lines.insert(0, "@staticmethod")
     lines = [pad + line for line in lines]
-    lines.append("%sdef %s(%s):" % (pad, name, ", ".join(args)))
+    lines.append("%s%sdef %s(%s):" % (pad, "async " if coroutine else "", name, ", ".join(args)))
     lines.append(pad + "    pass")
     return lines
 
@@ -247,7 +263,7 @@ def one_round(args, rng, work, counts):
         with open(os.path.join(root, "conftest.py"), "w") as fh:
             fh.write(CONFTEST.format(hook=rng.choice(HOOKS), plugins=rng.choice(
                 ["", "pytest_plugins = ['plugs.more']\n", "pytest_plugins = 'plugs.more,pytester'\n"]),
-                imports=rng.choice(IMPORTS)))
+                imports=rng.choice(IMPORTS), anyio=rng.choice(ANYIO_ROOT)))
         os.makedirs(os.path.join(root, "fxpkg"))
         for name, text in FXPKG.items():
             with open(os.path.join(root, "fxpkg", name), "w") as fh:
@@ -256,7 +272,7 @@ def one_round(args, rng, work, counts):
         with open(os.path.join(root, "plugs", "more.py"), "w") as fh:
             fh.write(PLUGIN)
         with open(os.path.join(root, "sub", "conftest.py"), "w") as fh:
-            fh.write(SUB_CONFTEST.format(autouse=rng.choice(["True", "False"])))
+            fh.write(SUB_CONFTEST.format(autouse=rng.choice(["True", "False"]), anyio=rng.choice(ANYIO)))
         with open(os.path.join(root, "helpers.py"), "w") as fh:
             fh.write("def test_imported():\n    pass\n")
         with open(os.path.join(root, "pytest.ini"), "w") as fh:
