@@ -4,6 +4,7 @@
  * of that listing: is a stored test still collected, which tests are new. */
 #define _GNU_SOURCE /* memmem */
 #include "collect_cache.h"
+#include "collect_cache_io.h"
 #include "collect_internal.h"
 #include "dump_symbols.h"
 #include "error.h"
@@ -814,8 +815,14 @@ static int add_plugin_modules(struct walk *w, const char **inexact)
         int kind = src ? conftest_plugins(&names, src, len) : CONFTEST_LIST_NONE;
         if (!abs || kind < 0)
             rc = TMD_ENOMEM;
-        else if (kind == CONFTEST_LIST_DYNAMIC)
-            *inexact = "a conftest's or plugin's pytest_plugins is computed at run time";
+        else if (kind == CONFTEST_LIST_DYNAMIC) {
+            tmd_buf msg = TMD_BUF_INIT; /* names the file: the fix is there */
+            tmd_buf_printf(&msg, "%s: pytest_plugins is computed at run time (tmdiff reads a list of "
+                                 "module names)", queue.v[q]);
+            const char *kept = msg.oom ? NULL : cc_intern(msg.data, msg.len);
+            *inexact = kept ? kept : "a conftest's pytest_plugins is computed at run time";
+            tmd_buf_free(&msg);
+        }
         for (size_t k = 0; k < names.n && !rc; k++) {
             char *rel = plugin_file(w, queue.v[q], names.v[k]);
             if (rel && !strvec_contains(&queue, rel))

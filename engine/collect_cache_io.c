@@ -18,7 +18,7 @@
 static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *interned[MAX_INTERNED];
 
-static const char *intern(const char *s, size_t n)
+const char *cc_intern(const char *s, size_t n)
 {
     const char *found = NULL;
     pthread_mutex_lock(&intern_lock);
@@ -145,7 +145,7 @@ const char *cc_get_static(in_buf *b)
     const char *s = cc_get_str(b, &n);
     if (!s)
         return NULL;
-    const char *kept = intern(s, n);
+    const char *kept = cc_intern(s, n);
     if (!kept)
         b->bad = 1;
     return kept;

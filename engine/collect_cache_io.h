@@ -33,6 +33,10 @@ uint32_t cc_get_u32(in_buf *b);
 const char *cc_get_str(in_buf *b, size_t *n);
 const char *cc_get_used(in_buf *b);   /* a string that must be there */
 const char *cc_get_static(in_buf *b); /* interned for the process's life (why, inexact) */
+/* A copy of s[0, n) kept for the process's life, one per distinct text (a
+ * collection's `why` and `inexact` are never freed); NULL when the table is
+ * full or memory is out. */
+const char *cc_intern(const char *s, size_t n);
 
 /* Reads the whole of fd (size bytes) at `into`: 0, or -1. */
 int cc_read_all(int fd, unsigned char *into, size_t size);
