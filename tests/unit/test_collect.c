@@ -1065,7 +1065,8 @@ static void anyio_plugin(void **state)
                                         "plain/test_p.py::test_plain", "plain/test_p.py::test_unmarked"};
     assert_lookups(&c, exact, sizeof exact / sizeof *exact, TMD_COLLECTED_YES);
     static const struct expecting want[] = {
-        {"plain/test_p.py::test_marked", {"plain/test_p.py::test_marked[asyncio]", "plain/test_p.py::test_marked[trio]"}},
+        {"plain/test_p.py::test_marked",
+         {"plain/test_p.py::test_marked[asyncio]", "plain/test_p.py::test_marked[trio]"}},
         {"plain/test_p.py::test_sync", {"plain/test_p.py::test_sync[asyncio]", "plain/test_p.py::test_sync[trio]"}},
         {"plain/test_p.py::test_name", {"plain/test_p.py::test_name[asyncio]", "plain/test_p.py::test_name[trio]"}},
         {"plain/test_p.py::TestK::test_m",
@@ -1074,7 +1075,8 @@ static void anyio_plugin(void **state)
         {"wrap/test_w.py::test_w", {NULL}}, /* an override using the plugin's: not followed */
     };
     assert_prefixes_expect(&c, want, sizeof want / sizeof *want); /* Debian's anyio has no trio */
-    static const char *const maybe[] = {"plain/test_p.py::test_both[asyncio-1]", "wrap/test_w.py::test_w[asyncio]"};
+    static const char *const maybe[] = {"plain/test_p.py::test_both[asyncio-1]",
+                                        "wrap/test_w.py::test_w[asyncio]"};
     assert_lookups(&c, maybe, 2, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
     assert_pytest_agrees(root, "anyio", 12);
@@ -1090,7 +1092,7 @@ static void plugin_marks(void **state)
 {
     (void)state;
     char root[400];
-    snprintf(root, sizeof root, "%s/repeat", tmpdir);
+    snprintf(root, sizeof root, "%s/plugin_marks", tmpdir);
     write_file(root, "test_r.py", "import pytest\n"
                                   "@pytest.mark.repeat(3)\ndef test_r():\n    pass\n"
                                   "@pytest.mark.repeat(2)\nclass TestC:\n    def test_m(self):\n        pass\n"
