@@ -137,26 +137,36 @@ typedef enum deco_kind {
     DECO_UNKNOWN,     /* anything else: may wrap, replace or parametrize */
 } deco_kind;
 
-static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNode *call_args)
+/* The decorator's name without blanks ("pytest.mark.parametrize" of
+ * `@pytest.mark.parametrize(...)`) in buf, and its expression in *expr:
+ * 0 when there is none or it is too long. */
+static int decorator_name(const struct ctx *c, TSNode decorator, char buf[128], TSNode *expr)
 {
     /* past comments and backslash continuations: `@\` + newline + `pytest.fixture` */
-    TSNode expr = dump_first_named(decorator);
-    *call_args = (TSNode){{0}, NULL, NULL};
-    if (ts_node_is_null(expr))
-        return DECO_UNKNOWN;
-    TSNode target = is(expr, "call") ? field(expr, function) : expr;
-    if (is(expr, "call"))
-        *call_args = field(expr, arguments);
+    *expr = dump_first_named(decorator);
+    if (ts_node_is_null(*expr))
+        return 0;
     size_t len;
-    const char *t = text(c, target, &len);
-    char buf[128];
-    if (len >= sizeof buf)
-        return DECO_UNKNOWN;
+    const char *t = text(c, is(*expr, "call") ? field(*expr, function) : *expr, &len);
+    if (len >= 128)
+        return 0;
     size_t n = 0;
     for (size_t i = 0; i < len; i++)
         if (!isspace((unsigned char)t[i]))
             buf[n++] = t[i];
     buf[n] = '\0';
+    return 1;
+}
+
+static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNode *call_args)
+{
+    TSNode expr;
+    char buf[128];
+    *call_args = (TSNode){{0}, NULL, NULL};
+    if (!decorator_name(c, decorator, buf, &expr))
+        return DECO_UNKNOWN;
+    if (is(expr, "call"))
+        *call_args = field(expr, arguments);
     const char *mark = !strncmp(buf, "pytest.mark.", 12) ? buf + 12 : !strncmp(buf, "mark.", 5) ? buf + 5 : NULL;
     if (mark) {
         if (!strcmp(mark, "parametrize"))
@@ -192,18 +202,10 @@ static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNod
  * plugin reads (collect_anyio_requests_backend). */
 static int is_anyio_mark(const struct ctx *c, TSNode decorator)
 {
-    TSNode expr = dump_first_named(decorator);
-    if (ts_node_is_null(expr))
-        return 0;
-    size_t len;
-    const char *t = text(c, is(expr, "call") ? field(expr, function) : expr, &len);
-    char buf[32];
-    size_t n = 0;
-    for (size_t i = 0; i < len && n < sizeof buf - 1; i++)
-        if (!isspace((unsigned char)t[i]))
-            buf[n++] = t[i];
-    buf[n] = '\0';
-    return !strcmp(buf, "pytest.mark.anyio") || !strcmp(buf, "mark.anyio");
+    TSNode expr;
+    char buf[128];
+    return decorator_name(c, decorator, buf, &expr) &&
+           (!strcmp(buf, "pytest.mark.anyio") || !strcmp(buf, "mark.anyio"));
 }
 
 /* Whether the folder `dir` ("" = the root) holds `relpath`. */
@@ -847,6 +849,15 @@ static const char *pytestmark_text(const struct ctx *c, const struct namespace *
     return ts_node_is_null(stmt) ? "" : text(c, stmt, len);
 }
 
+/* Whether the module or class body `ns` marks its tests anyio through
+ * pytestmark. */
+static int pytestmark_names_anyio(const struct ctx *c, const struct namespace *ns)
+{
+    size_t len;
+    const char *t = pytestmark_text(c, ns, &len);
+    return t && memmem(t, len, "anyio", 5);
+}
+
 /* Whether a `pytestmark = ...` or class-level value parametrizes. */
 static const char *pytestmark_effect(const struct ctx *c, const struct namespace *ns)
 {
@@ -1095,9 +1106,7 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
             class_marks(c, job.stmt, &outer);
             if (!outer.unknown)
                 outer.unknown = pytestmark_effect(c, &members);
-            size_t ml;
-            const char *mark = pytestmark_text(c, &members, &ml);
-            outer.anyio |= mark && memmem(mark, ml, "anyio", 5);
+            outer.anyio |= pytestmark_names_anyio(c, &members);
             if (!outer.unknown && has_member(&members, "pytest_generate_tests"))
                 outer.unknown = "pytest_generate_tests";
             tmd_buf_puts(&prefix, "::");
@@ -1348,9 +1357,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         c.module_unknown = "pytest_generate_tests";
     if (!c.module_unknown)
         c.module_unknown = pytestmark_effect(&c, &ns);
-    size_t ml;
-    const char *mark = pytestmark_text(&c, &ns, &ml);
-    c.anyio_module = mark && memmem(mark, ml, "anyio", 5);
+    c.anyio_module = pytestmark_names_anyio(&c, &ns);
     for (size_t i = 0; i < facts->autouse.n && !c.module_unknown; i++) {
         const char *scope = facts->autouse.v[i];
         const char *name = scope + strlen(scope) + 1;
