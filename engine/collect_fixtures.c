@@ -261,6 +261,10 @@ int fixture_apply_exports(collect_facts *f)
         const char *want = file + strlen(file) + 1;
         const char *dir = want + strlen(want) + 1;
         const char *bound = dir + strlen(dir) + 1;
+        /* a helper whose scan could not read an autouse fixture (or its
+         * namespace) makes its importers' tests uncertain */
+        if (strvec_contains(&f->uncertain_dirs, file) && !strvec_contains(&f->uncertain_dirs, dir))
+            rc = strvec_push(&f->uncertain_dirs, dir);
         for (size_t i = 0; i < f->fixture_ids.n && !rc; i++) {
             const char *name = f->fixture_ids.v[i];
             struct fixture_def d;

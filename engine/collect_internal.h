@@ -144,8 +144,10 @@ int conftest_plugins(strvec *names, const char *src, size_t len);
 
 /* What a module may bind: names after `def` or assigned, and per name of each
  * `from M import ...`: M as written ("..pkg.mod"), the name imported and
- * the name bound ("*" for both: a star import). Read from the text: a
- * superset (strings, methods), never less. */
+ * the name bound ("*" for both: a star import). An alias of an imported
+ * object (`fx = helpers.auto_fx` after `from tests import helpers`) reads as
+ * its import (`from tests.helpers import auto_fx as fx`). Read from the
+ * text: a superset (strings, methods), never less. */
 typedef struct module_names {
     strvec defs;
     strvec specs, origs, binds;

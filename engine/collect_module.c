@@ -66,6 +66,7 @@ struct ctx {
     const param_ctx *params; /* module constants for parametrize arguments */
     const struct namespace *ns; /* the module's top-level names */
     int anyio_module;           /* the module's pytestmark names anyio */
+    unsigned *autouse_read;     /* autouse= arguments scan_fixture read */
 };
 
 struct namespace;
@@ -1325,7 +1326,7 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
     int odd_name = 0;
     struct const_table consts = {{0}, src};
     param_ctx pc = {src, resolve_constant, &consts};
-    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc, NULL, 0};
+    struct ctx c = {src, relpath, cfg, facts, out, NULL, 0, &odd_name, &pc, NULL, 0, NULL};
     struct namespace ns = {0};
     c.ns = &ns;
     rc = read_namespace(&c, &ns, root);
@@ -1484,9 +1485,11 @@ static int scan_fixture(const struct ctx *c, collect_facts *f, TSNode stmt, TSNo
                 params = 1, params_node = v;
             else if (text_is(c, k, "ids"))
                 ids_node = v;
-            else if (text_is(c, k, "autouse") && !text_is(c, v, "False"))
-                autouse = 1;
-            else if (text_is(c, k, "scope")) {
+            else if (text_is(c, k, "autouse")) {
+                autouse = !text_is(c, v, "False");
+                if (c->autouse_read)
+                    (*c->autouse_read)++;
+            } else if (text_is(c, k, "scope")) {
                 tmd_buf lit = TMD_BUF_INIT;
                 scope = collect_str_literal(&lit, v, c->src) && lit.data ? fixture_scope_letter(lit.data, lit.len)
                                                                          : '?';
@@ -1634,6 +1637,28 @@ static int assigned_maybe_fixtures(const struct ctx *c, collect_facts *f, TSNode
     return rc;
 }
 
+/* How many `name=` keyword arguments the tree holds. */
+static unsigned keyword_arguments(TSNode root, const char *src, const char *name)
+{
+    unsigned n = 0;
+    size_t nl = strlen(name);
+    TSTreeCursor cur = ts_tree_cursor_new(root);
+    for (int more = 1; more;) {
+        TSNode node = ts_tree_cursor_current_node(&cur);
+        if (is(node, "keyword_argument")) {
+            TSNode k = ts_node_child_by_field_name(node, "name", 4);
+            uint32_t a = ts_node_start_byte(k), b = ts_node_end_byte(k);
+            n += b - a == nl && !memcmp(src + a, name, nl);
+        }
+        if (ts_tree_cursor_goto_first_child(&cur))
+            continue;
+        while (!(more = ts_tree_cursor_goto_next_sibling(&cur)) && ts_tree_cursor_goto_parent(&cur))
+            ;
+    }
+    ts_tree_cursor_delete(&cur);
+    return n;
+}
+
 /* pytest registers every fixture object in a namespace (a module's, a
  * class's) under the name it is bound to. A statement of the namespace
  * other than a definition may bind one: a fixture defined under
@@ -1673,7 +1698,8 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     if (!tree)
         return tmd_error(TMD_ENOMEM, "%s: tree-sitter could not parse (out of memory?)", relpath);
     int odd_name = 0;
-    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name, NULL, NULL, 0};
+    unsigned autouse_read = 0;
+    struct ctx c = {src, relpath, NULL, facts, NULL, NULL, 0, &odd_name, NULL, NULL, 0, &autouse_read};
     /* a conftest's scope is its folder; a module's scope is the module */
     const char *slash = strrchr(relpath, '/');
     size_t scope_len = is_conftest == 2   ? 0 /* a plugin module: everywhere */
@@ -1761,7 +1787,12 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
         rc = through < 0 ? through : 0;
         runtime = through == 1;
     }
-    if (!rc && runtime && (is_conftest == 1 || is_conftest == 2))
+    /* an autouse= the scan did not read: a fixture made by a call
+     * (`pytest.fixture(autouse=True)(f)`, a factory) or a decorator of the
+     * project's own may reach every test here, or every importer's */
+    int unread_autouse = is_conftest && text_word_count(src, len, "autouse", 7) > autouse_read &&
+                         keyword_arguments(ts_tree_root_node(tree), src, "autouse") > autouse_read;
+    if (!rc && ((runtime && (is_conftest == 1 || is_conftest == 2)) || unread_autouse))
         rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
     /* a hook bound some other way (imported, under an if, assigned) */
     for (int h = 0; h < NHOOKS && is_conftest && hooks && !rc; h++)

@@ -1152,6 +1152,59 @@ static void pytest_bdd_scenarios(void **state)
         assert_pytest_agrees(root, "pytest-bdd", 2);
 }
 
+/* An autouse fixture applies to every test in its conftest's folder under
+ * whatever name the conftest binds it to. Bound through a module
+ * attribute (`auto = h.auto_fx`) or made by a call (a factory, here or in
+ * a helper; `pytest.fixture(autouse=True)(impl)`), its params were unseen:
+ * tmdiff listed test_x where pytest collects test_x[1] and test_x[2]. A
+ * comment naming autouse, and an alias of a helper's plain value, change
+ * nothing. */
+static void autouse_bound_otherwise(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/autouse_bound", tmpdir);
+    static const char fixture[] = "@pytest.fixture(autouse=True, params=[1, 2])\n"
+                                  "def auto_fx(request):\n    return request.param\n";
+    static const char factory[] = "def make():\n"
+                                  "    @pytest.fixture(autouse=True, params=[1, 2])\n"
+                                  "    def made(request):\n        return request.param\n"
+                                  "    return made\n";
+    char text[400];
+    snprintf(text, sizeof text, "import pytest\n%s", fixture);
+    write_file(root, "alias/alias_fx.py", text);
+    write_file(root, "alias/conftest.py", "import alias_fx as h\nauto = h.auto_fx\n");
+    write_file(root, "alias/test_al.py", "def test_al():\n    pass\n");
+    write_file(root, "dotted/dotted_pkg/__init__.py", "");
+    write_file(root, "dotted/dotted_pkg/fx.py", text);
+    write_file(root, "dotted/conftest.py", "import dotted_pkg.fx\nauto = (dotted_pkg.fx.auto_fx)\n");
+    write_file(root, "dotted/test_do.py", "def test_do():\n    pass\n");
+    snprintf(text, sizeof text, "import pytest\n%sauto = make()\n", factory);
+    write_file(root, "factory/conftest.py", text);
+    write_file(root, "factory/test_fa.py", "def test_fa():\n    pass\n");
+    snprintf(text, sizeof text, "import pytest\n%s", factory);
+    write_file(root, "helper_factory/hf_make.py", text);
+    write_file(root, "helper_factory/conftest.py", "import hf_make\nauto = hf_make.make()\n");
+    write_file(root, "helper_factory/test_hf.py", "def test_hf():\n    pass\n");
+    write_file(root, "wrapped/conftest.py", "import pytest\ndef impl(request):\n    return request.param\n"
+                                            "auto = pytest.fixture(autouse=True, params=[1, 2])(impl)\n");
+    write_file(root, "wrapped/test_wr.py", "def test_wr():\n    pass\n");
+    write_file(root, "quiet/quiet_vals.py", "LIMIT = 3\n");
+    write_file(root, "quiet/conftest.py", "# autouse fixtures: none here\nimport quiet_vals\n"
+                                          "limit = quiet_vals.LIMIT\n");
+    write_file(root, "quiet/test_qu.py", "def test_qu():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const char *const exact[] = {"quiet/test_qu.py::test_qu"};
+    assert_lookups(&c, exact, 1, TMD_COLLECTED_YES);
+    static const char *const maybe[] = {"alias/test_al.py::test_al[1]", "dotted/test_do.py::test_do[2]",
+                                        "factory/test_fa.py::test_fa[1]", "helper_factory/test_hf.py::test_hf[2]",
+                                        "wrapped/test_wr.py::test_wr[1]"};
+    assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+    assert_pytest_agrees(root, "autouse bound otherwise", 11);
+}
+
 /* pytest registers every fixture object a namespace holds, however it got
  * there: a fixture defined under if/try, or assigned (`db = fx.db`), in a
  * conftest, a module it imports from, the test module or a test class. Each makes
@@ -1671,6 +1724,7 @@ int main(void)
         cmocka_unit_test(anyio_plugin),
         cmocka_unit_test(plugin_marks),
         cmocka_unit_test(pytest_bdd_scenarios),
+        cmocka_unit_test(autouse_bound_otherwise),
         cmocka_unit_test(fixture_params_expect),
         cmocka_unit_test(conftest_imports),
         cmocka_unit_test(data_named_like_tests),
