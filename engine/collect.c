@@ -707,6 +707,51 @@ static void folder_of(tmd_buf *out, const char *rel)
     tmd_buf_put(out, rel, slash ? (size_t)(slash - rel) : 0);
 }
 
+enum { MAX_GLOBBED_PLUGINS = 2048 };
+
+/* Appends to `out` (once each) the .py files under the folder `rel`, at
+ * any depth: those a glob pattern there can match. 1 when there are more
+ * than MAX_GLOBBED_PLUGINS, TMD_ENOMEM. Symlinked folders are not
+ * followed: glob does, so one among them makes it 1. */
+static int py_files_under(strvec *out, const struct walk *w, const char *rel)
+{
+    strvec todo = {0};
+    size_t found = 0;
+    int rc = strvec_push(&todo, rel);
+    while (todo.n && !rc) {
+        char *folder = todo.v[--todo.n];
+        char *abs = absolute(w, folder);
+        DIR *d = abs ? opendir(abs) : NULL;
+        for (struct dirent *e; d && !rc && (e = readdir(d));) {
+            if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+                continue;
+            char *child = join_rel(folder, e->d_name);
+            char *child_abs = child ? absolute(w, child) : NULL;
+            struct stat lst;
+            size_t nl = strlen(e->d_name);
+            if (!child_abs)
+                rc = TMD_ENOMEM;
+            else if (lstat(child_abs, &lst) != 0)
+                ;
+            else if (S_ISLNK(lst.st_mode) && stat(child_abs, &lst) == 0 && S_ISDIR(lst.st_mode))
+                rc = 1;
+            else if (S_ISDIR(lst.st_mode))
+                rc = strvec_push(&todo, child);
+            else if (S_ISREG(lst.st_mode) && nl > 3 && !strcmp(e->d_name + nl - 3, ".py") &&
+                     !strvec_contains(out, child))
+                rc = ++found > MAX_GLOBBED_PLUGINS ? 1 : strvec_push(out, child);
+            free(child);
+            free(child_abs);
+        }
+        if (d)
+            closedir(d);
+        free(abs);
+        free(folder);
+    }
+    strvec_free(&todo);
+    return rc;
+}
+
 /* Adds to `out` the files under the root that `from SPEC import` in the
  * module `importer` may load: a relative SPEC from the importer's package,
  * an absolute one from the importer's base folder (the first folder up
@@ -788,11 +833,14 @@ static char *plugin_file(const struct walk *w, const char *importer, const char 
  * pytest accepts pytest_plugins in every conftest it loads at start-up,
  * which includes those above each node ID tmdiff passes it.
  * collect_parse.c reads a conftest list entry not named conftest.py as
- * such a plugin. *inexact is set when a list is computed at run time:
- * any module's fixtures and hooks could then apply everywhere. */
+ * such a plugin. A list computed from glob patterns loads every .py file
+ * under their fixed folders (conftest_plugin_globs); *inexact is set when
+ * one is computed otherwise: any module's fixtures and hooks could then
+ * apply everywhere. */
 static int add_plugin_modules(struct walk *w, const char **inexact)
 {
     strvec queue = {0}; /* module files, each read once */
+    tmd_buf dir = TMD_BUF_INIT;
     size_t nconf = w->conftests.n;
     int rc = strvec_push(&queue, "conftest.py");
     for (size_t i = 0; i < nconf && !rc; i++)
@@ -811,10 +859,22 @@ static int add_plugin_modules(struct walk *w, const char **inexact)
         size_t len;
         const char *why;
         char *src = abs ? collect_read_source(abs, &len, &why, NULL) : NULL;
-        strvec names = {0};
-        int kind = src ? conftest_plugins(&names, src, len) : CONFTEST_LIST_NONE;
-        if (!abs || kind < 0)
+        strvec names = {0}, glob_dirs = {0};
+        folder_of(&dir, queue.v[q]);
+        int kind = src && !dir.oom ? conftest_plugins(&names, &glob_dirs, src, len, dir.len ? dir.data : "")
+                                   : CONFTEST_LIST_NONE;
+        if (!abs || dir.oom || kind < 0)
             rc = TMD_ENOMEM;
+        for (size_t k = 0; k < glob_dirs.n && kind == CONFTEST_LIST_GLOBS && !rc; k++) {
+            rc = py_files_under(&queue, w, glob_dirs.v[k]);
+            if (rc == 1) { /* too many to read as plugins */
+                kind = CONFTEST_LIST_DYNAMIC;
+                rc = 0;
+            }
+        }
+        strvec_free(&glob_dirs);
+        if (rc)
+            ;
         else if (kind == CONFTEST_LIST_DYNAMIC) {
             tmd_buf msg = TMD_BUF_INIT; /* names the file: the fix is there */
             tmd_buf_printf(&msg, "%s: pytest_plugins is computed at run time (tmdiff reads a list of "
@@ -837,6 +897,7 @@ static int add_plugin_modules(struct walk *w, const char **inexact)
             rc = strvec_push(&w->conftests, queue.v[q]);
     }
     strvec_free(&queue);
+    tmd_buf_free(&dir);
     return rc;
 }
 

@@ -1,5 +1,5 @@
 /* collect_ignore.c: a conftest.py's collect_ignore and collect_ignore_glob,
- * and the root conftest's pytest_plugins, read when they are plain data.
+ * and the conftests' pytest_plugins, read when they are plain data.
  * Many projects keep `collect_ignore = ["setup.py"]` in their root
  * conftest; reading it, rather than calling that conftest unpredictable,
  * keeps every test below it exact. */
@@ -120,7 +120,7 @@ int conftest_ignore_lists(const char *src, size_t len, conftest_list_kind *paths
     return rc;
 }
 
-int conftest_plugins(strvec *names, const char *src, size_t len)
+int conftest_plugins(strvec *names, strvec *glob_dirs, const char *src, size_t len, const char *dir)
 {
     if (!text_has_word(src, len, "pytest_plugins", 14, 1))
         return CONFTEST_LIST_NONE;
@@ -128,6 +128,10 @@ int conftest_plugins(strvec *names, const char *src, size_t len)
     TSTree *tree = parse_guard_parse(src, len);
     int kind = tree ? conftest_list(names, src, ts_tree_root_node(tree), "pytest_plugins", 1)
                     : CONFTEST_LIST_DYNAMIC;
+    if (kind == CONFTEST_LIST_DYNAMIC && tree) {
+        int globs = conftest_plugin_globs(glob_dirs, names, src, ts_tree_root_node(tree), dir);
+        kind = globs < 0 ? globs : globs ? CONFTEST_LIST_GLOBS : kind;
+    }
     if (tree)
         parse_arena_tree_delete(tree);
     parse_arena_end(arena);

@@ -123,6 +123,8 @@ typedef enum conftest_list_kind {
     CONFTEST_LIST_STATIC = 1,  /* bound once, at the top level, to a list or
                                   tuple of str literals */
     CONFTEST_LIST_DYNAMIC = 2, /* anything else: tmdiff cannot follow it */
+    CONFTEST_LIST_GLOBS = 3,   /* pytest_plugins computed from glob patterns
+                                  (conftest_plugin_globs) */
 } conftest_list_kind;
 
 /* The kind of the conftest's list `name` (its parse tree `root`); the values
@@ -137,8 +139,19 @@ int conftest_ignore_lists(const char *src, size_t len, conftest_list_kind *paths
                           conftest_list_kind *globs_kind, strvec *globs);
 
 /* conftest_list of pytest_plugins for a module's text (module names go to
- * `names`). Negative: TMD_ENOMEM. */
-int conftest_plugins(strvec *names, const char *src, size_t len);
+ * `names`), or GLOBS with the folders in `glob_dirs` (the module's own
+ * folder is `dir`). Negative: TMD_ENOMEM. */
+int conftest_plugins(strvec *names, strvec *glob_dirs, const char *src, size_t len, const char *dir);
+
+/* ---- collect_plugin_globs.c ------------------------------------------------- */
+
+/* Whether the module's statements naming pytest_plugins compute it from
+ * glob patterns alone (pure string and path calls, functions of the module
+ * doing the same, names of their own): 1 with the patterns' fixed folders,
+ * relative to the root (pytest runs there; `Path(__file__).parent` is
+ * `conftest_dir`), appended to `dirs`, and their str literals that may be
+ * module names to `names`; 0 when not; TMD_ENOMEM. */
+int conftest_plugin_globs(strvec *dirs, strvec *names, const char *src, TSNode root, const char *conftest_dir);
 
 /* ---- collect_imports.c ------------------------------------------------------ */
 

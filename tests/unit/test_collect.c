@@ -1025,6 +1025,74 @@ static void plugins_of_inner_conftests(void **state)
     tmd_collection_free(&c);
 }
 
+/* The common recipe naming every module of a fixtures folder:
+ * `pytest_plugins = [f.replace("/", ".")[:-3] for f in glob(...)]`. It made
+ * the listing inexact (select ran everything); tmdiff now reads every .py
+ * file under the pattern's fixed folder as a plugin, and the str literals
+ * naming modules beside it. A computed part it cannot see through (the
+ * environment, a global computed elsewhere) keeps the listing inexact. */
+static void plugins_from_globs(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/plugin_globs", tmpdir);
+    write_file(root, "tests/__init__.py", "");
+    write_file(root, "tests/fixtures/__init__.py", "");
+    write_file(root, "tests/fixtures/db.py", "import pytest\n"
+                                             "@pytest.fixture(params=[\"lite\", \"pg\"])\n"
+                                             "def db(request):\n    return request.param\n");
+    write_file(root, "tests/fixtures/deep/__init__.py", "");
+    write_file(root, "tests/fixtures/deep/web.py", "import pytest\n"
+                                                   "@pytest.fixture(params=[1, 2])\n"
+                                                   "def web(request):\n    return request.param\n");
+    write_file(root, "other/plug.py", "import pytest\n"
+                                      "@pytest.fixture(params=[7])\n"
+                                      "def seven(request):\n    return request.param\n");
+    write_file(root, "tests/test_a.py", "def test_db(db):\n    pass\ndef test_web(web):\n    pass\n"
+                                        "def test_seven(seven):\n    pass\ndef test_plain():\n    pass\n");
+    write_file(root, "conftest.py",
+               "from glob import glob\n"
+               "def refactor(string: str) -> str:\n"
+               "    return string.replace(\"/\", \".\").replace(\".py\", \"\")\n"
+               "pytest_plugins = [\"other.plug\"] + [\n"
+               "    refactor(f) for f in glob(\"tests/fixtures/**/*.py\", recursive=True) if \"__\" not in f\n"
+               "]\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    static const char *const exact[] = {"tests/test_a.py::test_plain"};
+    assert_lookups(&c, exact, 1, TMD_COLLECTED_YES);
+    static const char *const maybe[] = {"tests/test_a.py::test_db[lite]", "tests/test_a.py::test_web[2]",
+                                        "tests/test_a.py::test_seven[7]"};
+    assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+    assert_pytest_agrees(root, "pytest_plugins from globs", 6);
+
+    /* the loop form; Path(__file__).parent is the conftest's folder */
+    write_file(root, "conftest.py", "from pathlib import Path\n"
+                                    "pytest_plugins = []\n"
+                                    "for p in Path(__file__).parent.glob(\"tests/fixtures/[!_]*.py\"):\n"
+                                    "    pytest_plugins.append(\"tests.fixtures.\" + p.stem)\n");
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    assert_lookups(&c, maybe, 1, TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+
+    static const char *const unseen[] = {
+        "import os\nfrom glob import glob\n"
+        "pytest_plugins = [f[:-3] for f in glob(\"tests/*.py\")] + os.environ.get(\"P\", \"\").split()\n",
+        "from glob import glob\nEXTRA = load()\npytest_plugins = [f[:-3] for f in glob(\"tests/*.py\")] + EXTRA\n",
+        "from glob import glob\npytest_plugins = [f[:-3] for f in glob(\"../elsewhere/*.py\")]\n",
+    };
+    for (size_t i = 0; i < sizeof unseen / sizeof *unseen; i++) {
+        write_file(root, "conftest.py", unseen[i]);
+        assert_int_equal(tmd_collect_project(&c, root), 0);
+        assert_non_null(c.inexact);
+        assert_non_null(strstr(c.inexact, "conftest.py: pytest_plugins"));
+        tmd_collection_free(&c);
+    }
+}
+
 /* anyio's pytest plugin (installed with anyio) parametrizes its
  * anyio_backend fixture with every backend and makes a coroutine test
  * marked anyio request it. tmdiff listed such tests, and those requesting
@@ -1721,6 +1789,7 @@ int main(void)
         cmocka_unit_test(generate_hooks),
         cmocka_unit_test(plugin_modules),
         cmocka_unit_test(plugins_of_inner_conftests),
+        cmocka_unit_test(plugins_from_globs),
         cmocka_unit_test(anyio_plugin),
         cmocka_unit_test(plugin_marks),
         cmocka_unit_test(pytest_bdd_scenarios),

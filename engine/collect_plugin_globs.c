@@ -1,0 +1,313 @@
+/* collect_plugin_globs.c: a pytest_plugins computed from glob patterns.
+ * Many projects name every module of a fixtures folder that way:
+ *
+ *     pytest_plugins = [f.replace("/", ".").replace(".py", "")
+ *                       for f in glob("tests/fixtures/[!_]*.py")]
+ *
+ * tmdiff does not evaluate the expression. It checks that the statements
+ * naming pytest_plugins only glob, call string and path methods, and
+ * functions of the conftest that do the same; the modules named are then
+ * among the .py files under each pattern's fixed folder (collect.c reads
+ * them all as plugins: more, never fewer). Anything else stays computed
+ * at run time (the listing is inexact). */
+#include "collect_internal.h"
+
+#include <string.h>
+
+static int node_is(TSNode n, const char *type)
+{
+    return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0;
+}
+
+static int text_is_one_of(const char *src, TSNode n, const char *const *words)
+{
+    size_t len = ts_node_end_byte(n) - ts_node_start_byte(n);
+    for (size_t i = 0; words[i]; i++)
+        if (strlen(words[i]) == len && !memcmp(src + ts_node_start_byte(n), words[i], len))
+            return 1;
+    return 0;
+}
+
+static int text_is(const char *src, TSNode n, const char *word)
+{
+    const char *const one[] = {word, NULL};
+    return text_is_one_of(src, n, one);
+}
+
+/* Calls that turn paths into module names without reaching anything else. */
+static const char *const pure_functions[] = {"str", "sorted", "list", "set", "tuple", "print", "Path", NULL};
+static const char *const pure_methods[] = {
+    "replace", "split", "rsplit", "strip", "rstrip", "lstrip", "join", "append", "extend", "removesuffix",
+    "removeprefix", "relative_to", "with_suffix", "as_posix", "splitext", "relpath", "basename", "normpath",
+    "startswith", "endswith", "lower", "resolve", "absolute", "format", NULL};
+static const char *const glob_functions[] = {"glob", "iglob", NULL};
+
+struct reading {
+    const char *src;
+    TSNode root;
+    const char *conftest_dir; /* "" at the root */
+    strvec *dirs;             /* fixed folders of the patterns, relative to the root */
+    strvec *names;            /* str literals spelling module names */
+    int globs;                /* glob calls seen */
+    int depth;                /* conftest functions being checked */
+};
+
+static int pure_subtree(struct reading *r, TSNode n);
+
+/* The top-level def of `name` in the conftest, or a null node. */
+static TSNode conftest_function(const struct reading *r, TSNode name)
+{
+    uint32_t n = ts_node_named_child_count(r->root);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode def = ts_node_named_child(r->root, i);
+        if (node_is(def, "decorated_definition"))
+            continue; /* a decorator may make it anything */
+        if (node_is(def, "function_definition")) {
+            TSNode dn = ts_node_child_by_field_name(def, "name", 4);
+            size_t len = ts_node_end_byte(name) - ts_node_start_byte(name);
+            if (ts_node_end_byte(dn) - ts_node_start_byte(dn) == len &&
+                !memcmp(r->src + ts_node_start_byte(dn), r->src + ts_node_start_byte(name), len))
+                return def;
+        }
+    }
+    return (TSNode){{0}, NULL, NULL};
+}
+
+/* The folder a pattern's fixed part names, joined to `base` ("" or a
+ * folder): its components up to the first with a wildcard (a plain path:
+ * its folder). 0 for an absolute pattern or one leaving the root. */
+static int push_fixed_folder(strvec *dirs, const char *base, const char *pattern, size_t len)
+{
+    if (!len || pattern[0] == '/' || memchr(pattern, '\\', len))
+        return 0;
+    tmd_buf dir = TMD_BUF_INIT;
+    tmd_buf_puts(&dir, base);
+    int ok = 1;
+    for (size_t at = 0; at < len;) {
+        size_t n = 0;
+        while (at + n < len && pattern[at + n] != '/')
+            n++;
+        if (at + n >= len || memchr(pattern + at, '*', n) || memchr(pattern + at, '?', n) ||
+            memchr(pattern + at, '[', n))
+            break; /* the last component, or the first with a wildcard */
+        if (n == 2 && !memcmp(pattern + at, "..", 2))
+            ok = 0;
+        else if (n && !(n == 1 && pattern[at] == '.')) {
+            if (dir.len)
+                tmd_buf_putc(&dir, '/');
+            tmd_buf_put(&dir, pattern + at, n);
+        }
+        at += n + 1;
+    }
+    int rc = dir.oom ? TMD_ENOMEM : ok ? (strvec_push_n(dirs, dir.data ? dir.data : "", dir.len) ? TMD_ENOMEM : 1) : 0;
+    tmd_buf_free(&dir);
+    return rc;
+}
+
+/* `Path.cwd()`, `Path()`, `Path(".")` (the root: pytest runs there) or
+ * `Path(__file__).parent` (the conftest's folder): its folder in *base. */
+static int known_folder(const struct reading *r, TSNode recv, const char **base)
+{
+    if (node_is(recv, "call")) {
+        TSNode fn = ts_node_child_by_field_name(recv, "function", 8);
+        TSNode args = ts_node_child_by_field_name(recv, "arguments", 9);
+        uint32_t nargs = ts_node_named_child_count(args);
+        if (node_is(fn, "attribute") && text_is(r->src, ts_node_child_by_field_name(fn, "attribute", 9), "cwd") &&
+            !nargs) {
+            *base = "";
+            return 1;
+        }
+        tmd_buf dot = TMD_BUF_INIT;
+        int here = node_is(fn, "identifier") && text_is(r->src, fn, "Path") &&
+                   (!nargs || (nargs == 1 && collect_str_literal(&dot, ts_node_named_child(args, 0), r->src) &&
+                               dot.data && !strcmp(dot.data, ".")));
+        tmd_buf_free(&dot);
+        if (here)
+            *base = "";
+        return here;
+    }
+    if (!node_is(recv, "attribute") || !text_is(r->src, ts_node_child_by_field_name(recv, "attribute", 9), "parent"))
+        return 0;
+    TSNode inner = ts_node_child_by_field_name(recv, "object", 6);
+    if (node_is(inner, "call") && node_is(ts_node_child_by_field_name(inner, "function", 8), "attribute") &&
+        text_is(r->src,
+                ts_node_child_by_field_name(ts_node_child_by_field_name(inner, "function", 8), "attribute", 9),
+                "resolve"))
+        inner = ts_node_child_by_field_name(ts_node_child_by_field_name(inner, "function", 8), "object", 6);
+    if (!node_is(inner, "call"))
+        return 0;
+    TSNode fn = ts_node_child_by_field_name(inner, "function", 8);
+    TSNode args = ts_node_child_by_field_name(inner, "arguments", 9);
+    if (!text_is(r->src, fn, "Path") || ts_node_named_child_count(args) != 1 ||
+        !text_is(r->src, ts_node_named_child(args, 0), "__file__"))
+        return 0;
+    *base = r->conftest_dir;
+    return 1;
+}
+
+/* A glob call: its pattern, a plain relative string, read into r->dirs. 1,
+ * 0 (not one tmdiff reads), TMD_ENOMEM. */
+static int glob_call(struct reading *r, TSNode call, const char *base)
+{
+    TSNode args = ts_node_child_by_field_name(call, "arguments", 9);
+    uint32_t n = ts_node_named_child_count(args);
+    tmd_buf pattern = TMD_BUF_INIT;
+    int ok = n >= 1 && collect_str_literal(&pattern, ts_node_named_child(args, 0), r->src) && pattern.data;
+    for (uint32_t i = 1; i < n && ok; i++) { /* recursive=True only: root_dir= moves the base */
+        TSNode a = ts_node_named_child(args, i);
+        ok = node_is(a, "keyword_argument") && text_is(r->src, ts_node_child_by_field_name(a, "name", 4), "recursive");
+    }
+    int rc = ok ? push_fixed_folder(r->dirs, base, pattern.data, pattern.len) : 0;
+    tmd_buf_free(&pattern);
+    r->globs += rc == 1;
+    return rc;
+}
+
+/* Whether the call is pure (its receiver and arguments are checked as the
+ * walk reaches them) or a glob tmdiff reads: 1, 0, TMD_ENOMEM. */
+static int pure_call(struct reading *r, TSNode call)
+{
+    TSNode fn = ts_node_child_by_field_name(call, "function", 8);
+    if (node_is(fn, "identifier")) {
+        if (text_is_one_of(r->src, fn, glob_functions))
+            return glob_call(r, call, "");
+        if (text_is_one_of(r->src, fn, pure_functions))
+            return 1;
+        TSNode def = conftest_function(r, fn);
+        if (ts_node_is_null(def) || r->depth >= 4)
+            return 0;
+        r->depth++;
+        int rc = pure_subtree(r, def);
+        r->depth--;
+        return rc;
+    }
+    if (!node_is(fn, "attribute"))
+        return 0;
+    TSNode attr = ts_node_child_by_field_name(fn, "attribute", 9);
+    TSNode recv = ts_node_child_by_field_name(fn, "object", 6);
+    const char *base;
+    if (text_is_one_of(r->src, attr, glob_functions) && node_is(recv, "identifier") && text_is(r->src, recv, "glob"))
+        return glob_call(r, call, ""); /* glob.glob(...) */
+    if (text_is(r->src, attr, "glob") || text_is(r->src, attr, "rglob"))
+        return known_folder(r, recv, &base) ? glob_call(r, call, base) : 0;
+    return text_is(r->src, attr, "cwd") || text_is_one_of(r->src, attr, pure_methods);
+}
+
+/* Every identifier under `n` (a target: `a`, `a, b`, `(x, y)`). */
+static int push_identifiers(const char *src, TSNode n, strvec *out)
+{
+    if (node_is(n, "identifier"))
+        return strvec_push_n(out, src + ts_node_start_byte(n), ts_node_end_byte(n) - ts_node_start_byte(n));
+    uint32_t k = ts_node_named_child_count(n);
+    int rc = 0;
+    for (uint32_t i = 0; i < k && !rc; i++)
+        rc = push_identifiers(src, ts_node_named_child(n, i), out);
+    return rc;
+}
+
+/* The names `n` binds itself: for targets, assignment targets, parameters. */
+static int bound_names(const char *src, TSNode n, strvec *out)
+{
+    TSTreeCursor cur = ts_tree_cursor_new(n);
+    int rc = 0;
+    for (int more = 1; more && !rc;) {
+        TSNode node = ts_tree_cursor_current_node(&cur);
+        TSNode target = {{0}, NULL, NULL};
+        if (node_is(node, "for_in_clause") || node_is(node, "for_statement") || node_is(node, "assignment"))
+            target = ts_node_child_by_field_name(node, "left", 4);
+        else if (node_is(node, "parameters"))
+            target = node;
+        if (!ts_node_is_null(target))
+            rc = push_identifiers(src, target, out);
+        if (ts_tree_cursor_goto_first_child(&cur))
+            continue;
+        while (!(more = ts_tree_cursor_goto_next_sibling(&cur)) && ts_tree_cursor_goto_parent(&cur))
+            ;
+    }
+    ts_tree_cursor_delete(&cur);
+    return rc;
+}
+
+/* A str literal that may name a module (`["app.plugin"] + [...]`) goes to
+ * r->names: collect.c reads those that name a file of the project. */
+static int module_name_literal(struct reading *r, TSNode node)
+{
+    tmd_buf v = TMD_BUF_INIT;
+    int rc = 1;
+    if (collect_str_literal(&v, node, r->src) && v.len && v.data[0] != '.' && v.data[v.len - 1] != '.' &&
+        strspn(v.data, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") == v.len)
+        rc = strvec_push_n(r->names, v.data, v.len) ? TMD_ENOMEM : 1;
+    rc = v.oom ? TMD_ENOMEM : rc;
+    tmd_buf_free(&v);
+    return rc;
+}
+
+/* Names a pure statement may read besides its own. */
+static const char *const known_names[] = {"pytest_plugins", "glob", "iglob", "os", "path", "sep", "Path",
+                                          "pathlib", "__file__", "True", "False", "None", NULL};
+
+/* Whether every call under `n` is pure or a glob tmdiff reads, and every
+ * name it reads is its own, a known one or a checked function: 1, 0,
+ * TMD_ENOMEM. */
+static int pure_subtree(struct reading *r, TSNode n)
+{
+    strvec own = {0};
+    if (bound_names(r->src, n, &own))
+        return TMD_ENOMEM;
+    TSTreeCursor cur = ts_tree_cursor_new(n);
+    int rc = 1;
+    for (int more = 1; more && rc == 1;) {
+        TSNode node = ts_tree_cursor_current_node(&cur);
+        TSNode parent = ts_node_parent(node);
+        if (node_is(node, "call")) {
+            rc = pure_call(r, node);
+        } else if (node_is(node, "string")) {
+            rc = module_name_literal(r, node);
+        } else if (node_is(node, "identifier") &&
+                   !(node_is(parent, "attribute") &&
+                     ts_node_eq(ts_node_child_by_field_name(parent, "attribute", 9), node)) &&
+                   !node_is(parent, "keyword_argument") && !node_is(parent, "function_definition") &&
+                   !text_is_one_of(r->src, node, known_names) && !text_is_one_of(r->src, node, pure_functions) &&
+                   !strvec_contains_n(&own, r->src + ts_node_start_byte(node),
+                                      ts_node_end_byte(node) - ts_node_start_byte(node)) &&
+                   ts_node_is_null(conftest_function(r, node))) {
+            rc = 0; /* a global computed elsewhere */
+        }
+        if (ts_tree_cursor_goto_first_child(&cur))
+            continue;
+        while (!(more = ts_tree_cursor_goto_next_sibling(&cur)) && ts_tree_cursor_goto_parent(&cur))
+            ;
+    }
+    ts_tree_cursor_delete(&cur);
+    strvec_free(&own);
+    return rc;
+}
+
+int conftest_plugin_globs(strvec *dirs, strvec *names, const char *src, TSNode root, const char *conftest_dir)
+{
+    struct reading r = {src, root, conftest_dir, dirs, names, 0, 0};
+    size_t had = dirs->n, had_names = names->n;
+    int rc = 1;
+    uint32_t n = ts_node_named_child_count(root);
+    for (uint32_t i = 0; i < n && rc == 1; i++) {
+        TSNode s = ts_node_named_child(root, i);
+        uint32_t a = ts_node_start_byte(s), b = ts_node_end_byte(s);
+        if (!text_has_word(src + a, b - a, "pytest_plugins", 14, 1))
+            continue;
+        /* a function or class naming it may change it later */
+        if (node_is(s, "function_definition") || node_is(s, "class_definition") ||
+            node_is(s, "decorated_definition"))
+            rc = 0;
+        else
+            rc = pure_subtree(&r, s);
+    }
+    if (rc == 1 && !r.globs)
+        rc = 0;
+    if (rc != 1) {
+        while (dirs->n > had)
+            free(dirs->v[--dirs->n]);
+        while (names->n > had_names)
+            free(names->v[--names->n]);
+    }
+    return rc;
+}
