@@ -873,12 +873,10 @@ static int add_plugin_modules(struct walk *w, const char **inexact)
             }
         }
         strvec_free(&glob_dirs);
-        if (rc)
-            ;
-        else if (kind == CONFTEST_LIST_DYNAMIC) {
+        if (!rc && kind == CONFTEST_LIST_DYNAMIC) {
             tmd_buf msg = TMD_BUF_INIT; /* names the file: the fix is there */
             tmd_buf_printf(&msg, "%s: pytest_plugins is computed at run time (tmdiff reads a list of "
-                                 "module names)", queue.v[q]);
+                                 "module names, or one built from glob patterns alone)", queue.v[q]);
             const char *kept = msg.oom ? NULL : cc_intern(msg.data, msg.len);
             *inexact = kept ? kept : "a conftest's pytest_plugins is computed at run time";
             tmd_buf_free(&msg);

@@ -1790,10 +1790,18 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
     /* an autouse= the scan did not read: a fixture made by a call
      * (`pytest.fixture(autouse=True)(f)`, a factory) or a decorator of the
      * project's own may reach every test here, or every importer's */
-    int unread_autouse = is_conftest && text_word_count(src, len, "autouse", 7) > autouse_read &&
+    int unread_autouse = text_word_count(src, len, "autouse", 7) > autouse_read &&
                          keyword_arguments(ts_tree_root_node(tree), src, "autouse") > autouse_read;
-    if (!rc && ((runtime && (is_conftest == 1 || is_conftest == 2)) || unread_autouse))
+    if (!rc && ((runtime && (is_conftest == 1 || is_conftest == 2)) || (unread_autouse && is_conftest)))
         rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
+    /* a test module's own: an autouse fixture of unknown params there (a
+     * name no test can request) */
+    if (!rc && unread_autouse && !is_conftest) {
+        static const char unread[] = "autouse=";
+        rc = maybe_fixture(&c, facts, unread, sizeof unread - 1, relpath, scope_len);
+        if (!rc)
+            rc = strvec_push_pair(&facts->autouse, relpath, scope_len, unread, sizeof unread - 1);
+    }
     /* a hook bound some other way (imported, under an if, assigned) */
     for (int h = 0; h < NHOOKS && is_conftest && hooks && !rc; h++)
         if (text_word_count(src, len, collection_hooks[h].name, strlen(collection_hooks[h].name)) > hook_defs[h])

@@ -1222,11 +1222,11 @@ static void pytest_bdd_scenarios(void **state)
 
 /* An autouse fixture applies to every test in its conftest's folder under
  * whatever name the conftest binds it to. Bound through a module
- * attribute (`auto = h.auto_fx`) or made by a call (a factory, here or in
- * a helper; `pytest.fixture(autouse=True)(impl)`), its params were unseen:
- * tmdiff listed test_x where pytest collects test_x[1] and test_x[2]. A
- * comment naming autouse, and an alias of a helper's plain value, change
- * nothing. */
+ * attribute (`auto = h.auto_fx`) or made by a call (a factory in the
+ * conftest, a helper or the test module; `pytest.fixture(autouse=True)(impl)`),
+ * its params were unseen: tmdiff listed test_x where pytest collects
+ * test_x[1] and test_x[2]. A comment naming autouse, and an alias of a
+ * helper's plain value, change nothing. */
 static void autouse_bound_otherwise(void **state)
 {
     (void)state;
@@ -1257,6 +1257,8 @@ static void autouse_bound_otherwise(void **state)
     write_file(root, "wrapped/conftest.py", "import pytest\ndef impl(request):\n    return request.param\n"
                                             "auto = pytest.fixture(autouse=True, params=[1, 2])(impl)\n");
     write_file(root, "wrapped/test_wr.py", "def test_wr():\n    pass\n");
+    snprintf(text, sizeof text, "import pytest\n%sauto = make()\ndef test_mo():\n    pass\n", factory);
+    write_file(root, "module/test_mo.py", text); /* the test module's own */
     write_file(root, "quiet/quiet_vals.py", "LIMIT = 3\n");
     write_file(root, "quiet/conftest.py", "# autouse fixtures: none here\nimport quiet_vals\n"
                                           "limit = quiet_vals.LIMIT\n");
@@ -1267,10 +1269,10 @@ static void autouse_bound_otherwise(void **state)
     assert_lookups(&c, exact, 1, TMD_COLLECTED_YES);
     static const char *const maybe[] = {"alias/test_al.py::test_al[1]", "dotted/test_do.py::test_do[2]",
                                         "factory/test_fa.py::test_fa[1]", "helper_factory/test_hf.py::test_hf[2]",
-                                        "wrapped/test_wr.py::test_wr[1]"};
+                                        "wrapped/test_wr.py::test_wr[1]", "module/test_mo.py::test_mo[2]"};
     assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
-    assert_pytest_agrees(root, "autouse bound otherwise", 11);
+    assert_pytest_agrees(root, "autouse bound otherwise", 13);
 }
 
 /* pytest registers every fixture object a namespace holds, however it got
