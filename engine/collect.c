@@ -288,7 +288,7 @@ static int conftest_here(struct walk *w, const char *rel, ignore_ctx *ctx)
 static int ignore_ctx_above(struct walk *w, const char *start, ignore_ctx *ctx)
 {
     memset(ctx, 0, sizeof *ctx);
-    if (!start[0])
+    if (!start[0] || w->cfg->noconftest)
         return 0;
     char *dir = strdup(start);
     int rc = dir ? conftest_here(w, "", ctx) : TMD_ENOMEM;
@@ -545,7 +545,7 @@ static int walk_dir(struct walk *w, const char *start)
         if (!rc && d)
             rc = read_entries(&names, d);
         ignore_ctx ctx = at.ctx; /* this folder's own conftest first */
-        for (size_t i = 0; i < names.n && !rc; i++)
+        for (size_t i = 0; i < names.n && !rc && !w->cfg->noconftest; i++)
             if (!strcmp(names.v[i].name, "conftest.py"))
                 rc = conftest_here(w, rel, &ctx);
         /* sub-folders pushed in reverse so they are walked in order */
@@ -572,7 +572,8 @@ static int walk_dir(struct walk *w, const char *start)
             } else if (S_ISREG(mode)) {
                 size_t nl = strlen(name);
                 if (!strcmp(name, "conftest.py")) {
-                    rc = strvec_push(&w->conftests, crel);
+                    if (!w->cfg->noconftest)
+                        rc = strvec_push(&w->conftests, crel);
                     /* --doctest-modules collects a conftest's docstrings too */
                     if (!rc && w->cfg->doctest_modules && !ignore_lists_skip(w, &ctx, crel, cabs) &&
                         !(rc = strvec_push(&w->files, crel)))
@@ -620,6 +621,8 @@ static int walk_dir(struct walk *w, const char *start)
 /* conftest.py files of the folders from the root down to `rel`'s folder. */
 static int ancestor_conftests(struct walk *w, const char *rel)
 {
+    if (w->cfg->noconftest)
+        return 0;
     char *path = strdup(rel);
     if (!path)
         return TMD_ENOMEM;
@@ -842,7 +845,7 @@ static int add_plugin_modules(struct walk *w, const char **inexact)
     strvec queue = {0}; /* module files, each read once */
     tmd_buf dir = TMD_BUF_INIT;
     size_t nconf = w->conftests.n;
-    int rc = strvec_push(&queue, "conftest.py");
+    int rc = w->cfg->noconftest ? 0 : strvec_push(&queue, "conftest.py");
     for (size_t i = 0; i < nconf && !rc; i++)
         if (!strvec_contains(&queue, w->conftests.v[i]))
             rc = strvec_push(&queue, w->conftests.v[i]);

@@ -45,6 +45,7 @@ typedef struct pytest_config {
     int doctest_modules;     /* --doctest-modules: every .py file's doctests */
     int no_doctest;          /* -p no:doctest: no doctests at all */
     int collect_in_virtualenv; /* --collect-in-virtualenv: venvs walked too */
+    int noconftest;          /* --noconftest: no conftest.py is loaded */
     strvec doctest_glob;     /* --doctest-glob PATTERN (none: test*.txt) */
     strvec usefixtures;      /* fixtures every test uses (ini usefixtures) */
     int raw_ids;             /* disable_test_id_escaping_and_forfeit_all_rights... */

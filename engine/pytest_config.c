@@ -604,6 +604,8 @@ static int read_addopts(pytest_config *cfg, const strvec *opts)
             cfg->doctest_modules = 1;
         else if (!strcmp(a, "--collect-in-virtualenv"))
             cfg->collect_in_virtualenv = 1;
+        else if (!strcmp(a, "--noconftest"))
+            cfg->noconftest = 1;
         else if (!strcmp(a, "--pyargs") || !strncmp(a, "--rootdir", 9))
             cfg->inexact = "addopts: --pyargs / --rootdir";
         else if (!strcmp(a, "--count") || !strncmp(a, "--count=", 8))

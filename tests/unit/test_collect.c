@@ -1025,6 +1025,30 @@ static void plugins_of_inner_conftests(void **state)
     tmd_collection_free(&c);
 }
 
+/* `--noconftest` in addopts: pytest loads no conftest.py, so their
+ * collect_ignore, fixtures and plugins do not apply. tmdiff applied them:
+ * test_b.py looked ignored (its stored tests deleted). */
+static void noconftest_option(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/noconftest", tmpdir);
+    write_file(root, "pytest.ini", "[pytest]\naddopts = --noconftest\n");
+    write_file(root, "conftest.py", "import pytest\ncollect_ignore = [\"test_b.py\"]\n"
+                                    "@pytest.fixture(params=[1, 2])\ndef db(request):\n    return request.param\n");
+    write_file(root, "sub/conftest.py", "collect_ignore = [\"test_c.py\"]\n");
+    write_file(root, "test_a.py", "def test_db(db):\n    pass\n");
+    write_file(root, "test_b.py", "def test_b():\n    pass\n");
+    write_file(root, "sub/test_c.py", "def test_c():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    static const char *const exact[] = {"sub/test_c.py::test_c", "test_a.py::test_db", "test_b.py::test_b"};
+    assert_lookups(&c, exact, 3, TMD_COLLECTED_YES);
+    tmd_collection_free(&c);
+    assert_pytest_agrees(root, "--noconftest", 3);
+}
+
 /* The common recipe naming every module of a fixtures folder:
  * `pytest_plugins = [f.replace("/", ".")[:-3] for f in glob(...)]`. It made
  * the listing inexact (select ran everything); tmdiff now reads every .py
@@ -1792,6 +1816,7 @@ int main(void)
         cmocka_unit_test(plugin_modules),
         cmocka_unit_test(plugins_of_inner_conftests),
         cmocka_unit_test(plugins_from_globs),
+        cmocka_unit_test(noconftest_option),
         cmocka_unit_test(anyio_plugin),
         cmocka_unit_test(plugin_marks),
         cmocka_unit_test(pytest_bdd_scenarios),
