@@ -245,6 +245,17 @@ static int push_normalised(strvec *into, const char *base, const char *rel)
     return rc;
 }
 
+/* Whether pytest loads the conftest.py of the folder `rel` ("" the root):
+ * not under --noconftest, nor in a folder above --confcutdir. */
+static int loads_conftest(const struct walk *w, const char *rel)
+{
+    const char *cut = w->cfg->confcutdir;
+    size_t n = strlen(rel);
+    if (w->cfg->noconftest)
+        return 0;
+    return !cut || !(n == 0 || (!strncmp(cut, rel, n) && cut[n] == '/'));
+}
+
 /* Puts the lists of the conftest.py in the folder `rel` (if it has one and
  * names them) in force in *ctx. A list tmdiff cannot read ignores nothing
  * here: its folder's modules are then prefixes (collect_scan_fixtures). */
@@ -288,13 +299,14 @@ static int conftest_here(struct walk *w, const char *rel, ignore_ctx *ctx)
 static int ignore_ctx_above(struct walk *w, const char *start, ignore_ctx *ctx)
 {
     memset(ctx, 0, sizeof *ctx);
-    if (!start[0] || w->cfg->noconftest)
+    if (!start[0])
         return 0;
     char *dir = strdup(start);
-    int rc = dir ? conftest_here(w, "", ctx) : TMD_ENOMEM;
+    int rc = !dir ? TMD_ENOMEM : loads_conftest(w, "") ? conftest_here(w, "", ctx) : 0;
     for (char *slash = dir ? strchr(dir, '/') : NULL; slash && !rc; slash = strchr(slash + 1, '/')) {
         *slash = '\0';
-        rc = conftest_here(w, dir, ctx);
+        if (loads_conftest(w, dir))
+            rc = conftest_here(w, dir, ctx);
         *slash = '/';
     }
     free(dir);
@@ -545,7 +557,7 @@ static int walk_dir(struct walk *w, const char *start)
         if (!rc && d)
             rc = read_entries(&names, d);
         ignore_ctx ctx = at.ctx; /* this folder's own conftest first */
-        for (size_t i = 0; i < names.n && !rc && !w->cfg->noconftest; i++)
+        for (size_t i = 0; i < names.n && !rc && loads_conftest(w, rel); i++)
             if (!strcmp(names.v[i].name, "conftest.py"))
                 rc = conftest_here(w, rel, &ctx);
         /* sub-folders pushed in reverse so they are walked in order */
@@ -572,7 +584,7 @@ static int walk_dir(struct walk *w, const char *start)
             } else if (S_ISREG(mode)) {
                 size_t nl = strlen(name);
                 if (!strcmp(name, "conftest.py")) {
-                    if (!w->cfg->noconftest)
+                    if (loads_conftest(w, rel))
                         rc = strvec_push(&w->conftests, crel);
                     /* --doctest-modules collects a conftest's docstrings too */
                     if (!rc && w->cfg->doctest_modules && !ignore_lists_skip(w, &ctx, crel, cabs) &&
@@ -621,8 +633,6 @@ static int walk_dir(struct walk *w, const char *start)
 /* conftest.py files of the folders from the root down to `rel`'s folder. */
 static int ancestor_conftests(struct walk *w, const char *rel)
 {
-    if (w->cfg->noconftest)
-        return 0;
     char *path = strdup(rel);
     if (!path)
         return TMD_ENOMEM;
@@ -634,7 +644,7 @@ static int ancestor_conftests(struct walk *w, const char *rel)
             /* the folder path[0..p) and, first, the root itself */
             for (int k = 0; k < 2 && !rc; k++) {
                 const char *dir = k == 0 ? "" : path;
-                if (k == 1 && !*path)
+                if ((k == 1 && !*path) || !loads_conftest(w, dir))
                     continue;
                 char *c = join_rel(dir, "conftest.py");
                 char *abs = c ? absolute(w, c) : NULL;
@@ -845,7 +855,7 @@ static int add_plugin_modules(struct walk *w, const char **inexact)
     strvec queue = {0}; /* module files, each read once */
     tmd_buf dir = TMD_BUF_INIT;
     size_t nconf = w->conftests.n;
-    int rc = w->cfg->noconftest ? 0 : strvec_push(&queue, "conftest.py");
+    int rc = loads_conftest(w, "") ? strvec_push(&queue, "conftest.py") : 0;
     for (size_t i = 0; i < nconf && !rc; i++)
         if (!strvec_contains(&queue, w->conftests.v[i]))
             rc = strvec_push(&queue, w->conftests.v[i]);

@@ -46,6 +46,8 @@ typedef struct pytest_config {
     int no_doctest;          /* -p no:doctest: no doctests at all */
     int collect_in_virtualenv; /* --collect-in-virtualenv: venvs walked too */
     int noconftest;          /* --noconftest: no conftest.py is loaded */
+    char *confcutdir;        /* --confcutdir, relative to the root (NULL: none
+                                inside it): conftests above it are not loaded */
     strvec doctest_glob;     /* --doctest-glob PATTERN (none: test*.txt) */
     strvec usefixtures;      /* fixtures every test uses (ini usefixtures) */
     int raw_ids;             /* disable_test_id_escaping_and_forfeit_all_rights... */

@@ -592,6 +592,13 @@ static int read_addopts(pytest_config *cfg, const strvec *opts)
         }
         if (takes)
             continue;
+        if (!strncmp(a, "--confcutdir", 12) && (a[12] == '=' || !a[12])) {
+            const char *dir = a[12] ? a + 13 : i + 1 < opts->n ? opts->v[++i] : "";
+            free(cfg->confcutdir);
+            if (!(cfg->confcutdir = strdup(dir)))
+                return TMD_ENOMEM;
+            continue;
+        }
         if (!strncmp(a, "-p", 2)) { /* -p NAME or -pNAME: a plugin to load */
             const char *name = a[2] ? a + 2 : i + 1 < opts->n ? opts->v[++i] : "";
             if (!strcmp(name, "no:doctest"))
@@ -633,6 +640,7 @@ static int read_addopts(pytest_config *cfg, const strvec *opts)
 void pytest_config_free(pytest_config *cfg)
 {
     free(cfg->inifile);
+    free(cfg->confcutdir);
     strvec_free(&cfg->python_files);
     strvec_free(&cfg->python_classes);
     strvec_free(&cfg->python_functions);
@@ -658,6 +666,43 @@ static char *read_small(const char *path)
                 s[i] = ' '; /* CRLF files: a CR is trailing blank space */
     }
     return s;
+}
+
+/* --confcutdir as a folder relative to the root (pytest resolves it from
+ * where it runs: the root), or NULL where it leaves every conftest under the
+ * root loaded (the root itself, a folder above it or elsewhere). */
+static int confcutdir_in_root(pytest_config *cfg, const char *root)
+{
+    const char *dir = cfg->confcutdir;
+    size_t rl = strlen(root);
+    if (dir[0] == '/') {
+        if (strncmp(dir, root, rl) || (dir[rl] != '/' && dir[rl]))
+            dir = ""; /* not under the root */
+        else
+            dir += rl;
+    }
+    tmd_buf rel = TMD_BUF_INIT;
+    for (const char *p = dir; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && !memcmp(p, "..", 2)) {
+            cfg->inexact = "addopts: --confcutdir with \"..\"";
+            break;
+        }
+        if (n && !(n == 1 && *p == '.')) {
+            if (rel.len)
+                tmd_buf_putc(&rel, '/');
+            tmd_buf_put(&rel, p, n);
+        }
+        p += n + (p[n] == '/');
+    }
+    free(cfg->confcutdir);
+    cfg->confcutdir = NULL;
+    if (rel.oom)
+        return TMD_ENOMEM;
+    cfg->confcutdir = rel.len ? rel.data : NULL;
+    if (!rel.len)
+        tmd_buf_free(&rel);
+    return 0;
 }
 
 int pytest_config_load(pytest_config *out, const char *root)
@@ -717,6 +762,10 @@ int pytest_config_load(pytest_config *out, const char *root)
         goto done;
     }
     strvec_free(&addopts);
+    if (out->confcutdir && (rc = confcutdir_in_root(out, root))) {
+        rc = tmd_error(rc, "pytest config: out of memory");
+        goto done;
+    }
     const struct ini_value *raw = get(&sec, "disable_test_id_escaping_and_forfeit_all_rights_to_community_support");
     if (raw && raw->text && (!strcasecmp(raw->text, "true") || !strcmp(raw->text, "1") ||
                              !strcasecmp(raw->text, "yes") || !strcasecmp(raw->text, "on")))

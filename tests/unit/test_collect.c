@@ -1049,6 +1049,35 @@ static void noconftest_option(void **state)
     assert_pytest_agrees(root, "--noconftest", 3);
 }
 
+/* `--confcutdir DIR` in addopts: pytest loads no conftest.py of a folder
+ * above DIR (the root's here); DIR's own, those below it and those beside
+ * it still load. tmdiff applied the root's collect_ignore. */
+static void confcutdir_option(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/confcutdir", tmpdir);
+    write_file(root, "pytest.ini", "[pytest]\naddopts = --confcutdir ./tests/\n");
+    write_file(root, "conftest.py", "collect_ignore = [\"tests/test_b.py\"]\n");
+    write_file(root, "tests/conftest.py", "import pytest\n@pytest.fixture(params=[1, 2])\n"
+                                          "def db(request):\n    return request.param\n");
+    write_file(root, "other/conftest.py", "collect_ignore = [\"test_o.py\"]\n");
+    write_file(root, "tests/test_a.py", "def test_a(db):\n    pass\n");
+    write_file(root, "tests/test_b.py", "def test_b():\n    pass\n");
+    write_file(root, "other/test_o.py", "def test_o():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    static const char *const exact[] = {"tests/test_b.py::test_b"};
+    assert_lookups(&c, exact, 1, TMD_COLLECTED_YES);
+    static const char *const maybe[] = {"tests/test_a.py::test_a[1]"};
+    assert_lookups(&c, maybe, 1, TMD_COLLECTED_MAYBE);
+    static const char *const ignored[] = {"other/test_o.py::test_o"};
+    assert_lookups(&c, ignored, 1, TMD_COLLECTED_NO);
+    tmd_collection_free(&c);
+    assert_pytest_agrees(root, "--confcutdir", 3);
+}
+
 /* The common recipe naming every module of a fixtures folder:
  * `pytest_plugins = [f.replace("/", ".")[:-3] for f in glob(...)]`. It made
  * the listing inexact (select ran everything); tmdiff now reads every .py
@@ -1817,6 +1846,7 @@ int main(void)
         cmocka_unit_test(plugins_of_inner_conftests),
         cmocka_unit_test(plugins_from_globs),
         cmocka_unit_test(noconftest_option),
+        cmocka_unit_test(confcutdir_option),
         cmocka_unit_test(anyio_plugin),
         cmocka_unit_test(plugin_marks),
         cmocka_unit_test(pytest_bdd_scenarios),
