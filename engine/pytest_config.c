@@ -620,7 +620,7 @@ static int read_addopts(pytest_config *cfg, const strvec *opts)
         else if (!strncmp(a, "-o", 2) || !strncmp(a, "--override-ini", 14)) {
             const char *kv = a[1] == 'o' && a[2] ? a + 2 : strchr(a, '=') ? strchr(a, '=') + 1
                                                   : (i + 1 < opts->n ? opts->v[i + 1] : "");
-            if (strstr(kv, "python_") || strstr(kv, "testpaths") || strstr(kv, "norecursedirs"))
+            if (collection_key(kv, strcspn(kv, "= \t")))
                 cfg->inexact = "addopts: -o overrides a collection option";
         }
         if (a[0] != '-') {

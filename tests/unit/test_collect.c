@@ -1049,6 +1049,36 @@ static void noconftest_option(void **state)
     assert_pytest_agrees(root, "--noconftest", 3);
 }
 
+/* `-o KEY=VALUE` in addopts overriding an ini option that changes the
+ * IDs makes the listing inexact: only python_*, testpaths and
+ * norecursedirs were caught, not `-o usefixtures=db` (a parametrized
+ * fixture for every test: test_a[1], test_a[2] where pytest applies it;
+ * Debian's pytest 7.2 reads -o before addopts and does not, others may). */
+static void override_ini_options(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/override_ini", tmpdir);
+    write_file(root, "conftest.py", "import pytest\n@pytest.fixture(params=[1, 2])\n"
+                                    "def db(request):\n    return request.param\n");
+    write_file(root, "test_a.py", "def test_a():\n    pass\n");
+    static const struct { const char *opts; int inexact; } cases[] = {
+        {"-o usefixtures=db", 1}, {"--override-ini=usefixtures=db", 1}, {"-ousefixtures=db", 1},
+        {"-o python_files=check_*.py", 1}, {"-o xfail_strict=true", 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char ini[200];
+        snprintf(ini, sizeof ini, "[pytest]\naddopts = %s\n", cases[i].opts);
+        write_file(root, "pytest.ini", ini);
+        tmd_collection c;
+        assert_int_equal(tmd_collect_project(&c, root), 0);
+        if (cases[i].inexact)
+            assert_non_null(c.inexact);
+        else
+            assert_null(c.inexact);
+        tmd_collection_free(&c);
+    }
+}
+
 /* `--confcutdir DIR` in addopts: pytest loads no conftest.py of a folder
  * above DIR (the root's here); DIR's own, those below it and those beside
  * it still load. tmdiff applied the root's collect_ignore. */
@@ -1846,6 +1876,7 @@ int main(void)
         cmocka_unit_test(plugins_of_inner_conftests),
         cmocka_unit_test(plugins_from_globs),
         cmocka_unit_test(noconftest_option),
+        cmocka_unit_test(override_ini_options),
         cmocka_unit_test(confcutdir_option),
         cmocka_unit_test(anyio_plugin),
         cmocka_unit_test(plugin_marks),
