@@ -4,9 +4,10 @@
 
 Each round writes a small project: conftest.py fixtures (some parametrized,
 some autouse, of every scope; some imported from a helper package, maybe
-renamed or re-exported, one autouse) at the root and in a sub-folder, a
-pytest_generate_tests hook (guarded by the names it parametrizes, or not),
-a plugin module the root conftest may load with pytest_plugins, and test
+renamed, re-exported or bound by an alias, one autouse; one autouse made by
+a call) at the root and in a sub-folder, a pytest_generate_tests hook
+(guarded by the names it parametrizes, or not), a plugin module the root
+conftest may load with pytest_plugins (a list, or one built by glob), and test
 modules built from random pieces: plain and decorated functions (known
 marks, mock.patch, a local decorator, marks that set a fixture's name
 directly or indirectly), static methods, fixtures requested by tests (some
@@ -77,6 +78,11 @@ IMPORTS = ["", "", "from fxpkg.fx import imp_param\n", "from fxpkg.fx import *\n
            "from fxpkg.fx import imp_param as imp_alias\n", "from fxpkg.auto import imp_auto\n",
            # fixtures bound by assignment, or defined under a condition
            "from fxpkg import fx as _fx\nimp_plain = _fx.imp_param\n", "from fxpkg.shim import imp_alias\n",
+           # an autouse fixture bound through a module attribute, or made by a call
+           "import fxpkg.auto\nauto_alias = fxpkg.auto.imp_auto\n",
+           "from fxpkg import auto as _a\nauto_alias = (_a.imp_auto)\n",
+           "def _make():\n    @pytest.fixture(autouse=True, params=['f1', 'f2'])\n"
+           "    def made(request):\n        return request.param\n    return made\nmade_auto = _make()\n",
            "import sys\nif sys.version_info >= (3,):\n    @pytest.fixture(params=['c1', 'c2'])\n"
            "    def imp_plain(request):\n        return request.param\n"]
 PLUGIN = '''import pytest
@@ -262,7 +268,8 @@ def one_round(args, rng, work, counts):
         os.makedirs(os.path.join(root, "sub"))
         with open(os.path.join(root, "conftest.py"), "w") as fh:
             fh.write(CONFTEST.format(hook=rng.choice(HOOKS), plugins=rng.choice(
-                ["", "pytest_plugins = ['plugs.more']\n", "pytest_plugins = 'plugs.more,pytester'\n"]),
+                ["", "pytest_plugins = ['plugs.more']\n", "pytest_plugins = 'plugs.more,pytester'\n",
+                 "from glob import glob\npytest_plugins = [f.replace('/', '.')[:-3] for f in glob('plugs/*.py')]\n"]),
                 imports=rng.choice(IMPORTS), anyio=rng.choice(ANYIO_ROOT)))
         os.makedirs(os.path.join(root, "fxpkg"))
         for name, text in FXPKG.items():
