@@ -266,7 +266,9 @@ static int pure_subtree(struct reading *r, TSNode n)
         } else if (node_is(node, "identifier") &&
                    !(node_is(parent, "attribute") &&
                      ts_node_eq(ts_node_child_by_field_name(parent, "attribute", 9), node)) &&
-                   !node_is(parent, "keyword_argument") && !node_is(parent, "function_definition") &&
+                   !(node_is(parent, "keyword_argument") &&
+                     ts_node_eq(ts_node_child_by_field_name(parent, "name", 4), node)) &&
+                   !node_is(parent, "function_definition") &&
                    !text_is_one_of(r->src, node, known_names) && !text_is_one_of(r->src, node, pure_functions) &&
                    !strvec_contains_n(&own, r->src + ts_node_start_byte(node),
                                       ts_node_end_byte(node) - ts_node_start_byte(node)) &&

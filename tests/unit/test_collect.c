@@ -1166,6 +1166,7 @@ static void plugins_from_globs(void **state)
         "pytest_plugins = [f[:-3] for f in glob(\"tests/*.py\")] + os.environ.get(\"P\", \"\").split()\n",
         "from glob import glob\nEXTRA = load()\npytest_plugins = [f[:-3] for f in glob(\"tests/*.py\")] + EXTRA\n",
         "from glob import glob\npytest_plugins = [f[:-3] for f in glob(\"../elsewhere/*.py\")]\n",
+        "from glob import glob\npytest_plugins = sorted((f[:-3] for f in glob(\"t/*.py\")), key=ORDER)\n",
     };
     for (size_t i = 0; i < sizeof unseen / sizeof *unseen; i++) {
         write_file(root, "conftest.py", unseen[i]);
