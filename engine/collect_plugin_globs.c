@@ -246,6 +246,21 @@ static int module_name_literal(struct reading *r, TSNode node)
 static const char *const known_names[] = {"pytest_plugins", "glob", "iglob", "os", "path", "sep", "Path",
                                           "pathlib", "__file__", "True", "False", "None", NULL};
 
+/* Whether the identifier `id` reads a name bound outside the statement: a
+ * global computed elsewhere. Attribute and keyword names, a def's own name,
+ * known names, the statement's own and the conftest's functions are not. */
+static int reads_foreign_name(const struct reading *r, TSNode id, const strvec *own)
+{
+    TSNode parent = ts_node_parent(id);
+    const char *field = node_is(parent, "attribute") ? "attribute" : node_is(parent, "keyword_argument") ? "name" : NULL;
+    if ((field && ts_node_eq(ts_node_child_by_field_name(parent, field, (uint32_t)strlen(field)), id)) ||
+        node_is(parent, "function_definition"))
+        return 0;
+    return !text_is_one_of(r->src, id, known_names) && !text_is_one_of(r->src, id, pure_functions) &&
+           !strvec_contains_n(own, r->src + ts_node_start_byte(id), ts_node_end_byte(id) - ts_node_start_byte(id)) &&
+           ts_node_is_null(conftest_function(r, id));
+}
+
 /* Whether every call under `n` is pure or a glob tmdiff reads, and every
  * name it reads is its own, a known one or a checked function: 1, 0,
  * TMD_ENOMEM. */
@@ -258,22 +273,12 @@ static int pure_subtree(struct reading *r, TSNode n)
     int rc = 1;
     for (int more = 1; more && rc == 1;) {
         TSNode node = ts_tree_cursor_current_node(&cur);
-        TSNode parent = ts_node_parent(node);
         if (node_is(node, "call")) {
             rc = pure_call(r, node);
         } else if (node_is(node, "string")) {
             rc = module_name_literal(r, node);
-        } else if (node_is(node, "identifier") &&
-                   !(node_is(parent, "attribute") &&
-                     ts_node_eq(ts_node_child_by_field_name(parent, "attribute", 9), node)) &&
-                   !(node_is(parent, "keyword_argument") &&
-                     ts_node_eq(ts_node_child_by_field_name(parent, "name", 4), node)) &&
-                   !node_is(parent, "function_definition") &&
-                   !text_is_one_of(r->src, node, known_names) && !text_is_one_of(r->src, node, pure_functions) &&
-                   !strvec_contains_n(&own, r->src + ts_node_start_byte(node),
-                                      ts_node_end_byte(node) - ts_node_start_byte(node)) &&
-                   ts_node_is_null(conftest_function(r, node))) {
-            rc = 0; /* a global computed elsewhere */
+        } else if (node_is(node, "identifier") && reads_foreign_name(r, node, &own)) {
+            rc = 0;
         }
         if (ts_tree_cursor_goto_first_child(&cur))
             continue;
