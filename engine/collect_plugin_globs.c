@@ -4,6 +4,9 @@
  *     pytest_plugins = [f.replace("/", ".").replace(".py", "")
  *                       for f in glob("tests/fixtures/[!_]*.py")]
  *
+ * or from `Path("tests/fixtures").glob("*.py")`, `(Path(__file__).parent /
+ * "fixtures").glob(...)`, `glob(os.path.join(...))`.
+ *
  * tmdiff does not evaluate the expression. It checks that the statements
  * naming pytest_plugins only glob, call string and path methods, and
  * functions of the conftest that do the same; the modules named are then
@@ -39,7 +42,8 @@ static const char *const pure_functions[] = {"str", "sorted", "list", "set", "tu
 static const char *const pure_methods[] = {
     "replace", "split", "rsplit", "strip", "rstrip", "lstrip", "join", "append", "extend", "removesuffix",
     "removeprefix", "relative_to", "with_suffix", "as_posix", "splitext", "relpath", "basename", "normpath",
-    "startswith", "endswith", "lower", "resolve", "absolute", "format", NULL};
+    "startswith", "endswith", "lower", "resolve", "absolute", "format", "joinpath", "dirname", "abspath",
+    "realpath", "Path", NULL};
 static const char *const glob_functions[] = {"glob", "iglob", NULL};
 
 struct reading {
@@ -104,60 +108,174 @@ static int push_fixed_folder(strvec *dirs, const char *base, const char *pattern
     return rc;
 }
 
-/* `Path.cwd()`, `Path()`, `Path(".")` (the root: pytest runs there) or
- * `Path(__file__).parent` (the conftest's folder): its folder in *base. */
-static int known_folder(const struct reading *r, TSNode recv, const char **base)
+/* Appends a relative path's components to `dir` ("" or a folder): 0 for
+ * an absolute one, one with `..` or a backslash. */
+static int join_relative(tmd_buf *dir, const char *path, size_t len)
 {
-    if (node_is(recv, "call")) {
-        TSNode fn = ts_node_child_by_field_name(recv, "function", 8);
-        TSNode args = ts_node_child_by_field_name(recv, "arguments", 9);
-        uint32_t nargs = ts_node_named_child_count(args);
-        if (node_is(fn, "attribute") && text_is(r->src, ts_node_child_by_field_name(fn, "attribute", 9), "cwd") &&
-            !nargs) {
-            *base = "";
-            return 1;
+    if (len && (path[0] == '/' || memchr(path, '\\', len)))
+        return 0;
+    for (size_t at = 0; at < len;) {
+        size_t n = 0;
+        while (at + n < len && path[at + n] != '/')
+            n++;
+        if (n == 2 && !memcmp(path + at, "..", 2))
+            return 0;
+        if (n && !(n == 1 && path[at] == '.')) {
+            if (dir->len)
+                tmd_buf_putc(dir, '/');
+            tmd_buf_put(dir, path + at, n);
         }
-        tmd_buf dot = TMD_BUF_INIT;
-        int here = node_is(fn, "identifier") && text_is(r->src, fn, "Path") &&
-                   (!nargs || (nargs == 1 && collect_str_literal(&dot, ts_node_named_child(args, 0), r->src) &&
-                               dot.data && !strcmp(dot.data, ".")));
-        tmd_buf_free(&dot);
-        if (here)
-            *base = "";
-        return here;
+        at += n + 1;
     }
-    if (!node_is(recv, "attribute") || !text_is(r->src, ts_node_child_by_field_name(recv, "attribute", 9), "parent"))
-        return 0;
-    TSNode inner = ts_node_child_by_field_name(recv, "object", 6);
-    if (node_is(inner, "call") && node_is(ts_node_child_by_field_name(inner, "function", 8), "attribute") &&
-        text_is(r->src,
-                ts_node_child_by_field_name(ts_node_child_by_field_name(inner, "function", 8), "attribute", 9),
-                "resolve"))
-        inner = ts_node_child_by_field_name(ts_node_child_by_field_name(inner, "function", 8), "object", 6);
-    if (!node_is(inner, "call"))
-        return 0;
-    TSNode fn = ts_node_child_by_field_name(inner, "function", 8);
-    TSNode args = ts_node_child_by_field_name(inner, "arguments", 9);
-    if (!text_is(r->src, fn, "Path") || ts_node_named_child_count(args) != 1 ||
-        !text_is(r->src, ts_node_named_child(args, 0), "__file__"))
-        return 0;
-    *base = r->conftest_dir;
     return 1;
 }
 
-/* A glob call: its pattern, a plain relative string, read into r->dirs. 1,
- * 0 (not one tmdiff reads), TMD_ENOMEM. */
+static int is_call_of(const struct reading *r, TSNode call, const char *name)
+{
+    TSNode fn = ts_node_child_by_field_name(call, "function", 8);
+    if (node_is(fn, "attribute"))
+        fn = ts_node_child_by_field_name(fn, "attribute", 9);
+    return node_is(call, "call") && text_is(r->src, fn, name);
+}
+
+static int folder_expr(const struct reading *r, TSNode n, tmd_buf *dir);
+
+/* One part of a path being joined: a str literal or a folder. */
+static int join_part(const struct reading *r, TSNode part, tmd_buf *dir)
+{
+    tmd_buf lit = TMD_BUF_INIT;
+    int ok = collect_str_literal(&lit, part, r->src) ? join_relative(dir, lit.data ? lit.data : "", lit.len)
+                                                     : folder_expr(r, part, dir);
+    tmd_buf_free(&lit);
+    return ok;
+}
+
+/* Every argument of `call` joined onto `dir`. */
+static int join_arguments(const struct reading *r, TSNode call, tmd_buf *dir)
+{
+    TSNode args = ts_node_child_by_field_name(call, "arguments", 9);
+    uint32_t n = ts_node_named_child_count(args);
+    int ok = 1;
+    for (uint32_t i = 0; i < n && ok; i++)
+        ok = join_part(r, ts_node_named_child(args, i), dir);
+    return ok;
+}
+
+/* `__file__`'s folder: `Path(__file__).parent` (maybe resolved),
+ * `os.path.dirname(__file__)` (maybe of its abspath or realpath). */
+static int conftest_folder(const struct reading *r, TSNode n)
+{
+    if (node_is(n, "call") && (is_call_of(r, n, "resolve") || is_call_of(r, n, "absolute")))
+        n = ts_node_child_by_field_name(ts_node_child_by_field_name(n, "function", 8), "object", 6);
+    TSNode file = {{0}, NULL, NULL};
+    if (node_is(n, "attribute") && text_is(r->src, ts_node_child_by_field_name(n, "attribute", 9), "parent")) {
+        TSNode inner = ts_node_child_by_field_name(n, "object", 6);
+        if (is_call_of(r, inner, "resolve") || is_call_of(r, inner, "absolute"))
+            inner = ts_node_child_by_field_name(ts_node_child_by_field_name(inner, "function", 8), "object", 6);
+        if (is_call_of(r, inner, "Path"))
+            file = inner;
+    } else if (is_call_of(r, n, "dirname")) {
+        file = n;
+    }
+    if (ts_node_is_null(file))
+        return 0;
+    TSNode args = ts_node_child_by_field_name(file, "arguments", 9);
+    TSNode arg = ts_node_named_child(args, 0);
+    if (is_call_of(r, arg, "abspath") || is_call_of(r, arg, "realpath"))
+        arg = ts_node_named_child(ts_node_child_by_field_name(arg, "arguments", 9), 0);
+    return ts_node_named_child_count(args) == 1 && text_is(r->src, arg, "__file__");
+}
+
+/* A folder the expression names, relative to the root, appended to `dir`:
+ * `Path.cwd()`, `Path()` or `Path("rel")` (pytest runs at the root), the
+ * conftest's own folder, and those joined with str literals by `/`,
+ * `joinpath` or `os.path.join`. 1 if read, 0 if not. */
+static int folder_expr(const struct reading *r, TSNode n, tmd_buf *dir)
+{
+    if (node_is(n, "parenthesized_expression"))
+        return folder_expr(r, ts_node_named_child(n, 0), dir);
+    if (conftest_folder(r, n))
+        return join_relative(dir, r->conftest_dir, strlen(r->conftest_dir));
+    if (node_is(n, "binary_operator")) {
+        TSNode op = ts_node_child_by_field_name(n, "operator", 8);
+        return text_is(r->src, op, "/") && folder_expr(r, ts_node_child_by_field_name(n, "left", 4), dir) &&
+               join_part(r, ts_node_child_by_field_name(n, "right", 5), dir);
+    }
+    if (!node_is(n, "call"))
+        return 0;
+    TSNode fn = ts_node_child_by_field_name(n, "function", 8);
+    TSNode recv = node_is(fn, "attribute") ? ts_node_child_by_field_name(fn, "object", 6) : fn;
+    if (is_call_of(r, n, "cwd") && (text_is(r->src, recv, "Path") || text_is(r->src, recv, "pathlib.Path")))
+        return 1;
+    if (is_call_of(r, n, "resolve") || is_call_of(r, n, "absolute"))
+        return folder_expr(r, recv, dir);
+    if (is_call_of(r, n, "joinpath"))
+        return folder_expr(r, recv, dir) && join_arguments(r, n, dir);
+    if (is_call_of(r, n, "join") && node_is(fn, "attribute") && text_is(r->src, recv, "os.path"))
+        return join_arguments(r, n, dir);
+    if (is_call_of(r, n, "Path") && (node_is(fn, "identifier") || text_is(r->src, recv, "pathlib")))
+        return join_arguments(r, n, dir); /* Path(), Path("."), Path("tests", "fixtures") */
+    return 0;
+}
+
+/* A glob pattern: a str literal, or `os.path.join(FOLDER, ..., "*.py")`
+ * or `str(FOLDER / "*.py")`, into `pattern` relative to the root. */
+static int pattern_expr(const struct reading *r, TSNode n, tmd_buf *pattern)
+{
+    if (collect_str_literal(pattern, n, r->src))
+        return pattern->data != NULL;
+    if (is_call_of(r, n, "str") && node_is(ts_node_child_by_field_name(n, "function", 8), "identifier")) {
+        TSNode args = ts_node_child_by_field_name(n, "arguments", 9);
+        n = ts_node_named_child(args, 0);
+        if (ts_node_named_child_count(args) != 1)
+            return 0;
+    }
+    /* the last part is the pattern, the rest a folder */
+    TSNode last = {{0}, NULL, NULL}, folder = {{0}, NULL, NULL};
+    if (node_is(n, "binary_operator") && text_is(r->src, ts_node_child_by_field_name(n, "operator", 8), "/")) {
+        folder = ts_node_child_by_field_name(n, "left", 4);
+        last = ts_node_child_by_field_name(n, "right", 5);
+    } else if (is_call_of(r, n, "join") &&
+               text_is(r->src, ts_node_child_by_field_name(ts_node_child_by_field_name(n, "function", 8), "object", 6),
+                       "os.path")) {
+        TSNode args = ts_node_child_by_field_name(n, "arguments", 9);
+        uint32_t k = ts_node_named_child_count(args);
+        if (k < 2)
+            return 0;
+        for (uint32_t i = 0; i + 1 < k; i++)
+            if (!join_part(r, ts_node_named_child(args, i), pattern))
+                return 0;
+        last = ts_node_named_child(args, k - 1);
+    } else {
+        return 0;
+    }
+    if (!ts_node_is_null(folder) && !folder_expr(r, folder, pattern))
+        return 0;
+    tmd_buf lit = TMD_BUF_INIT;
+    int ok = collect_str_literal(&lit, last, r->src) && lit.data && lit.data[0] != '/';
+    if (ok) {
+        if (pattern->len)
+            tmd_buf_putc(pattern, '/');
+        tmd_buf_put(pattern, lit.data, lit.len);
+    }
+    tmd_buf_free(&lit);
+    return ok && !pattern->oom;
+}
+
+/* A glob call: its pattern, relative to `base` (a folder or ""), read into
+ * r->dirs. 1, 0 (not one tmdiff reads), TMD_ENOMEM. */
 static int glob_call(struct reading *r, TSNode call, const char *base)
 {
     TSNode args = ts_node_child_by_field_name(call, "arguments", 9);
     uint32_t n = ts_node_named_child_count(args);
     tmd_buf pattern = TMD_BUF_INIT;
-    int ok = n >= 1 && collect_str_literal(&pattern, ts_node_named_child(args, 0), r->src) && pattern.data;
+    int ok = n >= 1 && pattern_expr(r, ts_node_named_child(args, 0), &pattern);
     for (uint32_t i = 1; i < n && ok; i++) { /* recursive=True only: root_dir= moves the base */
         TSNode a = ts_node_named_child(args, i);
         ok = node_is(a, "keyword_argument") && text_is(r->src, ts_node_child_by_field_name(a, "name", 4), "recursive");
     }
     int rc = ok ? push_fixed_folder(r->dirs, base, pattern.data, pattern.len) : 0;
+    rc = pattern.oom ? TMD_ENOMEM : rc;
     tmd_buf_free(&pattern);
     r->globs += rc == 1;
     return rc;
@@ -185,11 +303,15 @@ static int pure_call(struct reading *r, TSNode call)
         return 0;
     TSNode attr = ts_node_child_by_field_name(fn, "attribute", 9);
     TSNode recv = ts_node_child_by_field_name(fn, "object", 6);
-    const char *base;
     if (text_is_one_of(r->src, attr, glob_functions) && node_is(recv, "identifier") && text_is(r->src, recv, "glob"))
         return glob_call(r, call, ""); /* glob.glob(...) */
-    if (text_is(r->src, attr, "glob") || text_is(r->src, attr, "rglob"))
-        return known_folder(r, recv, &base) ? glob_call(r, call, base) : 0;
+    if (text_is(r->src, attr, "glob") || text_is(r->src, attr, "rglob")) {
+        tmd_buf base = TMD_BUF_INIT;
+        int rc = folder_expr(r, recv, &base) ? glob_call(r, call, base.data ? base.data : "") : 0;
+        rc = base.oom ? TMD_ENOMEM : rc;
+        tmd_buf_free(&base);
+        return rc;
+    }
     return text_is(r->src, attr, "cwd") || text_is_one_of(r->src, attr, pure_methods);
 }
 

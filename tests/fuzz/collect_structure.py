@@ -7,10 +7,10 @@ some autouse, of every scope; some imported from a helper package, maybe
 renamed, re-exported or bound by an alias, one autouse; one autouse made by
 a call) at the root and in a sub-folder, a pytest_generate_tests hook
 (guarded by the names it parametrizes, or not), a plugin module the root
-conftest may load with pytest_plugins (a list, or one built by glob), and test
-modules built from random pieces: plain and decorated functions (known
-marks, mock.patch, a local decorator, marks that set a fixture's name
-directly or indirectly), static methods, fixtures requested by tests (some
+conftest may load with pytest_plugins (a list, or one built by glob or
+Path.glob), and test modules built from random pieces: plain and decorated
+functions (known marks, mock.patch, a local decorator, marks that set a
+fixture's name directly or indirectly), static methods, fixtures requested by tests (some
 imported by the module), classes (nested, with a local base, with
 __init__, __test__ = False, unittest.TestCase), class and module
 pytestmark, conditional and repeated definitions, aliases, deletions,
@@ -269,7 +269,10 @@ def one_round(args, rng, work, counts):
         with open(os.path.join(root, "conftest.py"), "w") as fh:
             fh.write(CONFTEST.format(hook=rng.choice(HOOKS), plugins=rng.choice(
                 ["", "pytest_plugins = ['plugs.more']\n", "pytest_plugins = 'plugs.more,pytester'\n",
-                 "from glob import glob\npytest_plugins = [f.replace('/', '.')[:-3] for f in glob('plugs/*.py')]\n"]),
+                 "from glob import glob\npytest_plugins = [f.replace('/', '.')[:-3] for f in glob('plugs/*.py')]\n",
+                 "from pathlib import Path\npytest_plugins = ['plugs.' + p.stem for p in Path('plugs').glob('*.py')]\n",
+                 "from pathlib import Path\npytest_plugins = ['plugs.' + p.stem\n"
+                 "                  for p in (Path(__file__).parent / 'plugs').glob('[!_]*.py')]\n"]),
                 imports=rng.choice(IMPORTS), anyio=rng.choice(ANYIO_ROOT)))
         os.makedirs(os.path.join(root, "fxpkg"))
         for name, text in FXPKG.items():

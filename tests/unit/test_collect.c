@@ -1161,12 +1161,41 @@ static void plugins_from_globs(void **state)
     assert_lookups(&c, maybe, 1, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
 
+    /* a literal base folder, one joined to the conftest's folder, a pattern
+     * joined by os.path.join */
+    static const char *const folders[] = {
+        "from pathlib import Path\n"
+        "pytest_plugins = [\"tests.fixtures.\" + p.stem for p in Path(\"tests/fixtures\").glob(\"*.py\")]\n",
+        "import pathlib\n"
+        "pytest_plugins = [\".\".join(p.with_suffix(\"\").parts)\n"
+        "                  for p in pathlib.Path(\"tests\", \"fixtures\").rglob(\"[!_]*.py\")]\n",
+        "from pathlib import Path\n"
+        "pytest_plugins = [str(p.relative_to(Path(__file__).parent).with_suffix(\"\")).replace(\"/\", \".\")\n"
+        "                  for p in (Path(__file__).resolve().parent / \"tests\" / \"fixtures\").glob(\"*.py\")]\n",
+        "import os\nfrom glob import glob\n"
+        "pytest_plugins = [os.path.relpath(f, os.path.dirname(__file__))[:-3].replace(\"/\", \".\")\n"
+        "                  for f in glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), \"tests\",\n"
+        "                                             \"fixtures\", \"[!_]*.py\"))]\n",
+    };
+    for (size_t i = 0; i < sizeof folders / sizeof *folders; i++) {
+        write_file(root, "conftest.py", folders[i]);
+        assert_int_equal(tmd_collect_project(&c, root), 0);
+        assert_null(c.inexact);
+        assert_lookups(&c, maybe, 1, TMD_COLLECTED_MAYBE);
+        tmd_collection_free(&c);
+        if (i == 1)
+            assert_pytest_agrees(root, "pytest_plugins globbed from a literal folder", 6);
+    }
+
     static const char *const unseen[] = {
         "import os\nfrom glob import glob\n"
         "pytest_plugins = [f[:-3] for f in glob(\"tests/*.py\")] + os.environ.get(\"P\", \"\").split()\n",
         "from glob import glob\nEXTRA = load()\npytest_plugins = [f[:-3] for f in glob(\"tests/*.py\")] + EXTRA\n",
         "from glob import glob\npytest_plugins = [f[:-3] for f in glob(\"../elsewhere/*.py\")]\n",
         "from glob import glob\npytest_plugins = sorted((f[:-3] for f in glob(\"t/*.py\")), key=ORDER)\n",
+        "from pathlib import Path\npytest_plugins = [p.stem for p in Path(\"tests/../x\").glob(\"*.py\")]\n",
+        "from pathlib import Path\npytest_plugins = [p.stem for p in Path(ROOT).glob(\"*.py\")]\n",
+        "from pathlib import Path\npytest_plugins = [p.stem for p in (Path.home() / \"x\").glob(\"*.py\")]\n",
     };
     for (size_t i = 0; i < sizeof unseen / sizeof *unseen; i++) {
         write_file(root, "conftest.py", unseen[i]);
