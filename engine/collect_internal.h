@@ -141,6 +141,19 @@ int conftest_list(strvec *values, const char *src, TSNode root, const char *name
 int conftest_ignore_lists(const char *src, size_t len, conftest_list_kind *paths_kind, strvec *paths,
                           conftest_list_kind *globs_kind, strvec *globs);
 
+/* ---- collect_ignore_bounded.c ----------------------------------------------- */
+
+/* Whether the conftest (its text and tree) builds its list `name` at import
+ * time from str literals alone, under any conditions: 1 with every literal
+ * it may hold appended to `values`; 0 if not; TMD_ENOMEM. */
+int conftest_list_bounded(strvec *values, const char *src, size_t len, TSNode root, const char *name);
+
+/* The root-relative path into `out` that a collect_ignore value names from
+ * the conftest's folder `dir` ("" at the root); for a collect_ignore_glob
+ * pattern (`glob`), the folder holding every path it can match. 0 where no
+ * such path exists under the root (an absolute value, one leaving it). */
+int ignore_value_scope(tmd_buf *out, const char *dir, const char *value, int glob);
+
 /* conftest_list of pytest_plugins for a module's text (module names go to
  * `names`), or GLOBS with the folders in `glob_dirs` (the module's own
  * folder is `dir`). Negative: TMD_ENOMEM. */

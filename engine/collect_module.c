@@ -215,7 +215,7 @@ static int in_scope(const char *dir, const char *relpath)
     size_t n = strlen(dir);
     if (n == 0)
         return 1;
-    return !strncmp(dir, relpath, n) && relpath[n] == '/';
+    return !strncmp(dir, relpath, n) && (relpath[n] == '/' || relpath[n] == '\0'); /* below it, or itself */
 }
 
 /* Whether a fixture name requested through usefixtures / arguments is one
@@ -1691,6 +1691,34 @@ static int statement_fixtures(const struct ctx *c, collect_facts *f, TSNode stmt
     return rc;
 }
 
+/* A conftest's collect_ignore (or _glob) that tmdiff cannot read: the
+ * paths it may name are uncertain, or where those are not known, the
+ * conftest's whole folder (`relpath` cut to `scope_len`). */
+static int uncertain_ignores(collect_facts *facts, const char *src, size_t len, TSNode root, const char *name,
+                             const char *relpath, size_t scope_len)
+{
+    strvec values = {0};
+    strvec *into = &facts->uncertain_dirs;
+    size_t had = into->n;
+    int rc = conftest_list_bounded(&values, src, len, root, name);
+    char *dir = strndup(relpath, scope_len);
+    rc = dir ? rc : TMD_ENOMEM;
+    for (size_t i = 0; i < values.n && rc == 1; i++) {
+        tmd_buf scope = TMD_BUF_INIT;
+        int named = ignore_value_scope(&scope, dir, values.v[i], !strcmp(name, "collect_ignore_glob"));
+        rc = scope.oom ? TMD_ENOMEM : named ? (strvec_push_n(into, scope.data ? scope.data : "", scope.len) ? TMD_ENOMEM : 1) : 0;
+        tmd_buf_free(&scope);
+    }
+    if (rc == 0) {
+        while (into->n > had)
+            free(into->v[--into->n]);
+        rc = strvec_push_n(into, relpath, scope_len);
+    }
+    free(dir);
+    strvec_free(&values);
+    return rc < 0 ? rc : 0;
+}
+
 int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char *src, size_t len,
                           int is_conftest)
 {
@@ -1713,14 +1741,14 @@ int collect_scan_fixtures(collect_facts *facts, const char *relpath, const char 
      * conftests never name them: no tree walk */
     int names_lists = is_conftest == 1 && text_has_word(src, len, "collect_ignore", 14, 0);
     for (int k = 0; k < 2 && names_lists && !rc; k++) {
+        const char *name = k ? "collect_ignore_glob" : "collect_ignore";
         strvec ignored = {0};
-        int kind = conftest_list(&ignored, src, ts_tree_root_node(tree),
-                                 k ? "collect_ignore_glob" : "collect_ignore", 0);
+        int kind = conftest_list(&ignored, src, ts_tree_root_node(tree), name, 0);
         strvec_free(&ignored);
         if (kind < 0)
             rc = kind;
         else if (kind == CONFTEST_LIST_DYNAMIC)
-            rc = strvec_push_n(&facts->uncertain_dirs, relpath, scope_len);
+            rc = uncertain_ignores(facts, src, len, ts_tree_root_node(tree), name, relpath, scope_len);
     }
     int runtime = 0; /* an import-time statement binds names (globals()[...] = ...)
                         or an autouse fixture */

@@ -46,17 +46,26 @@ def module_text(rng):
 def ignore_conftest(rng, paths, hook_words=None):
     """A conftest.py's collect_ignore / collect_ignore_glob: lists of
     strings (relative to the conftest's folder, so some reach elsewhere or
-    nowhere), an empty list that hides an outer one, or a list built at run
-    time."""
+    nowhere), an empty list that hides an outer one, a list extended under a
+    condition from literals, or a list built at run time."""
     names = [rng.choice(["test_m1.py", "m2_test.py", "unit", "../unit", "./deep/", "missing"] + paths)
              for _ in range(rng.randint(0, 3))]
     globs = [rng.choice(["*_spec.py", "*/unit/*", "*m1*", "../*_test.py", "[ct]*.py"])
              for _ in range(rng.randint(0, 2))]
     out = []
+    as_list = rng.random() < 0.7
     if rng.random() < 0.7:
-        out.append("collect_ignore = %s" % (repr(names) if rng.random() < 0.7 else repr(tuple(names))))
+        out.append("collect_ignore = %s" % (repr(names) if as_list else repr(tuple(names))))
     if rng.random() < 0.4:
         out.append("collect_ignore_glob = %r" % globs)
+    if out and out[0].startswith("collect_ignore = ") and as_list and rng.random() < 0.3:
+        # extended under a condition, from literals alone
+        more = [rng.choice(["test_m1.py", "unit", "../unit", "deep", "missing"] + paths)
+                for _ in range(rng.randint(1, 2))]
+        cond = rng.choice(["sys.platform.startswith('linux')", "sys.version_info < (3,)"])
+        out.append("import sys\nextra = %r\nif %s:\n    %s" % (more, cond, rng.choice(
+            ["collect_ignore += extra", "collect_ignore.extend(extra + ['x.py'])",
+             "collect_ignore.append(%r)" % more[0]])))
     if out and rng.random() < 0.15:
         name = out[0].split(" ")[0]
         out.append(rng.choice(["{0} = list({0}) + ['x']", "{0} = [*{0}, '../unit']", "del {0}"]).format(name))

@@ -618,8 +618,8 @@ static void data_named_like_tests(void **state)
 
 /* conftest.py's collect_ignore and collect_ignore_glob: read when they are
  * lists of strings (pytest asks the nearest conftest that has the name, and
- * joins the values to that conftest's folder); built any other way, the
- * folder's modules become prefixes. Debian's pytest collects exactly
+ * joins the values to that conftest's folder); built from literals, the
+ * paths they name become prefixes. Debian's pytest collects exactly
  * dyn/test_d1, over/test_o_old, pkg/test_keep and sub/test_s1 here. */
 static void conftest_collect_ignore(void **state)
 {
@@ -652,7 +652,8 @@ static void conftest_collect_ignore(void **state)
     for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++)
         if (tmd_collection_lists_file(&c, ignored[i]))
             fail_msg("%s is ignored by a conftest", ignored[i]);
-    assert_int_equal(tmd_collection_lookup(&c, "dyn/test_d1.py::test_d1"), TMD_COLLECTED_MAYBE);
+    /* built from literals: only what they name may be ignored */
+    assert_int_equal(tmd_collection_lookup(&c, "dyn/test_d1.py::test_d1"), TMD_COLLECTED_YES);
     assert_int_equal(tmd_collection_lookup(&c, "dyn/test_d2.py::test_d2"), TMD_COLLECTED_MAYBE);
     if (run("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0) { /* the tree as said above */
         size_t n;
@@ -1106,6 +1107,65 @@ static void confcutdir_option(void **state)
     assert_lookups(&c, ignored, 1, TMD_COLLECTED_NO);
     tmd_collection_free(&c);
     assert_pytest_agrees(root, "--confcutdir", 3);
+}
+
+/* collect_ignore built under conditions from str literals (networkx's
+ * conftest: `collect_ignore += needs_numpy` under `if not has_numpy:`)
+ * made every module of the conftest's folder a prefix, so every run
+ * selected them all. Only the paths the literals name may be ignored now;
+ * a value computed, aliased or changed in a function still leaves the
+ * folder uncertain. */
+static void collect_ignore_from_literals(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/collect_ignore_literals", tmpdir);
+    write_file(root, "pkg/conftest.py",
+               "import sys\n"
+               "collect_ignore: list = [\"setup.py\"]\n"
+               "needs_numpy = [\"tests/test_numeric.py\", \"linalg\"]\n"
+               "needs_old = (\"tests/test_py2.py\",)\n"
+               "if sys.version_info < (3, 0):\n    collect_ignore += needs_numpy\n"
+               "    collect_ignore.extend(needs_old + (\"x.py\",))\n"
+               "elif sys.platform == \"win32\":\n    collect_ignore.append(\"tests/test_win.py\")\n"
+               "collect_ignore_glob = []\n"
+               "if sys.platform == \"win32\":\n    collect_ignore_glob = [\"tests/posix/*.py\"]\n");
+    write_file(root, "pkg/tests/test_plain.py", "def test_p():\n    pass\n");
+    write_file(root, "pkg/tests/test_numeric.py", "def test_n():\n    pass\n");
+    write_file(root, "pkg/tests/test_py2.py", "def test_2():\n    pass\n");
+    write_file(root, "pkg/tests/test_win.py", "def test_w():\n    pass\n");
+    write_file(root, "pkg/tests/posix/test_fork.py", "def test_f():\n    pass\n");
+    write_file(root, "pkg/linalg/test_lin.py", "def test_l():\n    pass\n");
+    write_file(root, "pkg/linalgebra/test_alg.py", "def test_a():\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_null(c.inexact);
+    static const char *const exact[] = {"pkg/tests/test_plain.py::test_p", "pkg/linalgebra/test_alg.py::test_a"};
+    assert_lookups(&c, exact, 2, TMD_COLLECTED_YES);
+    static const char *const maybe[] = {"pkg/tests/test_numeric.py::test_n", "pkg/tests/test_py2.py::test_2",
+                                        "pkg/tests/test_win.py::test_w", "pkg/tests/posix/test_fork.py::test_f",
+                                        "pkg/linalg/test_lin.py::test_l"};
+    assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+    assert_pytest_agrees(root, "collect_ignore from literals", 7); /* nothing ignored on Linux */
+
+    /* beyond literals: the folder stays uncertain */
+    static const char *const unbounded[] = {
+        "collect_ignore = []\nfor name in ['tests/test_win.py']:\n    collect_ignore.append(name)\n",
+        "base = ['tests/test_win.py']\ncollect_ignore = base\nbase.append(compute())\n",
+        "collect_ignore = ['a.py']\ndef pytest_configure(config):\n    collect_ignore.append('b.py')\n",
+        "from helpers import *\ncollect_ignore += ['a.py']\n",
+        "extra = ['a.py']\ncollect_ignore = ['b.py'] + extra\nregister(extra)\n",
+        "collect_ignore = ['a.py']\nglobals()['collect_ignore'].append(x)\n",
+        "import os\ncollect_ignore = ['a.py']\ncollect_ignore += os.environ.get('SKIP', '').split()\n",
+        "collect_ignore = ['../../elsewhere']\nif x:\n    collect_ignore.append('a.py')\n",
+    };
+    for (size_t i = 0; i < sizeof unbounded / sizeof *unbounded; i++) {
+        write_file(root, "pkg/conftest.py", unbounded[i]);
+        assert_int_equal(tmd_collect_project(&c, root), 0);
+        assert_int_equal(tmd_collection_lookup(&c, "pkg/tests/test_plain.py::test_p"), TMD_COLLECTED_MAYBE);
+        tmd_collection_free(&c);
+    }
 }
 
 /* The common recipe naming every module of a fixtures folder:
@@ -1901,6 +1961,7 @@ int main(void)
         cmocka_unit_test(ignore_collect_hooks),
         cmocka_unit_test(fixtures_bound_otherwise),
         cmocka_unit_test(conftest_collect_ignore),
+        cmocka_unit_test(collect_ignore_from_literals),
         cmocka_unit_test(generate_hooks),
         cmocka_unit_test(plugin_modules),
         cmocka_unit_test(plugins_of_inner_conftests),
