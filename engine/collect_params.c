@@ -342,7 +342,8 @@ typedef enum val_kind {
     V_STR,     /* a str: escaped */
     V_BYTES,   /* a bytes: escaped */
     V_OBJECT,  /* no __name__, not str/number: argname + index */
-    V_ASSUMED, /* a call of a Capitalised name: probably an object */
+    V_ASSUMED, /* a call of a Capitalised name or range(): probably an object */
+    V_NAMED,   /* a class or function reached by name: probably its __name__, `text` */
     V_UNKNOWN,
 } val_kind;
 
@@ -370,6 +371,20 @@ static TSNode resolved(TSNode n, const param_ctx *pc)
         n = unparen(r);
     }
     return n;
+}
+
+static int len_is(const char *src, TSNode n, const char *word)
+{
+    size_t len = ts_node_end_byte(n) - ts_node_start_byte(n);
+    return len == strlen(word) && !memcmp(src + ts_node_start_byte(n), word, len);
+}
+
+static int has_lower(const char *src, TSNode n)
+{
+    for (uint32_t i = ts_node_start_byte(n); i < ts_node_end_byte(n); i++)
+        if (islower((unsigned char)src[i]))
+            return 1;
+    return 0;
 }
 
 static val_kind eval_value(tmd_buf *text, TSNode n, const param_ctx *pc)
@@ -432,10 +447,19 @@ static val_kind eval_value(tmd_buf *text, TSNode n, const param_ctx *pc)
         return V_OBJECT;
     if (!strcmp(type, "call")) {
         TSNode fn = ts_node_child_by_field_name(n, "function", 8);
+        if (node_is(fn, "identifier") && len_is(src, fn, "range"))
+            return V_ASSUMED;
         if (node_is(fn, "attribute"))
             fn = ts_node_child_by_field_name(fn, "attribute", 9);
         if (node_is(fn, "identifier") && isupper((unsigned char)src[ts_node_start_byte(fn)]))
             return V_ASSUMED;
+    }
+    /* `nx.DiGraph`, `pagerank`: a class or function (pytest's ID is its
+     * __name__); an UPPER_CASE name is rather a constant */
+    TSNode last = !strcmp(type, "attribute") ? ts_node_child_by_field_name(n, "attribute", 9) : n;
+    if (node_is(last, "identifier") && has_lower(src, last)) {
+        tmd_buf_put(text, src + ts_node_start_byte(last), ts_node_end_byte(last) - ts_node_start_byte(last));
+        return V_NAMED;
     }
     return V_UNKNOWN;
 }
@@ -725,7 +749,7 @@ static param_status ids_of_values(strvec *ids, const strvec *names, int force_tu
             val_kind k = eval_value(&v, vals[j], pc);
             if (k == V_STR && !raw_ids)
                 param_escape_str(&id, v.data ? v.data : "", v.len);
-            else if (k == V_STR || k == V_TEXT)
+            else if (k == V_STR || k == V_TEXT || k == V_NAMED)
                 tmd_buf_put(&id, v.data ? v.data : "", v.len);
             else if (k == V_BYTES)
                 param_escape_bytes(&id, (const unsigned char *)(v.data ? v.data : ""), v.len);
@@ -734,7 +758,7 @@ static param_status ids_of_values(strvec *ids, const strvec *names, int force_tu
             tmd_buf_free(&v);
             if (k == V_UNKNOWN)
                 goto unknown_value;
-            if (k == V_ASSUMED)
+            if (k == V_ASSUMED || k == V_NAMED)
                 status = PARAM_ASSUMED;
         }
         if (id.oom || strvec_push_n(&given, id.data ? id.data : "", id.len)) {

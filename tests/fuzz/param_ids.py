@@ -4,11 +4,11 @@ pytest's --collect-only.
 
 Each round writes test modules whose functions are parametrized with random
 literal values (str with escapes and non-ASCII, bytes, int, float, complex,
-None, bools, nested tuples, implicit concatenation, range()), ids= lists,
-pytest.param(..., id=...), several argnames, stacked decorators and
-duplicates (which pytest numbers); some tests take such values from a
-fixture's params= instead, directly or through another fixture. The
-comparison is collect_harness.py's.
+None, bools, nested tuples, implicit concatenation, range(), classes and
+functions by name), ids= lists, pytest.param(..., id=...), several
+argnames, stacked decorators and duplicates (which pytest numbers); some
+tests take such values from a fixture's params= instead, directly or
+through another fixture. The comparison is collect_harness.py's.
 
 Usage: param_ids.py COLLECT_PROBE [--rounds N] [--seed S] [--python EXE] [--keep]
 """
@@ -49,6 +49,9 @@ def rand_value(rng, depth=0):
     if k == 8:
         return rand_str(rng)
     if k == 9:
+        if rng.random() < 0.5:  # a class or function: its __name__
+            return rng.choice(["len", "int", "str.upper", "collections.OrderedDict", "os.path.join",
+                               "helper", "Local", "collections.abc.Set"])
         return rng.choice(["-5", "+5", "~1"])
     items = ", ".join(rand_value(rng, depth + 1) for _ in range(rng.randint(1, 3)))
     return rng.choice(["(%s,)" % items, "[%s]" % items])
@@ -109,7 +112,8 @@ def rand_fixture(rng, name):
 
 
 def write_module(rng, path, nfuncs):
-    out = ["import pytest", ""]
+    out = ["import collections.abc", "import os", "import pytest", "",
+           "def helper():\n    pass\n", "class Local:\n    pass\n"]
     for i in range(nfuncs):
         if rng.random() < 0.25:  # through a fixture's params, maybe by way of another fixture
             out.append(rand_fixture(rng, "fx%d" % i))

@@ -920,6 +920,47 @@ static void fixture_params_expect(void **state)
     tmd_collection_free(&c);
 }
 
+/* Classes and functions as values (`nx.DiGraph`, `pagerank`) and range()
+ * objects: pytest names them by __name__, or argname and index. tmdiff
+ * expected nothing, so such tests (a fifth of networkx's) were selected on
+ * every run. It now expects those IDs (never lists them exactly: a name may
+ * be bound to anything); an UPPER_CASE name is rather a constant's. */
+static void named_values_expect(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/named_values", tmpdir);
+    write_file(root, "test_n.py", "import collections\nimport pytest\n"
+                                  "def helper():\n    pass\n"
+                                  "@pytest.mark.parametrize('kind', [collections.OrderedDict, helper, len])\n"
+                                  "def test_kind(kind):\n    pass\n"
+                                  "@pytest.mark.parametrize('n', [4, range(4)])\n"
+                                  "@pytest.mark.parametrize('f', (collections.Counter,))\n"
+                                  "def test_both(n, f):\n    pass\n"
+                                  "@pytest.mark.parametrize('c', [collections.abc.Set, pytest.TEST_LIMIT])\n"
+                                  "def test_const(c):\n    pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const struct expecting want[] = {
+        {"test_n.py::test_kind",
+         {"test_n.py::test_kind[OrderedDict]", "test_n.py::test_kind[helper]", "test_n.py::test_kind[len]"}},
+        {"test_n.py::test_both", {"test_n.py::test_both[Counter-4]", "test_n.py::test_both[Counter-n1]"}},
+        {"test_n.py::test_const", {NULL}},
+    };
+    assert_prefixes_expect(&c, want, 3);
+    tmd_collection_free(&c);
+    write_file(root, "test_n.py", "import collections\nimport pytest\n"
+                                  "def helper():\n    pass\n"
+                                  "@pytest.mark.parametrize('kind', [collections.OrderedDict, helper, len])\n"
+                                  "def test_kind(kind):\n    pass\n"
+                                  "@pytest.mark.parametrize('n', [4, range(4)])\n"
+                                  "@pytest.mark.parametrize('f', (collections.Counter,))\n"
+                                  "def test_both(n, f):\n    pass\n");
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_expecting(&c, root, want, 2);
+    tmd_collection_free(&c);
+}
+
 /* pytest registers every fixture in a conftest's namespace, imported ones
  * too: tmdiff follows `from M import ...` to the modules under the root
  * that define them, through re-exports and renames, and gives each
@@ -1974,6 +2015,7 @@ int main(void)
         cmocka_unit_test(pytest_bdd_scenarios),
         cmocka_unit_test(autouse_bound_otherwise),
         cmocka_unit_test(fixture_params_expect),
+        cmocka_unit_test(named_values_expect),
         cmocka_unit_test(conftest_imports),
         cmocka_unit_test(data_named_like_tests),
         cmocka_unit_test(doctests),
