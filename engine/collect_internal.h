@@ -324,7 +324,7 @@ size_t text_word_count(const char *t, size_t len, const char *word, size_t wl);
 int is_main_guard(const char *src, TSNode n);
 
 /* Whether code text calls what can bind module or class names at runtime:
- * globals(), locals(), vars(, setattr(, exec(, __dict__. */
+ * globals(), locals(), vars(, setattr(, exec(, a __dict__ not only read. */
 int runtime_binding_text(const char *t, size_t len);
 /* Whether the module's import-time code (all but function bodies) uses a
  * function of the module that binds names at runtime (runtime_binding_text

@@ -40,14 +40,29 @@ size_t text_word_count(const char *t, size_t len, const char *word, size_t wl)
     return n;
 }
 
+/* Whether some `__dict__` in the text may be written: only a call of a
+ * reading method right after it (`mod.__dict__.items()`) is surely not. */
+static int dict_may_be_written(const char *t, size_t len)
+{
+    static const char *const reads[] = {".items()", ".keys()", ".values()", ".get(", ".copy()", NULL};
+    for (const char *at = t; (at = memmem(at, len - (size_t)(at - t), "__dict__", 8)); at += 8) {
+        const char *after = at + 8, *end = t + len;
+        int read = 0;
+        for (size_t i = 0; reads[i] && !read; i++)
+            read = (size_t)(end - after) >= strlen(reads[i]) && !memcmp(after, reads[i], strlen(reads[i]));
+        if (!read)
+            return 1;
+    }
+    return 0;
+}
+
 int runtime_binding_text(const char *t, size_t len)
 {
-    static const char *const calls[] = {"globals()", "locals()", "vars(", "setattr(", "exec(",
-                                        "__dict__", NULL};
+    static const char *const calls[] = {"globals()", "locals()", "vars(", "setattr(", "exec(", NULL};
     for (size_t i = 0; calls[i]; i++)
         if (text_has_word(t, len, calls[i], strlen(calls[i]), 0))
             return 1;
-    return 0;
+    return dict_may_be_written(t, len);
 }
 
 struct binder_scan {

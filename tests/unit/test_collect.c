@@ -555,8 +555,8 @@ static void names_bound_at_runtime(void **state)
 /* Names bound by a function the module's import-time code uses: called at
  * module level, as a decorator, through another function, or an imported
  * helper handed __name__ (Debian's pytest collects test_made, test_b_again,
- * test_gen, test_c0 here). Helpers that only tests call, a logger and the
- * main guard leave the module exact. */
+ * test_gen, test_c0 here). Helpers that only tests call, a logger, the
+ * main guard and a __dict__ only read leave the module exact. */
 static void names_bound_through_calls(void **state)
 {
     (void)state;
@@ -575,13 +575,23 @@ static void names_bound_through_calls(void **state)
                                             "def _patch(obj):\n    setattr(obj, 'x', 1)\n"
                                             "def test_q():\n    _patch(log)\n"
                                             "if __name__ == '__main__':\n    test_q()\n");
+    /* a __dict__ only read binds nothing; one written does */
+    write_file(root, "tests/test_reads.py", "import os\n"
+                                            "def _public(mod):\n"
+                                            "    return [k for k, v in mod.__dict__.items() if k[0] != '_']\n"
+                                            "NAMES = _public(os)\ndef test_r2():\n    pass\n");
+    write_file(root, "tests/test_dict.py", "import sys\n"
+                                           "def _bind():\n    sys.modules[__name__].__dict__['test_d'] = lambda: None\n"
+                                           "_bind()\n");
     tmd_collection c;
     assert_int_equal(tmd_collect_project(&c, root), 0);
     static const char *const maybe[] = {"tests/test_call.py::test_made", "tests/test_deco.py::test_b_again",
                                         "tests/test_chain.py::test_c0", "tests/test_name.py::test_gen",
-                                        "tests/test_method.py::TestM::test_m"};
+                                        "tests/test_method.py::TestM::test_m", "tests/test_dict.py::test_d"};
     assert_lookups(&c, maybe, sizeof maybe / sizeof *maybe, TMD_COLLECTED_MAYBE);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_quiet.py::test_q"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_reads.py::test_r2"), TMD_COLLECTED_YES);
+    assert_int_equal(tmd_collection_lookup(&c, "tests/test_reads.py::test_r3"), TMD_COLLECTED_NO);
     assert_int_equal(tmd_collection_lookup(&c, "tests/test_quiet.py::test_r"), TMD_COLLECTED_NO);
     tmd_collection_free(&c);
 }
