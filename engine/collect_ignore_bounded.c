@@ -98,11 +98,14 @@ static int mention_bounded(struct bounding *b, TSNode id)
     if (!at_module_level(id))
         return 0;
     /* read as an operand of another name's literal items (checked there) */
+    int operand = 0; /* of a sum: a new list, not an alias */
     for (TSNode p = parent, child = id;; child = p, p = ts_node_parent(p)) {
-        if (node_is(p, "binary_operator") || node_is(p, "parenthesized_expression"))
+        if (node_is(p, "binary_operator") || node_is(p, "parenthesized_expression")) {
+            operand |= node_is(p, "binary_operator");
             continue;
+        }
         if ((node_is(p, "augmented_assignment") || node_is(p, "assignment")) &&
-            ts_node_eq(ts_node_child_by_field_name(p, "right", 5), child) && !ts_node_eq(child, id))
+            ts_node_eq(ts_node_child_by_field_name(p, "right", 5), child) && operand)
             return 1; /* `x = a + NAME` */
         if (node_is(p, "augmented_assignment") && ts_node_eq(ts_node_child_by_field_name(p, "right", 5), child))
             return 1; /* `x += NAME` */

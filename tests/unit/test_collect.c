@@ -1204,6 +1204,7 @@ static void collect_ignore_from_literals(void **state)
     static const char *const unbounded[] = {
         "collect_ignore = []\nfor name in ['tests/test_win.py']:\n    collect_ignore.append(name)\n",
         "base = ['tests/test_win.py']\ncollect_ignore = base\nbase.append(compute())\n",
+        "base = ['a.py']\ncollect_ignore = ['b.py']\nalias = (base)\nalias.append(compute())\ncollect_ignore += base\n",
         "collect_ignore = ['a.py']\ndef pytest_configure(config):\n    collect_ignore.append('b.py')\n",
         "from helpers import *\ncollect_ignore += ['a.py']\n",
         "extra = ['a.py']\ncollect_ignore = ['b.py'] + extra\nregister(extra)\n",
