@@ -138,17 +138,14 @@ typedef enum deco_kind {
     DECO_UNKNOWN,     /* anything else: may wrap, replace or parametrize */
 } deco_kind;
 
-/* The decorator's name without blanks ("pytest.mark.parametrize" of
- * `@pytest.mark.parametrize(...)`) in buf, and its expression in *expr:
- * 0 when there is none or it is too long. */
-static int decorator_name(const struct ctx *c, TSNode decorator, char buf[128], TSNode *expr)
+/* An expression's name without blanks ("pytest.mark.parametrize" of
+ * `pytest.mark.parametrize(...)`) in buf: 0 when it is too long. */
+static int expression_name(const struct ctx *c, TSNode expr, char buf[128])
 {
-    /* past comments and backslash continuations: `@\` + newline + `pytest.fixture` */
-    *expr = dump_first_named(decorator);
-    if (ts_node_is_null(*expr))
+    if (ts_node_is_null(expr))
         return 0;
     size_t len;
-    const char *t = text(c, is(*expr, "call") ? field(*expr, function) : *expr, &len);
+    const char *t = text(c, is(expr, "call") ? field(expr, function) : expr, &len);
     if (len >= 128)
         return 0;
     size_t n = 0;
@@ -159,12 +156,23 @@ static int decorator_name(const struct ctx *c, TSNode decorator, char buf[128], 
     return 1;
 }
 
-static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNode *call_args)
+/* The decorator's name without blanks ("pytest.mark.parametrize" of
+ * `@pytest.mark.parametrize(...)`) in buf, and its expression in *expr:
+ * 0 when there is none or it is too long. */
+static int decorator_name(const struct ctx *c, TSNode decorator, char buf[128], TSNode *expr)
 {
-    TSNode expr;
+    /* past comments and backslash continuations: `@\` + newline + `pytest.fixture` */
+    *expr = dump_first_named(decorator);
+    return expression_name(c, *expr, buf);
+}
+
+/* What a decorator expression (`pytest.mark.skip`, `mock.patch(...)`) does
+ * to a test; the call's arguments in *call_args. */
+static deco_kind classify_expression(const struct ctx *c, TSNode expr, TSNode *call_args)
+{
     char buf[128];
     *call_args = (TSNode){{0}, NULL, NULL};
-    if (!decorator_name(c, decorator, buf, &expr))
+    if (!expression_name(c, expr, buf))
         return DECO_UNKNOWN;
     if (is(expr, "call"))
         *call_args = field(expr, arguments);
@@ -197,6 +205,29 @@ static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNod
         if (!strcmp(buf, harmless[i]))
             return DECO_HARMLESS;
     return DECO_UNKNOWN;
+}
+
+static deco_kind classify_decorator(const struct ctx *c, TSNode decorator, TSNode *call_args)
+{
+    return classify_expression(c, dump_first_named(decorator), call_args);
+}
+
+/* A module-level function's decorator: also a name the module binds once to
+ * a mark (`slow = pytest.mark.skipif(...)`, then `@slow`). In a class body
+ * the class's own names would come first. */
+static deco_kind classify_test_decorator(const struct ctx *c, TSNode decorator, TSNode *call_args, int is_method)
+{
+    deco_kind kind = classify_decorator(c, decorator, call_args);
+    TSNode expr = dump_first_named(decorator);
+    if (kind != DECO_UNKNOWN || is_method || !is(expr, "identifier") || !c->params || !c->params->resolve)
+        return kind;
+    TSNode value = c->params->resolve(c->params->data, expr);
+    char buf[128];
+    if (ts_node_is_null(value) || !expression_name(c, value, buf))
+        return kind;
+    const char *mark = !strncmp(buf, "pytest.mark.", 12) ? buf + 12 : !strncmp(buf, "mark.", 5) ? buf + 5 : NULL;
+    /* anyio's mark makes IDs through its plugin (is_anyio_mark) */
+    return mark && strcmp(mark, "anyio") ? classify_expression(c, value, call_args) : kind;
 }
 
 /* Whether the decorator is anyio's mark (pytest.mark.anyio), which its
@@ -372,7 +403,7 @@ static int function_items(const struct ctx *c, const char *prefix, TSNode def_st
             if (!is(d, "decorator"))
                 continue;
             TSNode args;
-            deco_kind kind = classify_decorator(c, d, &args);
+            deco_kind kind = classify_test_decorator(c, d, &args, is_method);
             if (kind == DECO_FIXTURE)
                 goto done; /* a fixture, not a test */
             anyio |= is_anyio_mark(c, d);

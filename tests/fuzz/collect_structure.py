@@ -9,13 +9,13 @@ a call) at the root and in a sub-folder, a pytest_generate_tests hook
 (guarded by the names it parametrizes, or not), a plugin module the root
 conftest may load with pytest_plugins (a list, or one built by glob or
 Path.glob), and test modules built from random pieces: plain and decorated
-functions (known marks, mock.patch, a local decorator, marks that set a
-fixture's name directly or indirectly), static methods, fixtures requested by tests (some
-imported by the module), classes (nested, with a local base, with
-__init__, __test__ = False, unittest.TestCase), class and module
-pytestmark, conditional and repeated definitions, aliases, deletions,
-non-callable names that match the patterns, imported tests and, rarely,
-names bound at runtime. Some tests are coroutines marked for anyio's
+functions (known marks, marks bound to names, mock.patch, a local
+decorator, marks that set a fixture's name directly or indirectly), static
+methods, fixtures requested by tests (some imported by the module),
+classes (nested, with a local base, with __init__, __test__ = False,
+unittest.TestCase), class and module pytestmark, conditional and repeated
+definitions, aliases, deletions, non-callable names that match the
+patterns, imported tests and, rarely, names bound at runtime. Some tests are coroutines marked for anyio's
 plugin, whose anyio_backend fixture the sub-folder may override.
 
 Usage: collect_structure.py COLLECT_PROBE [--rounds N] [--seed S] [--python EXE] [--keep]
@@ -159,13 +159,15 @@ def function(rng, name, indent, extra, method=False):
             "@pytest.mark.parametrize('p', [1, 2])", "@mock.patch('os.sep', '/')",
             "@local_decorator", "@pytest.mark.usefixtures('pair')", "@pytest.mark.usefixtures('plain')",
             "@functools.lru_cache", "@pytest.mark.parametrize('k', [5, 6], indirect=True)",
-            "@pytest.mark.parametrize('pair', ['d'])"])
+            "@pytest.mark.parametrize('pair', ['d'])", "@slow_alias", "@pairs_alias"])
         if deco in lines:
             continue
         lines.append(deco)
         for arg in ("p", "k", "pair"):
             if "'%s'" % arg in deco and arg not in args:
                 args.append(arg)
+        if deco == "@pairs_alias" and "r" not in args:
+            args.append("r")
     coroutine = rng.random() < 0.12
     if coroutine and rng.random() < 0.7:
         lines.append("@pytest.mark.anyio")
@@ -209,7 +211,9 @@ def klass(rng, name, indent, depth, extra, base=None):
 
 def module(rng):
     out = ["import functools", "import sys", "import pytest", "from unittest import mock, TestCase", "",
-           "def local_decorator(f):", "    return f", ""]
+           "def local_decorator(f):", "    return f", "",
+           "slow_alias = pytest.mark.skipif(sys.platform == 'win32', reason='slow')",
+           "pairs_alias = pytest.mark.parametrize('r', [7, 8])", ""]
     if rng.random() < 0.15:
         out += ["from fxpkg.fx import imp_param", ""]
     elif rng.random() < 0.1:

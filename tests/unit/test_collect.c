@@ -1033,6 +1033,44 @@ static void assert_pytest_agrees(const char *root, const char *label, size_t nid
     free(ids);
 }
 
+/* A mark bound to a name of the module (`slow = pytest.mark.skipif(...)`,
+ * then `@slow`) was an unknown decorator: the test a prefix selected on
+ * every run. It acts as the mark does now, parametrize included; anyio's
+ * mark, which its plugin turns into IDs, and names bound twice stay
+ * unknown, as do those of a class body. */
+static void mark_aliases(void **state)
+{
+    (void)state;
+    char root[400];
+    snprintf(root, sizeof root, "%s/mark_aliases", tmpdir);
+    write_file(root, "test_m.py", "import sys\nimport pytest\n"
+                                  "slow = pytest.mark.skipif(sys.platform == 'win32', reason='slow')\n"
+                                  "plain = pytest.mark.plain\n"
+                                  "pairs = pytest.mark.parametrize('a', [1, 2])\n"
+                                  "anyio_mark = pytest.mark.anyio\n"
+                                  "twice = pytest.mark.skip\ntwice = wrap(twice)\n"
+                                  "@slow\n@plain\ndef test_a():\n    pass\n"
+                                  "@pairs\ndef test_p(a):\n    pass\n"
+                                  "@anyio_mark\nasync def test_io():\n    pass\n"
+                                  "class TestK:\n    @slow\n    def test_k(self):\n        pass\n");
+    tmd_collection c;
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    static const char *const exact[] = {"test_m.py::test_a", "test_m.py::test_p[1]", "test_m.py::test_p[2]"};
+    assert_lookups(&c, exact, 3, TMD_COLLECTED_YES);
+    static const char *const maybe[] = {"test_m.py::test_io[asyncio]", "test_m.py::TestK::test_k"};
+    assert_lookups(&c, maybe, 2, TMD_COLLECTED_MAYBE);
+    tmd_collection_free(&c);
+    write_file(root, "test_m.py", "import sys\nimport pytest\n"
+                                  "slow = pytest.mark.skipif(sys.platform == 'win32', reason='slow')\n"
+                                  "pairs = pytest.mark.parametrize('a', [1, 2])\n"
+                                  "@slow\ndef test_a():\n    pass\n"
+                                  "@pairs\n@slow\ndef test_p(a):\n    pass\n");
+    assert_int_equal(tmd_collect_project(&c, root), 0);
+    assert_lookups(&c, exact, 3, TMD_COLLECTED_YES);
+    tmd_collection_free(&c);
+    assert_pytest_agrees(root, "mark aliases", 3);
+}
+
 /* pytest accepts pytest_plugins in every conftest it loads at start-up
  * (those above the paths it is given, and in test* folders of where it
  * runs), and the plugins apply everywhere. Only the root conftest's list
@@ -2027,6 +2065,7 @@ int main(void)
         cmocka_unit_test(autouse_bound_otherwise),
         cmocka_unit_test(fixture_params_expect),
         cmocka_unit_test(named_values_expect),
+        cmocka_unit_test(mark_aliases),
         cmocka_unit_test(conftest_imports),
         cmocka_unit_test(data_named_like_tests),
         cmocka_unit_test(doctests),
