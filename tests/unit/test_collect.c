@@ -1052,13 +1052,15 @@ static void mark_aliases(void **state)
                                   "@slow\n@plain\ndef test_a():\n    pass\n"
                                   "@pairs\ndef test_p(a):\n    pass\n"
                                   "@anyio_mark\nasync def test_io():\n    pass\n"
+                                  "@twice\ndef test_t():\n    pass\n"
                                   "class TestK:\n    @slow\n    def test_k(self):\n        pass\n");
     tmd_collection c;
     assert_int_equal(tmd_collect_project(&c, root), 0);
     static const char *const exact[] = {"test_m.py::test_a", "test_m.py::test_p[1]", "test_m.py::test_p[2]"};
     assert_lookups(&c, exact, 3, TMD_COLLECTED_YES);
-    static const char *const maybe[] = {"test_m.py::test_io[asyncio]", "test_m.py::TestK::test_k"};
-    assert_lookups(&c, maybe, 2, TMD_COLLECTED_MAYBE);
+    static const char *const maybe[] = {"test_m.py::test_io[asyncio]", "test_m.py::TestK::test_k",
+                                        "test_m.py::test_t"};
+    assert_lookups(&c, maybe, 3, TMD_COLLECTED_MAYBE);
     tmd_collection_free(&c);
     write_file(root, "test_m.py", "import sys\nimport pytest\n"
                                   "slow = pytest.mark.skipif(sys.platform == 'win32', reason='slow')\n"
