@@ -1385,6 +1385,11 @@ int tmd_collection_new_tests(char ***out, size_t *out_count, const tmd_collectio
         /* docstrings as recorded give the doctests recorded */
         if (doctests && changed && !sorted_contains(changed, nchanged, it->nodeid))
             continue;
+        /* a name that may be a TestCase keeps its stored tests; with none
+         * it is taken for what it almost always is, no TestCase (selecting
+         * its file on every edit would cost more than the rare new one) */
+        if (under == 0 && it->why && !strcmp(it->why, TMD_COLLECT_WHY_MAYBE_TESTCASE))
+            continue;
         if (under == 0 && !surely_exists(it->why)) {
             const char *sep = strstr(it->nodeid, "::");
             rc = strvec_push_n(&found, it->nodeid, sep ? (size_t)(sep - it->nodeid) : plen);

@@ -1103,10 +1103,11 @@ static int class_items(const struct ctx *c, const struct namespace *module, TSNo
         first = 0;
         if (rc || prefix.oom) {
             rc = rc ? rc : TMD_ENOMEM;
-        } else if (is_first && top_unittest_only && !unittest && !(why && own_test_methods(c, cls))) {
-            /* not a TestCase (as far as can be seen) and not named like a
-             * test class; with bases elsewhere and test* methods it may be
-             * a TestCase subclass: then a PREFIX below */
+        } else if (is_first && top_unittest_only && !unittest && !why) {
+            /* not a TestCase and not named like a test class */
+        } else if (is_first && top_unittest_only && !unittest && !own_test_methods(c, cls)) {
+            /* with bases elsewhere it may inherit a TestCase's tests */
+            rc = add(c, prefix.data, TMD_COLLECT_PREFIX, TMD_COLLECT_WHY_MAYBE_TESTCASE, NULL);
         } else if (why) {
             rc = add(c, prefix.data, TMD_COLLECT_PREFIX, why, NULL);
         } else if (job.depth > MAX_CLASS_DEPTH) {
@@ -1305,6 +1306,40 @@ static const char *bound_here(const struct ctx *c, const char *name, size_t len)
                : "fixture bound at runtime";
 }
 
+/* Whether a module-level name not named like a test may still be bound to
+ * a unittest.TestCase subclass, which pytest collects under any name: a
+ * CapWords import (`from base import ApiTests`), a function a decorator of
+ * unknown effect may replace (IPython's `@as_unittest`), a value computed
+ * by a call or taken from elsewhere (`Alias = base.ApiTests`). Classes are
+ * class_items'. */
+static int may_be_testcase(const struct ctx *c, const struct binding *b)
+{
+    if (b->kind == B_CLASS || (b->len == 10 && !memcmp(b->name, "pytestmark", 10)) ||
+        (b->len > 4 && !memcmp(b->name, "__", 2) && !memcmp(b->name + b->len - 2, "__", 2)))
+        return 0; /* marks, and dunder names of the module (__all__, __version__) */
+    if (b->imported)
+        return isupper((unsigned char)b->name[0]);
+    if (b->kind == B_FUNC) {
+        TSNode stmt = b->stmt;
+        if (!is(stmt, "decorated_definition"))
+            return 0;
+        uint32_t n = ts_node_named_child_count(stmt);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode d = ts_node_named_child(stmt, i), args;
+            if (is(d, "decorator") && classify_decorator(c, d, &args) == DECO_UNKNOWN)
+                return 1;
+        }
+        return 0;
+    }
+    if (bound_to_plain_value(b) || !is(b->stmt, "identifier"))
+        return 0;
+    TSNode asg = ts_node_parent(b->stmt);
+    if (!is(asg, "assignment") || !ts_node_eq(field(asg, left), b->stmt))
+        return 1; /* bound some other way: a for, with or walrus target */
+    TSNode value = field(asg, right);
+    return !is(value, "lambda");
+}
+
 /* ---- the module ------------------------------------------------------------------------ */
 
 int scope_listed(const strvec *dirs, const char *relpath)
@@ -1411,6 +1446,8 @@ int collect_module(item_list *out, const char *relpath, const char *src, size_t 
         put_id(&c, &id, prefix.data, b->name, b->len);
         if (b->kind == B_FUNC && fmatch && !b->conditional)
             rc = function_items(&c, prefix.data, b->stmt, &none, 0);
+        else if (!fmatch && !cmatch && may_be_testcase(&c, b))
+            rc = add(&c, id.data, TMD_COLLECT_PREFIX, TMD_COLLECT_WHY_MAYBE_TESTCASE, NULL);
         else if (b->kind == B_CLASS && !b->conditional)
             rc = class_items(&c, &ns, b->stmt, prefix.data, !cmatch);
         else if ((fmatch || cmatch) && b->imported)

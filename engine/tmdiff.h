@@ -297,6 +297,11 @@ typedef enum tmd_collect_kind {
 #define TMD_COLLECT_WHY_DOCTEST_TEXT "doctest text file"
 /* a module whose doctests --doctest-modules collects (the bare path) */
 #define TMD_COLLECT_WHY_DOCTEST_MODULE "doctest module"
+/* a name not named like a test that may be bound to a unittest.TestCase
+ * subclass (imported, made by a decorator or call, or of a class with bases
+ * elsewhere): pytest collects those whatever their name. Its stored tests
+ * are kept; with none stored it adds no new ones. */
+#define TMD_COLLECT_WHY_MAYBE_TESTCASE "may be a unittest.TestCase"
 
 typedef struct tmd_collected {
     char *nodeid;

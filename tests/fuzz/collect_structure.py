@@ -159,15 +159,13 @@ def function(rng, name, indent, extra, method=False):
             "@pytest.mark.parametrize('p', [1, 2])", "@mock.patch('os.sep', '/')",
             "@local_decorator", "@pytest.mark.usefixtures('pair')", "@pytest.mark.usefixtures('plain')",
             "@functools.lru_cache", "@pytest.mark.parametrize('k', [5, 6], indirect=True)",
-            "@pytest.mark.parametrize('pair', ['d'])", "@slow_alias", "@pairs_alias"])
+            "@pytest.mark.parametrize('pair', ['d'])", "@slow_alias"])
         if deco in lines:
             continue
         lines.append(deco)
         for arg in ("p", "k", "pair"):
             if "'%s'" % arg in deco and arg not in args:
                 args.append(arg)
-        if deco == "@pairs_alias" and "r" not in args:
-            args.append("r")
     coroutine = rng.random() < 0.12
     if coroutine and rng.random() < 0.7:
         lines.append("@pytest.mark.anyio")
@@ -212,8 +210,7 @@ def klass(rng, name, indent, depth, extra, base=None):
 def module(rng):
     out = ["import functools", "import sys", "import pytest", "from unittest import mock, TestCase", "",
            "def local_decorator(f):", "    return f", "",
-           "slow_alias = pytest.mark.skipif(sys.platform == 'win32', reason='slow')",
-           "pairs_alias = pytest.mark.parametrize('r', [7, 8])", ""]
+           "slow_alias = pytest.mark.skipif(sys.platform == 'win32', reason='slow')", ""]
     if rng.random() < 0.15:
         out += ["from fxpkg.fx import imp_param", ""]
     elif rng.random() < 0.1:
