@@ -21,12 +21,6 @@ static int node_is(TSNode n, const char *type)
     return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0;
 }
 
-static int same_text(const char *src, TSNode a, TSNode b)
-{
-    uint32_t al = ts_node_end_byte(a) - ts_node_start_byte(a), bl = ts_node_end_byte(b) - ts_node_start_byte(b);
-    return al == bl && !memcmp(src + ts_node_start_byte(a), src + ts_node_start_byte(b), al);
-}
-
 static int text_is(const char *src, TSNode n, const char *word)
 {
     size_t len = ts_node_end_byte(n) - ts_node_start_byte(n);
@@ -41,7 +35,7 @@ struct bounding {
     int scans; /* tree walks left: a hostile conftest gets no more */
 };
 
-static int name_bounded(struct bounding *b, TSNode name);
+static int name_bounded(struct bounding *b, const char *name, size_t len);
 
 /* Whether the node runs at import time: not inside a function, class or
  * lambda, whose code may run later or never. */
@@ -86,7 +80,7 @@ static int literal_items(struct bounding *b, TSNode n, int may_be_name)
         return rc == 1 ? literal_items(b, ts_node_child_by_field_name(n, "right", 5), 1) : rc;
     }
     if (node_is(n, "identifier") && may_be_name)
-        return name_bounded(b, n);
+        return name_bounded(b, b->src + ts_node_start_byte(n), ts_node_end_byte(n) - ts_node_start_byte(n));
     return 0;
 }
 
@@ -142,9 +136,9 @@ static int mention_bounded(struct bounding *b, TSNode id)
     return 0;
 }
 
-/* Whether every mention of the name `name` (an identifier node) keeps it a
- * list of literals; they go to b->values. 1, 0, TMD_ENOMEM. */
-static int name_bounded(struct bounding *b, TSNode name)
+/* Whether every mention of the name `name` keeps it a list of literals;
+ * they go to b->values. 1, 0, TMD_ENOMEM. */
+static int name_bounded(struct bounding *b, const char *name, size_t len)
 {
     if (b->depth >= 8 || b->scans-- <= 0)
         return 0;
@@ -153,7 +147,8 @@ static int name_bounded(struct bounding *b, TSNode name)
     int rc = 1;
     for (int more = 1; more && rc == 1;) {
         TSNode n = ts_tree_cursor_current_node(&cur);
-        if (node_is(n, "identifier") && same_text(b->src, n, name))
+        if (node_is(n, "identifier") && ts_node_end_byte(n) - ts_node_start_byte(n) == len &&
+            !memcmp(b->src + ts_node_start_byte(n), name, len))
             rc = mention_bounded(b, n);
         if (ts_tree_cursor_goto_first_child(&cur))
             continue;
@@ -185,24 +180,9 @@ int conftest_list_bounded(strvec *values, const char *src, size_t len, TSNode ro
 {
     if (runtime_binding_text(src, len) || has_star_import(root))
         return 0;
-    /* the first mention stands for the name */
-    TSTreeCursor cur = ts_tree_cursor_new(root);
-    TSNode first = {{0}, NULL, NULL};
-    for (int more = 1; more && ts_node_is_null(first);) {
-        TSNode n = ts_tree_cursor_current_node(&cur);
-        if (node_is(n, "identifier") && text_is(src, n, name))
-            first = n;
-        if (ts_tree_cursor_goto_first_child(&cur))
-            continue;
-        while (!(more = ts_tree_cursor_goto_next_sibling(&cur)) && ts_tree_cursor_goto_parent(&cur))
-            ;
-    }
-    ts_tree_cursor_delete(&cur);
-    if (ts_node_is_null(first))
-        return 0;
     size_t had = values->n;
     struct bounding b = {src, root, values, 0, 64};
-    int rc = name_bounded(&b, first);
+    int rc = name_bounded(&b, name, strlen(name));
     if (rc != 1)
         while (values->n > had)
             free(values->v[--values->n]);

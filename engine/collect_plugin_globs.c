@@ -77,37 +77,6 @@ static TSNode conftest_function(const struct reading *r, TSNode name)
     return (TSNode){{0}, NULL, NULL};
 }
 
-/* The folder a pattern's fixed part names, joined to `base` ("" or a
- * folder): its components up to the first with a wildcard (a plain path:
- * its folder). 0 for an absolute pattern or one leaving the root. */
-static int push_fixed_folder(strvec *dirs, const char *base, const char *pattern, size_t len)
-{
-    if (!len || pattern[0] == '/' || memchr(pattern, '\\', len))
-        return 0;
-    tmd_buf dir = TMD_BUF_INIT;
-    tmd_buf_puts(&dir, base);
-    int ok = 1;
-    for (size_t at = 0; at < len;) {
-        size_t n = 0;
-        while (at + n < len && pattern[at + n] != '/')
-            n++;
-        if (at + n >= len || memchr(pattern + at, '*', n) || memchr(pattern + at, '?', n) ||
-            memchr(pattern + at, '[', n))
-            break; /* the last component, or the first with a wildcard */
-        if (n == 2 && !memcmp(pattern + at, "..", 2))
-            ok = 0;
-        else if (n && !(n == 1 && pattern[at] == '.')) {
-            if (dir.len)
-                tmd_buf_putc(&dir, '/');
-            tmd_buf_put(&dir, pattern + at, n);
-        }
-        at += n + 1;
-    }
-    int rc = dir.oom ? TMD_ENOMEM : ok ? (strvec_push_n(dirs, dir.data ? dir.data : "", dir.len) ? TMD_ENOMEM : 1) : 0;
-    tmd_buf_free(&dir);
-    return rc;
-}
-
 /* Appends a relative path's components to `dir` ("" or a folder): 0 for
  * an absolute one, one with `..` or a backslash. */
 static int join_relative(tmd_buf *dir, const char *path, size_t len)
@@ -128,6 +97,32 @@ static int join_relative(tmd_buf *dir, const char *path, size_t len)
         at += n + 1;
     }
     return 1;
+}
+
+/* The folder a pattern's fixed part names, joined to `base` ("" or a
+ * folder): its components up to the first with a wildcard (a plain path:
+ * its folder). 0 for an absolute pattern or one leaving the root. */
+static int push_fixed_folder(strvec *dirs, const char *base, const char *pattern, size_t len)
+{
+    if (!len || pattern[0] == '/' || memchr(pattern, '\\', len))
+        return 0;
+    size_t fixed = 0; /* the components before the last or the first with a wildcard */
+    for (size_t at = 0; at < len;) {
+        size_t n = 0;
+        while (at + n < len && pattern[at + n] != '/')
+            n++;
+        if (at + n >= len || memchr(pattern + at, '*', n) || memchr(pattern + at, '?', n) ||
+            memchr(pattern + at, '[', n))
+            break;
+        fixed = at + n;
+        at += n + 1;
+    }
+    tmd_buf dir = TMD_BUF_INIT;
+    tmd_buf_puts(&dir, base);
+    int ok = join_relative(&dir, pattern, fixed);
+    int rc = dir.oom ? TMD_ENOMEM : ok ? (strvec_push_n(dirs, dir.data ? dir.data : "", dir.len) ? TMD_ENOMEM : 1) : 0;
+    tmd_buf_free(&dir);
+    return rc;
 }
 
 static int is_call_of(const struct reading *r, TSNode call, const char *name)
